@@ -1,0 +1,38 @@
+"""advisor: where should each AI/ML workload run? On-prem, edge or a cloud region, proven.
+
+The public API (the CLI and notebooks are thin clients of it)::
+
+    import advisor
+    scn = advisor.load_scenario("examples/eu-insurer.yaml")
+    plan = advisor.solve(scn)
+    plan.summary()
+"""
+
+__version__ = "0.1.0"
+
+from advisor.catalog import Catalog  # noqa: E402
+from advisor.errors import (  # noqa: E402
+    AdvisorError,
+    CatalogError,
+    InfeasibleScenario,
+    InvalidScenario,
+    SolverLimitReached,
+)
+from advisor.plan import Plan, solve  # noqa: E402
+from advisor.schema import Scenario, example_path, load_scenario, revalidate  # noqa: E402
+
+__all__ = [
+    "AdvisorError",
+    "Catalog",
+    "CatalogError",
+    "InfeasibleScenario",
+    "InvalidScenario",
+    "Plan",
+    "Scenario",
+    "SolverLimitReached",
+    "__version__",
+    "example_path",
+    "load_scenario",
+    "revalidate",
+    "solve",
+]

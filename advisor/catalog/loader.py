@@ -1,0 +1,128 @@
+"""The one way catalogs are read: schema version check, typed columns, bad rows named.
+
+A user's catalog directory extends or overrides the bundled one table by table: its rows
+replace bundled rows with the same key and add the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from advisor.catalog.tables import BASES, OPTIONAL_NUMBERS, SCHEMA_VERSION, TABLES, TableSpec
+from advisor.errors import CatalogError
+
+
+def bundled_catalog_dir() -> Path:
+    """The catalogs shipped with advisor (inside the wheel, or the repo's ``catalogs/``)."""
+    here = Path(__file__).resolve().parent.parent
+    installed = here / "_bundled" / "catalogs"
+    if installed.is_dir():
+        return installed
+    return here.parent / "catalogs"
+
+
+def read_manifest(directory: Path, required: bool) -> dict:
+    path = directory / "manifest.json"
+    if not path.exists():
+        if required:
+            raise CatalogError(str(path), "manifest.json is missing")
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CatalogError(str(path), f"invalid JSON: {exc.msg}", exc.lineno) from None
+    version = manifest.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise CatalogError(
+            str(path),
+            f"catalog schema_version is {version!r}; this advisor reads version {SCHEMA_VERSION}",
+            column="schema_version",
+        )
+    return manifest
+
+
+def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
+    """Read and type-check one table file; raise CatalogError naming the bad row."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise CatalogError(str(path), f"cannot parse CSV: {exc}") from None
+    required = spec.text + spec.numbers + (("source", "as_of") if spec.provenance else ())
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise CatalogError(str(path), f"missing columns {missing}", 1)
+    for col in ("basis", "note"):
+        if spec.provenance and col not in frame.columns:
+            frame[col] = "user" if (col == "basis" and user) else ""
+    for col in spec.text:
+        frame[col] = frame[col].str.strip()
+    for col in spec.numbers:
+        _to_number(frame, col, path, optional=col in OPTIONAL_NUMBERS)
+    for col in spec.positive:
+        bad = frame.index[frame[col] <= 0]
+        if len(bad):
+            raise CatalogError(str(path), f"must be > 0, got {frame.at[bad[0], col]}", int(bad[0]) + 2, col)
+    if spec.provenance:
+        for col in ("source", "as_of"):
+            bad = frame.index[frame[col].str.strip() == ""]
+            if len(bad):
+                raise CatalogError(str(path), "every row needs provenance", int(bad[0]) + 2, col)
+        bad = frame.index[~frame["basis"].isin(BASES)]
+        if len(bad):
+            raise CatalogError(
+                str(path), f"basis must be one of {', '.join(BASES)}", int(bad[0]) + 2, "basis"
+            )
+    dupes = frame.duplicated(list(spec.key), keep=False)
+    if dupes.any():
+        first = frame.index[dupes][0]
+        key = ", ".join(f"{k}={frame.at[first, k]}" for k in spec.key)
+        raise CatalogError(str(path), f"duplicate key ({key})", int(first) + 2)
+    return frame
+
+
+def _to_number(frame: pd.DataFrame, col: str, path: Path, optional: bool) -> None:
+    raw = frame[col].str.strip()
+    numbers = pd.to_numeric(raw.where(raw != "", None), errors="coerce")
+    bad = raw.ne("") & numbers.isna()
+    if not optional:
+        bad |= raw.eq("")
+    if bad.any():
+        first = frame.index[bad][0]
+        raise CatalogError(
+            str(path), f"expected a number, got {raw.iat[frame.index.get_loc(first)]!r}", int(first) + 2, col
+        )
+    frame[col] = numbers.astype(float)
+
+
+def load_tables(user_dir: Path | None = None) -> tuple[dict[str, pd.DataFrame], dict, dict]:
+    """Read every table (bundled, then the user's overlay). Returns tables, manifests."""
+    bundled = bundled_catalog_dir()
+    manifest = read_manifest(bundled, required=True)
+    user_manifest: dict = {}
+    if user_dir is not None:
+        if not user_dir.is_dir():
+            raise CatalogError(str(user_dir), "user catalog directory not found")
+        user_manifest = read_manifest(user_dir, required=False)
+        unknown = sorted(
+            p.name for p in user_dir.glob("*.csv") if p.name not in {t.file for t in TABLES.values()}
+        )
+        if unknown:
+            known = ", ".join(t.file for t in TABLES.values())
+            raise CatalogError(str(user_dir / unknown[0]), f"unknown catalog table; known: {known}")
+    tables: dict[str, pd.DataFrame] = {}
+    for name, spec in TABLES.items():
+        path = bundled / spec.file
+        if not path.exists():
+            raise CatalogError(str(path), "catalog table is missing")
+        frame = read_table(spec, path)
+        frame["origin"] = "bundled"
+        if user_dir is not None and (user_dir / spec.file).exists():
+            extra = read_table(spec, user_dir / spec.file, user=True)
+            extra["origin"] = "user"
+            frame = pd.concat([frame, extra], ignore_index=True)
+            frame = frame.drop_duplicates(list(spec.key), keep="last")
+        tables[name] = frame.reset_index(drop=True)
+    return tables, manifest, user_manifest

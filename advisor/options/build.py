@@ -1,0 +1,232 @@
+"""Build the option table: every unit x target x hardware x precision x pricing that can work.
+
+Filter before you build: tier, residency and network RTT are decided per (unit, target);
+hardware fit per (unit, box, precision); only survivors are crossed with prices. Every
+rejected combination keeps its rule and a human detail (the audit trail).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from advisor.catalog import Catalog
+from advisor.options.costing import cloud_costs, egress_usd, risk_scores, site_costs
+from advisor.options.frames import box_frame, rtt_matrix, target_frame, unit_frame
+from advisor.options.prune import prune_dominated
+from advisor.options.rules import REJECTION_COLUMNS, rejections, unit_target_pairs
+from advisor.options.sizing import size
+from advisor.schema.scenario import Scenario
+from advisor.schema.types import CONTROLS, PRICING_TERM_MONTHS
+
+OPTION_COLUMNS = [
+    "unit", "workload", "team", "tier", "target", "provider", "region", "site", "hardware",
+    "accelerator", "precision", "pricing", "gpus_per_replica", "replicas", "units", "box_units",
+    "billed_boxes", "usd_per_hour", "compute_usd", "egress_usd", "power_usd", "ops_usd",
+    "opex_usd", "capex_equiv_usd", "latency_ms", "rtt_ms", "rtt_basis", "compute_ms", "slo_ms",
+    "risk", "energy_kwh", "carbon_kg", "classification", *CONTROLS,
+]
+
+
+@dataclass(frozen=True, eq=False)
+class OptionSet:
+    """The option table, its rejections (audit trail) and what was built, with stats."""
+
+    options: pd.DataFrame
+    rejections: pd.DataFrame
+    units: pd.DataFrame
+    targets: pd.DataFrame
+    catalog: Catalog
+    stats: dict = field(default_factory=dict)
+    dominated: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def effective_catalog(scn: Scenario, cat: Catalog) -> Catalog:
+    """The catalog with the scenario's discounts and overrides applied."""
+    return cat.with_overrides(scn.overrides, scn.clouds)
+
+
+def build_options(scn: Scenario, cat: Catalog, prune: bool | None = None) -> OptionSet:
+    """Enumerate, cost, check and prune every option of every placement unit."""
+    t0 = time.perf_counter()
+    cat = effective_catalog(scn, cat)
+    units = unit_frame(scn)
+    targets = target_frame(scn, cat)
+    origins = sorted({o for o in units["origin"] if o})
+    rtt = rtt_matrix(scn, cat, origins, targets)
+    pairs, rej_ut = unit_target_pairs(units, targets, rtt)
+    sized, rej_box = _sized_boxes(scn, cat, units)
+    cloud, rej_cloud = _cloud_options(scn, cat, units, targets, pairs, sized)
+    site, rej_site = _site_options(scn, cat, units, targets, pairs, sized)
+    options = pd.concat([cloud, site], ignore_index=True)
+    if len(options):
+        options["egress_usd"] = egress_usd(scn, cat, options, targets)
+        options["opex_usd"] = options[["compute_usd", "egress_usd", "power_usd", "ops_usd"]].sum(axis=1)
+        options["latency_ms"] = options["rtt_ms"] + options["compute_ms"]
+        options["carbon_kg"] = options["energy_kwh"] * options["gco2e_per_kwh"] / 1000.0
+        options["risk"] = risk_scores(options, list(CONTROLS))
+    slow = options["latency_ms"] > options["slo_ms"] if len(options) else pd.Series(dtype=bool)
+    rej_lat = pd.DataFrame(columns=REJECTION_COLUMNS)
+    if slow.any():
+        bad = options[slow]
+        rej_lat = rejections(
+            bad,
+            "latency",
+            bad["latency_ms"].map("{:.0f} ms".format) + " (RTT " + bad["rtt_ms"].map("{:.0f}".format)
+            + " + compute " + bad["compute_ms"].map("{:.0f}".format) + ") > SLO "
+            + bad["slo_ms"].map("{:.0f} ms".format),
+        )
+        options = options[~slow]
+    options = options.reindex(columns=OPTION_COLUMNS).sort_values(
+        ["unit", "opex_usd", "target", "hardware", "precision", "pricing"], kind="mergesort"
+    ).reset_index(drop=True)
+    n_feasible = len(options)
+    do_prune = scn.settings.prune_dominated if prune is None else prune
+    dominated = options.iloc[0:0]
+    if do_prune and n_feasible:
+        options, dominated = prune_dominated(scn, options)
+    rej = pd.concat(
+        [f for f in (rej_ut, rej_box, rej_cloud, rej_site, rej_lat) if len(f)] or [pd.DataFrame(columns=REJECTION_COLUMNS)],
+        ignore_index=True,
+    )
+    stats = {
+        "units": len(units),
+        "targets": len(targets),
+        "options_feasible": n_feasible,
+        "options_after_pruning": len(options),
+        "pruned": n_feasible - len(options),
+        "rejections": len(rej),
+        "build_seconds": time.perf_counter() - t0,
+    }
+    return OptionSet(options, rej, units, targets, cat, stats, dominated)
+
+
+def _sized_boxes(scn: Scenario, cat: Catalog, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    boxes = box_frame(scn, cat)
+    site_skus = {i.sku for s in scn.sites for i in s.inventory} | {k for s in scn.sites for k in s.can_buy}
+    keep = (boxes["box_kind"].eq("cloud") & boxes["provider"].isin(scn.clouds.providers)) | (
+        boxes["box_kind"].eq("site") & boxes["hardware"].isin(site_skus)
+    )
+    boxes = boxes[keep]
+    u = units.drop(columns=["tiers", "residency", "cloud_requires"]).explode("precisions")
+    u = u.rename(columns={"precisions": "precision"})
+    rows = u.merge(boxes, how="cross")
+    acc = cat.accelerators.set_index("accelerator")["fp16_tflops_dense"]
+    ref = rows["ref_acc"].map(acc).fillna(0.0)
+    rows = size(rows, ref)
+    bad = rows[rows["rule"] != ""]
+    rej = rejections(bad, "", bad["detail"], target="*", pricing="*")
+    rej["rule"] = bad["rule"].to_numpy()
+    return rows[rows["rule"] == ""].drop(columns=["rule", "detail"]), rej
+
+
+def _cloud_options(scn, cat, units, targets, pairs, sized):
+    rows = sized[sized["box_kind"] == "cloud"]
+    prices = cat.instance_prices
+    prices = prices[prices["pricing"].isin(scn.clouds.pricing)]
+    prices = prices[["provider", "region", "instance_type", "pricing", "usd_per_hour"]].rename(
+        columns={"instance_type": "hardware"}
+    )
+    cp = pairs[pairs["tier"] == "cloud"]
+    o = rows.merge(cp, on=["unit", "provider"], how="inner")
+    o = o.merge(prices, on=["provider", "region", "hardware"], how="inner")
+    rej = []
+    spot_bad = (o["pricing"] == "spot") & ~o["interruptible"]
+    term = o["pricing"].map(PRICING_TERM_MONTHS)
+    term_bad = term > scn.settings.horizon_months
+    for mask, rule, text in (
+        (spot_bad, "pricing", "spot needs an interruptible workload"),
+        (term_bad, "pricing", "commitment term exceeds the horizon of " f"{scn.settings.horizon_months} months"),
+    ):
+        bad = o[mask].drop_duplicates(["unit", "pricing"])
+        if len(bad):
+            rej.append(rejections(bad, rule, text, target="*", hardware="*", precision="*"))
+    o = o[~(spot_bad | term_bad)]
+    controls = cat.resolved_controls()
+    fam = cat.instance_types[["provider", "instance_type", "family"]].rename(columns={"instance_type": "hardware"})
+    o = o.drop(columns=["family"]).merge(fam, on=["provider", "hardware"], how="left")
+    o = o.merge(controls, on=["provider", "region", "family"], how="left")
+    req = o["unit"].map(units.set_index("unit")["cloud_requires"])
+    missing = _missing_controls(o, req)
+    bad = o[missing != ""].drop_duplicates(["unit", "target", "hardware"])
+    if len(bad):
+        m = missing[bad.index]
+        detail = (
+            bad["classification"] + " in cloud requires " + req[bad.index].map(", ".join)
+            + "; " + bad["hardware"] + " in " + bad["region"] + " lacks " + m
+        )
+        rej.append(rejections(bad, "privacy", detail, pricing="*"))
+    o = o[missing == ""]
+    tgt = targets.set_index("target")
+    o["pue"] = o["target"].map(tgt["pue"])
+    o["gco2e_per_kwh"] = o["target"].map(tgt["gco2e_per_kwh"])
+    o = cloud_costs(o)
+    o["source_target"] = _source_target(scn, o)
+    return o, pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTION_COLUMNS)
+
+
+def _missing_controls(o: pd.DataFrame, req: pd.Series) -> pd.Series:
+    out = pd.Series("", index=o.index, dtype=object)
+    for c in CONTROLS:
+        needs = req.map(lambda r, c=c: c in r)
+        lacks = needs & ~o[c].fillna(False).astype(bool)
+        out = out.where(~lacks, np.where(out == "", c, out + ", " + c))
+    return out
+
+
+def _site_options(scn, cat, units, targets, pairs, sized):
+    rows = sized[sized["box_kind"] == "site"].drop(columns=["provider"])
+    hw = cat.hardware.set_index("sku")
+    site_rows = []
+    for s in scn.sites:
+        inv = {i.sku: i.count for i in s.inventory}
+        for sku in sorted(set(inv) | set(s.can_buy)):
+            site_rows.append(
+                {
+                    "site": s.id,
+                    "hardware": sku,
+                    "inventory": inv.get(sku, 0),
+                    "max_boxes": inv.get(sku, 0) + (s.max_buy_per_sku if sku in s.can_buy else 0),
+                    "usd_per_kwh": s.power.usd_per_kwh,
+                    "max_kw": s.power.max_kw or np.inf,
+                    "pue": s.power.pue,
+                }
+            )
+    if not site_rows:
+        return rows.iloc[0:0], pd.DataFrame(columns=REJECTION_COLUMNS)
+    ss = pd.DataFrame(site_rows)
+    sp = pairs[pairs["tier"] != "cloud"].drop(columns=["provider", "region"])
+    o = rows.merge(sp, on="unit", how="inner").merge(ss, on=["site", "hardware"], how="inner")
+    for col in ("power_kw", "list_price_usd", "useful_life_months", "ops_usd_per_month", "rack_units"):
+        o[col] = o["hardware"].map(hw[col]).astype(float)
+    o["provider"] = ""
+    o["region"] = ""
+    o["pricing"] = "owned"
+    o["usd_per_hour"] = 0.0
+    boxes_needed = np.ceil(o["units"] / o["box_units"] - 1e-9)
+    too_big = boxes_needed > o["max_boxes"]
+    kw_bad = boxes_needed * o["power_kw"] > o["max_kw"]
+    rej = []
+    for mask, rule, detail in (
+        (too_big, "capacity", "needs " + boxes_needed.map("{:g}".format) + " x " + o["hardware"] + " at " + o["site"] + "; at most " + o["max_boxes"].map("{:g}".format) + " (inventory + purchasable)"),
+        (kw_bad & ~too_big, "capacity", "needs " + (boxes_needed * o["power_kw"]).map("{:.1f} kW".format) + " > site cap " + o["max_kw"].map("{:g} kW".format)),
+    ):
+        bad = o[mask]
+        if len(bad):
+            rej.append(rejections(bad, rule, detail[mask], pricing="owned"))
+    o = o[~(too_big | kw_bad)]
+    tgt = targets.set_index("target")
+    o["gco2e_per_kwh"] = o["target"].map(tgt["gco2e_per_kwh"])
+    o = site_costs(o)
+    for c in CONTROLS:
+        o[c] = False
+    o["source_target"] = _source_target(scn, o)
+    return o, pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTION_COLUMNS)
+
+
+def _source_target(scn: Scenario, o: pd.DataFrame) -> pd.Series:
+    site_ids = {s.id for s in scn.sites}
+    return o["source"].map(lambda s: f"site:{s}" if s in site_ids else s)

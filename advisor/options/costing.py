@@ -1,0 +1,135 @@
+"""Monthly cost, energy, carbon and privacy risk of candidate options (vectorised).
+
+Cloud:  compute = boxes x billed hours x USD/hour (reserved bills 730 h on whole instances)
+Site:   power   = (units / box_units) x power_kw x PUE x USD/kWh x hours running
+        ops     = (units / box_units) x ops_usd_per_month
+        capex   = purchases only (integer decisions in the MILP), amortised over useful life
+Egress: results to users at the target's internet rate (site: its WAN rate) plus moving the
+        input data from its source: same place 0, same provider inter-region rate, else the
+        source's internet / WAN rate. Volume tiers apply to each workload's own volume.
+Energy: cloud (accelerator TDP + host overhead, or W/vCPU) x hours x PUE; site box kW x PUE.
+Risk:   classification weight x tier exposure x control mitigations x volume factor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from advisor.catalog import Catalog
+from advisor.catalog.geo import great_circle_km
+from advisor.options.assumptions import (
+    CLASSIFICATION_WEIGHT,
+    CONTROL_MITIGATION,
+    CPU_WATTS_PER_VCPU,
+    HOST_WATTS_PER_ACCELERATOR,
+    SAME_CONTINENT_KM,
+    TIER_EXPOSURE,
+)
+from advisor.schema.scenario import Scenario
+from advisor.schema.types import HOURS_IN_MONTH
+
+
+def tiered_usd(cat: Catalog, provider: str, destination: str, gb: np.ndarray) -> np.ndarray:
+    """USD for ``gb`` per month through the provider's volume tiers (vectorised)."""
+    eg = cat.egress
+    tiers = eg[(eg["provider"] == provider) & (eg["destination"] == destination)]
+    gb = np.asarray(gb, dtype=float)
+    total = np.zeros_like(gb)
+    for lo, hi, usd in tiers[["tier_from_gb", "tier_to_gb", "usd_per_gb"]].itertuples(index=False):
+        upper = np.inf if pd.isna(hi) else hi
+        total += np.clip(gb - lo, 0.0, upper - lo) * usd
+    return total
+
+
+def egress_usd(scn: Scenario, cat: Catalog, pairs: pd.DataFrame, targets: pd.DataFrame) -> np.ndarray:
+    """USD/month of data movement per (unit, target) row: results out + input data in.
+
+    ``pairs`` needs unit columns source, ingress_gb, egress_gb and the target column.
+    """
+    site_wan = {f"site:{s.id}": s.wan_egress_usd_per_gb for s in scn.sites}
+    site_ids = {s.id for s in scn.sites}
+    codes = set(cat.region_codes)
+    bare = {c.split(":", 1)[1]: c for c in sorted(codes)}
+    src = pairs["source"].map(
+        lambda s: f"site:{s}" if s in site_ids else (s if s in codes else bare.get(s, ""))
+    )
+    tgt = targets.set_index("target")
+    t_prov = pairs["target"].map(tgt["provider"])
+    out = np.zeros(len(pairs))
+    for prov in ("aws", "azure", "gcp"):
+        m = (t_prov == prov).to_numpy()
+        if m.any():
+            out[m] += tiered_usd(cat, prov, "internet", pairs["egress_gb"].to_numpy()[m])
+    wan = pairs["target"].map(site_wan).fillna(0.0).to_numpy()
+    out += np.where(t_prov.eq("").to_numpy(), pairs["egress_gb"].to_numpy() * wan, 0.0)
+    moving = (pairs["ingress_gb"] > 0) & (src != "") & (src != pairs["target"])
+    gb = pairs["ingress_gb"].to_numpy()
+    from_site = moving & src.str.startswith("site:")
+    out += np.where(from_site, gb * src.map(site_wan).fillna(0.0).to_numpy(), 0.0)
+    from_cloud = moving & ~src.str.startswith("site:")
+    if from_cloud.any():
+        reg = cat.regions.set_index(cat.regions["provider"] + ":" + cat.regions["region"])
+        s_prov = src.str.split(":").str[0]
+        slat = src.map(reg["latitude"]).to_numpy(float)
+        slon = src.map(reg["longitude"]).to_numpy(float)
+        km = great_circle_km(slat, slon, pairs["target"].map(tgt["lat"]).to_numpy(float),
+                             pairs["target"].map(tgt["lon"]).to_numpy(float))
+        same_prov = (s_prov == t_prov).to_numpy()
+        for prov in ("aws", "azure", "gcp"):
+            base = (from_cloud & (s_prov == prov)).to_numpy()
+            for dest, m in (
+                ("internet", base & ~same_prov),
+                ("inter_region_same_continent", base & same_prov & (km < SAME_CONTINENT_KM)),
+                ("inter_region_other_continent", base & same_prov & (km >= SAME_CONTINENT_KM)),
+            ):
+                if m.any():
+                    out[m] += tiered_usd(cat, prov, dest, gb[m])
+    return out
+
+
+def cloud_costs(o: pd.DataFrame) -> pd.DataFrame:
+    """Compute cost and energy of cloud rows (needs boxes, box_hours, usd_per_hour, pricing)."""
+    reserved = o["pricing"].str.startswith("reserved")
+    billed_boxes = np.where(reserved, np.ceil(o["boxes"] - 1e-9), o["boxes"])
+    billed_hours = np.where(reserved, HOURS_IN_MONTH, o["box_hours"])
+    o["billed_boxes"] = billed_boxes
+    o["compute_usd"] = billed_boxes * billed_hours * o["usd_per_hour"]
+    o["power_usd"] = 0.0
+    o["ops_usd"] = 0.0
+    o["capex_equiv_usd"] = 0.0
+    watts = np.where(
+        o["accelerator_count"] > 0,
+        o["accelerator_count"] * (o["acc_tdp_w"] + HOST_WATTS_PER_ACCELERATOR),
+        o["vcpus"] * CPU_WATTS_PER_VCPU,
+    )
+    o["energy_kwh"] = o["boxes"] * o["box_hours"] * watts / 1000.0 * o["pue"]
+    return o
+
+
+def site_costs(o: pd.DataFrame) -> pd.DataFrame:
+    """Power, operations and capex-equivalent of site rows (units share of a box)."""
+    share = o["units"] / o["box_units"]
+    hours = np.where(o["mode"] == "gpu_hours", HOURS_IN_MONTH, o["hours"])
+    kwh = share * o["power_kw"] * o["pue"] * hours
+    o["billed_boxes"] = share
+    o["compute_usd"] = 0.0
+    o["power_usd"] = kwh * o["usd_per_kwh"]
+    o["ops_usd"] = share * o["ops_usd_per_month"]
+    o["capex_equiv_usd"] = share * o["list_price_usd"] / o["useful_life_months"]
+    o["energy_kwh"] = kwh
+    return o
+
+
+def risk_scores(o: pd.DataFrame, controls: list[str]) -> pd.Series:
+    """Privacy risk points per month (see module docstring); 0 for public data."""
+    weight = o["classification"].map(CLASSIFICATION_WEIGHT)
+    exposure = o["tier"].map(TIER_EXPOSURE)
+    mitigation = pd.Series(1.0, index=o.index)
+    for c in controls:
+        if c in o.columns:
+            mitigation = mitigation * np.where(o[c].fillna(False).astype(bool), CONTROL_MITIGATION[c], 1.0)
+    mitigation = mitigation.where(o["tier"] == "cloud", 1.0)
+    leaving = o["egress_gb"] + np.where(o["source_target"] == o["target"], 0.0, o["ingress_gb"])
+    volume = 1.0 + np.log10(1.0 + leaving)
+    return weight * exposure * mitigation * volume

@@ -1,0 +1,77 @@
+"""Drop options that can never be chosen, before the model is built.
+
+An option ``o`` is dominated by an *uncapacitated* (cloud) option ``a`` of the same unit if
+``a`` is no worse on every term that can matter and strictly better on one (or equal and
+earlier in the deterministic order). Cloud options use no shared capacity or capex, so
+swapping ``o`` for ``a`` in any plan keeps it feasible and no worse. The terms that matter:
+
+* ``opex_usd`` always (objective and budgets); for site options ``opex_usd + capex_equiv``
+  is *not* used: site opex alone is a lower bound of their true cost, which keeps this safe;
+* ``risk`` if a privacy cap or risk weight is set; ``carbon_kg`` likewise;
+  ``latency_ms`` if a latency weight is set.
+
+Units in co-location, anti-affinity or HA groups and flow endpoints are placement-sensitive:
+for them dominance is applied only within the same target.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from advisor.schema.scenario import Scenario
+
+
+def criteria(scn: Scenario) -> list[str]:
+    """Option columns that can influence the optimum besides opex."""
+    cols = ["opex_usd"]
+    w = scn.settings.weights
+    weighted = scn.settings.objective == "weighted"
+    if scn.limits.privacy_risk_max is not None or (weighted and w.usd_per_risk_point > 0):
+        cols.append("risk")
+    if scn.limits.carbon_kg_per_month_max is not None or (weighted and w.usd_per_tonne_co2e > 0):
+        cols.append("carbon_kg")
+    if weighted and w.usd_per_latency_ms > 0:
+        cols.append("latency_ms")
+    return cols
+
+
+def placement_sensitive_units(scn: Scenario) -> set[str]:
+    ids: set[str] = set()
+    for rule in scn.placement_rules:
+        ids |= set(rule.workloads)
+    for f in scn.flows:
+        ids |= {f.from_workload, f.to_workload}
+    ids |= {w.id for w in scn.workloads if w.ha}
+    return ids
+
+
+def prune_dominated(scn: Scenario, options: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(kept, dominated). ``options`` must be sorted deterministically within each unit."""
+    cols = criteria(scn)
+    sensitive = placement_sensitive_units(scn)
+    o = options.copy()
+    o["_order"] = np.arange(len(o))
+    o["_group"] = np.where(o["workload"].isin(sensitive), o["unit"] + "|" + o["target"], o["unit"])
+    dominated = np.zeros(len(o), dtype=bool)
+    uncap = o[o["tier"] == "cloud"]
+    for lead in cols:
+        order = [lead, *[c for c in cols if c != lead], "_order"]
+        anchors = uncap.sort_values(order, kind="mergesort").drop_duplicates("_group")
+        a = o[["_group"]].merge(
+            anchors[["_group", "_order", *cols]].rename(columns={c: f"_a_{c}" for c in [*cols, "_order"]}),
+            on="_group",
+            how="left",
+        )
+        has = a["_a__order"].notna().to_numpy()
+        no_worse = np.ones(len(o), dtype=bool)
+        strictly = np.zeros(len(o), dtype=bool)
+        for c in cols:
+            av = a[f"_a_{c}"].to_numpy(float)
+            ov = o[c].to_numpy(float)
+            no_worse &= av <= ov + 1e-9
+            strictly |= av < ov - 1e-9
+        tie_earlier = a["_a__order"].to_numpy(float) < o["_order"].to_numpy(float)
+        dominated |= has & no_worse & (strictly | tie_earlier)
+    kept = options[~dominated].reset_index(drop=True)
+    return kept, options[dominated].reset_index(drop=True)

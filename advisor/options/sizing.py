@@ -1,0 +1,150 @@
+"""Sizing: accelerators per replica from memory fit, replicas from demand, boxes and units.
+
+Vectorised over (unit x box x precision) rows. Formulas are in
+:mod:`advisor.options.assumptions`. Rows that cannot work get ``rule`` and ``detail``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from advisor.options.assumptions import (
+    MBU,
+    MFU,
+    TP_DEGREES,
+    TRAINING_BYTES_PER_PARAM,
+    USABLE_MEMORY,
+)
+from advisor.schema.types import BYTES_PER_PARAM, HOURS_IN_MONTH
+
+
+def tflops_at(precision: pd.Series, fp16: pd.Series, int8: pd.Series) -> pd.Series:
+    """Dense tensor throughput at a precision: int8/fp8/int4 use INT8 TOPS (or 2x FP16)."""
+    low = precision.isin(["int8", "fp8", "int4"])
+    int_rate = int8.where(int8 > 0, 2.0 * fp16)
+    out = fp16.where(~low, int_rate)
+    return out.where(precision != "fp32", fp16 / 2.0)
+
+
+def size(rows: pd.DataFrame, ref_tflops: pd.Series) -> pd.DataFrame:
+    """Add sizing columns to unit x box x precision rows.
+
+    Adds: weights_gb, mem_needed_gb, gpus_per_replica, replicas, tput_per_replica,
+    compute_ms, box_units, units (site capacity units used), boxes (cloud instances; hours
+    billed per box is ``box_hours``), and ``rule``/``detail`` for rows that cannot work.
+    """
+    r = rows
+    n_box = r["accelerator_count"].astype(float)
+    is_cpu_unit = r["cpu_vcpus"] > 0
+    is_cpu_box = n_box <= 0
+    prec = r["precision"]
+    bpp = prec.map(BYTES_PER_PARAM).astype(float)
+    weights = (r["params_b"] * bpp).fillna(0.0)
+    need = np.where(
+        r["kind"].eq("training") & r["params_b"].notna(),
+        r["params_b"] * TRAINING_BYTES_PER_PARAM,
+        weights * (1.0 + r["kv_overhead"]),
+    )
+    need = pd.Series(need, index=r.index).fillna(0.0)
+    r["weights_gb"] = weights
+    r["mem_needed_gb"] = need
+    per_gpu = r["acc_mem_gb"] * USABLE_MEMORY
+    g_mem = pd.Series(np.nan, index=r.index)
+    for g in reversed(TP_DEGREES):
+        g_mem = g_mem.where(~(need <= g * per_gpu), g)
+    g_mem = g_mem.where(need > 0, 1.0)
+    g = np.maximum(g_mem.fillna(np.inf), r["acc_count"].clip(lower=1))
+    g = g.where(~is_cpu_unit, 0.0)
+    r["gpus_per_replica"] = g
+    tf = tflops_at(prec, r["acc_tflops"], r["acc_tops_int8"])
+    eff_flops = g * tf * 1e12 * MFU
+    params = r["params_b"].fillna(0.0) * 1e9
+    decode = r["batch"] * g * r["acc_bw_gbps"] * 1e9 * MBU / (weights * 1e9).where(weights > 0)
+    prefill_cap = eff_flops / (2.0 * params).where(params > 0)
+    tok_tput = np.minimum(decode, prefill_cap)
+    img_tput = eff_flops / (r["gflops_per_image"] * 1e9)
+    tput = pd.Series(np.nan, index=r.index)
+    tput = tput.where(r["mode"] != "tokens", tok_tput)
+    tput = tput.where(r["mode"] != "images", img_tput)
+    tput = r["tput_user"].where(r["tput_user"].notna(), tput)
+    r["tput_per_replica"] = tput
+    demand = r["tokens_per_s"].where(r["mode"] == "tokens", r["images_per_s"])
+    replicas = np.ceil(demand / tput)
+    replicas = replicas.where(r["mode"].isin(["tokens", "images"]), r["replicas_fixed"])
+    replicas = replicas.where(r["mode"] != "gpu_hours", 1.0)
+    r["replicas"] = replicas
+    ttft = (2.0 * params * r["prompt_tokens"] / eff_flops + weights * 1e9 / (g * r["acc_bw_gbps"] * 1e9 * MBU)) * 1e3
+    per_image = r["gflops_per_image"] * 1e9 / eff_flops * 1e3
+    compute_ms = pd.Series(0.0, index=r.index)
+    compute_ms = compute_ms.where(r["mode"] != "tokens", ttft)
+    compute_ms = compute_ms.where(r["mode"] != "images", per_image)
+    r["compute_ms"] = compute_ms.fillna(0.0)
+    # capacity units: accelerators (GPU boxes) or vCPUs (CPU boxes)
+    box_units = n_box.where(~is_cpu_box, r["vcpus"].astype(float))
+    r["box_units"] = box_units
+    per_box_gpu = np.floor(n_box / g.where(g > 0))
+    per_box_cpu = np.minimum(
+        np.floor(r["vcpus"] / r["cpu_vcpus"].where(is_cpu_unit)),
+        np.floor(r["memory_gb"] / r["cpu_mem"].where(is_cpu_unit)),
+    )
+    per_box = per_box_gpu.where(~is_cpu_unit, per_box_cpu)
+    target_gpu_hours = r["gpu_hours"] * ref_tflops / r["acc_tflops"].where(r["acc_tflops"] > 0)
+    units = (replicas * g).where(~is_cpu_unit, replicas * r["cpu_vcpus"])
+    units = units.where(r["mode"] != "gpu_hours", target_gpu_hours / HOURS_IN_MONTH)
+    r["units"] = units
+    boxes = np.ceil(replicas / per_box.where(per_box > 0))
+    box_hours = pd.Series(r["hours"].astype(float), index=r.index)
+    gh_boxes = target_gpu_hours / n_box.where(n_box > 0) / HOURS_IN_MONTH
+    boxes = boxes.where(r["mode"] != "gpu_hours", gh_boxes)
+    box_hours = box_hours.where(r["mode"] != "gpu_hours", HOURS_IN_MONTH)
+    r["boxes"] = boxes
+    r["box_hours"] = box_hours
+    _reject(r, is_cpu_unit, is_cpu_box, need, per_gpu, g, tf, per_box)
+    return r
+
+
+def _reject(r, is_cpu_unit, is_cpu_box, need, per_gpu, g, tf, per_box) -> None:
+    rule = pd.Series("", index=r.index, dtype=object)
+    detail = pd.Series("", index=r.index, dtype=object)
+
+    def mark(mask, name, text):
+        fresh = mask & (rule == "")
+        rule[fresh] = name
+        detail[fresh] = text[fresh] if isinstance(text, pd.Series) else text
+
+    hw = r["hardware"].astype(str)
+    mark(is_cpu_unit & ~is_cpu_box, "hardware", "cpu workload; " + hw + " is an accelerator box")
+    mark(~is_cpu_unit & is_cpu_box, "hardware", "needs accelerators; " + hw + " has none")
+    types_ok = [(not t) or (a in t) for t, a in zip(r["acc_types"], r["accelerator"], strict=True)]
+    allowed = pd.Series(types_ok, index=r.index)
+    mark(
+        ~is_cpu_unit & ~allowed,
+        "accelerator",
+        r["accelerator"].astype(str) + " not in allowed types " + r["acc_types"].map(lambda t: "[" + ", ".join(t) + "]"),
+    )
+    mark(
+        ~is_cpu_unit & (r["acc_mem_gb"] < r["acc_min_mem"]),
+        "memory",
+        "needs >= " + r["acc_min_mem"].map("{:g} GB".format) + " per accelerator; " + r["accelerator"].astype(str) + " has " + r["acc_mem_gb"].map("{:g} GB".format),
+    )
+    no_spec = ~is_cpu_unit & (tf <= 0)
+    mark(no_spec, "specs", "no dense FP16 throughput known for " + r["accelerator"].astype(str))
+    too_big = ~is_cpu_unit & ((g > r["accelerator_count"]) | ~np.isfinite(g))
+    mark(
+        too_big,
+        "memory",
+        need.map("{:.0f} GB needed".format) + " > "
+        + r["accelerator_count"].map("{:g}".format) + " x " + per_gpu.map("{:.0f} GB usable".format)
+        + " per " + hw,
+    )
+    mark(
+        is_cpu_unit & ~(per_box >= 1),
+        "cpu",
+        "needs " + r["cpu_vcpus"].map("{:g} vCPU".format) + " / " + r["cpu_mem"].map("{:g} GB".format)
+        + "; " + hw + " has " + r["vcpus"].map("{:g}".format) + " / " + r["memory_gb"].map("{:g} GB".format),
+    )
+    bad_tput = ~(r["tput_per_replica"] > 0) & r["mode"].isin(["tokens", "images"])
+    mark(bad_tput, "throughput", pd.Series("no throughput estimate on " + hw, index=r.index))
+    r["rule"] = rule
+    r["detail"] = detail

@@ -1,0 +1,144 @@
+"""Baselines the plan is compared against, and which constraints each one breaks.
+
+* all-cloud: each unit's cheapest feasible cloud option (no shared limits considered);
+* all-on-prem: each unit's cheapest local/edge option, with the boxes it needs bought;
+* greedy: units in decreasing order of their cheapest cost take their cheapest option that
+  still fits the remaining site capacity, power, space and budgets (buying boxes as needed).
+Costs are per month: opex + amortised capex of the purchases each baseline implies.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from advisor.options import OptionSet
+from advisor.schema.scenario import Scenario
+from advisor.solve import Problem
+
+
+def _purchases_for(problem: Problem, chosen: pd.DataFrame) -> pd.DataFrame:
+    pur = problem.purchasables.copy()
+    used = chosen[chosen["tier"] != "cloud"].groupby(["site", "hardware"])["units"].sum()
+    pur["used"] = [float(used.get((s, k), 0.0)) for s, k in zip(pur["site"], pur["sku"], strict=True)]
+    pur["need_boxes"] = np.ceil(pur["used"] / pur["box_units"] - 1e-9)
+    pur["buy"] = np.maximum(pur["need_boxes"] - pur["inventory"], 0)
+    return pur
+
+
+def evaluate(scn: Scenario, problem: Problem, chosen: pd.DataFrame, name: str, missing: list[str]) -> dict:
+    """Monthly cost and broken constraints of a baseline selection."""
+    pur = _purchases_for(problem, chosen)
+    capex = float((pur["buy"] * pur["list_price_usd"]).sum())
+    amort = float((pur["buy"] * pur["list_price_usd"] / pur["useful_life_months"]).sum())
+    opex = float(chosen["opex_usd"].sum())
+    broken = []
+    if missing:
+        broken.append(f"{len(missing)} workload(s) have no option in this baseline")
+    over_buy = pur[pur["buy"] > pur["max_buy"]]
+    for r in over_buy.itertuples(index=False):
+        broken.append(f"capacity[{r.site},{r.sku}]: needs {r.buy:g} new boxes, may buy {r.max_buy:g}")
+    limits = problem.sites.set_index("site")
+    for site, g in pur.groupby("site"):
+        kw = float(((g["inventory"] + g["buy"]) * g["power_kw"]).sum())
+        ru = float(((g["inventory"] + g["buy"]) * g["rack_units"]).sum())
+        if kw > limits.at[site, "max_kw"] + 1e-6:
+            broken.append(f"power[{site}]: {kw:,.1f} kW > {limits.at[site, 'max_kw']:,.1f} kW")
+        if ru > limits.at[site, "max_rack_units"] + 1e-6:
+            broken.append(f"space[{site}]: {ru:,.0f} U > {limits.at[site, 'max_rack_units']:,.0f} U")
+    for b in problem.budgets:
+        rows = chosen if b.scope == "all" else chosen[chosen["team"] == b.scope[5:]]
+        used = float(rows["opex_usd"].sum()) if b.kind == "opex" else (capex if b.scope == "all" else math.nan)
+        if used == used and used > b.limit_usd + 1e-6:
+            broken.append(f"{b.name}: ${used:,.0f} > ${b.limit_usd:,.0f}")
+    if problem.risk_max is not None and chosen["risk"].sum() > problem.risk_max + 1e-6:
+        broken.append(f"privacy_risk_cap: {chosen['risk'].sum():,.1f} > {problem.risk_max:,.1f}")
+    if problem.carbon_max_kg is not None and chosen["carbon_kg"].sum() > problem.carbon_max_kg + 1e-6:
+        broken.append(f"carbon_cap: {chosen['carbon_kg'].sum():,.0f} > {problem.carbon_max_kg:,.0f} kg")
+    return {
+        "baseline": name,
+        "monthly_usd": opex + amort,
+        "opex_usd": opex,
+        "capex_usd": capex,
+        "workloads_placed": int(chosen["workload"].nunique()),
+        "missing": missing,
+        "broken": broken,
+    }
+
+
+def _cheapest(pool: pd.DataFrame, tiers: tuple[str, ...]) -> pd.DataFrame:
+    sub = pool[pool["tier"].isin(tiers)].copy()
+    sub["_m"] = sub["opex_usd"] + sub["capex_equiv_usd"]
+    return sub.sort_values(["unit", "_m", "target"], kind="mergesort").drop_duplicates("unit")
+
+
+def all_cloud(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
+    pool = pd.concat([opts.options, opts.dominated], ignore_index=True)
+    chosen = _cheapest(pool, ("cloud",))
+    missing = sorted(set(opts.units["unit"]) - set(chosen["unit"]))
+    return evaluate(scn, problem, chosen, "all-cloud", missing)
+
+
+def all_on_prem(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
+    pool = pd.concat([opts.options, opts.dominated], ignore_index=True)
+    chosen = _cheapest(pool, ("local", "edge"))
+    missing = sorted(set(opts.units["unit"]) - set(chosen["unit"]))
+    return evaluate(scn, problem, chosen, "all-on-prem", missing)
+
+
+def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
+    o = problem.options.copy()
+    o["_m"] = o["opex_usd"] + o["capex_equiv_usd"]
+    o = o.sort_values(["unit", "_m", "target"], kind="mergesort")
+    first = o.drop_duplicates("unit").sort_values("_m", ascending=False)
+    pur = problem.purchasables.set_index(["site", "sku"])
+    free_units = {k: float(r.inventory * r.box_units) for k, r in pur.iterrows()}
+    bought = {k: 0 for k in pur.index}
+    limits = problem.sites.set_index("site")
+    kw = {s: float((pur.loc[s]["inventory"] * pur.loc[s]["power_kw"]).sum()) if s in pur.index.get_level_values(0) else 0.0 for s in limits.index}
+    ru = {s: float((pur.loc[s]["inventory"] * pur.loc[s]["rack_units"]).sum()) if s in pur.index.get_level_values(0) else 0.0 for s in limits.index}
+    team_opex: dict[str, float] = {}
+    total_opex = 0.0
+    budgets = {b.scope: b.limit_usd for b in problem.budgets if b.kind == "opex"}
+    picks = []
+    groups = {u: g for u, g in o.groupby("unit", sort=False)}
+    for unit in first["unit"]:
+        for r in groups[unit].itertuples(index=False):
+            t_ok = total_opex + r.opex_usd <= budgets.get("all", math.inf) + 1e-6
+            t_ok &= team_opex.get(r.team, 0.0) + r.opex_usd <= budgets.get(f"team:{r.team}", math.inf) + 1e-6
+            if not t_ok:
+                continue
+            if r.tier != "cloud":
+                key = (r.site, r.hardware)
+                p = pur.loc[key]
+                short = max(r.units - free_units[key], 0.0)
+                extra = math.ceil(short / p["box_units"] - 1e-9) if short > 0 else 0
+                if bought[key] + extra > p["max_buy"]:
+                    continue
+                if kw[r.site] + extra * p["power_kw"] > limits.at[r.site, "max_kw"] + 1e-6:
+                    continue
+                if ru[r.site] + extra * p["rack_units"] > limits.at[r.site, "max_rack_units"] + 1e-6:
+                    continue
+                bought[key] += extra
+                free_units[key] += extra * p["box_units"] - r.units
+                kw[r.site] += extra * p["power_kw"]
+                ru[r.site] += extra * p["rack_units"]
+            total_opex += r.opex_usd
+            team_opex[r.team] = team_opex.get(r.team, 0.0) + r.opex_usd
+            picks.append(r._asdict())
+            break
+    chosen = pd.DataFrame(picks) if picks else o.iloc[0:0]
+    missing = sorted(set(opts.units["unit"]) - set(chosen["unit"] if len(chosen) else []))
+    return evaluate(scn, problem, chosen, "greedy", missing)
+
+
+def baselines(scn: Scenario, opts: OptionSet, problem: Problem, plan_monthly_usd: float) -> pd.DataFrame:
+    """The three baselines with the plan's monthly saving against each."""
+    rows = [all_cloud(scn, opts, problem), all_on_prem(scn, opts, problem), greedy(scn, opts, problem)]
+    frame = pd.DataFrame(rows)
+    frame["saving_usd_per_month"] = frame["monthly_usd"] - plan_monthly_usd
+    frame.loc[frame["missing"].map(len) > 0, "saving_usd_per_month"] = np.nan
+    frame.attrs["unit"] = "USD per month"
+    return frame

@@ -1,0 +1,97 @@
+"""Explanations: why each workload landed where it did, and what else it could have done.
+
+All vectorised over the option table: per unit, the chosen option; the cheapest feasible
+alternative in each other tier with its monthly cost delta; and the rules that rejected the
+options it never had (counted per rule, with the most relevant examples).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from advisor.options import OptionSet
+
+
+def alternatives(opts: OptionSet, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Cheapest feasible option per (unit, tier), including dominated ones, vs the chosen one."""
+    pool = pd.concat([opts.options, opts.dominated], ignore_index=True)
+    cols = ["unit", "tier", "target", "hardware", "precision", "pricing", "opex_usd", "capex_equiv_usd", "latency_ms"]
+    pool = pool[cols].copy()
+    pool["monthly_usd"] = pool["opex_usd"] + pool["capex_equiv_usd"]
+    best = pool.sort_values(["unit", "tier", "monthly_usd", "target"], kind="mergesort").drop_duplicates(["unit", "tier"])
+    chosen = assignments.set_index("unit")[["tier", "target", "total_usd"]]
+    best = best.merge(chosen.rename(columns={"tier": "chosen_tier", "target": "chosen_target", "total_usd": "chosen_usd"}),
+                      left_on="unit", right_index=True, how="inner")
+    best["delta_usd"] = best["monthly_usd"] - best["chosen_usd"]
+    best.attrs["unit"] = "USD per month"
+    return best.reset_index(drop=True)
+
+
+def rejection_summary(opts: OptionSet, unit: str | None = None, top: int = 3) -> pd.DataFrame:
+    """Per unit and rule: how many combinations it rejected and up to ``top`` example details."""
+    r = opts.rejections
+    if unit is not None:
+        r = r[r["unit"] == unit]
+    if r.empty:
+        return pd.DataFrame(columns=["unit", "rule", "count", "examples"])
+    g = r.groupby(["unit", "rule"], sort=True)
+    out = g.size().rename("count").reset_index()
+    ex = g["detail"].agg(lambda s: list(dict.fromkeys(s))[:top]).rename("examples").reset_index()
+    return out.merge(ex, on=["unit", "rule"])
+
+
+def tier_rejections(opts: OptionSet, unit: str) -> dict[str, list[str]]:
+    """Per tier, the distinct rules that rejected the unit's options there."""
+    r = opts.rejections[opts.rejections["unit"] == unit]
+    tiers = opts.targets.set_index("target")["tier"]
+    out: dict[str, list[str]] = {}
+    for rec in r.itertuples(index=False):
+        if rec.target == "*":
+            keys = ["local", "edge", "cloud"] if rec.pricing in ("*", "owned") else ["cloud"]
+            if rec.pricing == "owned":
+                keys = ["local", "edge"]
+        else:
+            keys = [tiers.get(rec.target, "cloud")]
+        for k in keys:
+            out.setdefault(k, [])
+            if rec.rule not in out[k]:
+                out[k].append(rec.rule)
+    return out
+
+
+def explain_text(opts: OptionSet, assignments: pd.DataFrame, alts: pd.DataFrame, workload: str) -> str:
+    """A reviewer-readable paragraph for one workload."""
+    rows = assignments[assignments["workload"] == workload]
+    if rows.empty:
+        raise KeyError(f"no workload '{workload}' in the plan")
+    lines = []
+    for a in rows.itertuples(index=False):
+        where = a.target.removeprefix("site:")
+        lines.append(
+            f"{a.unit}: {a.tier} at {where} on {a.hardware} ({a.precision}, {a.pricing}), "
+            f"${a.total_usd:,.0f}/month; latency {a.latency_ms:.0f} ms"
+            + (f" vs SLO {a.slo_ms:.0f} ms" if a.slo_ms != float("inf") else "")
+            + f"; risk {a.risk:.2f}; {a.carbon_kg:,.0f} kgCO2e/month."
+        )
+        others = alts[(alts["unit"] == a.unit) & (alts["tier"] != a.tier)]
+        for o in others.itertuples(index=False):
+            lines.append(
+                f"  best {o.tier} alternative: {o.target.removeprefix('site:')} {o.hardware} "
+                f"({o.pricing}) ${o.monthly_usd:,.0f}/month ({o.delta_usd:+,.0f})"
+            )
+        same = alts[(alts["unit"] == a.unit) & (alts["tier"] == a.tier)]
+        if len(same) and same["target"].iat[0] != a.target:
+            lines.append(
+                f"  (the cheapest {a.tier} option alone, {same['target'].iat[0]}, was not used: "
+                "shared capacity, budgets or placement rules)"
+            )
+        missing = {"local", "edge", "cloud"} - set(others["tier"]) - {a.tier}
+        by_tier = tier_rejections(opts, a.unit)
+        for t in sorted(missing):
+            rules = by_tier.get(t, [])
+            if rules:
+                lines.append(f"  no {t} option: rejected by {', '.join(rules)}")
+        summary = rejection_summary(opts, a.unit, top=1)
+        for s in summary.itertuples(index=False):
+            lines.append(f"  rule {s.rule}: rejected {s.count} combination(s), e.g. {s.examples[0]}")
+    return "\n".join(lines)

@@ -1,0 +1,142 @@
+"""Turn a scenario and its option set into the plain :class:`~advisor.solve.Problem`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from advisor.options import OptionSet
+from advisor.schema.scenario import Scenario
+from advisor.solve import Budget, FlowSpec, Problem
+
+
+def objective_factor(scn: Scenario) -> float:
+    """Months the objective counts opex for: the horizon for TCO, 1 for monthly cost."""
+    return 1.0 if scn.settings.objective == "monthly_cost" else float(scn.settings.horizon_months)
+
+
+def capex_objective(scn: Scenario, price: pd.Series, life: pd.Series) -> pd.Series:
+    """Objective weight of one box: straight-line amortisation over the months counted."""
+    if scn.settings.objective == "monthly_cost":
+        return price / life
+    return price * np.minimum(scn.settings.horizon_months, life) / life
+
+
+def option_objective(scn: Scenario, o: pd.DataFrame) -> pd.Series:
+    """obj[o] = months x (opex + weighted latency, risk and carbon terms)."""
+    w = scn.settings.weights
+    monthly = o["opex_usd"].copy()
+    if scn.settings.objective == "weighted":
+        monthly = (
+            monthly
+            + w.usd_per_latency_ms * o["latency_ms"]
+            + w.usd_per_risk_point * o["risk"]
+            + w.usd_per_tonne_co2e * o["carbon_kg"] / 1000.0
+        )
+    return monthly * objective_factor(scn)
+
+
+def purchasables(scn: Scenario, opts: OptionSet) -> pd.DataFrame:
+    hw = opts.catalog.hardware.set_index("sku")
+    rows = []
+    for s in scn.sites:
+        inv = {i.sku: i.count for i in s.inventory}
+        for sku in sorted(set(inv) | set(s.can_buy)):
+            h = hw.loc[sku]
+            n_acc = float(h["accelerator_count"])
+            rows.append(
+                {
+                    "site": s.id,
+                    "sku": sku,
+                    "inventory": inv.get(sku, 0),
+                    "max_buy": s.max_buy_per_sku if sku in s.can_buy else 0,
+                    "box_units": n_acc if n_acc > 0 else float(h["vcpus"]),
+                    "is_gpu": n_acc > 0,
+                    "power_kw": float(h["power_kw"]),
+                    "rack_units": float(h["rack_units"]),
+                    "list_price_usd": float(h["list_price_usd"]),
+                    "useful_life_months": float(h["useful_life_months"]),
+                }
+            )
+    cols = ["site", "sku", "inventory", "max_buy", "box_units", "is_gpu", "power_kw", "rack_units",
+            "list_price_usd", "useful_life_months"]
+    frame = pd.DataFrame(rows, columns=cols)
+    frame["capex_obj_usd"] = capex_objective(scn, frame["list_price_usd"], frame["useful_life_months"])
+    return frame
+
+
+def site_limits(scn: Scenario) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "site": s.id,
+                "max_kw": s.power.max_kw if s.power.max_kw is not None else np.inf,
+                "max_rack_units": s.space.rack_units if s.space.rack_units is not None else np.inf,
+            }
+            for s in scn.sites
+        ],
+        columns=["site", "max_kw", "max_rack_units"],
+    )
+
+
+def flow_rates(opts: OptionSet, site_wan: dict[str, float]) -> pd.DataFrame:
+    """Per target: USD/GB leaving it to another provider or a site, and to the same provider.
+
+    Flows use each provider's first internet tier and its same-continent inter-region rate;
+    sites charge their WAN rate for anything leaving them.
+    """
+    cat = opts.catalog
+    eg = cat.egress.sort_values("tier_from_gb").drop_duplicates(["provider", "destination"])
+    first = eg.set_index(["provider", "destination"])["usd_per_gb"]
+    rows = []
+    for t in opts.targets.itertuples(index=False):
+        if t.provider:
+            out = float(first.get((t.provider, "internet"), 0.0))
+            inter = float(first.get((t.provider, "inter_region_same_continent"), out))
+        else:
+            out = inter = float(site_wan.get(t.target, 0.0))
+        rows.append({"target": t.target, "provider": t.provider, "usd_per_gb_out": out, "usd_per_gb_inter": inter})
+    return pd.DataFrame(rows)
+
+
+def formulate(scn: Scenario, opts: OptionSet) -> Problem:
+    """The Problem for ``scn``: options with objective weights plus all coupling data."""
+    o = opts.options.copy()
+    o["obj_usd"] = option_objective(scn, o)
+    units_of: dict[str, list[str]] = {}
+    for u, w in zip(opts.units["unit"], opts.units["workload"], strict=True):
+        units_of.setdefault(w, []).append(u)
+    team_of = {w.id: w.team for w in scn.workloads}
+    budgets = []
+    for b in scn.budgets:
+        if b.opex_usd_per_month_max is not None:
+            budgets.append(Budget(f"opex[{b.scope}]", "opex", b.scope, b.opex_usd_per_month_max))
+        if b.capex_usd_max is not None:
+            budgets.append(Budget(f"capex[{b.scope}]", "capex", b.scope, b.capex_usd_max))
+    wan = {f"site:{s.id}": s.wan_egress_usd_per_gb for s in scn.sites}
+    rates = flow_rates(opts, wan)
+    return Problem(
+        options=o,
+        purchasables=purchasables(scn, opts),
+        sites=site_limits(scn),
+        budgets=tuple(budgets),
+        ha_groups=tuple(tuple(units_of[w.id]) for w in scn.workloads if w.ha),
+        colocate=tuple(
+            tuple(u for w in r.workloads for u in units_of[w]) for r in scn.placement_rules if r.kind == "colocate"
+        ),
+        anti_affinity=tuple(
+            tuple(u for w in r.workloads for u in units_of[w])
+            for r in scn.placement_rules
+            if r.kind == "anti_affinity"
+        ),
+        flows=tuple(
+            FlowSpec(f"{f.from_workload}->{f.to_workload}", tuple(units_of[f.from_workload]),
+                     tuple(units_of[f.to_workload]), f.gb_per_month, team_of[f.from_workload])
+            for f in scn.flows
+        ),
+        flow_rates=rates,
+        flow_obj_factor=objective_factor(scn),
+        risk_max=scn.limits.privacy_risk_max,
+        carbon_max_kg=scn.limits.carbon_kg_per_month_max,
+        team_capex=any(b.scope != "all" and b.capex_usd_max is not None for b in scn.budgets),
+    )

@@ -1,0 +1,136 @@
+"""``solve(scenario) -> Plan``: options, formulation, solve, and every result frame."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from advisor.catalog import Catalog
+from advisor.errors import InfeasibleScenario, SolverLimitReached
+from advisor.options import build_options
+from advisor.plan.assemble import assignments_frame, budget_usage, purchases_frame, site_usage
+from advisor.plan.baselines import baselines
+from advisor.plan.explain import alternatives
+from advisor.plan.formulate import formulate, objective_factor
+from advisor.plan.infeasible import elastic_conflicts, presolve_conflicts
+from advisor.plan.result import Plan
+from advisor.plan.sensitivity import binding_limits, value_of_relaxing
+from advisor.schema.load import catalog_for
+from advisor.schema.scenario import Scenario
+from advisor.solve import SolverSettings, solve_problem
+
+
+def solve(
+    scenario: Scenario,
+    catalog: Catalog | None = None,
+    *,
+    solver: str | None = None,
+    time_limit_s: float | None = None,
+    mip_gap: float | None = None,
+    objective: str | None = None,
+    sensitivity: bool | None = None,
+    progress: Any = None,
+) -> Plan:
+    """Find the cheapest compliant placement of every workload.
+
+    Raises :class:`InfeasibleScenario` (with conflicts) or :class:`SolverLimitReached`.
+    """
+    t0 = time.perf_counter()
+    scn = scenario
+    if objective is not None:
+        scn = scn.model_copy(update={"settings": scn.settings.model_copy(update={"objective": objective})})
+    s = scn.settings
+    settings = SolverSettings(
+        solver=solver or s.solver,
+        time_limit_s=time_limit_s if time_limit_s is not None else s.time_limit_s,
+        mip_gap=mip_gap if mip_gap is not None else s.mip_gap,
+    )
+    cat = catalog if catalog is not None else catalog_for(scn)
+    _step(progress, "building options")
+    opts = build_options(scn, cat)
+    conflicts = presolve_conflicts(opts)
+    if conflicts:
+        raise InfeasibleScenario(conflicts, report={"scenario": scn, "options": opts})
+    _step(progress, f"solving ({len(opts.options):,} options)")
+    problem = formulate(scn, opts)
+    sol = solve_problem(problem, settings)
+    if sol.status == "infeasible":
+        _step(progress, "infeasible: elastic re-solve to find the smallest shortfall")
+        found, _ = elastic_conflicts(problem, settings)
+        raise InfeasibleScenario(found, report={"scenario": scn, "options": opts})
+    if not sol.has_plan:
+        raise SolverLimitReached(
+            f"the solver stopped ({sol.status}) after {sol.solve_seconds:.1f} s without a feasible plan; "
+            "raise settings.time_limit_s or relax the gap",
+        )
+    _step(progress, "explaining")
+    purchases = purchases_frame(problem, sol)
+    assignments = assignments_frame(problem, sol, purchases)
+    usage = site_usage(scn, problem, assignments, purchases)
+    budgets = budget_usage(scn, assignments, purchases, sol, problem)
+    months = objective_factor(scn)
+    kpis = _kpis(scn, assignments, purchases, sol)
+    base = baselines(scn, opts, problem, kpis["monthly_total_usd"])
+    do_sens = sensitivity if sensitivity is not None else len(opts.units) <= 2000
+    items = binding_limits(problem, sol, usage, budgets)
+    sens = value_of_relaxing(problem, sol, settings, items, months, limit=6 if do_sens else 0)
+    t1 = time.perf_counter()
+    return Plan(
+        scenario=scn,
+        status=sol.status,
+        objective=float(sol.objective),
+        best_bound=sol.best_bound,
+        gap=sol.gap,
+        solver=sol.solver,
+        assignments=assignments,
+        purchases=purchases,
+        site_usage=usage,
+        budget_usage=budgets,
+        alternatives=alternatives(opts, assignments),
+        baselines=base,
+        sensitivity=sens,
+        flows_usd=dict(sol.flow_usd),
+        kpis=kpis,
+        options=opts,
+        problem=problem,
+        solution=sol,
+        timings={
+            "options_seconds": opts.stats["build_seconds"],
+            "model_build_seconds": sol.build_seconds,
+            "solve_seconds": sol.solve_seconds,
+            "total_seconds": t1 - t0,
+        },
+    )
+
+
+def _kpis(scn: Scenario, a, purchases, sol) -> dict:
+    flows = float(sum(sol.flow_usd.values()))
+    opex = float(a["opex_usd"].sum()) + flows
+    amort = float(purchases["amortised_usd_per_month"].sum()) if len(purchases) else 0.0
+    capex = float(purchases["capex_usd"].sum()) if len(purchases) else 0.0
+    h = scn.settings.horizon_months
+    horizon_capex = (
+        float((purchases["capex_usd"] * purchases["useful_life_months"].clip(upper=h) / purchases["useful_life_months"]).sum())
+        if len(purchases)
+        else 0.0
+    )
+    counts = a.drop_duplicates("workload").groupby("tier").size()
+    return {
+        "workloads": int(a["workload"].nunique()),
+        "units": len(a),
+        "monthly_opex_usd": opex,
+        "monthly_capex_amortised_usd": amort,
+        "monthly_total_usd": opex + amort,
+        "horizon_months": h,
+        "horizon_tco_usd": opex * h + horizon_capex,
+        "capex_usd": capex,
+        "flows_usd_per_month": flows,
+        "privacy_risk": float(a["risk"].sum()),
+        "carbon_kg_per_month": float(a["carbon_kg"].sum()),
+        "workloads_per_tier": {t: int(counts.get(t, 0)) for t in ("local", "edge", "cloud")},
+    }
+
+
+def _step(progress: Any, text: str) -> None:
+    if progress is not None:
+        progress(text)

@@ -1,0 +1,130 @@
+"""The :class:`Plan`: a new object holding everything the solver decided and why."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from advisor.plan.explain import explain_text
+
+if TYPE_CHECKING:
+    from advisor.options import OptionSet
+    from advisor.schema.scenario import Scenario
+    from advisor.solve import Problem, Solution
+
+PLAN_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A placement plan. Never a mutation of the scenario; every frame is tidy with units."""
+
+    scenario: Scenario
+    status: str
+    objective: float
+    best_bound: float | None
+    gap: float | None
+    solver: str
+    assignments: pd.DataFrame
+    purchases: pd.DataFrame
+    site_usage: pd.DataFrame
+    budget_usage: pd.DataFrame
+    alternatives: pd.DataFrame
+    baselines: pd.DataFrame
+    sensitivity: pd.DataFrame
+    flows_usd: dict[str, float]
+    kpis: dict[str, Any]
+    options: OptionSet = field(repr=False)
+    problem: Problem = field(repr=False)
+    solution: Solution = field(repr=False)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def proven_optimal(self) -> bool:
+        return self.status == "optimal"
+
+    @property
+    def rejections(self) -> pd.DataFrame:
+        """The audit trail: every rejected combination with its rule and detail."""
+        return self.options.rejections
+
+    def explain(self, workload: str) -> str:
+        """Why ``workload`` went where it did, its alternatives, and what rejected the rest."""
+        return explain_text(self.options, self.assignments, self.alternatives, workload)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per tier: workloads, monthly cost split, carbon."""
+        a = self.assignments
+        g = a.groupby("tier").agg(
+            workloads=("workload", "nunique"),
+            opex_usd=("opex_usd", "sum"),
+            capex_usd=("capex_usd", "sum"),
+            total_usd=("total_usd", "sum"),
+            carbon_kg=("carbon_kg", "sum"),
+        )
+        g.attrs["unit"] = "USD per month, kgCO2e per month"
+        return g.reindex([t for t in ("local", "edge", "cloud") if t in g.index])
+
+    @property
+    def figures(self):
+        from advisor.report.figures import PlanFigures
+
+        return PlanFigures(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The versioned, deterministic ``plan.json`` content (no timings, no paths)."""
+        from advisor import __version__
+
+        return _clean(
+            {
+                "plan_schema_version": PLAN_SCHEMA_VERSION,
+                "advisor_version": __version__,
+                "catalog_version": self.options.catalog.version,
+                "scenario": self.scenario.name,
+                "objective_kind": self.scenario.settings.objective,
+                "horizon_months": self.scenario.settings.horizon_months,
+                "status": self.status,
+                "proven_optimal": self.proven_optimal,
+                "objective": self.objective,
+                "best_bound": self.best_bound,
+                "gap": self.gap,
+                "solver": self.solver,
+                "kpis": self.kpis,
+                "assignments": self.assignments.to_dict(orient="records"),
+                "purchases": self.purchases.to_dict(orient="records"),
+                "flows_usd_per_month": self.flows_usd,
+                "budgets": self.budget_usage.to_dict(orient="records"),
+                "site_usage": self.site_usage.to_dict(orient="records"),
+                "baselines": self.baselines.drop(columns=["missing"]).to_dict(orient="records"),
+                "sensitivity": self.sensitivity.to_dict(orient="records"),
+            }
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+    def _repr_html_(self) -> str:
+        from advisor.report.notebook import plan_html
+
+        return plan_html(self)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe, deterministic: floats rounded to 6 dp, inf/nan as None, numpy unwrapped."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if not np.isfinite(value):
+            return None
+        return round(value, 6)
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    return value

@@ -1,0 +1,424 @@
+"""The scenario: what an architect writes (YAML, plus optional CSV/Excel inventories).
+
+Every model is frozen and forbids unknown keys; units are in field names. A what-if is
+``scenario.model_copy(update=...)`` followed by :func:`advisor.schema.revalidate`, or one of
+the ``with_*`` helpers, which always return a new, validated scenario.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pathlib import Path
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from advisor.schema.types import (
+    CLASSIFICATIONS,
+    HOURS_IN_MONTH,
+    Classification,
+    Control,
+    CountryCode,
+    Id,
+    Objective,
+    Precision,
+    Pricing,
+    Provider,
+    SolverName,
+    Strict,
+    Tier,
+    WorkloadKind,
+)
+
+Residency = Annotated[
+    str,
+    Field(
+        pattern=r"^([A-Z]{2}|EU|EEA|EU_ADEQUATE|US_DPF)$",
+        description="ISO country code (DE, US) or group: EU, EEA, EU_ADEQUATE, US_DPF.",
+    ),
+]
+PosFloat = Annotated[float, Field(gt=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+
+
+class GeoPoint(Strict):
+    """WGS84 coordinates in decimal degrees."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Location(Strict):
+    """A named place where users or data live (an office, a metro, a call centre)."""
+
+    id: Id
+    country: CountryCode
+    location: GeoPoint
+    name: str = ""
+
+
+class Power(Strict):
+    """Electrical envelope and tariff of a site."""
+
+    max_kw: PosFloat | None = None
+    """Power cap for IT load in kW; omit for unlimited."""
+    usd_per_kwh: NonNegFloat = Field(0.15, le=5)
+    pue: float = Field(1.5, ge=1.0, le=3.0)
+    """Power usage effectiveness (facility kW / IT kW)."""
+
+
+class Space(Strict):
+    rack_units: int | None = Field(None, ge=0, le=100_000)
+    """Free rack units (U) for new and existing servers; omit for unlimited."""
+
+
+class InventoryItem(Strict):
+    sku: str
+    count: int = Field(ge=1, le=100_000)
+
+
+class Site(Strict):
+    """An on-prem data centre (``local``) or an edge location (``edge``)."""
+
+    id: Id
+    kind: Literal["local", "edge"]
+    country: CountryCode
+    location: GeoPoint
+    name: str = ""
+    power: Power = Power()
+    space: Space = Space()
+    inventory: tuple[InventoryItem, ...] = ()
+    """Hardware already owned: sunk capex, no purchase cost."""
+    can_buy: tuple[str, ...] = ()
+    """Hardware SKUs (catalog ``hardware.csv`` or ``overrides.hardware``) that may be bought."""
+    max_buy_per_sku: int = Field(64, ge=0, le=100_000)
+    ops_usd_per_month: NonNegFloat = 0.0
+    """Fixed site operations cost; reported, not optimised (it is paid whatever the plan)."""
+    wan_egress_usd_per_gb: NonNegFloat = 0.0
+    """What leaving this site costs per GB (transit contract); 0 for flat-rate links."""
+    grid_gco2e_per_kwh: NonNegFloat | None = Field(None, le=2000)
+    """Grid carbon intensity; defaults to the catalog's country value."""
+
+
+class PriceDiscount(Strict):
+    """A negotiated discount on a provider's listed prices (EDP, MACC, CUD)."""
+
+    provider: Provider
+    factor: float = Field(gt=0, le=1.5)
+    """Multiplier on listed prices, e.g. 0.85 for a 15% discount."""
+    pricing: tuple[Pricing, ...] = ()
+    """Pricing models it applies to; empty means all."""
+
+
+class CloudScope(Strict):
+    """Which clouds, regions and pricing models may be used."""
+
+    providers: tuple[Provider, ...] = ("aws", "azure", "gcp")
+    pricing: tuple[Pricing, ...] = ("on_demand", "spot", "reserved_1y", "reserved_3y")
+    allow_regions: tuple[str, ...] = ()
+    """``provider:region`` or bare region codes; empty allows every commercial region."""
+    deny_regions: tuple[str, ...] = ()
+    include_restricted_partitions: bool = False
+    """Allow gov, China and restricted partitions (off by default)."""
+    discounts: tuple[PriceDiscount, ...] = ()
+
+
+class Model(Strict):
+    """The model a workload serves or trains."""
+
+    params_billion: float = Field(gt=0, le=20_000)
+    precision: Precision = "fp16"
+    variants: tuple[Precision, ...] = ()
+    """Quantised variants that are acceptable, e.g. ``[int8, int4]``."""
+    prompt_tokens: int = Field(512, ge=1, le=2_000_000)
+    """Prompt length used for the time-to-first-token estimate."""
+    kv_cache_overhead: float = Field(0.2, ge=0, le=10)
+    """KV cache + activations as a fraction of weight memory (0.2 = +20%)."""
+    batch_size: int = Field(16, ge=1, le=4096)
+    """Concurrent sequences per replica in the decode roofline."""
+
+
+class AcceleratorNeeds(Strict):
+    """Explicit accelerator needs, instead of (or on top of) sizing from the model."""
+
+    count: int = Field(1, ge=1, le=1024)
+    """Accelerators per replica."""
+    min_memory_gb: PosFloat | None = None
+    """Minimum memory per accelerator."""
+    types: tuple[str, ...] = ()
+    """Allowed accelerator ids (catalog ``accelerators.csv``); empty allows any."""
+
+
+class CpuNeeds(Strict):
+    """A CPU-only workload (no accelerator)."""
+
+    vcpus: int = Field(ge=1, le=100_000)
+    memory_gb: PosFloat = 4.0
+
+
+class Demand(Strict):
+    """How much work. Give one of: LLM tokens, images, GPU-hours, or a replica count."""
+
+    requests_per_second: PosFloat | None = Field(None, le=1e7)
+    tokens_per_request: int | None = Field(None, ge=1, le=2_000_000)
+    images_per_second: PosFloat | None = Field(None, le=1e7)
+    gflops_per_image: PosFloat = 8.2
+    """Compute per image; 8.2 GFLOP is ResNet-50 at 224x224."""
+    gpu_hours_per_month: PosFloat | None = Field(None, le=1e8)
+    """Work in GPU-hours of ``reference_accelerator``; rescaled by dense FP16 throughput."""
+    reference_accelerator: str = "A100-80GB"
+    replicas: int | None = Field(None, ge=1, le=100_000)
+    """Fixed replica count (with ``accelerators`` or ``cpu``)."""
+    hours_per_month: float = Field(HOURS_IN_MONTH, gt=0, le=744)
+    """Hours a month the workload runs (a month has at most 744 hours)."""
+    throughput_per_replica: PosFloat | None = None
+    """Measured throughput of one replica (tokens/s or images/s); overrides the estimate."""
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> Demand:
+        modes = [
+            self.requests_per_second is not None,
+            self.images_per_second is not None,
+            self.gpu_hours_per_month is not None,
+        ]
+        if sum(modes) > 1:
+            raise ValueError(
+                "give only one of requests_per_second, images_per_second, gpu_hours_per_month"
+            )
+        if self.requests_per_second is not None and self.tokens_per_request is None:
+            raise ValueError("requests_per_second needs tokens_per_request")
+        if sum(modes) == 0 and self.replicas is None:
+            raise ValueError(
+                "give one of requests_per_second (+tokens_per_request), images_per_second, "
+                "gpu_hours_per_month or replicas"
+            )
+        return self
+
+    @property
+    def mode(self) -> str:
+        if self.requests_per_second is not None:
+            return "tokens"
+        if self.images_per_second is not None:
+            return "images"
+        if self.gpu_hours_per_month is not None:
+            return "gpu_hours"
+        return "replicas"
+
+
+class DataSpec(Strict):
+    """The data a workload touches: how sensitive, where it may go, where it comes from."""
+
+    classification: Classification = "internal"
+    residency: tuple[Residency, ...] = ()
+    """Jurisdictions the data may be processed in; empty means anywhere."""
+    source: str | None = None
+    """Where the data lives: a site id, a location id, or ``provider:region``."""
+    ingress_gb_per_month: NonNegFloat = 0.0
+    """Data moved from the source to the workload each month."""
+    egress_gb_per_month: NonNegFloat = 0.0
+    """Results sent from the workload to users / the internet each month."""
+
+
+class HighAvailability(Strict):
+    """Run the workload as N replica groups on N different targets (sites or regions)."""
+
+    groups: int = Field(2, ge=2, le=8)
+
+
+class Workload(Strict):
+    """One AI/ML workload to place."""
+
+    id: Id
+    name: str = ""
+    """Free-text display name (shown escaped in reports)."""
+    team: Id = "default"
+    kind: WorkloadKind = "inference"
+    model: Model | None = None
+    accelerators: AcceleratorNeeds | None = None
+    cpu: CpuNeeds | None = None
+    demand: Demand
+    latency_slo_ms: PosFloat | None = Field(None, le=3_600_000)
+    requests_from: str | None = None
+    """Where requests come from (site, location or ``provider:region``); defaults to data.source."""
+    data: DataSpec = DataSpec()
+    interruptible: bool = False
+    """May run on spot / preemptible capacity."""
+    ha: HighAvailability | None = None
+    allowed_tiers: tuple[Tier, ...] = ()
+    """Restrict tiers for this workload on top of the classification policy."""
+
+    @model_validator(mode="after")
+    def _resources(self) -> Workload:
+        if self.cpu is not None and (self.model is not None or self.accelerators is not None):
+            raise ValueError("a cpu workload cannot also have model or accelerators")
+        if self.cpu is None and self.model is None and self.accelerators is None:
+            raise ValueError("give model, accelerators or cpu")
+        mode = self.demand.mode
+        if self.cpu is not None and mode not in ("replicas",):
+            raise ValueError("a cpu workload sizes by demand.replicas")
+        if mode == "tokens" and self.model is None:
+            raise ValueError("requests_per_second sizing needs a model")
+        if mode == "replicas" and self.cpu is None and self.accelerators is None:
+            raise ValueError("demand.replicas needs accelerators or cpu")
+        return self
+
+
+class ClassificationPolicy(Strict):
+    """What a data classification allows."""
+
+    allowed_tiers: tuple[Tier, ...] = ("local", "edge", "cloud")
+    cloud_requires: tuple[Control, ...] = ()
+    """Controls every cloud target must offer for this classification."""
+
+
+DEFAULT_POLICIES: dict[str, ClassificationPolicy] = {
+    "public": ClassificationPolicy(),
+    "internal": ClassificationPolicy(),
+    "confidential": ClassificationPolicy(cloud_requires=("cmk",)),
+    "pii": ClassificationPolicy(cloud_requires=("cmk",)),
+    "phi": ClassificationPolicy(
+        allowed_tiers=("local", "cloud"),
+        cloud_requires=("hipaa_baa", "cmk", "confidential_computing"),
+    ),
+    "special_category": ClassificationPolicy(
+        allowed_tiers=("local",),
+        cloud_requires=("cmk", "confidential_computing", "dedicated_host"),
+    ),
+}
+
+
+class Budget(Strict):
+    """A FinOps limit for everything (``all``) or one team (``team:<id>``)."""
+
+    scope: str = Field(pattern=r"^(all|team:[A-Za-z0-9][A-Za-z0-9_.\-]{0,63})$")
+    opex_usd_per_month_max: NonNegFloat | None = None
+    capex_usd_max: NonNegFloat | None = None
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> Budget:
+        if self.opex_usd_per_month_max is None and self.capex_usd_max is None:
+            raise ValueError("give opex_usd_per_month_max or capex_usd_max")
+        return self
+
+
+class PlacementRule(Strict):
+    """Co-locate workloads on one target, or keep them on different targets."""
+
+    kind: Literal["colocate", "anti_affinity"]
+    workloads: tuple[Id, ...] = Field(min_length=2)
+
+
+class Flow(Strict):
+    """Data moved each month from one workload to another; egress is charged by placement."""
+
+    from_workload: Id
+    to_workload: Id
+    gb_per_month: PosFloat
+
+
+class Limits(Strict):
+    """Optional caps on plan-wide totals."""
+
+    privacy_risk_max: NonNegFloat | None = None
+    carbon_kg_per_month_max: NonNegFloat | None = None
+
+
+class Weights(Strict):
+    """Weights of the ``weighted`` objective, in USD per unit per month."""
+
+    usd_per_latency_ms: NonNegFloat = 0.0
+    usd_per_risk_point: NonNegFloat = 0.0
+    usd_per_tonne_co2e: NonNegFloat = 0.0
+
+
+class Settings(Strict):
+    """Planning horizon, objective and solver settings."""
+
+    horizon_months: int = Field(36, ge=1, le=240)
+    objective: Objective = "tco"
+    weights: Weights = Weights()
+    solver: SolverName = "highs"
+    time_limit_s: float = Field(120.0, gt=0, le=86_400)
+    mip_gap: float = Field(1e-4, ge=0, le=0.5)
+    """Relative optimality gap at which the solver may stop."""
+    prune_dominated: bool = True
+
+
+class PriceOverride(Strict):
+    """Your own price for catalog rows: a multiplier or an absolute USD/hour."""
+
+    provider: Provider
+    region: str | None = None
+    instance_type: str | None = None
+    pricing: Pricing | None = None
+    factor: PosFloat | None = Field(None, le=10)
+    usd_per_hour: PosFloat | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_value(self) -> PriceOverride:
+        if (self.factor is None) == (self.usd_per_hour is None):
+            raise ValueError("give exactly one of factor or usd_per_hour")
+        return self
+
+
+class HardwareOverride(Strict):
+    """Your own server or edge device (or a negotiated price for a catalog SKU)."""
+
+    sku: Id
+    tier: Literal["local", "edge"]
+    name: str = ""
+    accelerator: str | None = None
+    accelerator_count: int = Field(0, ge=0, le=1024)
+    vcpus: int = Field(ge=1, le=100_000)
+    memory_gb: PosFloat
+    list_price_usd: NonNegFloat
+    power_kw: PosFloat = Field(le=500)
+    rack_units: int = Field(ge=0, le=100)
+    useful_life_months: int = Field(60, ge=1, le=240)
+    ops_usd_per_month: NonNegFloat = 0.0
+    note: str = ""
+
+
+class Overrides(Strict):
+    prices: tuple[PriceOverride, ...] = ()
+    hardware: tuple[HardwareOverride, ...] = ()
+
+
+class Scenario(Strict):
+    """A whole placement problem: sites, cloud scope, workloads, policies and limits."""
+
+    schema_version: Literal[1] = 1
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    settings: Settings = Settings()
+    locations: tuple[Location, ...] = ()
+    sites: tuple[Site, ...] = ()
+    clouds: CloudScope = CloudScope()
+    workloads: tuple[Workload, ...] = Field(min_length=1)
+    workload_inventories: tuple[str, ...] = ()
+    """CSV or Excel files (relative to the scenario) whose rows are more workloads."""
+    policies: dict[Classification, ClassificationPolicy] = {}
+    """Overrides of the default policy per classification."""
+    budgets: tuple[Budget, ...] = ()
+    placement_rules: tuple[PlacementRule, ...] = ()
+    flows: tuple[Flow, ...] = ()
+    limits: Limits = Limits()
+    overrides: Overrides = Overrides()
+    catalog: str | None = None
+    """A directory of your own catalog CSVs that extend or override the bundled ones."""
+
+    _base_dir: Path | None = PrivateAttr(None)
+
+    @property
+    def base_dir(self) -> Path:
+        """Directory relative paths (catalog, inventories) resolve against."""
+        return self._base_dir or Path.cwd()
+
+    def policy(self, classification: str) -> ClassificationPolicy:
+        """The effective policy for a classification (scenario override or default)."""
+        return self.policies.get(classification, DEFAULT_POLICIES[classification])  # type: ignore[index]
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        return tuple(sorted({w.team for w in self.workloads}))

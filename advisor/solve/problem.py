@@ -1,0 +1,90 @@
+"""The plain problem the solver seam takes, and the plain solution it returns.
+
+Nothing here imports pulp. ``Problem`` is an option table plus coupling data; ``Solution``
+is the chosen option rows, purchases and solver facts (status, objective, bound, gap).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Budget:
+    name: str  # e.g. "opex[all]", "capex[team:claims]"
+    kind: str  # "opex" | "capex"
+    scope: str  # "all" | "team:<id>"
+    limit_usd: float
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    name: str
+    from_units: tuple[str, ...]
+    to_units: tuple[str, ...]
+    gb_per_month: float
+    team: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """Everything the MILP needs. Options rows are binaries; purchasables are integers.
+
+    options: unit, workload, team, target, site, hardware, tier, provider, units, opex_usd,
+             risk, carbon_kg, obj_usd (objective coefficient)
+    purchasables: site, sku, inventory, max_buy, box_units, power_kw, rack_units,
+             list_price_usd, capex_obj_usd (objective coefficient of one box)
+    sites: site, max_kw, max_rack_units (inf = unlimited)
+    flow_rates: target, provider, usd_per_gb_out, usd_per_gb_inter (same provider elsewhere)
+    """
+
+    options: pd.DataFrame
+    purchasables: pd.DataFrame
+    sites: pd.DataFrame
+    budgets: tuple[Budget, ...] = ()
+    ha_groups: tuple[tuple[str, ...], ...] = ()
+    colocate: tuple[tuple[str, ...], ...] = ()
+    anti_affinity: tuple[tuple[str, ...], ...] = ()
+    flows: tuple[FlowSpec, ...] = ()
+    flow_rates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    flow_obj_factor: float = 1.0
+    risk_max: float | None = None
+    carbon_max_kg: float | None = None
+    team_capex: bool = False
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    solver: str = "highs"
+    time_limit_s: float = 120.0
+    mip_gap: float = 1e-4
+    threads: int | None = None
+    msg: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """What the solver found. ``chosen`` holds positions into ``Problem.options``."""
+
+    status: str  # optimal | feasible | infeasible | limit_no_solution | error
+    objective: float | None
+    best_bound: float | None
+    gap: float | None
+    chosen: tuple[int, ...] = ()
+    buys: dict[tuple[str, str], int] = field(default_factory=dict)
+    flow_usd: dict[str, float] = field(default_factory=dict)
+    slacks: dict[str, float] = field(default_factory=dict)
+    team_new: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    duals: dict[str, float] = field(default_factory=dict)
+    solver: str = ""
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    n_variables: int = 0
+    n_constraints: int = 0
+    message: str = ""
+
+    @property
+    def has_plan(self) -> bool:
+        return self.status in ("optimal", "feasible")

@@ -1,0 +1,220 @@
+"""Integrity tests for the shipped data catalogs (catalogs/*.csv, schema_version 1).
+
+These read the CSVs directly with pandas, so they do not depend on the advisor package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).parents[1]
+CATALOGS = REPO / "catalogs"
+BASIS = {"listed", "derived", "derived_rule", "estimate", "authored"}
+PRICING = {"on_demand", "spot", "reserved_1y", "reserved_3y"}
+TABLES = sorted(p.stem for p in CATALOGS.glob("*.csv"))
+
+
+def load(name: str) -> pd.DataFrame:
+    """Read a catalog CSV keeping text like 'NA' as text; only '' is missing."""
+    return pd.read_csv(CATALOGS / f"{name}.csv", keep_default_na=False, na_values=[""])
+
+
+def test_expected_tables_present() -> None:
+    expected = {
+        "regions", "instance_types", "instance_prices", "accelerators", "hardware",
+        "controls", "latency_measured", "latency_model", "egress", "carbon",
+        "country_carbon", "excluded_prices",
+    }  # fmt: skip
+    assert expected <= set(TABLES)
+
+
+def test_priced_regions_exist_with_coordinates_and_jurisdiction() -> None:
+    regions = load("regions").set_index(["provider", "region"])
+    assert regions.index.is_unique
+    prices = load("instance_prices")
+    keys = set(zip(prices.provider, prices.region, strict=True))
+    missing = keys - set(regions.index)
+    assert not missing, f"priced regions not in regions.csv: {sorted(missing)}"
+    sub = regions.loc[sorted(keys)]
+    assert sub.latitude.between(-90, 90).all() and sub.longitude.between(-180, 180).all()
+    for (p, r), row in sub.iterrows():
+        tokens = str(row.jurisdictions).split(";")
+        assert row.country_iso2 in tokens, (p, r, row.jurisdictions)
+        assert tokens == sorted(tokens), (p, r, row.jurisdictions)
+
+
+def test_all_regions_have_coordinates_and_valid_partition() -> None:
+    regions = load("regions")
+    assert regions[["latitude", "longitude", "country_iso2"]].notna().all().all()
+    assert set(regions.partition) <= {"commercial", "gov", "china", "restricted"}
+
+
+def test_referenced_accelerators_exist() -> None:
+    accs = set(load("accelerators").accelerator)
+    for name in ("instance_types", "hardware"):
+        df = load(name)
+        used = set(df.accelerator.dropna())
+        assert used <= accs, f"{name}: unknown accelerators {sorted(used - accs)}"
+        cpu = df[df.accelerator.isna()]
+        assert (cpu.accelerator_count == 0).all(), f"{name}: CPU rows need count 0"
+        gpu = df[df.accelerator.notna()]
+        assert (gpu.accelerator_count > 0).all(), f"{name}: accelerator rows need count > 0"
+
+
+def test_prices_reference_known_instance_types() -> None:
+    types = load("instance_types")
+    assert not types.duplicated(["provider", "instance_type"]).any()
+    known = set(zip(types.provider, types.instance_type, strict=True))
+    prices = load("instance_prices")
+    used = set(zip(prices.provider, prices.instance_type, strict=True))
+    assert used <= known, sorted(used - known)[:10]
+
+
+def test_prices_positive_unique_and_pricing_values() -> None:
+    prices = load("instance_prices")
+    assert set(prices.pricing) <= PRICING
+    bad = prices[~(prices.usd_per_hour > 0)]
+    assert bad.empty, bad.head()
+    assert not prices.duplicated(["provider", "region", "instance_type", "pricing"]).any()
+
+
+def test_spot_and_reserved_not_above_on_demand() -> None:
+    prices = load("instance_prices")
+    wide = prices.pivot_table(
+        index=["provider", "region", "instance_type"], columns="pricing", values="usd_per_hour"
+    )
+    for col in ("spot", "reserved_1y", "reserved_3y"):
+        both = wide[[col, "on_demand"]].dropna()
+        above = both[both[col] > both.on_demand]
+        assert above.empty, f"{col} above on-demand:\n{above.head()}"
+
+
+def test_every_row_has_source_and_as_of_date() -> None:
+    for name in TABLES:
+        df = load(name)
+        assert len(df) > 0, name
+        for col in ("source", "as_of"):
+            assert col in df.columns, (name, col)
+            assert df[col].notna().all() and (df[col].astype(str).str.strip() != "").all(), (
+                name,
+                col,
+            )
+        ok = df.as_of.astype(str).str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+        assert ok.all(), (name, df.as_of[~ok].unique()[:5])
+        for value in df.as_of.unique():
+            dt.date.fromisoformat(value)
+
+
+def test_basis_allowed_and_notes_present() -> None:
+    for name in TABLES:
+        df = load(name)
+        if name == "excluded_prices":
+            assert "basis" not in df.columns
+            continue
+        assert list(df.columns[-4:]) == ["source", "as_of", "basis", "note"], name
+        assert set(df.basis) <= BASIS, (name, set(df.basis) - BASIS)
+        needs = df[df.basis.isin(["estimate", "derived_rule", "authored"])]
+        blank = needs[needs.note.isna() | (needs.note.astype(str).str.strip() == "")]
+        assert blank.empty, (name, blank.head())
+
+
+def test_excluded_rows_have_reason() -> None:
+    ex = load("excluded_prices")
+    cols = ["provider", "region", "instance_type", "pricing", "raw_value", "reason"]
+    assert list(ex.columns) == [*cols, "source", "as_of"]
+    assert ex.reason.notna().all() and (ex.reason.str.strip() != "").all()
+    assert set(ex.pricing) <= PRICING
+
+
+def test_manifest_lists_every_csv() -> None:
+    manifest = json.loads((CATALOGS / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["schema_version"] == 1
+    assert set(manifest["tables"]) == set(TABLES)
+    for name, entry in manifest["tables"].items():
+        payload = (CATALOGS / entry["file"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(payload).hexdigest(), name
+        assert entry["rows"] == len(load(name)), name
+        assert entry["description"], name
+        assert b"\r\n" not in payload, name
+
+
+def test_controls_vocabulary() -> None:
+    controls = load("controls")
+    allowed = {
+        "confidential_computing", "gpu_confidential_computing", "hipaa_baa", "cmk",
+        "dedicated_host",
+    }  # fmt: skip
+    assert set(controls.control) <= allowed
+    assert set(controls.available.astype(str).str.lower()) <= {"true", "false"}
+    assert not controls.duplicated(["provider", "region", "family", "control"]).any()
+
+
+def _haversine_km(lat1, lon1, lat2, lon2, radius_km: float):
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat, dlon = p2 - p1, np.radians(lon2 - lon1)
+    h = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * radius_km * np.arcsin(np.sqrt(h))
+
+
+def test_latency_estimate_error_against_measured_pairs() -> None:
+    model = load("latency_model").set_index("parameter").value
+    regions = load("regions").set_index(["provider", "region"])
+    meas = load("latency_measured")
+    assert not (
+        (meas.src_provider == meas.dst_provider) & (meas.src_region == meas.dst_region)
+    ).any()
+    src = regions.loc[list(zip(meas.src_provider, meas.src_region, strict=True))]
+    dst = regions.loc[list(zip(meas.dst_provider, meas.dst_region, strict=True))]
+    km = _haversine_km(
+        src.latitude.to_numpy(), src.longitude.to_numpy(),
+        dst.latitude.to_numpy(), dst.longitude.to_numpy(), model["earth_radius_km"],
+    )  # fmt: skip
+    line = model["intercept_ms"] + model["ms_per_km"] * km
+    est = np.where(km < model["same_metro_max_km"], model["same_metro_rtt_ms"], line)
+    y = meas.rtt_ms.to_numpy(float)
+    err = np.abs(est - y)
+    med_abs, p90_abs, med_rel = np.median(err), np.percentile(err, 90), np.median(err / y)
+    print(
+        f"\nlatency model vs {len(y)} measured pairs: median abs error {med_abs:.2f} ms, "
+        f"p90 abs error {p90_abs:.2f} ms, median relative error {med_rel:.1%} "
+        f"(intercept {model['intercept_ms']:.2f} ms, {model['ms_per_km']:.5f} ms/km)"
+    )
+    assert model["ms_per_km"] >= model["fibre_min_ms_per_km"]  # physics: >= 0.01 ms/km
+    assert med_rel < 0.35
+    assert med_abs < 40
+    assert model["n_pairs"] == len(y)
+    assert abs(model["median_abs_error_ms"] - med_abs) < 1e-3
+    assert abs(model["median_rel_error"] - med_rel) < 1e-3
+
+
+def _shared_data_dir() -> Path:
+    default = Path(__file__).parents[2] / "shared" / "data"
+    return Path(os.environ.get("ADVISOR_SHARED_DATA", default))
+
+
+def test_build_is_reproducible(tmp_path: Path) -> None:
+    data = _shared_data_dir()
+    if not data.is_dir():
+        pytest.skip(f"shared data not found at {data} (set ADVISOR_SHARED_DATA)")
+    script = REPO / "tools" / "build_catalogs.py"
+    subprocess.run(
+        [sys.executable, str(script), "--data", str(data), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    shipped = sorted(p.name for p in CATALOGS.iterdir() if p.is_file())
+    rebuilt = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
+    assert rebuilt == shipped
+    for name in shipped:
+        same = (tmp_path / name).read_bytes() == (CATALOGS / name).read_bytes()
+        assert same, f"{name} differs from a fresh build"
