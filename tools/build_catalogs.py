@@ -522,7 +522,7 @@ HARDWARE: list[HardwareSpec] = [
     HardwareSpec("l4-2", "local", "2x L4 PCIe 1U server", "L4", 2,
                  32, 256, 16000.0, 0.5, 1, 60,
                  "2 x ~USD 2.8k per L4 card + ~USD 10k 1U host; verify"),
-    HardwareSpec("cpu-2s-128", "local", "dual-socket 64-core (128 vCPU) CPU server", "", 0,
+    HardwareSpec("cpu-2s-128", "local", "dual-socket CPU server, 2x32 cores / 128 threads", "", 0,
                  128, 512, 25000.0, 0.9, 1, 60,
                  "2 x 32-core current-gen CPUs, 512 GB RAM, 1U; ~USD 20-30k; verify"),
     HardwareSpec("jetson-agx-orin-64", "edge", "NVIDIA Jetson AGX Orin 64GB box",
@@ -699,6 +699,13 @@ def _jurisdictions(country: str, jur: pd.Series) -> str:
     return ";".join(sorted(tokens))
 
 
+def _display_name(r: Any) -> str:
+    """Source display name, or 'City, Country' when the sources give none."""
+    if isinstance(r.display_name, str) and r.display_name.strip():
+        return r.display_name
+    return f"{r.city_or_metro}, {r.country}"
+
+
 def build_regions(b: Build) -> pd.DataFrame:
     """Regions with coordinates; drop rows without a usable coordinate or country."""
     merged = read_csv(b.data / "regions" / "cloud_regions_merged.csv")
@@ -734,7 +741,7 @@ def build_regions(b: Build) -> pd.DataFrame:
             {
                 "provider": r.provider,
                 "region": r.region,
-                "display_name": r.display_name,
+                "display_name": _display_name(r),
                 "city": r.city_or_metro,
                 "country_iso2": r.country_iso2,
                 "latitude": lat,

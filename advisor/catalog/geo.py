@@ -20,9 +20,17 @@ def great_circle_km(lat1, lon1, lat2, lon2):
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def estimate_rtt_ms(km, intercept_ms: float, ms_per_km: float, same_metro_rtt_ms: float):
-    """``rtt = intercept + ms_per_km * km``, never below the same-metro RTT.
+def estimate_rtt_ms(
+    km, intercept_ms: float, ms_per_km: float, same_metro_rtt_ms: float, same_metro_max_km: float
+):
+    """``rtt = intercept + ms_per_km * km``; within ``same_metro_max_km`` the same-metro RTT.
 
     The coefficients are fitted on measured inter-region pairs (catalog ``latency_model.csv``).
+
+    >>> float(estimate_rtt_ms(10.0, 10.0, 0.0155, 2.0, 50.0))
+    2.0
+    >>> round(float(estimate_rtt_ms(1000.0, 10.0, 0.0155, 2.0, 50.0)), 1)
+    25.5
     """
-    return np.maximum(intercept_ms + ms_per_km * np.asarray(km, dtype=float), same_metro_rtt_ms)
+    km = np.asarray(km, dtype=float)
+    return np.where(km < same_metro_max_km, same_metro_rtt_ms, intercept_ms + ms_per_km * km)

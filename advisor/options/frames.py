@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.catalog import Catalog
-from advisor.catalog.geo import great_circle_km
+from advisor.catalog.geo import estimate_rtt_ms, great_circle_km
 from advisor.options.assumptions import CLOUD_PUE_DEFAULT, WORLD_GCO2E_PER_KWH
 from advisor.options.jurisdiction import country_tokens
 from advisor.schema.scenario import Scenario
@@ -154,6 +154,7 @@ def rtt_matrix(scn: Scenario, cat: Catalog, origins: list[str], targets: pd.Data
     metro = cat.latency_param("same_metro_rtt_ms")
     a = cat.latency_param("intercept_ms")
     b = cat.latency_param("ms_per_km")
+    metro_km = cat.latency_param("same_metro_max_km")
     meas = cat.latency_measured
     measured = {
         (f"{p}:{r}", f"{q}:{s}"): v
@@ -170,10 +171,10 @@ def rtt_matrix(scn: Scenario, cat: Catalog, origins: list[str], targets: pd.Data
             continue
         lat, lon, code = pts[origin]
         km = great_circle_km(lat, lon, t_lat, t_lon)
-        est = np.maximum(a + b * km, metro)
+        est = estimate_rtt_ms(km, a, b, metro, metro_km)
         for j, tcode in enumerate(t_code):
             if code and code == tcode:
-                out.append((origin, tcode, lan if code.startswith("site:") else lan, "lan"))
+                out.append((origin, tcode, lan, "lan"))
             elif code and (code, tcode) in measured:
                 out.append((origin, tcode, float(measured[(code, tcode)]), "measured"))
             else:

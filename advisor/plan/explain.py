@@ -44,12 +44,14 @@ def tier_rejections(opts: OptionSet, unit: str) -> dict[str, list[str]]:
     """Per tier, the distinct rules that rejected the unit's options there."""
     r = opts.rejections[opts.rejections["unit"] == unit]
     tiers = opts.targets.set_index("target")["tier"]
+    present = set(tiers)
     out: dict[str, list[str]] = {}
     for rec in r.itertuples(index=False):
         if rec.target == "*":
-            keys = ["local", "edge", "cloud"] if rec.pricing in ("*", "owned") else ["cloud"]
-            if rec.pricing == "owned":
-                keys = ["local", "edge"]
+            keys = ["local", "edge"] if rec.pricing == "owned" else ["local", "edge", "cloud"]
+            if rec.pricing not in ("*", "owned") or rec.hardware != "*" and rec.hardware in _cloud_types(opts):
+                keys = ["cloud"]
+            keys = [k for k in keys if k in present]
         else:
             keys = [tiers.get(rec.target, "cloud")]
         for k in keys:
@@ -87,11 +89,18 @@ def explain_text(opts: OptionSet, assignments: pd.DataFrame, alts: pd.DataFrame,
             )
         missing = {"local", "edge", "cloud"} - set(others["tier"]) - {a.tier}
         by_tier = tier_rejections(opts, a.unit)
+        present = set(opts.targets["tier"])
         for t in sorted(missing):
             rules = by_tier.get(t, [])
-            if rules:
+            if t not in present:
+                lines.append(f"  no {t} option: the scenario has no {t} target")
+            elif rules:
                 lines.append(f"  no {t} option: rejected by {', '.join(rules)}")
         summary = rejection_summary(opts, a.unit, top=1)
         for s in summary.itertuples(index=False):
             lines.append(f"  rule {s.rule}: rejected {s.count} combination(s), e.g. {s.examples[0]}")
     return "\n".join(lines)
+
+
+def _cloud_types(opts: OptionSet) -> set[str]:
+    return set(opts.catalog.instance_types["instance_type"])

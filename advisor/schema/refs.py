@@ -68,14 +68,25 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
     for i, b in enumerate(scn.budgets):
         if b.scope.startswith("team:") and b.scope[5:] not in teams:
             add(("budgets", i, "scope"), f"no workload belongs to team '{b.scope[5:]}'", [f"team:{t}" for t in teams])
+    ha = {w.id for w in scn.workloads if w.ha}
+    for i, w in enumerate(scn.workloads):
+        if w.latency_slo_ms is not None and not (w.requests_from or w.data.source):
+            add(("workloads", i, "latency_slo_ms"), "a latency SLO needs to know where requests come from",
+                expected="requests_from or data.source (a site, location or provider:region)")
     for i, rule in enumerate(scn.placement_rules):
         for j, wid in enumerate(rule.workloads):
             if wid not in ids:
                 add(("placement_rules", i, "workloads", j), f"unknown workload '{wid}'", ids)
+            elif rule.kind == "colocate" and wid in ha:
+                add(("placement_rules", i, "workloads", j),
+                    f"'{wid}' has ha groups, which are spread by definition; it cannot be co-located")
     for i, flow in enumerate(scn.flows):
         for field in ("from_workload", "to_workload"):
             if getattr(flow, field) not in ids:
                 add(("flows", i, field), f"unknown workload '{getattr(flow, field)}'", ids)
+            elif getattr(flow, field) in ha:
+                add(("flows", i, field), "flows to or from an ha workload are not supported",
+                    expected="a workload without ha groups")
     for i, ov in enumerate(scn.overrides.prices):
         if ov.region is not None and f"{ov.provider}:{ov.region}" not in regions:
             add(("overrides", "prices", i, "region"), f"unknown {ov.provider} region '{ov.region}'",
