@@ -1,6 +1,6 @@
 """Drop options that can never be chosen, before the model is built.
 
-An option ``o`` is dominated by an *uncapacitated* (cloud) option ``a`` of the same unit if
+Two exact rules. (1) An option ``o`` is dominated by an *uncapacitated* (cloud) option ``a`` of the same unit if
 ``a`` is no worse on every term that can matter and strictly better on one (or equal and
 earlier in the deterministic order). Cloud options use no shared capacity or capex, so
 swapping ``o`` for ``a`` in any plan keeps it feasible and no worse. The terms that matter:
@@ -9,6 +9,9 @@ swapping ``o`` for ``a`` in any plan keeps it feasible and no worse. The terms t
   is *not* used: site opex alone is a lower bound of their true cost, which keeps this safe;
 * ``risk`` if a privacy cap or risk weight is set; ``carbon_kg`` likewise;
   ``latency_ms`` if a latency weight is set.
+
+(2) Among site options of the same unit on the same site and SKU (one capacity pool), an
+option needing no more units and no worse on every term dominates.
 
 Units in co-location, anti-affinity or HA groups and flow endpoints are placement-sensitive:
 for them dominance is applied only within the same target.
@@ -73,5 +76,29 @@ def prune_dominated(scn: Scenario, options: pd.DataFrame) -> tuple[pd.DataFrame,
             strictly |= av < ov - 1e-9
         tie_earlier = a["_a__order"].to_numpy(float) < o["_order"].to_numpy(float)
         dominated |= has & no_worse & (strictly | tie_earlier)
+    dominated |= _same_pool_dominated(o, cols)
     kept = options[~dominated].reset_index(drop=True)
     return kept, options[dominated].reset_index(drop=True)
+
+
+def _same_pool_dominated(o: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """Site options on the same (unit, site, SKU) compete for the same pool: fewer units and
+    no worse on every criterion dominates (e.g. an int8 variant that needs fewer GPUs)."""
+    site = o[o["tier"] != "cloud"]
+    out = np.zeros(len(o), dtype=bool)
+    if site.empty:
+        return out
+    keys = ["unit", "site", "hardware"]
+    crit = ["units", *cols]
+    ranked = site.sort_values([*keys, *crit, "_order"], kind="mergesort")
+    best = ranked.drop_duplicates(keys)[[*keys, *crit, "_order"]]
+    a = site[keys].merge(best.rename(columns={c: f"_b_{c}" for c in [*crit, "_order"]}), on=keys, how="left")
+    no_worse = np.ones(len(site), dtype=bool)
+    strictly = np.zeros(len(site), dtype=bool)
+    for c in crit:
+        bv, sv = a[f"_b_{c}"].to_numpy(float), site[c].to_numpy(float)
+        no_worse &= bv <= sv + 1e-9
+        strictly |= bv < sv - 1e-9
+    earlier = a["_b__order"].to_numpy(float) < site["_order"].to_numpy(float)
+    out[site["_order"].to_numpy()] = no_worse & (strictly | earlier)
+    return out

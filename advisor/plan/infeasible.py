@@ -25,6 +25,7 @@ def presolve_conflicts(opts: OptionSet) -> list[Conflict]:
         if unit in have:
             continue
         per_tier = tier_rejections(opts, unit)
+        tiers = opts.targets.set_index("target")["tier"]
         r = opts.rejections[opts.rejections["unit"] == unit]
         parts = []
         for tier in ("local", "edge", "cloud"):
@@ -32,7 +33,9 @@ def presolve_conflicts(opts: OptionSet) -> list[Conflict]:
             if not rules:
                 parts.append(f"{tier}: no candidate (no site of this kind or no hardware in scope)")
                 continue
-            examples = r[r["rule"].isin(rules)].drop_duplicates("rule")["detail"].head(2).tolist()
+            tier_of = r["target"].map(tiers).fillna("*")
+            mine = r[r["rule"].isin(rules) & tier_of.isin([tier, "*"])]
+            examples = mine.drop_duplicates("rule")["detail"].head(2).tolist()
             parts.append(f"{tier}: {', '.join(rules)} (e.g. {'; '.join(examples)})")
         out.append(Conflict("no_option", unit, "no feasible option. " + " | ".join(parts)))
     return out

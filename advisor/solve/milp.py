@@ -8,7 +8,10 @@ cost term to pick a cheap plan among equally short ones.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
 
 import numpy as np
@@ -71,7 +74,8 @@ def run(problem: Problem, settings: SolverSettings, elastic: bool = False) -> tu
     ctx = build(problem, elastic)
     t1 = time.perf_counter()
     solver, name = _solver(settings)
-    ctx.prob.solve(solver)
+    with contextlib.nullcontext() if settings.msg else _silenced_stdout():
+        ctx.prob.solve(solver)
     t2 = time.perf_counter()
     status = _status(ctx.prob)
     objective = bound = gap = None
@@ -139,3 +143,23 @@ def _bound(ctx: ModelContext, name: str, objective: float, status: str) -> tuple
         return None, None
     gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
     return bound, gap
+
+
+@contextlib.contextmanager
+def _silenced_stdout():
+    """HiGHS prints its banner from C even with output off; hide fd 1 while solving."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, fd)
+        os.close(saved)

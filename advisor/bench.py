@@ -1,0 +1,93 @@
+"""Benchmark: ``python -m advisor.bench [--sizes 100 1000 10000] [--naive-at 100]``.
+
+Seeded synthetic fleets (:mod:`advisor.synthetic`) against the full bundled catalog plus 50
+sites with shared capacity and budgets. Prints numbers; asserts nothing about speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import pulp
+
+from advisor.catalog import Catalog
+from advisor.options import build_options
+from advisor.plan.formulate import formulate
+from advisor.schema.load import parse_scenario
+from advisor.solve import SolverSettings, solve_problem
+from advisor.synthetic import fleet
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def naive_solve(problem, settings: SolverSettings) -> tuple[float, float, float | None]:
+    """Every feasible pair a binary, plain PuLP loops (lpSum per row), no pruning."""
+    t0 = time.perf_counter()
+    o = problem.options
+    prob = pulp.LpProblem("naive", pulp.LpMinimize)
+    x = {i: pulp.LpVariable(f"x_{i}", cat="Binary") for i in range(len(o))}
+    buy = {(p.site, p.sku): pulp.LpVariable(f"b_{n}", 0, int(p.max_buy), cat="Integer")
+           for n, p in enumerate(problem.purchasables.itertuples()) if p.max_buy > 0}
+    prob += pulp.lpSum(o["obj_usd"].iat[i] * x[i] for i in x) + pulp.lpSum(
+        p.capex_obj_usd * buy[(p.site, p.sku)] for p in problem.purchasables.itertuples() if (p.site, p.sku) in buy)
+    for u in o["unit"].unique():
+        prob += pulp.lpSum(x[i] for i in x if o["unit"].iat[i] == u) == 1 if len(o) < 20000 else \
+            pulp.lpSum(x[i] for i in o.index[o["unit"] == u]) == 1
+    for p in problem.purchasables.itertuples():
+        rows = o.index[(o["site"] == p.site) & (o["hardware"] == p.sku)]
+        extra = p.box_units * buy[(p.site, p.sku)] if (p.site, p.sku) in buy else 0
+        prob += pulp.lpSum(o["units"].iat[i] * x[i] for i in rows) <= p.box_units * p.inventory + extra
+    for b in problem.budgets:
+        if b.kind == "opex":
+            rows = o.index if b.scope == "all" else o.index[o["team"] == b.scope[5:]]
+            prob += pulp.lpSum(o["opex_usd"].iat[i] * x[i] for i in rows) <= b.limit_usd
+    t1 = time.perf_counter()
+    prob.solve(pulp.HiGHS(msg=False, timeLimit=settings.time_limit_s, gapRel=settings.mip_gap))
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1, pulp.value(prob.objective)
+
+
+def run(n: int, naive: bool, time_limit: float, gap: float) -> None:
+    t0 = time.perf_counter()
+    scn = parse_scenario(fleet(n))
+    cat = Catalog.load()
+    t1 = time.perf_counter()
+    opts = build_options(scn, cat)
+    t2 = time.perf_counter()
+    problem = formulate(scn, opts)
+    settings = SolverSettings(time_limit_s=time_limit, mip_gap=gap)
+    sol = solve_problem(problem, settings)
+    t3 = time.perf_counter()
+    s = opts.stats
+    gap_txt = "n/a" if sol.gap is None else f"{sol.gap:.4%}"
+    print(f"workloads={n:>6} load={t1 - t0:6.2f}s options={t2 - t1:6.2f}s model_build={sol.build_seconds:6.2f}s "
+          f"solve={sol.solve_seconds:7.2f}s total={t3 - t0:7.2f}s status={sol.status} gap={gap_txt} "
+          f"options_feasible={s['options_feasible']:,} after_pruning={s['options_after_pruning']:,} "
+          f"({1 - s['options_after_pruning'] / max(s['options_feasible'], 1):.1%} pruned) "
+          f"peak_rss={peak_rss_mb():,.0f}MB objective={sol.objective:,.0f}", flush=True)
+    if naive:
+        full = build_options(scn, cat, prune=False)
+        nprob = formulate(scn, full)
+        nb, ns, nobj = naive_solve(nprob, settings)
+        ours = sol.build_seconds + sol.solve_seconds
+        print(f"  naive (no pruning, PuLP loops; capacity+budgets only): build={nb:.2f}s solve={ns:.2f}s "
+              f"objective={nobj:,.0f} naive/ours={(nb + ns) / max(ours, 1e-9):.1f}x", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    ap.add_argument("--naive-at", type=int, nargs="*", default=[100])
+    ap.add_argument("--time-limit", type=float, default=120.0)
+    ap.add_argument("--gap", type=float, default=0.005)
+    a = ap.parse_args()
+    for n in a.sizes:
+        run(n, n in a.naive_at, a.time_limit, a.gap)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,272 @@
+"""Commands: validate, plan, explain, compare, catalog, schema, init, sweep.
+
+Exit codes: 0 plan found / valid, 1 infeasible (reasons printed), 2 invalid input,
+3 solver limit reached without a feasible plan.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from advisor.cli import render
+from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
+
+app = typer.Typer(
+    name="advisor",
+    help="Where should each AI/ML workload run? Plans on-prem, edge and cloud placement.\n\n"
+    "Example: advisor plan examples/eu-insurer.yaml",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+catalog_app = typer.Typer(help="Browse the catalogs. Example: advisor catalog show hardware", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+out = Console()
+err = Console(stderr=True)
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table (for people) or json (for scripts).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+CatalogOpt = Annotated[
+    Path | None, typer.Option("--catalog", help="Your catalog directory (extends/overrides the bundled one).")
+]
+
+
+def _fail(exc: AdvisorError, fmt: str = "table") -> None:
+    if fmt == "json":
+        payload: dict = {"error": type(exc).__name__, "exit_code": exc.exit_code}
+        if isinstance(exc, InvalidScenario):
+            payload["issues"] = [i.to_dict() for i in exc.issues]
+        elif isinstance(exc, InfeasibleScenario):
+            payload["conflicts"] = [c.__dict__ | {"workloads": list(c.workloads)} for c in exc.conflicts]
+        else:
+            payload["message"] = str(exc)
+        print(json.dumps(payload, indent=2, default=str))
+    else:
+        err.print(str(exc), markup=False, highlight=False)
+    raise typer.Exit(exc.exit_code)
+
+
+def _load(path: Path, catalog: Path | None):
+    from advisor import load_scenario
+    from advisor.catalog import Catalog
+
+    cat = Catalog.load(catalog) if catalog is not None else None
+    return load_scenario(path, catalog=cat), cat
+
+
+@app.command()
+def validate(scenario: ScenarioArg, fmt: FormatOpt = "table") -> None:
+    """Check a scenario and print a short summary (or every error, exit code 2).
+
+    Example: advisor validate examples/eu-insurer.yaml
+    """
+    try:
+        scn, _ = _load(scenario, None)
+    except AdvisorError as exc:
+        _fail(exc, fmt)
+    summary = render.scenario_summary(scn)
+    if fmt == "json":
+        print(json.dumps(summary, indent=2, sort_keys=True))
+    else:
+        render.print_scenario_summary(out, scn.name, summary)
+
+
+@app.command()
+def plan(
+    scenario: ScenarioArg,
+    catalog: CatalogOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder [default: reports/<name>].")] = None,
+    solver: Annotated[str | None, typer.Option(help="highs (default) or cbc.")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit in seconds.")] = None,
+    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001.")] = None,
+    objective: Annotated[str | None, typer.Option(help="tco, monthly_cost or weighted.")] = None,
+    fmt: FormatOpt = "table",
+    quiet: QuietOpt = False,
+) -> None:
+    """Solve a scenario; write plan.json, plan.csv, report.html and focus.csv.
+
+    Example: advisor plan examples/eu-insurer.yaml --out reports/insurer --time-limit 60
+    """
+    from advisor import solve
+    from advisor.plan.io import write_plan_files
+
+    if solver not in (None, "highs", "cbc"):
+        err.print(f"--solver must be highs or cbc, not {solver!r}", markup=False)
+        raise typer.Exit(2)
+    if objective not in (None, "tco", "monthly_cost", "weighted"):
+        err.print(f"--objective must be tco, monthly_cost or weighted, not {objective!r}", markup=False)
+        raise typer.Exit(2)
+    show = not quiet and fmt == "table"
+    try:
+        scn, cat = _load(scenario, catalog)
+        target = out_dir or Path("reports") / scn.name
+        with render.progress(err, enabled=show) as step:
+            result = solve(scn, cat, solver=solver, time_limit_s=time_limit, mip_gap=gap,
+                           objective=objective, progress=step)
+            step("writing outputs")
+            files = write_plan_files(result, target)
+    except InfeasibleScenario as exc:
+        if exc.report is not None:
+            from advisor.report import write_infeasible_report
+
+            target = out_dir or Path("reports") / exc.report["scenario"].name
+            path = write_infeasible_report(exc, target / "report.html")
+            if show:
+                err.print(f"infeasibility report: {path}", markup=False)
+        _fail(exc, fmt)
+    except AdvisorError as exc:
+        _fail(exc, fmt)
+    if fmt == "json":
+        print(json.dumps({"status": result.status, "objective": result.objective, "gap": result.gap,
+                          "kpis": result.kpis, "files": {k: str(v) for k, v in files.items()}},
+                         indent=2, sort_keys=True, default=str))
+    elif not quiet:
+        render.print_plan(out, result, files)
+
+
+@app.command()
+def explain(scenario: ScenarioArg, workload: Annotated[str, typer.Argument(help="Workload id.")],
+            catalog: CatalogOpt = None) -> None:
+    """Why a workload goes where it goes: the alternatives and the rules that rejected them.
+
+    Example: advisor explain examples/eu-insurer.yaml claims-llm
+    """
+    from advisor import solve
+    from advisor.schema.refs import did_you_mean
+
+    try:
+        scn, cat = _load(scenario, catalog)
+        ids = [w.id for w in scn.workloads]
+        if workload not in ids:
+            hint = did_you_mean(workload, ids)
+            err.print(f"{scenario}: no workload '{workload}'" + (f"; {hint}" if hint else ""), markup=False)
+            raise typer.Exit(2)
+        result = solve(scn, cat, sensitivity=False)
+    except AdvisorError as exc:
+        _fail(exc)
+    out.print(result.explain(workload), markup=False, highlight=False)
+
+
+@app.command()
+def compare(
+    a: Annotated[Path, typer.Argument(help="Scenario YAML or plan.json (before).")],
+    b: Annotated[Path, typer.Argument(help="Scenario YAML or plan.json (after).")],
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for compare.html.")] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Compare two scenarios (solving both) or two plan.json files: what moved and why.
+
+    Example: advisor compare examples/eu-insurer.yaml examples/eu-insurer-cheap-gpu.yaml
+    """
+    from advisor.cli.compare import run_compare
+
+    try:
+        result = run_compare(a, b, out_dir)
+    except AdvisorError as exc:
+        _fail(exc, fmt)
+    if fmt == "json":
+        print(json.dumps(result, indent=2, sort_keys=True, default=str))
+    else:
+        render.print_compare(out, result)
+
+
+@catalog_app.command("list")
+def catalog_list(catalog: CatalogOpt = None) -> None:
+    """List catalog tables with row counts, sources and dates.
+
+    Example: advisor catalog list
+    """
+    from advisor.catalog import Catalog
+
+    try:
+        cat = Catalog.load(catalog)
+    except AdvisorError as exc:
+        _fail(exc)
+    render.print_catalog_list(out, cat)
+
+
+@catalog_app.command("show")
+def catalog_show(
+    table: Annotated[str, typer.Argument(help="Table name, e.g. hardware, instance_prices, regions.")],
+    where: Annotated[list[str] | None, typer.Option("--where", "-w", help="Filter column=value (repeatable).")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show (0 = all).")] = 40,
+    provenance: Annotated[bool, typer.Option(help="Also show source, as_of, basis and note.")] = False,
+    catalog: CatalogOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Show a catalog table, optionally filtered.
+
+    Example: advisor catalog show instance_prices -w provider=aws -w region=eu-central-1
+    """
+    from advisor.catalog import TABLES, Catalog
+    from advisor.schema.refs import did_you_mean
+
+    if table not in TABLES:
+        hint = did_you_mean(table, TABLES)
+        err.print(f"unknown table '{table}'; tables: {', '.join(TABLES)}" + (f"; {hint}" if hint else ""), markup=False)
+        raise typer.Exit(2)
+    try:
+        cat = Catalog.load(catalog)
+    except AdvisorError as exc:
+        _fail(exc)
+    frame = cat.tables[table]
+    for cond in where or []:
+        col, _, value = cond.partition("=")
+        if col not in frame.columns:
+            hint = did_you_mean(col, frame.columns)
+            err.print(f"unknown column '{col}' in {table}" + (f"; {hint}" if hint else ""), markup=False)
+            raise typer.Exit(2)
+        frame = frame[frame[col].astype(str) == value]
+    if limit:
+        frame = frame.head(limit)
+    if fmt == "json":
+        print(frame.to_json(orient="records", indent=2))
+    else:
+        render.print_frame(out, frame, title=f"{table} ({len(frame)} rows shown)", provenance=provenance)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (point your editor's YAML plugin at it).
+
+    Example: advisor schema > scenario.schema.json
+    """
+    from advisor.schema.scenario import Scenario
+
+    print(json.dumps(Scenario.model_json_schema(), indent=2, sort_keys=True))
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the starter scenario.")] = Path("scenario.yaml"),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter scenario that validates and solves.
+
+    Example: advisor init my-scenario.yaml
+    """
+    from advisor.plan.io import atomic_write_text
+
+    if path.exists() and not force:
+        err.print(f"{path} exists; use --force to overwrite", markup=False)
+        raise typer.Exit(2)
+    text = resources.files("advisor.cli").joinpath("starter.yaml").read_text(encoding="utf-8")
+    atomic_write_text(path, text)
+    out.print(f"wrote {path}; next: advisor validate {path} && advisor plan {path}", markup=False)
+
+
+def main() -> None:
+    """Console entry point; turns unexpected errors into a short message (no traceback)."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        sys.exit(130)

@@ -1,0 +1,26 @@
+"""``advisor compare``: two scenarios (solved here) or two plan.json files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisor.plan.compare import compare, load_plan_json
+
+
+def _plan_or_json(path: Path):
+    if path.suffix.lower() == ".json":
+        return load_plan_json(path)
+    from advisor import load_scenario, solve
+
+    return solve(load_scenario(path), sensitivity=False)
+
+
+def run_compare(a: Path, b: Path, out_dir: Path | None) -> dict:
+    pa, pb = _plan_or_json(a), _plan_or_json(b)
+    comp = compare(pa, pb)
+    result = comp.to_dict()
+    from advisor.report import write_comparison_report
+
+    target = (out_dir or Path("reports") / f"compare-{comp.name_a}-vs-{comp.name_b}") / "compare.html"
+    result["report"] = str(write_comparison_report(comp, target))
+    return result

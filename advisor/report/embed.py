@@ -1,0 +1,58 @@
+"""Putting data and charts inside one HTML file safely and deterministically.
+
+JSON inside ``<script>`` is escaped so no string (a workload called ``</script>``) can end the
+element: ``<``, ``>`` and ``&`` become ``\\u003c``, ``\\u003e``, ``\\u0026``, which JSON.parse
+reads back unchanged. Charts are plotly figure JSON drawn by one inline loader, with fixed ids.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from markupsafe import Markup
+
+_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def escape_json_text(text: str) -> str:
+    """Make JSON text safe to place verbatim inside a ``<script>`` element."""
+    for raw, esc in _ESCAPES.items():
+        text = text.replace(raw, esc)
+    return text
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    return value
+
+
+def script_json(value: Any) -> Markup:
+    """``value`` as JSON for a ``<script type="application/json">`` block (NaN/inf -> null)."""
+    text = json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return Markup(escape_json_text(text))
+
+
+def figure_json(fig: go.Figure) -> Markup:
+    """A plotly figure's JSON (data + layout), escaped for a script block."""
+    text = pio.to_json(fig, validate=False, pretty=False, engine="json")
+    return Markup(escape_json_text(text))
+
+
+@functools.cache
+def plotly_js() -> Markup:
+    """The plotly.js bundle shipped with the plotly package, ready to inline once."""
+    from plotly.offline import get_plotlyjs
+
+    return Markup(get_plotlyjs().replace("</script", "<\\/script"))

@@ -1,0 +1,62 @@
+"""One jinja2 environment (autoescape on) with the formatting filters, and atomic writes.
+
+Each report is ``render(template, **view)``: the view model comes from ``view.py`` (plan),
+``comparison.py`` or ``infeasible.py``; templates live in ``advisor/report/templates``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from advisor import __version__
+
+from advisor.report import fmt
+from advisor.report.embed import plotly_js
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("advisor", "report/templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        money=fmt.money, signed_money=fmt.signed_money, pct=fmt.pct, ms=fmt.ms, num=fmt.num,
+        qty=fmt.qty,
+    )
+    env.globals["plotly_js"] = plotly_js
+    env.globals["asset"] = lambda name: Markup(env.loader.get_source(env, name)[0])
+    env.globals["advisor_version"] = __version__
+    return env
+
+
+ENV = _environment()
+
+
+def render(template: str, **content: object) -> str:
+    """Render ``template`` with ``content`` (a view model)."""
+    return ENV.get_template(template).render(**content)
+
+
+def write_atomic(text: str, path: str | Path) -> Path:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,66 @@
+"""Interactive tables: rows travel as one JSON blob and the page renders one page at a time.
+
+A cell is a display string, or ``[display, sort value]`` for numeric columns. The inline script
+(``templates/table.js``) filters, sorts and paginates, and writes text with ``textContent`` only,
+so a table of 10,000 workloads costs one page of DOM rows, and no cell can inject markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from advisor.report.embed import script_json
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: the record key it shows, its header, and a formatter for numbers."""
+
+    key: str
+    label: str
+    fmt: Callable[[Any], str] | None = None
+    """Given for numeric columns: the cell becomes ``[fmt(value), value]`` and sorts by value."""
+    hint: str = ""
+
+    @property
+    def numeric(self) -> bool:
+        return self.fmt is not None
+
+
+def _sort_value(value: Any) -> float | None:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    if np.isnan(x):
+        return None
+    return 1e300 if np.isinf(x) and x > 0 else (-1e300 if np.isinf(x) else x)
+
+
+def cell(column: Column, value: Any) -> Any:
+    if column.fmt is None:
+        return "" if value is None else str(value)
+    return [column.fmt(value), _sort_value(value)]
+
+
+def data_table(
+    table_id: str,
+    columns: list[Column],
+    records: Iterable[dict[str, Any]],
+    details: Iterable[list[str]] | None = None,
+    page_size: int = 50,
+) -> dict[str, Any]:
+    """The view model of one interactive table: header, JSON payload, row count."""
+    rows = [[cell(c, r.get(c.key)) for c in columns] for r in records]
+    payload: dict[str, Any] = {
+        "columns": [{"label": c.label, "numeric": c.fmt is not None, "hint": c.hint} for c in columns],
+        "rows": rows,
+        "pageSize": page_size,
+    }
+    if details is not None:
+        payload["details"] = [list(d) for d in details]
+    return {"id": table_id, "columns": columns, "count": len(rows), "json": script_json(payload)}

@@ -1,0 +1,126 @@
+/* Interactive tables: filter, sort, paginate rows held in a JSON blob. Text only (textContent). */
+(function () {
+  "use strict";
+  function shown(cell) { return Array.isArray(cell) ? cell[0] : cell; }
+  function sortKey(cell) { return Array.isArray(cell) ? cell[1] : String(cell).toLowerCase(); }
+  function compare(a, b) {
+    if (a === b) { return 0; }
+    if (a === null) { return 1; }
+    if (b === null) { return -1; }
+    return a < b ? -1 : 1;
+  }
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+  function setup(root) {
+    var data = JSON.parse(document.getElementById(root.getAttribute("data-source")).textContent);
+    var cols = data.columns, rows = data.rows, details = data.details || null;
+    var hay = rows.map(function (r) { return r.map(shown).join("\u0001").toLowerCase(); });
+    var state = { page: 0, size: data.pageSize || 50, sort: -1, dir: 1, view: [], open: {} };
+    var tbody = root.querySelector("tbody");
+    var input = root.querySelector("input.filter");
+    var info = root.querySelector(".info");
+    var heads = root.querySelectorAll("thead th");
+    var buttons = {};
+    root.querySelectorAll("button[data-page]").forEach(function (b) {
+      buttons[b.getAttribute("data-page")] = b;
+      b.addEventListener("click", function () { go(b.getAttribute("data-page")); });
+    });
+    var sizeSelect = root.querySelector("select.page-size");
+    function go(where) {
+      var last = Math.max(0, Math.ceil(state.view.length / state.size) - 1);
+      var to = { first: 0, prev: state.page - 1, next: state.page + 1, last: last }[where];
+      state.page = Math.min(Math.max(to, 0), last);
+      render();
+    }
+    function apply() {
+      var terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var view = [];
+      for (var i = 0; i < rows.length; i++) {
+        var h = hay[i], ok = true;
+        for (var t = 0; t < terms.length && ok; t++) { ok = h.indexOf(terms[t]) >= 0; }
+        if (ok) { view.push(i); }
+      }
+      if (state.sort >= 0) {
+        var c = state.sort, d = state.dir;
+        view.sort(function (x, y) {
+          return d * compare(sortKey(rows[x][c]), sortKey(rows[y][c])) || x - y;
+        });
+      }
+      state.view = view;
+      state.page = 0;
+      render();
+    }
+    function detailRow(i) {
+      var tr = el("tr", "detail"), td = el("td"), ul = el("ul");
+      td.colSpan = cols.length;
+      details[i].forEach(function (line) { ul.appendChild(el("li", "", line)); });
+      td.appendChild(ul);
+      tr.appendChild(td);
+      return tr;
+    }
+    function render() {
+      var start = state.page * state.size, end = Math.min(start + state.size, state.view.length);
+      var frag = document.createDocumentFragment();
+      for (var k = start; k < end; k++) {
+        var i = state.view[k], tr = el("tr", "row");
+        rows[i].forEach(function (cell, c) {
+          tr.appendChild(el("td", cols[c].numeric ? "num" : "", shown(cell)));
+        });
+        if (details && details[i] && details[i].length) {
+          tr.classList.add("has-detail");
+          tr.tabIndex = 0;
+          tr.setAttribute("data-row", String(i));
+        }
+        frag.appendChild(tr);
+        if (state.open[i]) { frag.appendChild(detailRow(i)); }
+      }
+      tbody.replaceChildren(frag);
+      if (state.view.length === 0) {
+        var empty = el("tr"), td = el("td", "empty", "No row matches the filter.");
+        td.colSpan = cols.length;
+        empty.appendChild(td);
+        tbody.appendChild(empty);
+      }
+      var total = state.view.length, all = rows.length;
+      info.textContent = (total ? (start + 1) + "\u2013" + end : "0") + " of " +
+        total.toLocaleString("en-US") + (total < all ? " (filtered from " +
+        all.toLocaleString("en-US") + ")" : "");
+      buttons.first.disabled = buttons.prev.disabled = state.page === 0;
+      buttons.next.disabled = buttons.last.disabled = end >= total;
+    }
+    function toggle(tr) {
+      var i = Number(tr.getAttribute("data-row"));
+      state.open[i] = !state.open[i];
+      render();
+    }
+    tbody.addEventListener("click", function (e) {
+      var tr = e.target.closest("tr.has-detail");
+      if (tr) { toggle(tr); }
+    });
+    tbody.addEventListener("keydown", function (e) {
+      var tr = e.target.closest("tr.has-detail");
+      if (tr && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); toggle(tr); }
+    });
+    heads.forEach(function (th, c) {
+      th.addEventListener("click", function () {
+        state.dir = state.sort === c ? -state.dir : (cols[c].numeric ? -1 : 1);
+        state.sort = c;
+        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", state.dir > 0 ? "ascending" : "descending");
+        apply();
+      });
+    });
+    input.addEventListener("input", apply);
+    sizeSelect.addEventListener("change", function () {
+      state.size = Number(sizeSelect.value);
+      state.page = 0;
+      render();
+    });
+    apply();
+  }
+  document.querySelectorAll(".datatable[data-source]").forEach(setup);
+})();

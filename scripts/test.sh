@@ -1,0 +1,23 @@
+#!/bin/sh
+# Set up everything the test suite needs on a fresh machine, then run it.
+# Usage: sh scripts/test.sh [pytest args]
+set -eu
+cd "$(dirname "$0")/.."
+
+# Headless Chromium for the report's browser tests (Debian package; needs root or sudo).
+if ! command -v chromium >/dev/null 2>&1; then
+    SUDO=""
+    if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m ruff check advisor tests tools
+.venv/bin/python -m ruff format --check advisor tests tools
+exec .venv/bin/python -m pytest -n 2 -q "$@"
