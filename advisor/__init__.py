@@ -19,20 +19,25 @@ from advisor.errors import (  # noqa: E402
     SolverLimitReached,
 )
 from advisor.plan import Plan, solve  # noqa: E402
+from advisor.plan.compare import Comparison, compare  # noqa: E402
+from advisor.plan.verify import verify_plan  # noqa: E402
 from advisor.schema import Scenario, example_path, load_scenario, revalidate  # noqa: E402
 
 __all__ = [
     "AdvisorError",
     "Catalog",
     "CatalogError",
+    "Comparison",
     "InfeasibleScenario",
     "InvalidScenario",
     "Plan",
     "Scenario",
     "SolverLimitReached",
     "__version__",
+    "compare",
     "example_path",
     "load_scenario",
     "revalidate",
     "solve",
+    "verify_plan",
 ]

@@ -78,15 +78,52 @@ def run(n: int, naive: bool, time_limit: float, gap: float) -> None:
               f"objective={nobj:,.0f} naive/ours={(nb + ns) / max(ours, 1e-9):.1f}x", flush=True)
 
 
+def report_metrics(n: int, time_limit: float, gap: float, out_dir: str) -> None:
+    """Solve the fleet, write its HTML report; print its size and load time in Chromium."""
+    from pathlib import Path
+
+    from advisor.plan import solve
+    from advisor.report import write_report
+
+    scn = parse_scenario(fleet(n))
+    plan = solve(scn, time_limit_s=time_limit, mip_gap=gap, sensitivity=False)
+    t0 = time.perf_counter()
+    path = write_report(plan, Path(out_dir) / f"fleet-{n}.html")
+    render_s = time.perf_counter() - t0
+    size_mb = path.stat().st_size / 1e6
+    load_ms = _chromium_load_ms(path)
+    print(f"report workloads={n} status={plan.status} size={size_mb:.2f}MB render={render_s:.2f}s "
+          f"chromium_load={load_ms:.0f}ms", flush=True)
+
+
+def _chromium_load_ms(path) -> float:
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page()
+        t0 = time.perf_counter()
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        page.wait_for_function("document.readyState === 'complete'")
+        ms = (time.perf_counter() - t0) * 1000
+        browser.close()
+    return ms
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--naive-at", type=int, nargs="*", default=[100])
     ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--gap", type=float, default=0.005)
+    ap.add_argument("--report-at", type=int, nargs="*", default=[], help="also time the HTML report")
+    ap.add_argument("--out", default="reports/bench")
     a = ap.parse_args()
     for n in a.sizes:
         run(n, n in a.naive_at, a.time_limit, a.gap)
+    for n in a.report_at:
+        report_metrics(n, a.time_limit, a.gap, a.out)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 One workload needs 8 H100 for ``H`` hours a month. On-prem it runs on a bought 8x H100 box,
 costed as in ``advisor/options/costing.py`` and ``advisor/plan/formulate.py``:
 
-    capex a month = P x min(horizon, L) / L / horizon      (objective: straight line, months counted)
+    capex a month = P x min(horizon, L) / L / horizon      (straight line, months counted)
     power a month = kW x PUE x USD/kWh x H                 (site power by running hours)
     ops a month   = ops_usd_per_month                      (one whole box, share 1)
 
@@ -43,8 +43,12 @@ class Case:
 
     @property
     def capex_month(self) -> float:
-        return self.price_usd * min(self.horizon_months, self.life_months) / self.life_months / (
-            self.horizon_months)
+        return (
+            self.price_usd
+            * min(self.horizon_months, self.life_months)
+            / self.life_months
+            / (self.horizon_months)
+        )
 
     @property
     def site_per_hour(self) -> float:
@@ -53,7 +57,8 @@ class Case:
     @property
     def breakeven_hours(self) -> float:
         return (self.capex_month + self.ops_usd_per_month) / (
-            self.cloud_usd_per_hour - self.site_per_hour)
+            self.cloud_usd_per_hour - self.site_per_hour
+        )
 
     def on_prem_monthly(self, hours: float) -> float:
         return self.capex_month + self.site_per_hour * hours + self.ops_usd_per_month
@@ -73,30 +78,57 @@ EPS_HOURS = 5.0
 
 
 def build(case: Case, hours: float) -> advisor.Scenario:
-    return parse_scenario({
-        "name": "breakeven",
-        "settings": {"horizon_months": case.horizon_months, "mip_gap": 0.0},
-        "sites": [{
-            "id": "dc", "kind": "local", "country": "SE", "location": {"lat": 59.33, "lon": 18.07},
-            "power": {"usd_per_kwh": case.usd_per_kwh, "pue": case.pue},
-            "can_buy": [case.sku], "max_buy_per_sku": 1,
-        }],
-        "clouds": {"providers": ["aws"], "pricing": ["on_demand"], "allow_regions": [CLOUD]},
-        "overrides": {
-            "hardware": [{
-                "sku": case.sku, "tier": "local", "accelerator": "H100", "accelerator_count": 8,
-                "vcpus": 128, "memory_gb": 2048, "list_price_usd": case.price_usd,
-                "power_kw": case.kw, "rack_units": 8, "useful_life_months": case.life_months,
-                "ops_usd_per_month": case.ops_usd_per_month,
-            }],
-            "prices": [{"provider": "aws", "region": "eu-north-1", "instance_type": "p5.48xlarge",
-                        "pricing": "on_demand", "usd_per_hour": case.cloud_usd_per_hour}],
-        },
-        "workloads": [{
-            "id": "trainer", "accelerators": {"count": 8, "types": ["H100"]},
-            "demand": {"replicas": 1, "hours_per_month": hours},
-        }],
-    })
+    return parse_scenario(
+        {
+            "name": "breakeven",
+            "settings": {"horizon_months": case.horizon_months, "mip_gap": 0.0},
+            "sites": [
+                {
+                    "id": "dc",
+                    "kind": "local",
+                    "country": "SE",
+                    "location": {"lat": 59.33, "lon": 18.07},
+                    "power": {"usd_per_kwh": case.usd_per_kwh, "pue": case.pue},
+                    "can_buy": [case.sku],
+                    "max_buy_per_sku": 1,
+                }
+            ],
+            "clouds": {"providers": ["aws"], "pricing": ["on_demand"], "allow_regions": [CLOUD]},
+            "overrides": {
+                "hardware": [
+                    {
+                        "sku": case.sku,
+                        "tier": "local",
+                        "accelerator": "H100",
+                        "accelerator_count": 8,
+                        "vcpus": 128,
+                        "memory_gb": 2048,
+                        "list_price_usd": case.price_usd,
+                        "power_kw": case.kw,
+                        "rack_units": 8,
+                        "useful_life_months": case.life_months,
+                        "ops_usd_per_month": case.ops_usd_per_month,
+                    }
+                ],
+                "prices": [
+                    {
+                        "provider": "aws",
+                        "region": "eu-north-1",
+                        "instance_type": "p5.48xlarge",
+                        "pricing": "on_demand",
+                        "usd_per_hour": case.cloud_usd_per_hour,
+                    }
+                ],
+            },
+            "workloads": [
+                {
+                    "id": "trainer",
+                    "accelerators": {"count": 8, "types": ["H100"]},
+                    "demand": {"replicas": 1, "hours_per_month": hours},
+                }
+            ],
+        }
+    )
 
 
 def solved(scn: advisor.Scenario) -> advisor.Plan:
@@ -165,14 +197,20 @@ def test_reported_monthly_costs_match_hand_formula(case: Case):
     assert plan.kpis["monthly_total_usd"] == pytest.approx(case.on_prem_monthly(hours))
     alt = plan.alternatives.set_index("tier").loc["cloud"]
     assert alt["monthly_usd"] == pytest.approx(case.cloud_monthly(hours))
-    assert alt["delta_usd"] == pytest.approx(case.cloud_monthly(hours) - case.on_prem_monthly(hours))
+    assert alt["delta_usd"] == pytest.approx(
+        case.cloud_monthly(hours) - case.on_prem_monthly(hours)
+    )
     assert alt["delta_usd"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "oddity: with horizon > useful life the objective spreads one box over the horizon "
-    "(P x min(h, L) / L), but the plan reports P / L a month, so the chosen on-prem option "
-    "is reported dearer than the cloud alternative it beat"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "oddity: with horizon > useful life the objective spreads one box over the horizon "
+        "(P x min(h, L) / L), but the plan reports P / L a month, so the chosen on-prem option "
+        "is reported dearer than the cloud alternative it beat"
+    ),
+)
 def test_reported_costs_agree_with_choice_when_horizon_exceeds_life():
     case = LONG_HORIZON
     hours = case.breakeven_hours + EPS_HOURS
@@ -181,12 +219,10 @@ def test_reported_costs_agree_with_choice_when_horizon_exceeds_life():
     alt = plan.alternatives.set_index("tier").loc["cloud"]
     assert alt["delta_usd"] >= 0
     assert plan.kpis["monthly_total_usd"] * case.horizon_months == pytest.approx(
-        plan.kpis["horizon_tco_usd"])
+        plan.kpis["horizon_tco_usd"]
+    )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: schema/refs.py checks sites[].can_buy / inventory against the bundled "
-    "catalog only, so an own SKU from overrides.hardware is rejected as unknown"))
 def test_breakeven_with_own_sku():
     case = Case(180_000, 60, 36, 10.0, 1.5, 0.2, 1_000, 11.0, sku="srv8")
     below = solved(build(case, case.breakeven_hours - EPS_HOURS))

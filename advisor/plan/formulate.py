@@ -82,11 +82,12 @@ def site_limits(scn: Scenario) -> pd.DataFrame:
 def flow_rates(opts: OptionSet, site_wan: dict[str, float]) -> pd.DataFrame:
     """Per target: USD/GB leaving it to another provider or a site, and to the same provider.
 
-    Flows use each provider's first internet tier and its same-continent inter-region rate;
+    Flows use each provider's first paid internet tier and its same-continent inter-region rate;
     sites charge their WAN rate for anything leaving them.
     """
     cat = opts.catalog
-    eg = cat.egress.sort_values("tier_from_gb").drop_duplicates(["provider", "destination"])
+    eg = cat.egress[cat.egress["usd_per_gb"] > 0]  # skip free allowances (AWS/Azure first GB)
+    eg = eg.sort_values("tier_from_gb").drop_duplicates(["provider", "destination"])
     first = eg.set_index(["provider", "destination"])["usd_per_gb"]
     rows = []
     for t in opts.targets.itertuples(index=False):

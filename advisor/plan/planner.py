@@ -56,7 +56,12 @@ def solve(
     sol = solve_problem(problem, settings)
     if sol.status == "infeasible":
         _step(progress, "infeasible: elastic re-solve to find the smallest shortfall")
-        found, _ = elastic_conflicts(problem, settings)
+        found, elastic = elastic_conflicts(problem, settings)
+        if not elastic.has_plan:
+            raise SolverLimitReached(
+                f"the solver reported infeasible and the elastic re-solve ended {elastic.status}; "
+                "raise settings.time_limit_s to get a diagnosis"
+            )
         raise InfeasibleScenario(found, report={"scenario": scn, "options": opts})
     if not sol.has_plan:
         raise SolverLimitReached(

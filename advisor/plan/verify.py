@@ -219,8 +219,12 @@ class _Facts:
         )
 
     def first_tier(self, provider: str, destination: str) -> float | None:
+        """The first *paid* tier's rate (flows are priced past the free allowance)."""
         tiers = self.egress.get((provider, destination))
-        return tiers[0][2] if tiers else None
+        if not tiers:
+            return None
+        paid = [t for t in tiers if t[2] > 0]
+        return paid[0][2] if paid else 0.0
 
     def place(self, ref: str | None) -> tuple[float, float, str | None] | None:
         """(lat, lon, target code or None) of a site, location or cloud region reference."""

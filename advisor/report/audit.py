@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from advisor.report.fmt import signed_money
@@ -53,14 +52,23 @@ def rule_summary(opts: OptionSet) -> pd.DataFrame:
     return out[cols]
 
 
-def closed_tiers(opts: OptionSet, chosen_tier: pd.Series) -> pd.DataFrame:
+def closed_tiers(opts: OptionSet) -> pd.DataFrame:
     """Per unit and tier with no feasible option: the rules that closed it."""
-    pool = pd.concat([opts.options[["unit", "tier"]], opts.dominated.reindex(columns=["unit", "tier"])])
-    open_pairs = set(zip(pool["unit"], pool["tier"], strict=True))
+    pool = pd.concat(
+        [opts.options[["unit", "tier"]], opts.dominated.reindex(columns=["unit", "tier"])]
+    )
+    open_pairs = pd.MultiIndex.from_frame(pool[["unit", "tier"]].drop_duplicates())
     rt = rejection_tiers(opts)
-    rt = rt[[(u, t) not in open_pairs for u, t in zip(rt["unit"], rt["tier"], strict=True)]]
+    rt = rt[~pd.MultiIndex.from_frame(rt[["unit", "tier"]]).isin(open_pairs)]
     g = rt.groupby(["unit", "tier"])["rule"].agg(lambda s: ", ".join(sorted(set(s))))
     return g.rename("rules").reset_index()
+
+
+def _by_unit(frame: pd.DataFrame) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in frame.to_dict(orient="records"):
+        out.setdefault(r["unit"], []).append(r)
+    return out
 
 
 def placement_reasons(plan: Plan) -> pd.DataFrame:
@@ -69,46 +77,41 @@ def placement_reasons(plan: Plan) -> pd.DataFrame:
     alts = plan.alternatives
     others = alts[alts["tier"] != alts["chosen_tier"]].sort_values(["unit", "delta_usd", "tier"])
     present = [t for t in ("local", "edge", "cloud") if t in set(plan.options.targets["tier"])]
-    closed = closed_tiers(plan.options, a.set_index("unit")["tier"])
-    rules = rule_summary(plan.options)
-    by_unit = {
-        "alt": {u: g for u, g in others.groupby("unit", sort=False)},
-        "closed": {u: g for u, g in closed.groupby("unit", sort=False)},
-        "rules": {u: g for u, g in rules.groupby("unit", sort=False)},
-    }
-    empty = pd.DataFrame()
+    alt = _by_unit(others)
+    closed = _by_unit(closed_tiers(plan.options))
+    rules = _by_unit(rule_summary(plan.options))
     rows = []
-    for rec in a[["unit", "tier"]].to_dict(orient="records"):
-        unit = rec["unit"]
-        alt = by_unit["alt"].get(unit, empty)
-        shut = by_unit["closed"].get(unit, empty)
-        shut = shut[shut["tier"] != rec["tier"]] if len(shut) else shut
-        reason, details = _reason(rec["tier"], alt, shut, present)
-        for r in by_unit["rules"].get(unit, empty).to_dict(orient="records"):
-            details.append(f"rule {r['rule']}: rejected {r['count']:,} combination(s), "
-                           f"e.g. {r['example']}")
+    for unit, tier in zip(a["unit"], a["tier"], strict=True):
+        shut = [r for r in closed.get(unit, []) if r["tier"] != tier]
+        reason, details = _reason(tier, alt.get(unit, []), shut, present)
+        details += [
+            f"rule {r['rule']}: rejected {r['count']:,} combination(s), e.g. {r['example']}"
+            for r in rules.get(unit, [])
+        ]
         rows.append({"unit": unit, "reason": reason, "details": details})
     frame = pd.DataFrame(rows, columns=["unit", "reason", "details"])
     frame.attrs["unit"] = "text"
     return frame
 
 
-def _reason(tier: str, alt: pd.DataFrame, shut: pd.DataFrame, present: list[str]):
+def _reason(tier: str, alt: list[dict], shut: list[dict], present: list[str]):
     parts, details = [], []
-    for r in alt.to_dict(orient="records"):
+    for r in alt:
         where = r["target"].removeprefix("site:")
-        details.append(f"best {r['tier']} alternative: {where} {r['hardware']} ({r['pricing']}) "
-                       f"{signed_money(r['delta_usd'])}/month")
-    if len(alt):
-        best = alt.iloc[0]
+        details.append(
+            f"best {r['tier']} alternative: {where} {r['hardware']} ({r['pricing']}) "
+            f"{signed_money(r['delta_usd'])}/month"
+        )
+    if alt:
+        best = alt[0]
         word = "cheapest" if best["delta_usd"] >= 0 else "fits shared limits"
         parts.append(f"{word}; next best {best['tier']} {signed_money(best['delta_usd'])}/month")
-    for r in shut.to_dict(orient="records"):
+    for r in shut:
         parts.append(f"no {r['tier']}: {r['rules']}")
         details.append(f"no {r['tier']} option: rejected by {r['rules']}")
-    missing = set(present) - {tier} - set(alt.get("tier", [])) - set(shut.get("tier", []))
+    missing = set(present) - {tier} - {r["tier"] for r in alt} - {r["tier"] for r in shut}
     for t in sorted(missing):
-        details.append(f"no {t} option at the final cost filter")
+        details.append(f"no {t} option")
     if not parts:
         parts.append(f"only {tier} options were feasible")
     return "; ".join(parts), details
@@ -128,35 +131,47 @@ def privacy(plan: Plan) -> pd.DataFrame:
     """Per unit, for a privacy officer: the data, where it goes, the rule and what satisfied it."""
     scn = plan.scenario
     a = plan.assignments
-    ctl = chosen_controls(plan).set_index("unit")
-    country = target_country(plan)
-    jur = plan.options.targets.set_index("target")["jurisdictions"]
-    place = endpoints(plan).set_index("id")
+    ctl = chosen_controls(plan).set_index("unit")[list(CONTROLS)]
+    offered_by = {
+        u: [c for c, on in zip(CONTROLS, row, strict=True) if on]
+        for u, row in zip(ctl.index, ctl.to_numpy(), strict=True)
+    }
+    country = target_country(plan).to_dict()
+    jur = plan.options.targets.set_index("target")["jurisdictions"].to_dict()
+    place = endpoints(plan).set_index("id")["country"].to_dict()
     work = {w.id: w for w in scn.workloads}
     rows = []
     for r in a.to_dict(orient="records"):
         w = work[r["workload"]]
         pol = scn.policy(w.data.classification)
-        offered = [c for c in CONTROLS if bool(ctl.at[r["unit"], c])]
+        offered = offered_by.get(r["unit"], [])
         src = w.data.source or ""
-        src_country = str(place["country"].get(src, "")) if src else ""
+        src_country = str(place.get(src, "")) if src else ""
         tgt_country = str(country.get(r["target"], ""))
         residency = list(w.data.residency)
-        rows.append({
-            "workload": r["workload"], "unit": r["unit"], "name": w.name,
-            "classification": w.data.classification,
-            "residency": ", ".join(residency) if residency else "anywhere",
-            "source": src or "not stated", "source_country": src_country,
-            "tier": r["tier"], "target": r["target"], "target_country": tgt_country,
-            "jurisdictions": ", ".join(sorted(jur.get(r["target"], frozenset()))),
-            "cross_border": bool(src_country and tgt_country and src_country != tgt_country),
-            "allowed_tiers": ", ".join(pol.allowed_tiers),
-            "required_controls": ", ".join(pol.cloud_requires) if r["tier"] == "cloud" else "",
-            "controls_offered": ", ".join(offered),
-            "egress_gb": w.data.egress_gb_per_month, "ingress_gb": w.data.ingress_gb_per_month,
-            "risk": r["risk"],
-            "justification": _justify(r, w, pol, offered, tgt_country, residency),
-        })
+        rows.append(
+            {
+                "workload": r["workload"],
+                "unit": r["unit"],
+                "name": w.name,
+                "classification": w.data.classification,
+                "residency": ", ".join(residency) if residency else "anywhere",
+                "source": src or "not stated",
+                "source_country": src_country,
+                "tier": r["tier"],
+                "target": r["target"],
+                "target_country": tgt_country,
+                "jurisdictions": ", ".join(sorted(jur.get(r["target"], frozenset()))),
+                "cross_border": bool(src_country and tgt_country and src_country != tgt_country),
+                "allowed_tiers": ", ".join(pol.allowed_tiers),
+                "required_controls": ", ".join(pol.cloud_requires) if r["tier"] == "cloud" else "",
+                "controls_offered": ", ".join(offered),
+                "egress_gb": w.data.egress_gb_per_month,
+                "ingress_gb": w.data.ingress_gb_per_month,
+                "risk": r["risk"],
+                "justification": _justify(r, w, pol, offered, tgt_country, residency),
+            }
+        )
     frame = pd.DataFrame(rows)
     frame.attrs["unit"] = "GB per month (data volumes); risk points"
     return frame
@@ -167,8 +182,11 @@ def _justify(r: dict, w, pol, offered: list[str], country: str, residency: list[
     text = f"{cls} data may run on {', '.join(pol.allowed_tiers)}"
     if r["tier"] == "cloud":
         need = list(pol.cloud_requires)
-        text += (f"; cloud requires {', '.join(need)}, all offered by {r['target']}" if need
-                 else "; cloud requires no specific control")
+        text += (
+            f"; cloud requires {', '.join(need)}, all offered by {r['target']}"
+            if need
+            else "; cloud requires no specific control"
+        )
     else:
         text += f"; kept on own {r['tier']} site {r['site']} (no third-party operator)"
     if residency:
@@ -203,17 +221,23 @@ def estimates_used(plan: Plan) -> pd.DataFrame:
     rows = []
     n_rtt = int((a["rtt_basis"] == "estimate").sum())
     if n_rtt:
-        rows.append({"what": "network RTT", "basis": "estimate",
-                     "detail": f"{n_rtt} of {len(a)} units use the distance-based RTT estimate"})
+        rows.append(
+            {
+                "what": "network RTT",
+                "basis": "estimate",
+                "detail": f"{n_rtt} of {len(a)} units use the distance-based RTT estimate",
+            }
+        )
     skus = sorted(set(a.loc[a["tier"] != "cloud", "hardware"]) | set(plan.purchases["sku"]))
     for sku in skus:
         if sku in hw.index and hw.at[sku, "basis"] in ("estimate", "user"):
-            rows.append({"what": f"hardware {sku}", "basis": str(hw.at[sku, "basis"]),
-                         "detail": str(hw.at[sku, "note"])})
+            rows.append(
+                {
+                    "what": f"hardware {sku}",
+                    "basis": str(hw.at[sku, "basis"]),
+                    "detail": str(hw.at[sku, "note"]),
+                }
+            )
     frame = pd.DataFrame(rows, columns=["what", "basis", "detail"])
     frame.attrs["unit"] = "text"
     return frame
-
-
-def risk_total(plan: Plan) -> float:
-    return float(np.nansum(plan.assignments["risk"]))

@@ -17,20 +17,36 @@ def endpoints(plan: Plan) -> pd.DataFrame:
     """
     scn = plan.scenario
     rows = [
-        {"id": s.id, "kind": s.kind, "label": s.name or s.id, "country": s.country,
-         "lat": s.location.lat, "lon": s.location.lon}
+        {
+            "id": s.id,
+            "kind": s.kind,
+            "label": s.name or s.id,
+            "country": s.country,
+            "lat": s.location.lat,
+            "lon": s.location.lon,
+        }
         for s in scn.sites
     ]
     rows += [
-        {"id": loc.id, "kind": "location", "label": loc.name or loc.id, "country": loc.country,
-         "lat": loc.location.lat, "lon": loc.location.lon}
+        {
+            "id": loc.id,
+            "kind": "location",
+            "label": loc.name or loc.id,
+            "country": loc.country,
+            "lat": loc.location.lat,
+            "lon": loc.location.lon,
+        }
         for loc in scn.locations
     ]
     reg = plan.options.catalog.regions
     for r in reg.sort_values(["provider", "region"]).to_dict(orient="records"):
-        row = {"kind": "region", "label": f"{r['provider']}:{r['region']} ({r['display_name']})",
-               "country": r["country_iso2"], "lat": float(r["latitude"]),
-               "lon": float(r["longitude"])}
+        row = {
+            "kind": "region",
+            "label": f"{r['provider']}:{r['region']} ({r['display_name']})",
+            "country": r["country_iso2"],
+            "lat": float(r["latitude"]),
+            "lon": float(r["longitude"]),
+        }
         rows.append({"id": f"{r['provider']}:{r['region']}", **row})
         rows.append({"id": r["region"], **row})
     frame = pd.DataFrame(rows).drop_duplicates("id").reset_index(drop=True)
@@ -50,15 +66,38 @@ def map_points(plan: Plan) -> pd.DataFrame:
     used = a.groupby("target")["workload"].nunique()
     rows = []
     for s in plan.scenario.sites:
-        rows.append({"kind": s.kind, "id": s.id, "label": s.name or s.id, "lat": s.location.lat,
-                     "lon": s.location.lon, "workloads": int(used.get(f"site:{s.id}", 0))})
+        rows.append(
+            {
+                "kind": s.kind,
+                "id": s.id,
+                "label": s.name or s.id,
+                "lat": s.location.lat,
+                "lon": s.location.lon,
+                "workloads": int(used.get(f"site:{s.id}", 0)),
+            }
+        )
     for loc in plan.scenario.locations:
-        rows.append({"kind": "location", "id": loc.id, "label": loc.name or loc.id,
-                     "lat": loc.location.lat, "lon": loc.location.lon, "workloads": 0})
+        rows.append(
+            {
+                "kind": "location",
+                "id": loc.id,
+                "label": loc.name or loc.id,
+                "lat": loc.location.lat,
+                "lon": loc.location.lon,
+                "workloads": 0,
+            }
+        )
     for target in sorted(set(a.loc[a["tier"] == "cloud", "target"])):
-        rows.append({"kind": "cloud", "id": target, "label": target,
-                     "lat": float(t.at[target, "lat"]), "lon": float(t.at[target, "lon"]),
-                     "workloads": int(used.get(target, 0))})
+        rows.append(
+            {
+                "kind": "cloud",
+                "id": target,
+                "label": target,
+                "lat": float(t.at[target, "lat"]),
+                "lon": float(t.at[target, "lon"]),
+                "workloads": int(used.get(target, 0)),
+            }
+        )
     cols = ["kind", "id", "label", "lat", "lon", "workloads"]
     frame = pd.DataFrame(rows, columns=cols)
     frame.attrs["unit"] = "degrees (WGS84); workloads placed"

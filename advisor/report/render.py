@@ -14,7 +14,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from advisor import __version__
-
 from advisor.report import fmt
 from advisor.report.embed import plotly_js
 
@@ -29,7 +28,11 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        money=fmt.money, signed_money=fmt.signed_money, pct=fmt.pct, ms=fmt.ms, num=fmt.num,
+        money=fmt.money,
+        signed_money=fmt.signed_money,
+        pct=fmt.pct,
+        ms=fmt.ms,
+        num=fmt.num,
         qty=fmt.qty,
     )
     env.globals["plotly_js"] = plotly_js

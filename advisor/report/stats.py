@@ -82,16 +82,25 @@ def tier_counts(plan: Plan) -> pd.DataFrame:
 def savings(plan: Plan) -> pd.DataFrame:
     """The plan and each baseline: monthly cost, and the plan's saving against it."""
     b = plan.baselines
-    rows = [{"baseline": "this plan", "monthly_usd": plan.kpis["monthly_total_usd"],
-             "saving_usd_per_month": 0.0, "complete": True, "broken": ""}]
+    rows = [
+        {
+            "baseline": "this plan",
+            "monthly_usd": plan.kpis["monthly_total_usd"],
+            "saving_usd_per_month": 0.0,
+            "complete": True,
+            "broken": "",
+        }
+    ]
     for r in b.itertuples(index=False):
-        rows.append({
-            "baseline": r.baseline,
-            "monthly_usd": float(r.monthly_usd),
-            "saving_usd_per_month": float(r.saving_usd_per_month),
-            "complete": len(r.missing) == 0,
-            "broken": "; ".join(r.broken),
-        })
+        rows.append(
+            {
+                "baseline": r.baseline,
+                "monthly_usd": float(r.monthly_usd),
+                "saving_usd_per_month": float(r.saving_usd_per_month),
+                "complete": len(r.missing) == 0,
+                "broken": "; ".join(r.broken),
+            }
+        )
     return _tidy(pd.DataFrame(rows), "USD per month")
 
 
@@ -110,8 +119,17 @@ def site_capacity(plan: Plan) -> pd.DataFrame:
             if r[avail] == 0 and r[used] == 0:
                 continue
             util = r[used] / r[avail] if np.isfinite(r[avail]) and r[avail] > 0 else np.nan
-            rows.append({"site": r["site"], "kind": r["kind"], "resource": resource,
-                         "used": r[used], "available": r[avail], "utilisation": util, "unit": unit})
+            rows.append(
+                {
+                    "site": r["site"],
+                    "kind": r["kind"],
+                    "resource": resource,
+                    "used": r[used],
+                    "available": r[avail],
+                    "utilisation": util,
+                    "unit": unit,
+                }
+            )
     cols = ["site", "kind", "resource", "used", "available", "utilisation", "unit"]
     return _tidy(pd.DataFrame(rows, columns=cols), "see column unit; utilisation is a ratio")
 
@@ -119,7 +137,9 @@ def site_capacity(plan: Plan) -> pd.DataFrame:
 def latency(plan: Plan) -> pd.DataFrame:
     """Per unit: end-to-end latency split into network RTT and compute, vs its SLO."""
     a = plan.assignments
-    f = a[["workload", "unit", "tier", "target", "latency_ms", "rtt_ms", "rtt_basis", "slo_ms"]].copy()
+    f = a[
+        ["workload", "unit", "tier", "target", "latency_ms", "rtt_ms", "rtt_basis", "slo_ms"]
+    ].copy()
     f["compute_ms"] = (f["latency_ms"] - f["rtt_ms"]).clip(lower=0.0)
     f["headroom_ms"] = f["slo_ms"] - f["latency_ms"]
     f["slo_share"] = np.where(np.isfinite(f["slo_ms"]), f["latency_ms"] / f["slo_ms"], np.nan)
@@ -152,11 +172,15 @@ def capex_schedule(plan: Plan) -> pd.DataFrame:
     for r in p.to_dict(orient="records"):
         life = r["useful_life_months"]
         for m in months:
-            rows.append({
-                "month": int(m), "site": r["site"], "sku": r["sku"],
-                "cash_usd": r["capex_usd"] if m == 1 else 0.0,
-                "amortised_usd": r["amortised_usd_per_month"] if m <= life else 0.0,
-            })
+            rows.append(
+                {
+                    "month": int(m),
+                    "site": r["site"],
+                    "sku": r["sku"],
+                    "cash_usd": r["capex_usd"] if m == 1 else 0.0,
+                    "amortised_usd": r["amortised_usd_per_month"] if m <= life else 0.0,
+                }
+            )
     cols = ["month", "site", "sku", "cash_usd", "amortised_usd"]
     return _tidy(pd.DataFrame(rows, columns=cols), "USD")
 
@@ -171,9 +195,13 @@ def cheapest_cloud_per_accelerator(plan: Plan) -> pd.DataFrame:
     types = types[types["accelerator_count"] > 0]
     prices = cat.instance_prices[["provider", "region", "instance_type", "pricing", "usd_per_hour"]]
     prices = prices[prices["pricing"].isin(scn.clouds.pricing)]
-    p = prices.merge(types, on=["provider", "instance_type"]).merge(regions, on=["provider", "region"])
+    p = prices.merge(types, on=["provider", "instance_type"]).merge(
+        regions, on=["provider", "region"]
+    )
     p["usd_per_accelerator_hour"] = p["usd_per_hour"] / p["accelerator_count"]
-    p = p.sort_values(["accelerator", "pricing", "usd_per_accelerator_hour", "target", "instance_type"])
+    p = p.sort_values(
+        ["accelerator", "pricing", "usd_per_accelerator_hour", "target", "instance_type"]
+    )
     best = p.drop_duplicates(["accelerator", "pricing"])
     cols = ["accelerator", "pricing", "target", "instance_type", "usd_per_accelerator_hour"]
     return _tidy(best[cols], "USD per accelerator-hour")
@@ -202,18 +230,36 @@ def breakeven(plan: Plan) -> pd.DataFrame:
         ops = float(spec["ops_usd_per_month"]) / n
         for c in cloud[cloud["accelerator"] == spec["accelerator"]].to_dict(orient="records"):
             cloud_month = c["usd_per_accelerator_hour"] * HOURS_IN_MONTH
-            rows.append({
-                "site": r["site"], "sku": r["sku"], "accelerator": spec["accelerator"],
-                "capex_usd": capex, "power_usd": power, "ops_usd": ops,
-                "onprem_usd_per_accelerator_month": capex + power + ops,
-                "pricing": c["pricing"], "cloud_target": c["target"],
-                "cloud_instance": c["instance_type"],
-                "cloud_usd_per_accelerator_hour": c["usd_per_accelerator_hour"],
-                "cloud_usd_per_accelerator_month": cloud_month,
-                "breakeven_utilisation": (capex + power + ops) / cloud_month,
-            })
-    cols = ["site", "sku", "accelerator", "capex_usd", "power_usd", "ops_usd",
-            "onprem_usd_per_accelerator_month", "pricing", "cloud_target", "cloud_instance",
-            "cloud_usd_per_accelerator_hour", "cloud_usd_per_accelerator_month",
-            "breakeven_utilisation"]
+            rows.append(
+                {
+                    "site": r["site"],
+                    "sku": r["sku"],
+                    "accelerator": spec["accelerator"],
+                    "capex_usd": capex,
+                    "power_usd": power,
+                    "ops_usd": ops,
+                    "onprem_usd_per_accelerator_month": capex + power + ops,
+                    "pricing": c["pricing"],
+                    "cloud_target": c["target"],
+                    "cloud_instance": c["instance_type"],
+                    "cloud_usd_per_accelerator_hour": c["usd_per_accelerator_hour"],
+                    "cloud_usd_per_accelerator_month": cloud_month,
+                    "breakeven_utilisation": (capex + power + ops) / cloud_month,
+                }
+            )
+    cols = [
+        "site",
+        "sku",
+        "accelerator",
+        "capex_usd",
+        "power_usd",
+        "ops_usd",
+        "onprem_usd_per_accelerator_month",
+        "pricing",
+        "cloud_target",
+        "cloud_instance",
+        "cloud_usd_per_accelerator_hour",
+        "cloud_usd_per_accelerator_month",
+        "breakeven_utilisation",
+    ]
     return _tidy(pd.DataFrame(rows, columns=cols), "USD per accelerator-month; utilisation ratio")

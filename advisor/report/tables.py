@@ -57,7 +57,9 @@ def data_table(
     """The view model of one interactive table: header, JSON payload, row count."""
     rows = [[cell(c, r.get(c.key)) for c in columns] for r in records]
     payload: dict[str, Any] = {
-        "columns": [{"label": c.label, "numeric": c.fmt is not None, "hint": c.hint} for c in columns],
+        "columns": [
+            {"label": c.label, "numeric": c.fmt is not None, "hint": c.hint} for c in columns
+        ],
         "rows": rows,
         "pageSize": page_size,
     }

@@ -13,7 +13,7 @@ import pandas as pd
 
 from advisor.report import audit, figures, places, stats
 from advisor.report.embed import figure_json
-from advisor.report.fmt import money, ms, num, qty
+from advisor.report.fmt import money, ms, qty
 from advisor.report.tables import Column, data_table
 
 if TYPE_CHECKING:
@@ -35,11 +35,16 @@ def headline(plan: Plan) -> dict[str, Any]:
     k = plan.kpis
     sv = stats.savings(plan)
     base = [
-        {"name": r["baseline"], "monthly_usd": r["monthly_usd"],
-         "saving_usd": r["saving_usd_per_month"] if r["complete"] else None,
-         "saving_share": (r["saving_usd_per_month"] / r["monthly_usd"])
-         if r["complete"] and r["monthly_usd"] > 0 else None,
-         "complete": r["complete"], "broken": r["broken"]}
+        {
+            "name": r["baseline"],
+            "monthly_usd": r["monthly_usd"],
+            "saving_usd": r["saving_usd_per_month"] if r["complete"] else None,
+            "saving_share": (r["saving_usd_per_month"] / r["monthly_usd"])
+            if r["complete"] and r["monthly_usd"] > 0
+            else None,
+            "complete": r["complete"],
+            "broken": r["broken"],
+        }
         for r in sv.to_dict(orient="records")[1:]
     ]
     tiers = stats.tier_counts(plan).set_index("tier")["workloads"].to_dict()
@@ -57,8 +62,12 @@ def headline(plan: Plan) -> dict[str, Any]:
         "tiers": [{"tier": t, "workloads": int(tiers.get(t, 0))} for t in stats.TIERS],
         "baselines": base,
         "solver": {
-            "status": plan.status, "proven_optimal": plan.proven_optimal, "solver": plan.solver,
-            "objective": plan.objective, "best_bound": plan.best_bound, "gap": plan.gap,
+            "status": plan.status,
+            "proven_optimal": plan.proven_optimal,
+            "solver": plan.solver,
+            "objective": plan.objective,
+            "best_bound": plan.best_bound,
+            "gap": plan.gap,
             "objective_kind": plan.scenario.settings.objective,
         },
     }
@@ -70,8 +79,7 @@ PLACEMENT_COLUMNS = [
     Column("team", "Team"),
     Column("tier", "Tier"),
     Column("where", "Target"),
-    Column("hardware", "Hardware"),
-    Column("precision", "Precision"),
+    Column("hardware_text", "Hardware (precision)"),
     Column("pricing", "Pricing"),
     Column("replicas", "Replicas", qty),
     Column("total_usd", "USD/month", money),
@@ -86,6 +94,7 @@ def placement(plan: Plan) -> dict[str, Any]:
     names = {w.id: w.name for w in plan.scenario.workloads}
     a["name"] = a["workload"].map(names)
     a["where"] = a["target"].str.removeprefix("site:")
+    a["hardware_text"] = a["hardware"] + " (" + a["precision"] + ")"
     reasons = audit.placement_reasons(plan).set_index("unit")
     a["reason"] = a["unit"].map(reasons["reason"])
     details = [reasons.at[u, "details"] for u in a["unit"]]
@@ -97,23 +106,35 @@ def cost_tables(plan: Plan) -> list[dict[str, Any]]:
     out = []
     for by, title in (("tier", "By tier"), ("owner", "By provider / site"), ("team", "By team")):
         f = stats.cost_by(plan, by)
-        wide = f.pivot_table(index=by, columns="component", values="usd", aggfunc="sum",
-                             fill_value=0.0)
+        wide = f.pivot_table(
+            index=by, columns="component", values="usd", aggfunc="sum", fill_value=0.0
+        )
         comps = [c for c in stats.COMPONENTS if c in wide.columns]
         wide = wide[comps]
         wide["total"] = wide.sum(axis=1)
         wide = wide.sort_values("total", ascending=False)
-        rows = [{"label": str(i), "values": [float(v) for v in r]}
-                for i, r in zip(wide.index, wide.to_numpy(), strict=True)]
-        out.append({"title": title, "key": by, "components": [*comps, "total"], "rows": rows,
-                    "total": float(wide["total"].sum())})
+        rows = [
+            {"label": str(i), "values": [float(v) for v in r]}
+            for i, r in zip(wide.index, wide.to_numpy(), strict=True)
+        ]
+        out.append(
+            {
+                "title": title,
+                "key": by,
+                "components": [*comps, "total"],
+                "rows": rows,
+                "total": float(wide["total"].sum()),
+            }
+        )
     return out
 
 
 def purchases(plan: Plan) -> dict[str, Any]:
     p = plan.purchases
     inventory = [
-        {"site": s.id, "sku": i.sku, "count": i.count} for s in plan.scenario.sites for i in s.inventory
+        {"site": s.id, "sku": i.sku, "count": i.count}
+        for s in plan.scenario.sites
+        for i in s.inventory
     ]
     sched = stats.capex_schedule(plan)
     horizon = int(plan.kpis["horizon_months"])
@@ -129,8 +150,13 @@ def purchases(plan: Plan) -> dict[str, Any]:
 
 def breakeven(plan: Plan) -> dict[str, Any]:
     f = stats.breakeven(plan)
-    rows = records(f.assign(verdict=np.where(
-        f["breakeven_utilisation"] < 1.0, "owning can win", "cloud always cheaper")))
+    rows = records(
+        f.assign(
+            verdict=np.where(
+                f["breakeven_utilisation"] < 1.0, "owning can win", "cloud always cheaper"
+            )
+        )
+    )
     return {"rows": rows, "frame": f}
 
 
@@ -143,8 +169,10 @@ def latency(plan: Plan) -> dict[str, Any]:
     slo = f[np.isfinite(f["slo_ms"])]
     tight = slo[slo["slo_share"] >= 0.8]
     return {
-        "with_slo": len(slo), "without_slo": len(f) - len(slo),
-        "tight": records(tight.head(20)), "tight_count": len(tight),
+        "with_slo": len(slo),
+        "without_slo": len(f) - len(slo),
+        "tight": records(tight.head(20)),
+        "tight_count": len(tight),
         "max_share": float(slo["slo_share"].max()) if len(slo) else None,
         "estimated_rtt": int((f["rtt_basis"] == "estimate").sum()),
         "frame": f,
@@ -158,40 +186,55 @@ PRIVACY_COLUMNS = [
     Column("source_text", "Data source"),
     Column("target_text", "Processed at"),
     Column("jurisdictions", "Target jurisdictions"),
-    Column("allowed_tiers", "Policy: tiers"),
-    Column("required_controls", "Policy: cloud controls"),
-    Column("controls_offered", "Controls offered"),
-    Column("egress_gb", "Results out GB/mo", num),
+    Column("controls_text", "Cloud controls: required / offered"),
     Column("justification", "Why it complies"),
 ]
 
 
 def privacy(plan: Plan) -> dict[str, Any]:
     f = audit.privacy(plan)
-    f["source_text"] = np.where(f["source_country"] != "",
-                                f["source"] + " (" + f["source_country"] + ")", f["source"])
+    f["source_text"] = np.where(
+        f["source_country"] != "", f["source"] + " (" + f["source_country"] + ")", f["source"]
+    )
     f["target_text"] = f["target"].str.removeprefix("site:") + " (" + f["target_country"] + ")"
+    f["controls_text"] = np.where(
+        f["tier"] == "cloud",
+        "needs " + f["required_controls"].replace("", "none") + " / has " + f["controls_offered"],
+        "n/a (own site)",
+    )
     matrix = audit.privacy_matrix(plan)
     scn = plan.scenario
     classes = sorted(set(f["classification"]))
     policies = [
-        {"classification": c, "allowed_tiers": ", ".join(scn.policy(c).allowed_tiers),
-         "cloud_requires": ", ".join(scn.policy(c).cloud_requires) or "none",
-         "source": "scenario" if c in scn.policies else "default"}
+        {
+            "classification": c,
+            "allowed_tiers": ", ".join(scn.policy(c).allowed_tiers),
+            "cloud_requires": ", ".join(scn.policy(c).cloud_requires) or "none",
+            "source": "scenario" if c in scn.policies else "default",
+        }
         for c in classes
     ]
     cross = f[f["cross_border"]]
     return {
         "table": data_table("privacy", PRIVACY_COLUMNS, records(f)),
-        "matrix": {"tiers": list(matrix.columns),
-                   "rows": [{"classification": str(i), "counts": [int(v) for v in r]}
-                            for i, r in zip(matrix.index, matrix.to_numpy(), strict=True)]},
+        "matrix": {
+            "tiers": list(matrix.columns),
+            "rows": [
+                {"classification": str(i), "counts": [int(v) for v in r]}
+                for i, r in zip(matrix.index, matrix.to_numpy(), strict=True)
+            ],
+        },
         "policies": policies,
         "in_cloud": int((f["tier"] == "cloud").sum()),
-        "sensitive_in_cloud": int(((f["tier"] == "cloud")
-                                   & f["classification"].isin(["pii", "phi", "special_category"])).sum()),
-        "cross_border": records(cross[["unit", "classification", "source_text", "target_text",
-                                       "residency"]].head(50)),
+        "sensitive_in_cloud": int(
+            (
+                (f["tier"] == "cloud")
+                & f["classification"].isin(["pii", "phi", "special_category"])
+            ).sum()
+        ),
+        "cross_border": records(
+            cross[["unit", "classification", "source_text", "target_text", "residency"]].head(50)
+        ),
         "cross_border_count": len(cross),
         "units": len(f),
     }
@@ -205,9 +248,12 @@ def carbon(plan: Plan) -> dict[str, Any]:
     f = stats.carbon(plan)
     by_tier = f.groupby("tier")[["energy_kwh", "carbon_kg"]].sum().reindex(stats.TIERS).dropna()
     return {
-        "by_tier": [{"tier": t, "energy_kwh": float(r.energy_kwh), "carbon_kg": float(r.carbon_kg)}
-                    for t, r in by_tier.iterrows()],
-        "by_target": records(f.head(25)), "targets": len(f),
+        "by_tier": [
+            {"tier": t, "energy_kwh": float(r.energy_kwh), "carbon_kg": float(r.carbon_kg)}
+            for t, r in by_tier.iterrows()
+        ],
+        "by_target": records(f.head(25)),
+        "targets": len(f),
         "total_kg": float(f["carbon_kg"].sum()),
     }
 
@@ -222,8 +268,10 @@ def provenance(plan: Plan) -> dict[str, Any]:
         "user_catalog": cat.user_dir is not None,
         "sources": records(prov),
         "overridden": records(audit.overridden_prices(plan)),
-        "discounts": [{"provider": d.provider, "factor": d.factor,
-                       "pricing": ", ".join(d.pricing) or "all"} for d in scn.clouds.discounts],
+        "discounts": [
+            {"provider": d.provider, "factor": d.factor, "pricing": ", ".join(d.pricing) or "all"}
+            for d in scn.clouds.discounts
+        ],
         "price_overrides": len(scn.overrides.prices),
         "hardware_overrides": [h.sku for h in scn.overrides.hardware],
         "estimates": records(audit.estimates_used(plan)),
@@ -232,12 +280,20 @@ def provenance(plan: Plan) -> dict[str, Any]:
             ("objective", s.objective),
             ("solver", f"{s.solver}, time limit {s.time_limit_s:g} s, relative gap {s.mip_gap:g}"),
             ("dominated options pruned", "yes" if s.prune_dominated else "no"),
-            ("options", f"{plan.options.stats.get('options_feasible', 0):,} feasible, "
-                        f"{plan.options.stats.get('options_after_pruning', 0):,} after pruning, "
-                        f"{plan.options.stats.get('rejections', 0):,} rejected"),
+            (
+                "options",
+                f"{plan.options.stats.get('options_feasible', 0):,} feasible, "
+                f"{plan.options.stats.get('options_after_pruning', 0):,} after pruning, "
+                f"{plan.options.stats.get('rejections', 0):,} rejected",
+            ),
         ],
-        "rules": records(plan.rejections.groupby("rule").size().rename("count").reset_index()
-                         .sort_values(["count", "rule"], ascending=[False, True])),
+        "rules": records(
+            plan.rejections.groupby("rule")
+            .size()
+            .rename("count")
+            .reset_index()
+            .sort_values(["count", "rule"], ascending=[False, True])
+        ),
     }
 
 
@@ -249,13 +305,21 @@ def chart_set(plan: Plan, sections: dict[str, Any]) -> dict[str, dict[str, Any] 
     """Every chart of the report (None where there is nothing to draw)."""
     c: dict[str, dict[str, Any] | None] = {
         "savings": chart("savings", figures.savings_bars(stats.savings(plan))),
-        "tier": chart("cost-tier", figures.stacked_cost(stats.cost_by(plan, "tier"), "tier",
-                                                        "Monthly cost by tier")),
+        "tier": chart(
+            "cost-tier",
+            figures.stacked_cost(stats.cost_by(plan, "tier"), "tier", "Monthly cost by tier"),
+        ),
         "component": chart("cost-component", figures.component_bars(stats.cost_by_component(plan))),
-        "owner": chart("cost-owner", figures.stacked_cost(stats.cost_by(plan, "owner"), "owner",
-                                                          "Monthly cost by provider / site")),
-        "team": chart("cost-team", figures.stacked_cost(stats.cost_by(plan, "team"), "team",
-                                                        "Monthly cost by team")),
+        "owner": chart(
+            "cost-owner",
+            figures.stacked_cost(
+                stats.cost_by(plan, "owner"), "owner", "Monthly cost by provider / site"
+            ),
+        ),
+        "team": chart(
+            "cost-team",
+            figures.stacked_cost(stats.cost_by(plan, "team"), "team", "Monthly cost by team"),
+        ),
         "map": chart("map", figures.placement_map(places.map_points(plan), places.map_links(plan))),
         "carbon": chart("carbon", figures.carbon_bars(stats.carbon(plan))),
     }
@@ -294,8 +358,12 @@ def plan_view(plan: Plan) -> dict[str, Any]:
     sections["charts"] = chart_set(plan, sections)
     return {
         "title": f"Placement plan: {scn.name}",
-        "scenario": {"name": scn.name, "description": scn.description.strip(),
-                     "sites": len(scn.sites), "workloads": len(scn.workloads),
-                     "teams": len(scn.teams)},
+        "scenario": {
+            "name": scn.name,
+            "description": scn.description.strip(),
+            "sites": len(scn.sites),
+            "workloads": len(scn.workloads),
+            "teams": len(scn.teams),
+        },
         **sections,
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +59,36 @@ def read_inventory(path: Path, display: str) -> tuple[list[dict[str, Any]], Sour
     """Read a CSV/XLSX inventory into workload dicts plus a source map keyed by row index."""
     rows = _read_rows(path, display)
     if not rows:
-        raise InvalidScenario([Issue(display, 1, "", "the inventory has no header row")])
+        raise InvalidScenario(
+            [
+                Issue(
+                    display,
+                    1,
+                    "",
+                    "the inventory is empty",
+                    expected="a header row naming the columns, then one workload per row",
+                )
+            ]
+        )
     header_line, header = rows[0]
     _check_header(display, header_line, header)
     smap = SourceMap(display)
     out: list[dict[str, Any]] = []
+    issues: list[Issue] = []
     for line, cells in rows[1:]:
         if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            issues.append(
+                Issue(
+                    display,
+                    line,
+                    "",
+                    f"this row has {len(cells)} cells but the header has {len(header)} columns",
+                    expected="one cell per column",
+                    hint='a value that contains a comma must be in double quotes: "a, b"',
+                )
+            )
             continue
         idx = len(out)
         record: dict[str, Any] = {}
@@ -77,42 +101,102 @@ def read_inventory(path: Path, display: str) -> tuple[list[dict[str, Any]], Sour
         smap.where[(idx,)] = (display, line)
         for col in header:
             smap.where[(idx, *col.split("."))] = (display, line)
+    if issues:
+        raise InvalidScenario(issues)
     return out, smap
+
+
+def _fail(display: str, line: int | None, message: str, expected: str = "", hint: str = ""):
+    return InvalidScenario([Issue(display, line, "", message, expected, hint)])
 
 
 def _read_rows(path: Path, display: str) -> list[tuple[int, list[str]]]:
     if not path.exists():
-        raise InvalidScenario(
-            [Issue(display, None, "", "inventory file not found", hint="paths are relative to the scenario file")]
+        raise _fail(
+            display,
+            None,
+            "the inventory file does not exist",
+            expected="a CSV or Excel file listed in workload_inventories",
+            hint="paths in workload_inventories are relative to the scenario file's folder",
         )
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if path.is_dir():
+        raise _fail(display, None, "this is a directory, not an inventory file")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
         import pandas as pd
 
-        frame = pd.read_excel(path, dtype=str, header=None, keep_default_na=False)
+        try:
+            frame = pd.read_excel(path, dtype=str, header=None, keep_default_na=False)
+        except Exception:  # noqa: BLE001 - openpyxl/zipfile raise many unrelated types
+            raise _fail(
+                display,
+                None,
+                "cannot read this file as an Excel workbook",
+                expected="an .xlsx workbook whose first sheet has a header row",
+                hint="open and save it again in Excel, or export it as 'CSV UTF-8'",
+            ) from None
         return [(i + 1, [str(v) for v in row]) for i, row in enumerate(frame.values.tolist())]
-    if path.suffix.lower() != ".csv":
-        raise InvalidScenario(
-            [Issue(display, None, "", f"unsupported inventory type '{path.suffix}'", expected=".csv or .xlsx")]
+    if suffix != ".csv":
+        raise _fail(
+            display,
+            None,
+            f"unsupported inventory type '{path.suffix}'",
+            expected=".csv or .xlsx",
+            hint="export the inventory as 'CSV UTF-8' or as an Excel .xlsx workbook",
         )
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            rows = []
-            for cells in reader:
-                rows.append((reader.line_num, cells))
-            return rows
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InvalidScenario([Issue(display, None, "", f"cannot read CSV: {exc}")]) from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _fail(display, None, f"cannot read the file ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _fail(
+            display,
+            data[: exc.start].count(b"\n") + 1,
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)",
+            expected="a UTF-8 encoded CSV file",
+            hint="in Excel, save as 'CSV UTF-8 (Comma delimited)'; elsewhere choose UTF-8",
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    try:
+        for cells in reader:
+            rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        raise _fail(
+            display,
+            reader.line_num + 1,
+            f"cannot read this CSV line ({exc})",
+            hint="check the double quotes on this line: a quoted value must be closed",
+        ) from None
+    return rows
 
 
 def _check_header(display: str, line: int, header: list[str]) -> None:
     issues = []
     clean = [h.strip() for h in header]
     header[:] = clean
+    known = [c for c in clean if c in COLUMNS]
     for col in REQUIRED:
         if col not in clean:
+            same = [c for c in clean if c.lower() == col]
+            if same:
+                hint = f"did you mean '{col}'? Column names are lower case"
+            elif not known:
+                hint = "the first line must be the header row naming the columns"
+            else:
+                hint = f"add an '{col}' column with a unique workload id on each row"
             issues.append(
-                Issue(display, line, col, f"missing required column '{col}'", expected=f"columns include {', '.join(REQUIRED)}")
+                Issue(
+                    display,
+                    line,
+                    col,
+                    f"the header has no '{col}' column",
+                    expected="a header row with an 'id' column, e.g. "
+                    "id,kind,model.params_billion,demand.requests_per_second",
+                    hint=hint,
+                )
             )
     if not any(c.startswith("demand.") for c in clean):
         issues.append(
@@ -122,20 +206,57 @@ def _check_header(display: str, line: int, header: list[str]) -> None:
                 "demand",
                 "no demand column",
                 expected="at least one demand.* column, e.g. demand.requests_per_second",
+                hint="e.g. demand.replicas with cpu.vcpus, or demand.requests_per_second and "
+                "demand.tokens_per_request with model.params_billion",
             )
         )
-    for col in clean:
-        if col not in COLUMNS:
-            close = difflib.get_close_matches(col, COLUMNS, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else "see 'advisor schema' for column names"
-            issues.append(Issue(display, line, col, f"unknown column '{col}'", hint=hint))
+    for n, col in enumerate(clean, start=1):
+        if col == "":
+            issues.append(
+                Issue(
+                    display,
+                    line,
+                    "",
+                    f"column {n} has no name",
+                    hint="name the column, or delete it",
+                )
+            )
+        elif col not in COLUMNS and not (col.lower() == "id" and "id" not in clean):
+            close = _closest_column(col)
+            hint = (
+                f"did you mean '{close}'?"
+                if close
+                else "remove the column, or rename it to a workload field in dotted form "
+                "such as demand.replicas"
+            )
+            issues.append(
+                Issue(
+                    display,
+                    line,
+                    col,
+                    f"unknown column '{col}'",
+                    expected="a workload field in dotted form, e.g. id, kind, "
+                    "model.params_billion, demand.requests_per_second, data.classification",
+                    hint=hint,
+                )
+            )
     seen: set[str] = set()
     for col in clean:
-        if col in seen:
-            issues.append(Issue(display, line, col, f"duplicate column '{col}'"))
+        if col in seen and col:
+            issues.append(
+                Issue(display, line, col, f"duplicate column '{col}'", hint="remove one of them")
+            )
         seen.add(col)
     if issues:
         raise InvalidScenario(issues)
+
+
+def _closest_column(col: str) -> str:
+    lowered = {c.lower(): c for c in COLUMNS}
+    if col.lower() in lowered:
+        return lowered[col.lower()]
+    close = difflib.get_close_matches(col.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else ""
 
 
 def _parse(col: str, value: str) -> Any:

@@ -58,6 +58,8 @@ def _solver(settings: SolverSettings):
     opts = {"msg": settings.msg, "timeLimit": settings.time_limit_s, "gapRel": settings.mip_gap}
     if settings.threads:
         opts["threads"] = settings.threads
+    if settings.solver not in ("highs", "cbc"):
+        raise ValueError(f"unknown solver {settings.solver!r}; use 'highs' or 'cbc'")
     if settings.solver == "highs":
         solver = pulp.HiGHS(**opts)
         if solver.available():
@@ -72,12 +74,15 @@ def run(problem: Problem, settings: SolverSettings, elastic: bool = False) -> tu
     """Build and solve; map the solution back by position (never by parsing names)."""
     t0 = time.perf_counter()
     ctx = build(problem, elastic)
+    ctx.mip_gap = settings.mip_gap
     t1 = time.perf_counter()
     solver, name = _solver(settings)
     with contextlib.nullcontext() if settings.msg else _silenced_stdout():
         ctx.prob.solve(solver)
     t2 = time.perf_counter()
     status = _status(ctx.prob)
+    if status == "infeasible" and name == "cbc" and t2 - t1 >= 0.9 * settings.time_limit_s:
+        status = "limit_no_solution"  # CBC reports 'infeasible' when it runs out of time
     objective = bound = gap = None
     chosen: tuple[int, ...] = ()
     buys: dict = {}
@@ -108,7 +113,7 @@ def run(problem: Problem, settings: SolverSettings, elastic: bool = False) -> tu
         build_seconds=t1 - t0,
         solve_seconds=t2 - t1,
         n_variables=len(ctx.prob.variables()),
-        n_constraints=len(ctx.prob.constraints),
+        n_constraints=ctx.prob.numConstraints(),
     )
     return sol, ctx
 
@@ -137,8 +142,8 @@ def _bound(ctx: ModelContext, name: str, objective: float, status: str) -> tuple
                 bound = None
         except Exception:  # noqa: BLE001 - the bound is best effort across highspy versions
             bound = None
-    if bound is None and status == "optimal":
-        bound = objective
+    if bound is None and status == "optimal" and (name == "highs" or ctx.mip_gap == 0):
+        bound = objective  # proven optimal at zero gap; CBC exposes no bound otherwise
     if bound is None:
         return None, None
     gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0

@@ -33,6 +33,7 @@ class ModelContext:
     buy: dict = field(default_factory=dict)
     flow_cost: dict = field(default_factory=dict)
     team_new: dict = field(default_factory=dict)
+    mip_gap: float = 0.0
     slacks: list[Slack] = field(default_factory=list)
     constraints: dict = field(default_factory=dict)
     _z: dict | None = None
