@@ -10,18 +10,18 @@ The public API (the CLI and notebooks are thin clients of it)::
 
 __version__ = "0.1.0"
 
-from advisor.catalog import Catalog  # noqa: E402
-from advisor.errors import (  # noqa: E402
+from advisor.catalog import Catalog
+from advisor.errors import (
     AdvisorError,
     CatalogError,
     InfeasibleScenario,
     InvalidScenario,
     SolverLimitReached,
 )
-from advisor.plan import Plan, solve  # noqa: E402
-from advisor.plan.compare import Comparison, compare  # noqa: E402
-from advisor.plan.verify import verify_plan  # noqa: E402
-from advisor.schema import Scenario, example_path, load_scenario, revalidate  # noqa: E402
+from advisor.plan import Plan, solve
+from advisor.plan.compare import Comparison, compare
+from advisor.plan.verify import verify_plan
+from advisor.schema import Scenario, example_path, load_scenario, revalidate
 
 __all__ = [
     "AdvisorError",

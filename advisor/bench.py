@@ -30,17 +30,28 @@ def naive_solve(problem, settings: SolverSettings) -> tuple[float, float, float 
     o = problem.options
     prob = pulp.LpProblem("naive", pulp.LpMinimize)
     x = {i: pulp.LpVariable(f"x_{i}", cat="Binary") for i in range(len(o))}
-    buy = {(p.site, p.sku): pulp.LpVariable(f"b_{n}", 0, int(p.max_buy), cat="Integer")
-           for n, p in enumerate(problem.purchasables.itertuples()) if p.max_buy > 0}
+    buy = {
+        (p.site, p.sku): pulp.LpVariable(f"b_{n}", 0, int(p.max_buy), cat="Integer")
+        for n, p in enumerate(problem.purchasables.itertuples())
+        if p.max_buy > 0
+    }
     prob += pulp.lpSum(o["obj_usd"].iat[i] * x[i] for i in x) + pulp.lpSum(
-        p.capex_obj_usd * buy[(p.site, p.sku)] for p in problem.purchasables.itertuples() if (p.site, p.sku) in buy)
+        p.capex_obj_usd * buy[(p.site, p.sku)]
+        for p in problem.purchasables.itertuples()
+        if (p.site, p.sku) in buy
+    )
     for u in o["unit"].unique():
-        prob += pulp.lpSum(x[i] for i in x if o["unit"].iat[i] == u) == 1 if len(o) < 20000 else \
-            pulp.lpSum(x[i] for i in o.index[o["unit"] == u]) == 1
+        prob += (
+            pulp.lpSum(x[i] for i in x if o["unit"].iat[i] == u) == 1
+            if len(o) < 20000
+            else pulp.lpSum(x[i] for i in o.index[o["unit"] == u]) == 1
+        )
     for p in problem.purchasables.itertuples():
         rows = o.index[(o["site"] == p.site) & (o["hardware"] == p.sku)]
         extra = p.box_units * buy[(p.site, p.sku)] if (p.site, p.sku) in buy else 0
-        prob += pulp.lpSum(o["units"].iat[i] * x[i] for i in rows) <= p.box_units * p.inventory + extra
+        prob += (
+            pulp.lpSum(o["units"].iat[i] * x[i] for i in rows) <= p.box_units * p.inventory + extra
+        )
     for b in problem.budgets:
         if b.kind == "opex":
             rows = o.index if b.scope == "all" else o.index[o["team"] == b.scope[5:]]
@@ -64,18 +75,24 @@ def run(n: int, naive: bool, time_limit: float, gap: float) -> None:
     t3 = time.perf_counter()
     s = opts.stats
     gap_txt = "n/a" if sol.gap is None else f"{sol.gap:.4%}"
-    print(f"workloads={n:>6} load={t1 - t0:6.2f}s options={t2 - t1:6.2f}s model_build={sol.build_seconds:6.2f}s "
-          f"solve={sol.solve_seconds:7.2f}s total={t3 - t0:7.2f}s status={sol.status} gap={gap_txt} "
-          f"options_feasible={s['options_feasible']:,} after_pruning={s['options_after_pruning']:,} "
-          f"({1 - s['options_after_pruning'] / max(s['options_feasible'], 1):.1%} pruned) "
-          f"peak_rss={peak_rss_mb():,.0f}MB objective={sol.objective:,.0f}", flush=True)
+    print(
+        f"workloads={n:>6} load={t1 - t0:6.2f}s options={t2 - t1:6.2f}s model_build={sol.build_seconds:6.2f}s "
+        f"solve={sol.solve_seconds:7.2f}s total={t3 - t0:7.2f}s status={sol.status} gap={gap_txt} "
+        f"options_feasible={s['options_feasible']:,} after_pruning={s['options_after_pruning']:,} "
+        f"({1 - s['options_after_pruning'] / max(s['options_feasible'], 1):.1%} pruned) "
+        f"peak_rss={peak_rss_mb():,.0f}MB objective={sol.objective:,.0f}",
+        flush=True,
+    )
     if naive:
         full = build_options(scn, cat, prune=False)
         nprob = formulate(scn, full)
         nb, ns, nobj = naive_solve(nprob, settings)
         ours = sol.build_seconds + sol.solve_seconds
-        print(f"  naive (no pruning, PuLP loops; capacity+budgets only): build={nb:.2f}s solve={ns:.2f}s "
-              f"objective={nobj:,.0f} naive/ours={(nb + ns) / max(ours, 1e-9):.1f}x", flush=True)
+        print(
+            f"  naive (no pruning, PuLP loops; capacity+budgets only): build={nb:.2f}s solve={ns:.2f}s "
+            f"objective={nobj:,.0f} naive/ours={(nb + ns) / max(ours, 1e-9):.1f}x",
+            flush=True,
+        )
 
 
 def report_metrics(n: int, time_limit: float, gap: float, out_dir: str) -> None:
@@ -92,8 +109,11 @@ def report_metrics(n: int, time_limit: float, gap: float, out_dir: str) -> None:
     render_s = time.perf_counter() - t0
     size_mb = path.stat().st_size / 1e6
     load_ms = _chromium_load_ms(path)
-    print(f"report workloads={n} status={plan.status} size={size_mb:.2f}MB render={render_s:.2f}s "
-          f"chromium_load={load_ms:.0f}ms", flush=True)
+    print(
+        f"report workloads={n} status={plan.status} size={size_mb:.2f}MB render={render_s:.2f}s "
+        f"chromium_load={load_ms:.0f}ms",
+        flush=True,
+    )
 
 
 def _chromium_load_ms(path) -> float:
@@ -117,7 +137,9 @@ def main() -> None:
     ap.add_argument("--naive-at", type=int, nargs="*", default=[100])
     ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--gap", type=float, default=0.005)
-    ap.add_argument("--report-at", type=int, nargs="*", default=[], help="also time the HTML report")
+    ap.add_argument(
+        "--report-at", type=int, nargs="*", default=[], help="also time the HTML report"
+    )
     ap.add_argument("--out", default="reports/bench")
     a = ap.parse_args()
     for n in a.sizes:

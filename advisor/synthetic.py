@@ -23,16 +23,35 @@ import random
 from typing import Any
 
 METROS = [
-    ("fra", "DE", 50.11, 8.68), ("ams", "NL", 52.37, 4.90), ("par", "FR", 48.86, 2.35),
-    ("dub", "IE", 53.35, -6.26), ("mil", "IT", 45.46, 9.19), ("mad", "ES", 40.42, -3.70),
-    ("waw", "PL", 52.23, 21.01), ("sto", "SE", 59.33, 18.07), ("muc", "DE", 48.14, 11.58),
-    ("vie", "AT", 48.21, 16.37), ("nyc", "US", 40.71, -74.01), ("iad", "US", 38.95, -77.45),
-    ("chi", "US", 41.88, -87.63), ("dal", "US", 32.78, -96.80), ("sfo", "US", 37.77, -122.42),
-    ("sea", "US", 47.61, -122.33), ("atl", "US", 33.75, -84.39), ("den", "US", 39.74, -104.99),
-    ("bos", "US", 42.36, -71.06), ("phx", "US", 33.45, -112.07),
+    ("fra", "DE", 50.11, 8.68),
+    ("ams", "NL", 52.37, 4.90),
+    ("par", "FR", 48.86, 2.35),
+    ("dub", "IE", 53.35, -6.26),
+    ("mil", "IT", 45.46, 9.19),
+    ("mad", "ES", 40.42, -3.70),
+    ("waw", "PL", 52.23, 21.01),
+    ("sto", "SE", 59.33, 18.07),
+    ("muc", "DE", 48.14, 11.58),
+    ("vie", "AT", 48.21, 16.37),
+    ("nyc", "US", 40.71, -74.01),
+    ("iad", "US", 38.95, -77.45),
+    ("chi", "US", 41.88, -87.63),
+    ("dal", "US", 32.78, -96.80),
+    ("sfo", "US", 37.77, -122.42),
+    ("sea", "US", 47.61, -122.33),
+    ("atl", "US", 33.75, -84.39),
+    ("den", "US", 39.74, -104.99),
+    ("bos", "US", 42.36, -71.06),
+    ("phx", "US", 33.45, -112.07),
 ]
-CLASSES = [("public", 10), ("internal", 35), ("confidential", 25), ("pii", 20), ("phi", 7),
-           ("special_category", 3)]
+CLASSES = [
+    ("public", 10),
+    ("internal", 35),
+    ("confidential", 25),
+    ("pii", 20),
+    ("phi", 7),
+    ("special_category", 3),
+]
 LOCAL_SKUS = ["hgx-h100-8", "hgx-h200-8", "l40s-4", "l4-2", "cpu-2s-128"]
 EDGE_SKUS = ["jetson-agx-orin-64", "jetson-orin-nx-16", "l4-edge-1"]
 
@@ -50,9 +69,15 @@ def sites(rng: random.Random, n: int) -> list[dict[str, Any]]:
             "id": f"{'dc' if local else 'edge'}-{code}-{i:02d}",
             "kind": "local" if local else "edge",
             "country": country,
-            "location": {"lat": round(lat + rng.uniform(-0.2, 0.2), 4), "lon": round(lon + rng.uniform(-0.2, 0.2), 4)},
-            "power": {"max_kw": rng.choice([30, 60, 90, 120]) if local else rng.choice([1, 2, 5]),
-                      "usd_per_kwh": round(rng.uniform(0.08, 0.28), 3), "pue": round(rng.uniform(1.2, 1.6), 2)},
+            "location": {
+                "lat": round(lat + rng.uniform(-0.2, 0.2), 4),
+                "lon": round(lon + rng.uniform(-0.2, 0.2), 4),
+            },
+            "power": {
+                "max_kw": rng.choice([30, 60, 90, 120]) if local else rng.choice([1, 2, 5]),
+                "usd_per_kwh": round(rng.uniform(0.08, 0.28), 3),
+                "pue": round(rng.uniform(1.2, 1.6), 2),
+            },
             "can_buy": LOCAL_SKUS if local else EDGE_SKUS,
             "max_buy_per_sku": 4 if local else 20,
         }
@@ -71,35 +96,80 @@ def workload(rng: random.Random, i: int, site_list: list[dict[str, Any]]) -> dic
     residency = ["EU"] if eu else ["US"]
     if cls in ("public", "internal") and rng.random() < 0.4:
         residency = []
-    kind = _pick(rng, [("chat", 30), ("embed", 15), ("rerank", 10), ("vision", 20), ("finetune", 15), ("batch", 10)])
-    w: dict[str, Any] = {"id": f"wl-{i:05d}", "team": f"team-{rng.randrange(0, 20):02d}",
-                         "data": {"classification": cls, "residency": residency, "source": home["id"],
-                                  "ingress_gb_per_month": rng.choice([0, 10, 50, 200]),
-                                  "egress_gb_per_month": rng.choice([1, 5, 20, 100])}}
+    kind = _pick(
+        rng,
+        [
+            ("chat", 30),
+            ("embed", 15),
+            ("rerank", 10),
+            ("vision", 20),
+            ("finetune", 15),
+            ("batch", 10),
+        ],
+    )
+    w: dict[str, Any] = {
+        "id": f"wl-{i:05d}",
+        "team": f"team-{rng.randrange(0, 20):02d}",
+        "data": {
+            "classification": cls,
+            "residency": residency,
+            "source": home["id"],
+            "ingress_gb_per_month": rng.choice([0, 10, 50, 200]),
+            "egress_gb_per_month": rng.choice([1, 5, 20, 100]),
+        },
+    }
     if kind == "chat":
         params = rng.choice([7, 8, 13, 34, 70])
-        w |= {"kind": "inference", "model": {"params_billion": params, "precision": "fp16", "variants": ["int8"]},
-              "demand": {"requests_per_second": round(rng.uniform(0.5, 12), 1), "tokens_per_request": rng.choice([200, 400, 800])},
-              "latency_slo_ms": rng.choice([300, 500, 1000])}
+        w |= {
+            "kind": "inference",
+            "model": {"params_billion": params, "precision": "fp16", "variants": ["int8"]},
+            "demand": {
+                "requests_per_second": round(rng.uniform(0.5, 12), 1),
+                "tokens_per_request": rng.choice([200, 400, 800]),
+            },
+            "latency_slo_ms": rng.choice([300, 500, 1000]),
+        }
     elif kind in ("embed", "rerank"):
-        w |= {"kind": "inference", "model": {"params_billion": rng.choice([0.3, 0.6, 1.0]), "precision": "fp16"},
-              "demand": {"requests_per_second": round(rng.uniform(5, 80), 1), "tokens_per_request": 256},
-              "latency_slo_ms": rng.choice([100, 200])}
+        w |= {
+            "kind": "inference",
+            "model": {"params_billion": rng.choice([0.3, 0.6, 1.0]), "precision": "fp16"},
+            "demand": {
+                "requests_per_second": round(rng.uniform(5, 80), 1),
+                "tokens_per_request": 256,
+            },
+            "latency_slo_ms": rng.choice([100, 200]),
+        }
     elif kind == "vision":
         w["data"]["classification"] = rng.choice(["internal", "confidential"])
-        w |= {"kind": "inference", "model": {"params_billion": 0.025, "precision": "int8"},
-              "demand": {"images_per_second": rng.randint(10, 80)}, "latency_slo_ms": rng.choice([15, 25, 40])}
+        w |= {
+            "kind": "inference",
+            "model": {"params_billion": 0.025, "precision": "int8"},
+            "demand": {"images_per_second": rng.randint(10, 80)},
+            "latency_slo_ms": rng.choice([15, 25, 40]),
+        }
     elif kind == "finetune":
-        w |= {"kind": "training", "model": {"params_billion": rng.choice([1, 3, 7]), "precision": "bf16"},
-              "demand": {"gpu_hours_per_month": rng.randint(50, 800)}, "interruptible": rng.random() < 0.7}
+        w |= {
+            "kind": "training",
+            "model": {"params_billion": rng.choice([1, 3, 7]), "precision": "bf16"},
+            "demand": {"gpu_hours_per_month": rng.randint(50, 800)},
+            "interruptible": rng.random() < 0.7,
+        }
     else:
-        w |= {"kind": "batch", "cpu": {"vcpus": rng.choice([8, 16, 32]), "memory_gb": 64},
-              "demand": {"replicas": rng.randint(1, 4), "hours_per_month": rng.choice([100, 200, 730])},
-              "interruptible": rng.random() < 0.5}
+        w |= {
+            "kind": "batch",
+            "cpu": {"vcpus": rng.choice([8, 16, 32]), "memory_gb": 64},
+            "demand": {
+                "replicas": rng.randint(1, 4),
+                "hours_per_month": rng.choice([100, 200, 730]),
+            },
+            "interruptible": rng.random() < 0.5,
+        }
     return w
 
 
-def fleet(n_workloads: int, n_sites: int = 50, seed: int = 7, name: str | None = None) -> dict[str, Any]:
+def fleet(
+    n_workloads: int, n_sites: int = 50, seed: int = 7, name: str | None = None
+) -> dict[str, Any]:
     """A scenario mapping with ``n_workloads`` workloads over ``n_sites`` sites."""
     rng = random.Random(seed)
     site_list = sites(rng, n_sites)
@@ -111,11 +181,21 @@ def fleet(n_workloads: int, n_sites: int = 50, seed: int = 7, name: str | None =
         "schema_version": 1,
         "name": name or f"fleet-{n_workloads}",
         "description": f"Synthetic fleet (advisor.synthetic, seed {seed}): {n_workloads} workloads, {n_sites} sites.",
-        "settings": {"horizon_months": 36, "objective": "tco", "time_limit_s": 120, "mip_gap": 0.005},
+        "settings": {
+            "horizon_months": 36,
+            "objective": "tco",
+            "time_limit_s": 120,
+            "mip_gap": 0.005,
+        },
         "sites": site_list,
         "clouds": {"providers": ["aws", "azure", "gcp"]},
         "workloads": workloads,
-        "budgets": [{"scope": "all", "opex_usd_per_month_max": 2500.0 * n_workloads,
-                     "capex_usd_max": 400_000.0 * n_local}]
+        "budgets": [
+            {
+                "scope": "all",
+                "opex_usd_per_month_max": 2500.0 * n_workloads,
+                "capex_usd_max": 400_000.0 * n_local,
+            }
+        ]
         + [{"scope": f"team:{t}", "opex_usd_per_month_max": 4000.0 * per_team[t]} for t in teams],
     }

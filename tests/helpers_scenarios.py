@@ -23,7 +23,9 @@ PLACES = {
 }
 
 
-def gpu_workload(wid: str, accelerator: str = "L4", replicas: int = 1, count: int = 1, **extra: Any) -> dict:
+def gpu_workload(
+    wid: str, accelerator: str = "L4", replicas: int = 1, count: int = 1, **extra: Any
+) -> dict:
     """A workload sized by a fixed replica count on one accelerator type."""
     return {
         "id": wid,
@@ -45,8 +47,15 @@ def llm_workload(
     """An LLM inference workload sized by the roofline (optionally pinned to one accelerator)."""
     w = {
         "id": wid,
-        "model": {"params_billion": params_billion, "precision": "fp16", "variants": list(variants)},
-        "demand": {"requests_per_second": requests_per_second, "tokens_per_request": tokens_per_request},
+        "model": {
+            "params_billion": params_billion,
+            "precision": "fp16",
+            "variants": list(variants),
+        },
+        "demand": {
+            "requests_per_second": requests_per_second,
+            "tokens_per_request": tokens_per_request,
+        },
         **extra,
     }
     if accelerator:
@@ -54,9 +63,16 @@ def llm_workload(
     return w
 
 
-def cpu_workload(wid: str, vcpus: int = 12, memory_gb: float = 48.0, replicas: int = 1, **extra: Any) -> dict:
+def cpu_workload(
+    wid: str, vcpus: int = 12, memory_gb: float = 48.0, replicas: int = 1, **extra: Any
+) -> dict:
     """A CPU-only workload with a fixed replica count."""
-    return {"id": wid, "cpu": {"vcpus": vcpus, "memory_gb": memory_gb}, "demand": {"replicas": replicas}, **extra}
+    return {
+        "id": wid,
+        "cpu": {"vcpus": vcpus, "memory_gb": memory_gb},
+        "demand": {"replicas": replicas},
+        **extra,
+    }
 
 
 def site(

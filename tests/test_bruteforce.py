@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import numpy as np
 import pytest
@@ -57,7 +57,9 @@ class Enumeration:
         o = problem.options.reset_index(drop=True)
         units = list(dict.fromkeys(problem.options["unit"]))
         self.all_units = [
-            f"{w.id}#{k + 1}" if w.ha else w.id for w in scn.workloads for k in range(w.ha.groups if w.ha else 1)
+            f"{w.id}#{k + 1}" if w.ha else w.id
+            for w in scn.workloads
+            for k in range(w.ha.groups if w.ha else 1)
         ]
         self.units = self.all_units
         rows = [np.flatnonzero(o["unit"].to_numpy() == u) for u in self.all_units]
@@ -96,7 +98,10 @@ class Enumeration:
         self.buys = buys
         self.mask["capacity"] = (buys <= pur["max_buy"].to_numpy(float)).all(axis=1)
         boxes = inv + buys
-        for fam, per_box, cap_col in (("power", "power_kw", "max_kw"), ("space", "rack_units", "max_rack_units")):
+        for fam, per_box, cap_col in (
+            ("power", "power_kw", "max_kw"),
+            ("space", "rack_units", "max_rack_units"),
+        ):
             ok = np.ones(self.n, bool)
             for s in problem.sites.itertuples(index=False):
                 cap = float(getattr(s, cap_col))
@@ -112,7 +117,10 @@ class Enumeration:
         flow_all = np.zeros(self.n)
         flow_team = {t: np.zeros(self.n) for t in teams}
         for f in scn.flows:
-            ta, tb = self.targets[:, col_of[f.from_workload]], self.targets[:, col_of[f.to_workload]]
+            ta, tb = (
+                self.targets[:, col_of[f.from_workload]],
+                self.targets[:, col_of[f.to_workload]],
+            )
             r_out = rates.loc[ta, "usd_per_gb_out"].to_numpy(float)
             r_in = rates.loc[ta, "usd_per_gb_inter"].to_numpy(float)
             if flow_rule == "engine":
@@ -129,12 +137,16 @@ class Enumeration:
         opex_rows = col["opex_usd"][g]
         self.value["opex:all"] = opex_rows.sum(axis=1) + flow_all
         for t in teams:
-            self.value[f"opex:{t}"] = np.where(team[g] == t, opex_rows, 0.0).sum(axis=1) + flow_team[t]
+            self.value[f"opex:{t}"] = (
+                np.where(team[g] == t, opex_rows, 0.0).sum(axis=1) + flow_team[t]
+            )
         self.value["risk"] = col["risk"][g].sum(axis=1)
         self.value["carbon"] = col["carbon_kg"][g].sum(axis=1)
         self._rules(scn, col_of)
         self._budgets(scn, pur, use, use_team, inv, box_units, price)
-        months = 1.0 if scn.settings.objective == "monthly_cost" else float(scn.settings.horizon_months)
+        months = (
+            1.0 if scn.settings.objective == "monthly_cost" else float(scn.settings.horizon_months)
+        )
         capex_obj = pur["capex_obj_usd"].to_numpy(float)
         self.objective = col["obj_usd"][g].sum(axis=1) + buys @ capex_obj + months * flow_all
 
@@ -153,7 +165,7 @@ class Enumeration:
         for r in scn.placement_rules:
             cols = [i for i, u in enumerate(self.all_units) if u.partition("#")[0] in r.workloads]
             if r.kind == "colocate":
-                for a, b in zip(cols, cols[1:], strict=False):
+                for a, b in pairwise(cols):
                     colo &= self.targets[:, a] == self.targets[:, b]
             else:
                 anti &= distinct(cols)
@@ -223,7 +235,9 @@ class Enumeration:
         out = []
         for fam in FAMILIES:
             without = self.optimum(skip=(fam,))
-            if without is not None and (best is None or without < best - 1e-6 * max(1.0, abs(best))):
+            if without is not None and (
+                best is None or without < best - 1e-6 * max(1.0, abs(best))
+            ):
                 out.append(fam)
         return out
 
@@ -235,7 +249,12 @@ def enumerate_scenario(scn: advisor.Scenario, flow_rule: str = "documented") -> 
 # --- random scenarios ------------------------------------------------------------------------
 
 REGIONS = (*EU_REGIONS, *US_REGIONS)
-SITE_SKUS = {"L4": ("l4-2", "l4-edge-1"), "L40S": ("l40s-4",), "A100-80GB": ("a100-80gb-8",), "cpu": ("cpu-2s-128",)}
+SITE_SKUS = {
+    "L4": ("l4-2", "l4-edge-1"),
+    "L40S": ("l40s-4",),
+    "A100-80GB": ("a100-80gb-8",),
+    "cpu": ("cpu-2s-128",),
+}
 ACCELERATORS = ("T4", "L4", "L40S", "A100-80GB")
 
 
@@ -245,10 +264,16 @@ def workload(draw, wid: str, sources: list[str], origins: list[str]) -> dict:
     acc = draw(st.sampled_from(ACCELERATORS))
     w: dict = {"id": wid, "team": draw(st.sampled_from(("red", "blue")))}
     if kind == "cpu":
-        w |= {"cpu": {"vcpus": 16, "memory_gb": 33}, "demand": {"replicas": draw(st.integers(1, 3))}}
+        w |= {
+            "cpu": {"vcpus": 16, "memory_gb": 33},
+            "demand": {"replicas": draw(st.integers(1, 3))},
+        }
     elif kind == "replicas":
         count = draw(st.sampled_from((1, 1, 2, 4)))
-        w |= {"accelerators": {"count": count, "types": [acc]}, "demand": {"replicas": draw(st.integers(1, 3))}}
+        w |= {
+            "accelerators": {"count": count, "types": [acc]},
+            "demand": {"replicas": draw(st.integers(1, 3))},
+        }
     elif kind == "llm":
         w |= {
             "model": {"params_billion": draw(st.sampled_from((1.0, 7.0, 13.0))), "precision": "fp16",
@@ -257,7 +282,10 @@ def workload(draw, wid: str, sources: list[str], origins: list[str]) -> dict:
             "demand": {"requests_per_second": draw(st.sampled_from((1.0, 5.0, 20.0))), "tokens_per_request": 200},
         }  # fmt: skip
     elif kind == "images":
-        w |= {"accelerators": {"types": [acc]}, "demand": {"images_per_second": draw(st.sampled_from((50.0, 400.0)))}}
+        w |= {
+            "accelerators": {"types": [acc]},
+            "demand": {"images_per_second": draw(st.sampled_from((50.0, 400.0)))},
+        }
     else:
         w |= {
             "kind": "training",
@@ -267,7 +295,11 @@ def workload(draw, wid: str, sources: list[str], origins: list[str]) -> dict:
         }
     if kind != "cpu" and draw(st.booleans()):
         w["demand"]["hours_per_month"] = draw(st.sampled_from((200.0, 730.0)))
-    cls = draw(st.sampled_from(("public", "internal", "internal", "confidential", "pii", "phi", "special_category")))
+    cls = draw(
+        st.sampled_from(
+            ("public", "internal", "internal", "confidential", "pii", "phi", "special_category")
+        )
+    )
     data: dict = {"classification": cls}
     res = draw(st.sampled_from(((), (), ("EU",), ("US",), ("DE",))))
     if res:
@@ -306,7 +338,10 @@ def base_scenario(draw) -> tuple[dict, dict]:
         can_buy = tuple(k for k in skus if draw(st.booleans()))
         extra: dict = {
             "max_buy_per_sku": draw(st.integers(0, 3)),
-            "power": {"usd_per_kwh": draw(st.sampled_from((0.05, 0.3))), "pue": draw(st.sampled_from((1.1, 1.6)))},
+            "power": {
+                "usd_per_kwh": draw(st.sampled_from((0.05, 0.3))),
+                "pue": draw(st.sampled_from((1.1, 1.6))),
+            },
             "wan_egress_usd_per_gb": draw(st.sampled_from((0.0, 0.01, 0.08))),
         }
         if draw(st.booleans()):
@@ -318,7 +353,9 @@ def base_scenario(draw) -> tuple[dict, dict]:
     locations = [location("users", draw(st.sampled_from(("paris", "dublin", "virginia"))))]
     sources = [s["id"] for s in sites] + list(regions[:1]) + ["users"]
     n = draw(st.integers(2, 4))
-    workloads = [draw(workload(f"w{i}", sources, ["users", *[s["id"] for s in sites]])) for i in range(n)]
+    workloads = [
+        draw(workload(f"w{i}", sources, ["users", *[s["id"] for s in sites]])) for i in range(n)
+    ]
     ids = [w["id"] for w in workloads]
     if draw(st.integers(0, 2)) == 0:
         workloads[0]["ha"] = {"groups": draw(st.sampled_from((2, 2, 3)))}
@@ -332,8 +369,14 @@ def base_scenario(draw) -> tuple[dict, dict]:
                                                                    unique=True))})  # fmt: skip
     pairs = [(a, b) for a in plain for b in plain if a != b]
     flows = [
-        {"from_workload": a, "to_workload": b, "gb_per_month": draw(st.sampled_from((100.0, 5000.0)))}
-        for a, b in draw(st.lists(st.sampled_from(pairs), max_size=2, unique=True) if pairs else st.just([]))
+        {
+            "from_workload": a,
+            "to_workload": b,
+            "gb_per_month": draw(st.sampled_from((100.0, 5000.0))),
+        }
+        for a, b in draw(
+            st.lists(st.sampled_from(pairs), max_size=2, unique=True) if pairs else st.just([])
+        )
     ]
     objective = draw(st.sampled_from(("tco", "tco", "monthly_cost", "weighted")))
     settings_: dict = {"horizon_months": draw(st.sampled_from((6, 12, 24, 36))), "objective": objective,
@@ -353,7 +396,9 @@ def base_scenario(draw) -> tuple[dict, dict]:
         "flows": flows,
     }
     q = st.one_of(st.none(), st.floats(0.0, 1.0))
-    quantiles = {k: draw(q) for k in ("opex:all", "opex:team", "capex", "capex:team", "risk", "carbon")}
+    quantiles = {
+        k: draw(q) for k in ("opex:all", "opex:team", "capex", "capex:team", "risk", "carbon")
+    }
     return data, quantiles
 
 
@@ -414,7 +459,11 @@ def close(a: float, b: float) -> bool:
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
 )
 @given(base_scenario())
 def check_against_brute_force(drawn: tuple[dict, dict]) -> None:
@@ -442,7 +491,11 @@ def check_against_brute_force(drawn: tuple[dict, dict]) -> None:
     if (best is None) != (solver is None) or (best is not None and not close(solver, best)):
         engine = enumerate_scenario(scn, flow_rule="engine").optimum()
         agrees = (engine is None) == (solver is None) and (engine is None or close(solver, engine))
-        flow_only = plan is None or {v.check for v in verification.violations} <= {"flow", "objective", "kpi"}
+        flow_only = plan is None or {v.check for v in verification.violations} <= {
+            "flow",
+            "objective",
+            "kpi",
+        }
         if agrees and flow_only and not os.environ.get("ADVISOR_STRICT_KNOWN_BUGS"):
             STATS[f"known engine bug: {KNOWN_FLOW_RATE_BUG}"] += 1
             return

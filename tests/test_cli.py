@@ -42,9 +42,7 @@ def test_plan_every_example_exit_0(path: Path, tmp_path: Path):
         assert (tmp_path / name).stat().st_size > 0
     plan = json.loads((tmp_path / "plan.json").read_text())
     assert plan["plan_schema_version"] == 1
-    assert {a["workload"] for a in plan["assignments"]} == {
-        w for w in _workload_ids(path)
-    }
+    assert {a["workload"] for a in plan["assignments"]} == {w for w in _workload_ids(path)}
 
 
 def _workload_ids(path: Path) -> set[str]:
@@ -90,7 +88,9 @@ def test_solver_limit_exit_3(tmp_path: Path, monkeypatch):
     import advisor.plan.planner as planner
     from advisor.solve import Solution
 
-    monkeypatch.setattr(planner, "solve_problem", lambda p, s: Solution("limit_no_solution", None, None, None))
+    monkeypatch.setattr(
+        planner, "solve_problem", lambda p, s: Solution("limit_no_solution", None, None, None)
+    )
     r = run("plan", str(ROOT / "examples/eu-insurer.yaml"), "--out", str(tmp_path))
     assert r.exit_code == 3
     assert "without a feasible plan" in r.stderr
@@ -115,7 +115,15 @@ def test_compare_two_scenarios(tmp_path: Path):
     scn["sites"][0]["can_buy"] = []
     b = tmp_path / "b.yaml"
     b.write_text(yaml.safe_dump(scn))
-    r = run("compare", str(ROOT / "examples/eu-insurer.yaml"), str(b), "--out", str(tmp_path), "--format", "json")
+    r = run(
+        "compare",
+        str(ROOT / "examples/eu-insurer.yaml"),
+        str(b),
+        "--out",
+        str(tmp_path),
+        "--format",
+        "json",
+    )
     assert r.exit_code == 0, r.stdout
     out = json.loads(r.stdout)
     assert out["b"] == "eu-insurer-no-buy"
@@ -159,7 +167,9 @@ def test_help_has_examples_for_every_command():
 def test_console_script_no_traceback(tmp_path: Path):
     bad = tmp_path / "empty.yaml"
     bad.write_text("")
-    r = subprocess.run([sys.executable, "-m", "advisor", "validate", str(bad)], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "advisor", "validate", str(bad)], capture_output=True, text=True
+    )
     assert r.returncode == 2
     assert "Traceback" not in r.stderr + r.stdout
     assert "the file is empty" in r.stderr

@@ -64,7 +64,9 @@ def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
     for col in spec.positive:
         bad = frame.index[frame[col] <= 0]
         if len(bad):
-            raise CatalogError(str(path), f"must be > 0, got {frame.at[bad[0], col]}", int(bad[0]) + 2, col)
+            raise CatalogError(
+                str(path), f"must be > 0, got {frame.at[bad[0], col]}", int(bad[0]) + 2, col
+            )
     if spec.provenance:
         for col in ("source", "as_of"):
             bad = frame.index[frame[col].str.strip() == ""]
@@ -92,7 +94,10 @@ def _to_number(frame: pd.DataFrame, col: str, path: Path, optional: bool) -> Non
     if bad.any():
         first = frame.index[bad][0]
         raise CatalogError(
-            str(path), f"expected a number, got {raw.iat[frame.index.get_loc(first)]!r}", int(first) + 2, col
+            str(path),
+            f"expected a number, got {raw.iat[frame.index.get_loc(first)]!r}",
+            int(first) + 2,
+            col,
         )
     frame[col] = numbers.astype(float)
 
@@ -107,7 +112,9 @@ def load_tables(user_dir: Path | None = None) -> tuple[dict[str, pd.DataFrame], 
             raise CatalogError(str(user_dir), "user catalog directory not found")
         user_manifest = read_manifest(user_dir, required=False)
         unknown = sorted(
-            p.name for p in user_dir.glob("*.csv") if p.name not in {t.file for t in TABLES.values()}
+            p.name
+            for p in user_dir.glob("*.csv")
+            if p.name not in {t.file for t in TABLES.values()}
         )
         if unknown:
             known = ", ".join(t.file for t in TABLES.values())

@@ -89,7 +89,9 @@ class Catalog:
             value = pd.Series(np.nan, index=out.index, dtype=object)
             for fam_any, reg_any in ((False, False), (False, True), (True, False), (True, True)):
                 sub = c[((c["family"] == "*") == fam_any) & ((c["region"] == "*") == reg_any)]
-                keys = ["provider"] + ([] if fam_any else ["family"]) + ([] if reg_any else ["region"])
+                keys = (
+                    ["provider"] + ([] if fam_any else ["family"]) + ([] if reg_any else ["region"])
+                )
                 sub = sub.drop_duplicates(keys)[[*keys, "available"]]
                 hit = out[keys].merge(sub, on=keys, how="left")["available"]
                 hit.index = out.index
@@ -111,7 +113,9 @@ class Catalog:
             return float(tiers["usd_per_gb"].iloc[0]) if len(tiers) else 0.0
         tiers = tiers.sort_values("tier_from_gb")
         total = 0.0
-        for lo, hi, usd in tiers[["tier_from_gb", "tier_to_gb", "usd_per_gb"]].itertuples(index=False):
+        for lo, hi, usd in tiers[["tier_from_gb", "tier_to_gb", "usd_per_gb"]].itertuples(
+            index=False
+        ):
             upper = np.inf if pd.isna(hi) else hi
             if gb_per_month > lo:
                 total += (min(gb_per_month, upper) - lo) * usd
@@ -129,7 +133,9 @@ class Catalog:
                 mask &= prices["pricing"].isin(disc.pricing)
             prices.loc[mask, "usd_per_hour"] *= disc.factor
             prices.loc[mask, "overridden"] = True
-            prices.loc[mask, "note"] = _append(prices.loc[mask, "note"], f"negotiated x{disc.factor:g}")
+            prices.loc[mask, "note"] = _append(
+                prices.loc[mask, "note"], f"negotiated x{disc.factor:g}"
+            )
         for i, ov in enumerate(overrides.prices):
             mask = prices["provider"] == ov.provider
             for col in ("region", "instance_type", "pricing"):
@@ -175,7 +181,11 @@ class Catalog:
         for name, t in self.tables.items():
             if "source" not in t.columns:
                 continue
-            g = t.groupby(["source", "as_of", "basis"], dropna=False).size().reset_index(name="rows")
+            g = (
+                t.groupby(["source", "as_of", "basis"], dropna=False)
+                .size()
+                .reset_index(name="rows")
+            )
             g.insert(0, "table", name)
             frames.append(g)
         return pd.concat(frames, ignore_index=True)

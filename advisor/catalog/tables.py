@@ -33,7 +33,15 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "regions",
             "regions.csv",
-            ("provider", "region", "display_name", "city", "country_iso2", "jurisdictions", "partition"),
+            (
+                "provider",
+                "region",
+                "display_name",
+                "city",
+                "country_iso2",
+                "jurisdictions",
+                "partition",
+            ),
             ("latitude", "longitude"),
             ("provider", "region"),
         ),
@@ -56,7 +64,13 @@ TABLES: dict[str, TableSpec] = {
             "accelerators",
             "accelerators.csv",
             ("accelerator", "name", "vendor", "class"),
-            ("memory_gb", "memory_bandwidth_gbps", "fp16_tflops_dense", "int8_tops_dense", "tdp_watts"),
+            (
+                "memory_gb",
+                "memory_bandwidth_gbps",
+                "fp16_tflops_dense",
+                "int8_tops_dense",
+                "tdp_watts",
+            ),
             ("accelerator",),
             positive=("memory_gb", "tdp_watts"),
         ),
@@ -87,12 +101,22 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "latency_measured",
             "latency_measured.csv",
-            ("src_provider", "src_region", "dst_provider", "dst_region", "dataset", "statistic", "measurement_period"),
+            (
+                "src_provider",
+                "src_region",
+                "dst_provider",
+                "dst_region",
+                "dataset",
+                "statistic",
+                "measurement_period",
+            ),
             ("rtt_ms",),
             ("src_provider", "src_region", "dst_provider", "dst_region"),
             positive=("rtt_ms",),
         ),
-        TableSpec("latency_model", "latency_model.csv", ("parameter", "unit"), ("value",), ("parameter",)),
+        TableSpec(
+            "latency_model", "latency_model.csv", ("parameter", "unit"), ("value",), ("parameter",)
+        ),
         TableSpec(
             "egress",
             "egress.csv",
@@ -107,7 +131,13 @@ TABLES: dict[str, TableSpec] = {
             ("gco2e_per_kwh", "pue", "year"),
             ("provider", "region"),
         ),
-        TableSpec("country_carbon", "country_carbon.csv", ("country_iso2",), ("gco2e_per_kwh",), ("country_iso2",)),
+        TableSpec(
+            "country_carbon",
+            "country_carbon.csv",
+            ("country_iso2",),
+            ("gco2e_per_kwh",),
+            ("country_iso2",),
+        ),
     )
 }
 OPTIONAL_NUMBERS = {

@@ -26,16 +26,21 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-catalog_app = typer.Typer(help="Browse the catalogs. Example: advisor catalog show hardware", no_args_is_help=True)
+catalog_app = typer.Typer(
+    help="Browse the catalogs. Example: advisor catalog show hardware", no_args_is_help=True
+)
 app.add_typer(catalog_app, name="catalog")
 out = Console()
 err = Console(stderr=True)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table (for people) or json (for scripts).")]
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="table (for people) or json (for scripts).")
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 CatalogOpt = Annotated[
-    Path | None, typer.Option("--catalog", help="Your catalog directory (extends/overrides the bundled one).")
+    Path | None,
+    typer.Option("--catalog", help="Your catalog directory (extends/overrides the bundled one)."),
 ]
 
 
@@ -45,7 +50,9 @@ def _fail(exc: AdvisorError, fmt: str = "table") -> None:
         if isinstance(exc, InvalidScenario):
             payload["issues"] = [i.to_dict() for i in exc.issues]
         elif isinstance(exc, InfeasibleScenario):
-            payload["conflicts"] = [c.__dict__ | {"workloads": list(c.workloads)} for c in exc.conflicts]
+            payload["conflicts"] = [
+                c.__dict__ | {"workloads": list(c.workloads)} for c in exc.conflicts
+            ]
         else:
             payload["message"] = str(exc)
         print(json.dumps(payload, indent=2, default=str))
@@ -83,10 +90,16 @@ def validate(scenario: ScenarioArg, fmt: FormatOpt = "table") -> None:
 def plan(
     scenario: ScenarioArg,
     catalog: CatalogOpt = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder [default: reports/<name>].")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder [default: reports/<name>].")
+    ] = None,
     solver: Annotated[str | None, typer.Option(help="highs (default) or cbc.")] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit in seconds.")] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001.")] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Solver time limit in seconds.")
+    ] = None,
+    gap: Annotated[
+        float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001.")
+    ] = None,
     objective: Annotated[str | None, typer.Option(help="tco, monthly_cost or weighted.")] = None,
     fmt: FormatOpt = "table",
     quiet: QuietOpt = False,
@@ -102,15 +115,24 @@ def plan(
         err.print(f"--solver must be highs or cbc, not {solver!r}", markup=False)
         raise typer.Exit(2)
     if objective not in (None, "tco", "monthly_cost", "weighted"):
-        err.print(f"--objective must be tco, monthly_cost or weighted, not {objective!r}", markup=False)
+        err.print(
+            f"--objective must be tco, monthly_cost or weighted, not {objective!r}", markup=False
+        )
         raise typer.Exit(2)
     show = not quiet and fmt == "table"
     try:
         scn, cat = _load(scenario, catalog)
         target = out_dir or Path("reports") / scn.name
         with render.progress(err, enabled=show) as step:
-            result = solve(scn, cat, solver=solver, time_limit_s=time_limit, mip_gap=gap,
-                           objective=objective, progress=step)
+            result = solve(
+                scn,
+                cat,
+                solver=solver,
+                time_limit_s=time_limit,
+                mip_gap=gap,
+                objective=objective,
+                progress=step,
+            )
             step("writing outputs")
             files = write_plan_files(result, target)
     except InfeasibleScenario as exc:
@@ -125,16 +147,30 @@ def plan(
     except AdvisorError as exc:
         _fail(exc, fmt)
     if fmt == "json":
-        print(json.dumps({"status": result.status, "objective": result.objective, "gap": result.gap,
-                          "kpis": result.kpis, "files": {k: str(v) for k, v in files.items()}},
-                         indent=2, sort_keys=True, default=str))
+        print(
+            json.dumps(
+                {
+                    "status": result.status,
+                    "objective": result.objective,
+                    "gap": result.gap,
+                    "kpis": result.kpis,
+                    "files": {k: str(v) for k, v in files.items()},
+                },
+                indent=2,
+                sort_keys=True,
+                default=str,
+            )
+        )
     elif not quiet:
         render.print_plan(out, result, files)
 
 
 @app.command()
-def explain(scenario: ScenarioArg, workload: Annotated[str, typer.Argument(help="Workload id.")],
-            catalog: CatalogOpt = None) -> None:
+def explain(
+    scenario: ScenarioArg,
+    workload: Annotated[str, typer.Argument(help="Workload id.")],
+    catalog: CatalogOpt = None,
+) -> None:
     """Why a workload goes where it goes: the alternatives and the rules that rejected them.
 
     Example: advisor explain examples/eu-insurer.yaml claims-llm
@@ -147,7 +183,10 @@ def explain(scenario: ScenarioArg, workload: Annotated[str, typer.Argument(help=
         ids = [w.id for w in scn.workloads]
         if workload not in ids:
             hint = did_you_mean(workload, ids)
-            err.print(f"{scenario}: no workload '{workload}'" + (f"; {hint}" if hint else ""), markup=False)
+            err.print(
+                f"{scenario}: no workload '{workload}'" + (f"; {hint}" if hint else ""),
+                markup=False,
+            )
             raise typer.Exit(2)
         result = solve(scn, cat, sensitivity=False)
     except AdvisorError as exc:
@@ -159,7 +198,9 @@ def explain(scenario: ScenarioArg, workload: Annotated[str, typer.Argument(help=
 def compare(
     a: Annotated[Path, typer.Argument(help="Scenario YAML or plan.json (before).")],
     b: Annotated[Path, typer.Argument(help="Scenario YAML or plan.json (after).")],
-    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for compare.html.")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for compare.html.")
+    ] = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Compare two scenarios (solving both) or two plan.json files: what moved and why.
@@ -195,10 +236,16 @@ def catalog_list(catalog: CatalogOpt = None) -> None:
 
 @catalog_app.command("show")
 def catalog_show(
-    table: Annotated[str, typer.Argument(help="Table name, e.g. hardware, instance_prices, regions.")],
-    where: Annotated[list[str] | None, typer.Option("--where", "-w", help="Filter column=value (repeatable).")] = None,
+    table: Annotated[
+        str, typer.Argument(help="Table name, e.g. hardware, instance_prices, regions.")
+    ],
+    where: Annotated[
+        list[str] | None, typer.Option("--where", "-w", help="Filter column=value (repeatable).")
+    ] = None,
     limit: Annotated[int, typer.Option(help="Rows to show (0 = all).")] = 40,
-    provenance: Annotated[bool, typer.Option(help="Also show source, as_of, basis and note.")] = False,
+    provenance: Annotated[
+        bool, typer.Option(help="Also show source, as_of, basis and note.")
+    ] = False,
     catalog: CatalogOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -211,7 +258,10 @@ def catalog_show(
 
     if table not in TABLES:
         hint = did_you_mean(table, TABLES)
-        err.print(f"unknown table '{table}'; tables: {', '.join(TABLES)}" + (f"; {hint}" if hint else ""), markup=False)
+        err.print(
+            f"unknown table '{table}'; tables: {', '.join(TABLES)}" + (f"; {hint}" if hint else ""),
+            markup=False,
+        )
         raise typer.Exit(2)
     try:
         cat = Catalog.load(catalog)
@@ -222,7 +272,9 @@ def catalog_show(
         col, _, value = cond.partition("=")
         if col not in frame.columns:
             hint = did_you_mean(col, frame.columns)
-            err.print(f"unknown column '{col}' in {table}" + (f"; {hint}" if hint else ""), markup=False)
+            err.print(
+                f"unknown column '{col}' in {table}" + (f"; {hint}" if hint else ""), markup=False
+            )
             raise typer.Exit(2)
         frame = frame[frame[col].astype(str) == value]
     if limit:
@@ -230,7 +282,9 @@ def catalog_show(
     if fmt == "json":
         print(frame.to_json(orient="records", indent=2))
     else:
-        render.print_frame(out, frame, title=f"{table} ({len(frame)} rows shown)", provenance=provenance)
+        render.print_frame(
+            out, frame, title=f"{table} ({len(frame)} rows shown)", provenance=provenance
+        )
 
 
 @app.command()
@@ -246,7 +300,9 @@ def schema() -> None:
 
 @app.command()
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the starter scenario.")] = Path("scenario.yaml"),
+    path: Annotated[Path, typer.Argument(help="Where to write the starter scenario.")] = Path(
+        "scenario.yaml"
+    ),
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter scenario that validates and solves.

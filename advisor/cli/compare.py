@@ -21,6 +21,8 @@ def run_compare(a: Path, b: Path, out_dir: Path | None) -> dict:
     result = comp.to_dict()
     from advisor.report import write_comparison_report
 
-    target = (out_dir or Path("reports") / f"compare-{comp.name_a}-vs-{comp.name_b}") / "compare.html"
+    target = (
+        out_dir or Path("reports") / f"compare-{comp.name_a}-vs-{comp.name_b}"
+    ) / "compare.html"
     result["report"] = str(write_comparison_report(comp, target))
     return result

@@ -23,11 +23,40 @@ from advisor.schema.scenario import Scenario
 from advisor.schema.types import CONTROLS, PRICING_TERM_MONTHS
 
 OPTION_COLUMNS = [
-    "unit", "workload", "team", "tier", "target", "provider", "region", "site", "hardware",
-    "accelerator", "precision", "pricing", "gpus_per_replica", "replicas", "units", "box_units",
-    "billed_boxes", "usd_per_hour", "compute_usd", "egress_usd", "power_usd", "ops_usd",
-    "opex_usd", "capex_equiv_usd", "latency_ms", "rtt_ms", "rtt_basis", "compute_ms", "slo_ms",
-    "risk", "energy_kwh", "carbon_kg", "classification", *CONTROLS,
+    "unit",
+    "workload",
+    "team",
+    "tier",
+    "target",
+    "provider",
+    "region",
+    "site",
+    "hardware",
+    "accelerator",
+    "precision",
+    "pricing",
+    "gpus_per_replica",
+    "replicas",
+    "units",
+    "box_units",
+    "billed_boxes",
+    "usd_per_hour",
+    "compute_usd",
+    "egress_usd",
+    "power_usd",
+    "ops_usd",
+    "opex_usd",
+    "capex_equiv_usd",
+    "latency_ms",
+    "rtt_ms",
+    "rtt_basis",
+    "compute_ms",
+    "slo_ms",
+    "risk",
+    "energy_kwh",
+    "carbon_kg",
+    "classification",
+    *CONTROLS,
 ]
 
 
@@ -64,7 +93,9 @@ def build_options(scn: Scenario, cat: Catalog, prune: bool | None = None) -> Opt
     options = pd.concat([cloud, site], ignore_index=True)
     if len(options):
         options["egress_usd"] = egress_usd(scn, cat, options, targets)
-        options["opex_usd"] = options[["compute_usd", "egress_usd", "power_usd", "ops_usd"]].sum(axis=1)
+        options["opex_usd"] = options[["compute_usd", "egress_usd", "power_usd", "ops_usd"]].sum(
+            axis=1
+        )
         options["latency_ms"] = options["rtt_ms"] + options["compute_ms"]
         options["carbon_kg"] = options["energy_kwh"] * options["gco2e_per_kwh"] / 1000.0
         options["risk"] = risk_scores(options, list(CONTROLS))
@@ -75,21 +106,30 @@ def build_options(scn: Scenario, cat: Catalog, prune: bool | None = None) -> Opt
         rej_lat = rejections(
             bad,
             "latency",
-            bad["latency_ms"].map("{:.0f} ms".format) + " (RTT " + bad["rtt_ms"].map("{:.0f}".format)
-            + " + compute " + bad["compute_ms"].map("{:.0f}".format) + ") > SLO "
+            bad["latency_ms"].map("{:.0f} ms".format)
+            + " (RTT "
+            + bad["rtt_ms"].map("{:.0f}".format)
+            + " + compute "
+            + bad["compute_ms"].map("{:.0f}".format)
+            + ") > SLO "
             + bad["slo_ms"].map("{:.0f} ms".format),
         )
         options = options[~slow]
-    options = options.reindex(columns=OPTION_COLUMNS).sort_values(
-        ["unit", "opex_usd", "target", "hardware", "precision", "pricing"], kind="mergesort"
-    ).reset_index(drop=True)
+    options = (
+        options.reindex(columns=OPTION_COLUMNS)
+        .sort_values(
+            ["unit", "opex_usd", "target", "hardware", "precision", "pricing"], kind="mergesort"
+        )
+        .reset_index(drop=True)
+    )
     n_feasible = len(options)
     do_prune = scn.settings.prune_dominated if prune is None else prune
     dominated = options.iloc[0:0]
     if do_prune and n_feasible:
         options, dominated = prune_dominated(scn, options)
     rej = pd.concat(
-        [f for f in (rej_ut, rej_box, rej_cloud, rej_site, rej_lat) if len(f)] or [pd.DataFrame(columns=REJECTION_COLUMNS)],
+        [f for f in (rej_ut, rej_box, rej_cloud, rej_site, rej_lat) if len(f)]
+        or [pd.DataFrame(columns=REJECTION_COLUMNS)],
         ignore_index=True,
     )
     stats = {
@@ -104,9 +144,13 @@ def build_options(scn: Scenario, cat: Catalog, prune: bool | None = None) -> Opt
     return OptionSet(options, rej, units, targets, cat, stats, dominated)
 
 
-def _sized_boxes(scn: Scenario, cat: Catalog, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _sized_boxes(
+    scn: Scenario, cat: Catalog, units: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     boxes = box_frame(scn, cat)
-    site_skus = {i.sku for s in scn.sites for i in s.inventory} | {k for s in scn.sites for k in s.can_buy}
+    site_skus = {i.sku for s in scn.sites for i in s.inventory} | {
+        k for s in scn.sites for k in s.can_buy
+    }
     keep = (boxes["box_kind"].eq("cloud") & boxes["provider"].isin(scn.clouds.providers)) | (
         boxes["box_kind"].eq("site") & boxes["hardware"].isin(site_skus)
     )
@@ -139,14 +183,20 @@ def _cloud_options(scn, cat, units, targets, pairs, sized):
     term_bad = term > scn.settings.horizon_months
     for mask, rule, text in (
         (spot_bad, "pricing", "spot needs an interruptible workload"),
-        (term_bad, "pricing", "commitment term exceeds the horizon of " f"{scn.settings.horizon_months} months"),
+        (
+            term_bad,
+            "pricing",
+            f"commitment term exceeds the horizon of {scn.settings.horizon_months} months",
+        ),
     ):
         bad = o[mask].drop_duplicates(["unit", "pricing"])
         if len(bad):
             rej.append(rejections(bad, rule, text, target="*", hardware="*", precision="*"))
     o = o[~(spot_bad | term_bad)]
     controls = cat.resolved_controls()
-    fam = cat.instance_types[["provider", "instance_type", "family"]].rename(columns={"instance_type": "hardware"})
+    fam = cat.instance_types[["provider", "instance_type", "family"]].rename(
+        columns={"instance_type": "hardware"}
+    )
     o = o.drop(columns=["family"]).merge(fam, on=["provider", "hardware"], how="left")
     o = o.merge(controls, on=["provider", "region", "family"], how="left")
     req = o["unit"].map(units.set_index("unit")["cloud_requires"])
@@ -155,8 +205,15 @@ def _cloud_options(scn, cat, units, targets, pairs, sized):
     if len(bad):
         m = missing[bad.index]
         detail = (
-            bad["classification"] + " in cloud requires " + req[bad.index].map(", ".join)
-            + "; " + bad["hardware"] + " in " + bad["region"] + " lacks " + m
+            bad["classification"]
+            + " in cloud requires "
+            + req[bad.index].map(", ".join)
+            + "; "
+            + bad["hardware"]
+            + " in "
+            + bad["region"]
+            + " lacks "
+            + m
         )
         rej.append(rejections(bad, "privacy", detail, pricing="*"))
     o = o[missing == ""]
@@ -200,7 +257,13 @@ def _site_options(scn, cat, units, targets, pairs, sized):
     ss = pd.DataFrame(site_rows)
     sp = pairs[pairs["tier"] != "cloud"].drop(columns=["provider", "region"])
     o = rows.merge(sp, on="unit", how="inner").merge(ss, on=["site", "hardware"], how="inner")
-    for col in ("power_kw", "list_price_usd", "useful_life_months", "ops_usd_per_month", "rack_units"):
+    for col in (
+        "power_kw",
+        "list_price_usd",
+        "useful_life_months",
+        "ops_usd_per_month",
+        "rack_units",
+    ):
         o[col] = o["hardware"].map(hw[col]).astype(float)
     o["provider"] = ""
     o["region"] = ""
@@ -211,8 +274,27 @@ def _site_options(scn, cat, units, targets, pairs, sized):
     kw_bad = boxes_needed * o["power_kw"] > o["max_kw"]
     rej = []
     for mask, rule, detail in (
-        (too_big, "capacity", "needs " + boxes_needed.map("{:g}".format) + " x " + o["hardware"] + " at " + o["site"] + "; at most " + o["max_boxes"].map("{:g}".format) + " (inventory + purchasable)"),
-        (kw_bad & ~too_big, "capacity", "needs " + (boxes_needed * o["power_kw"]).map("{:.1f} kW".format) + " > site cap " + o["max_kw"].map("{:g} kW".format)),
+        (
+            too_big,
+            "capacity",
+            "needs "
+            + boxes_needed.map("{:g}".format)
+            + " x "
+            + o["hardware"]
+            + " at "
+            + o["site"]
+            + "; at most "
+            + o["max_boxes"].map("{:g}".format)
+            + " (inventory + purchasable)",
+        ),
+        (
+            kw_bad & ~too_big,
+            "capacity",
+            "needs "
+            + (boxes_needed * o["power_kw"]).map("{:.1f} kW".format)
+            + " > site cap "
+            + o["max_kw"].map("{:g} kW".format),
+        ),
     ):
         bad = o[mask]
         if len(bad):

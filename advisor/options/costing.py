@@ -42,7 +42,9 @@ def tiered_usd(cat: Catalog, provider: str, destination: str, gb: np.ndarray) ->
     return total
 
 
-def egress_usd(scn: Scenario, cat: Catalog, pairs: pd.DataFrame, targets: pd.DataFrame) -> np.ndarray:
+def egress_usd(
+    scn: Scenario, cat: Catalog, pairs: pd.DataFrame, targets: pd.DataFrame
+) -> np.ndarray:
     """USD/month of data movement per (unit, target) row: results out + input data in.
 
     ``pairs`` needs unit columns source, ingress_gb, egress_gb and the target column.
@@ -73,8 +75,12 @@ def egress_usd(scn: Scenario, cat: Catalog, pairs: pd.DataFrame, targets: pd.Dat
         s_prov = src.str.split(":").str[0]
         slat = src.map(reg["latitude"]).to_numpy(float)
         slon = src.map(reg["longitude"]).to_numpy(float)
-        km = great_circle_km(slat, slon, pairs["target"].map(tgt["lat"]).to_numpy(float),
-                             pairs["target"].map(tgt["lon"]).to_numpy(float))
+        km = great_circle_km(
+            slat,
+            slon,
+            pairs["target"].map(tgt["lat"]).to_numpy(float),
+            pairs["target"].map(tgt["lon"]).to_numpy(float),
+        )
         same_prov = (s_prov == t_prov).to_numpy()
         for prov in ("aws", "azure", "gcp"):
             base = (from_cloud & (s_prov == prov)).to_numpy()
@@ -128,7 +134,9 @@ def risk_scores(o: pd.DataFrame, controls: list[str]) -> pd.Series:
     mitigation = pd.Series(1.0, index=o.index)
     for c in controls:
         if c in o.columns:
-            mitigation = mitigation * np.where(o[c].fillna(False).astype(bool), CONTROL_MITIGATION[c], 1.0)
+            mitigation = mitigation * np.where(
+                o[c].fillna(False).astype(bool), CONTROL_MITIGATION[c], 1.0
+            )
     mitigation = mitigation.where(o["tier"] == "cloud", 1.0)
     leaving = o["egress_gb"] + np.where(o["source_target"] == o["target"], 0.0, o["ingress_gb"])
     volume = 1.0 + np.log10(1.0 + leaving)

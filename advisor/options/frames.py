@@ -107,7 +107,9 @@ def target_frame(scn: Scenario, cat: Catalog) -> pd.DataFrame:
         r = r[~(code.isin(deny) | r["region"].isin(deny))]
     carbon = cat.carbon[["provider", "region", "gco2e_per_kwh", "pue"]]
     r = r.merge(carbon, on=["provider", "region"], how="left")
-    country_ci = r["country_iso2"].map(cat.country_carbon.set_index("country_iso2")["gco2e_per_kwh"])
+    country_ci = r["country_iso2"].map(
+        cat.country_carbon.set_index("country_iso2")["gco2e_per_kwh"]
+    )
     r["gco2e_per_kwh"] = r["gco2e_per_kwh"].fillna(country_ci).fillna(WORLD_GCO2E_PER_KWH)
     r["pue"] = r["pue"].fillna(CLOUD_PUE_DEFAULT)
     for rec in r.sort_values(["provider", "region"]).itertuples(index=False):
@@ -144,7 +146,9 @@ def endpoint_points(scn: Scenario, cat: Catalog) -> dict[str, tuple[float, float
     return pts
 
 
-def rtt_matrix(scn: Scenario, cat: Catalog, origins: list[str], targets: pd.DataFrame) -> pd.DataFrame:
+def rtt_matrix(
+    scn: Scenario, cat: Catalog, origins: list[str], targets: pd.DataFrame
+) -> pd.DataFrame:
     """RTT in ms from each origin to each target: LAN, measured, or the distance estimate.
 
     Returns a long frame: origin, target, rtt_ms, rtt_basis.
@@ -193,7 +197,16 @@ def box_frame(scn: Scenario, cat: Catalog) -> pd.DataFrame:
     hw["box_kind"] = "site"
     hw["provider"] = ""
     hw["family"] = hw["hardware"]
-    cols = ["box_kind", "provider", "hardware", "family", "accelerator", "accelerator_count", "vcpus", "memory_gb"]
+    cols = [
+        "box_kind",
+        "provider",
+        "hardware",
+        "family",
+        "accelerator",
+        "accelerator_count",
+        "vcpus",
+        "memory_gb",
+    ]
     boxes = pd.concat([it[cols], hw[cols]], ignore_index=True)
     boxes["accelerator"] = boxes["accelerator"].fillna("")
     boxes["acc_mem_gb"] = boxes["accelerator"].map(acc["memory_gb"]).fillna(0.0)

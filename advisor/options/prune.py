@@ -62,7 +62,9 @@ def prune_dominated(scn: Scenario, options: pd.DataFrame) -> tuple[pd.DataFrame,
         order = [lead, *[c for c in cols if c != lead], "_order"]
         anchors = uncap.sort_values(order, kind="mergesort").drop_duplicates("_group")
         a = o[["_group"]].merge(
-            anchors[["_group", "_order", *cols]].rename(columns={c: f"_a_{c}" for c in [*cols, "_order"]}),
+            anchors[["_group", "_order", *cols]].rename(
+                columns={c: f"_a_{c}" for c in [*cols, "_order"]}
+            ),
             on="_group",
             how="left",
         )
@@ -92,7 +94,9 @@ def _same_pool_dominated(o: pd.DataFrame, cols: list[str]) -> np.ndarray:
     crit = ["units", *cols]
     ranked = site.sort_values([*keys, *crit, "_order"], kind="mergesort")
     best = ranked.drop_duplicates(keys)[[*keys, *crit, "_order"]]
-    a = site[keys].merge(best.rename(columns={c: f"_b_{c}" for c in [*crit, "_order"]}), on=keys, how="left")
+    a = site[keys].merge(
+        best.rename(columns={c: f"_b_{c}" for c in [*crit, "_order"]}), on=keys, how="left"
+    )
     no_worse = np.ones(len(site), dtype=bool)
     strictly = np.zeros(len(site), dtype=bool)
     for c in crit:

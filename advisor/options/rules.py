@@ -8,10 +8,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-REJECTION_COLUMNS = ["unit", "workload", "target", "hardware", "precision", "pricing", "rule", "detail"]
+REJECTION_COLUMNS = [
+    "unit",
+    "workload",
+    "target",
+    "hardware",
+    "precision",
+    "pricing",
+    "rule",
+    "detail",
+]
 
 
-def rejections(frame: pd.DataFrame, rule: str, detail: pd.Series | str, **fixed: str) -> pd.DataFrame:
+def rejections(
+    frame: pd.DataFrame, rule: str, detail: pd.Series | str, **fixed: str
+) -> pd.DataFrame:
     """A rejections frame from ``frame`` rows (missing key columns filled with ``*``)."""
     out = pd.DataFrame(index=frame.index)
     for col in REJECTION_COLUMNS[:6]:
@@ -26,25 +37,38 @@ def rejections(frame: pd.DataFrame, rule: str, detail: pd.Series | str, **fixed:
     return out.reset_index(drop=True)
 
 
-def unit_target_pairs(units: pd.DataFrame, targets: pd.DataFrame, rtt: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def unit_target_pairs(
+    units: pd.DataFrame, targets: pd.DataFrame, rtt: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cross units with targets; drop pairs broken by tier policy, residency or network RTT."""
     u = units[["unit", "workload", "tiers", "residency", "classification", "origin", "slo_ms"]]
     t = targets[["target", "tier", "provider", "region", "site", "country", "jurisdictions"]]
     pairs = u.merge(t, how="cross")
     rej = []
-    tier_ok = np.fromiter((tr in ts for tr, ts in zip(pairs["tier"], pairs["tiers"], strict=True)), bool, len(pairs))
+    tier_ok = np.fromiter(
+        (tr in ts for tr, ts in zip(pairs["tier"], pairs["tiers"], strict=True)), bool, len(pairs)
+    )
     bad = pairs[~tier_ok]
     if len(bad):
         rej.append(
             rejections(
                 bad,
                 "tier",
-                bad["classification"] + " data may use tiers [" + bad["tiers"].map(", ".join) + "]; " + bad["target"] + " is " + bad["tier"],
+                bad["classification"]
+                + " data may use tiers ["
+                + bad["tiers"].map(", ".join)
+                + "]; "
+                + bad["target"]
+                + " is "
+                + bad["tier"],
             )
         )
     pairs = pairs[tier_ok]
     res_ok = np.fromiter(
-        ((not res) or bool(set(res) & js) for res, js in zip(pairs["residency"], pairs["jurisdictions"], strict=True)),
+        (
+            (not res) or bool(set(res) & js)
+            for res, js in zip(pairs["residency"], pairs["jurisdictions"], strict=True)
+        ),
         bool,
         len(pairs),
     )
@@ -54,11 +78,18 @@ def unit_target_pairs(units: pd.DataFrame, targets: pd.DataFrame, rtt: pd.DataFr
             rejections(
                 bad,
                 "residency",
-                bad["target"] + " is in " + bad["country"] + "; workload allows [" + bad["residency"].map(", ".join) + "]",
+                bad["target"]
+                + " is in "
+                + bad["country"]
+                + "; workload allows ["
+                + bad["residency"].map(", ".join)
+                + "]",
             )
         )
     pairs = pairs[res_ok]
-    pairs = pairs.merge(rtt[["origin", "target", "rtt_ms", "rtt_basis"]], on=["origin", "target"], how="left")
+    pairs = pairs.merge(
+        rtt[["origin", "target", "rtt_ms", "rtt_basis"]], on=["origin", "target"], how="left"
+    )
     pairs["rtt_ms"] = pairs["rtt_ms"].fillna(0.0)
     pairs["rtt_basis"] = pairs["rtt_basis"].fillna("none")
     slow = pairs["rtt_ms"] > pairs["slo_ms"]
@@ -68,10 +99,17 @@ def unit_target_pairs(units: pd.DataFrame, targets: pd.DataFrame, rtt: pd.DataFr
             rejections(
                 bad,
                 "latency",
-                "network RTT " + bad["rtt_ms"].map("{:.0f} ms".format) + " from " + bad["origin"] + " > SLO " + bad["slo_ms"].map("{:.0f} ms".format),
+                "network RTT "
+                + bad["rtt_ms"].map("{:.0f} ms".format)
+                + " from "
+                + bad["origin"]
+                + " > SLO "
+                + bad["slo_ms"].map("{:.0f} ms".format),
             )
         )
     pairs = pairs[~slow]
     keep = ["unit", "target", "tier", "provider", "region", "site", "rtt_ms", "rtt_basis"]
-    rej_frame = pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTION_COLUMNS)
+    rej_frame = (
+        pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTION_COLUMNS)
+    )
     return pairs[keep].reset_index(drop=True), rej_frame

@@ -74,7 +74,10 @@ def size(rows: pd.DataFrame, ref_tflops: pd.Series) -> pd.DataFrame:
     replicas = replicas.where(r["mode"].isin(["tokens", "images"]), r["replicas_fixed"])
     replicas = replicas.where(r["mode"] != "gpu_hours", 1.0)
     r["replicas"] = replicas
-    ttft = (2.0 * params * r["prompt_tokens"] / eff_flops + weights * 1e9 / (g * r["acc_bw_gbps"] * 1e9 * MBU)) * 1e3
+    ttft = (
+        2.0 * params * r["prompt_tokens"] / eff_flops
+        + weights * 1e9 / (g * r["acc_bw_gbps"] * 1e9 * MBU)
+    ) * 1e3
     per_image = r["gflops_per_image"] * 1e9 / eff_flops * 1e3
     compute_ms = pd.Series(0.0, index=r.index)
     compute_ms = compute_ms.where(r["mode"] != "tokens", ttft)
@@ -121,12 +124,19 @@ def _reject(r, is_cpu_unit, is_cpu_box, need, per_gpu, g, tf, per_box) -> None:
     mark(
         ~is_cpu_unit & ~allowed,
         "accelerator",
-        r["accelerator"].astype(str) + " not in allowed types " + r["acc_types"].map(lambda t: "[" + ", ".join(t) + "]"),
+        r["accelerator"].astype(str)
+        + " not in allowed types "
+        + r["acc_types"].map(lambda t: "[" + ", ".join(t) + "]"),
     )
     mark(
         ~is_cpu_unit & (r["acc_mem_gb"] < r["acc_min_mem"]),
         "memory",
-        "needs >= " + r["acc_min_mem"].map("{:g} GB".format) + " per accelerator; " + r["accelerator"].astype(str) + " has " + r["acc_mem_gb"].map("{:g} GB".format),
+        "needs >= "
+        + r["acc_min_mem"].map("{:g} GB".format)
+        + " per accelerator; "
+        + r["accelerator"].astype(str)
+        + " has "
+        + r["acc_mem_gb"].map("{:g} GB".format),
     )
     no_spec = ~is_cpu_unit & (tf <= 0)
     mark(no_spec, "specs", "no dense FP16 throughput known for " + r["accelerator"].astype(str))
@@ -134,15 +144,27 @@ def _reject(r, is_cpu_unit, is_cpu_box, need, per_gpu, g, tf, per_box) -> None:
     mark(
         too_big,
         "memory",
-        need.map("{:.0f} GB needed".format) + " > "
-        + r["accelerator_count"].map("{:g}".format) + " x " + per_gpu.map("{:.0f} GB usable".format)
-        + " per " + hw,
+        need.map("{:.0f} GB needed".format)
+        + " > "
+        + r["accelerator_count"].map("{:g}".format)
+        + " x "
+        + per_gpu.map("{:.0f} GB usable".format)
+        + " per "
+        + hw,
     )
     mark(
         is_cpu_unit & ~(per_box >= 1),
         "cpu",
-        "needs " + r["cpu_vcpus"].map("{:g} vCPU".format) + " / " + r["cpu_mem"].map("{:g} GB".format)
-        + "; " + hw + " has " + r["vcpus"].map("{:g}".format) + " / " + r["memory_gb"].map("{:g} GB".format),
+        "needs "
+        + r["cpu_vcpus"].map("{:g} vCPU".format)
+        + " / "
+        + r["cpu_mem"].map("{:g} GB".format)
+        + "; "
+        + hw
+        + " has "
+        + r["vcpus"].map("{:g}".format)
+        + " / "
+        + r["memory_gb"].map("{:g} GB".format),
     )
     bad_tput = ~(r["tput_per_replica"] > 0) & r["mode"].isin(["tokens", "images"])
     mark(bad_tput, "throughput", pd.Series("no throughput estimate on " + hw, index=r.index))

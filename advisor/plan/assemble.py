@@ -5,16 +5,42 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from advisor.options import OptionSet
 from advisor.schema.scenario import Scenario
 from advisor.solve import Problem, Solution
 
 ASSIGNMENT_COLUMNS = [
-    "workload", "unit", "team", "tier", "target", "site", "provider", "region", "hardware",
-    "accelerator", "precision", "pricing", "gpus_per_replica", "replicas", "units",
-    "billed_boxes", "usd_per_hour", "compute_usd", "egress_usd", "power_usd", "ops_usd",
-    "opex_usd", "capex_usd", "total_usd", "latency_ms", "rtt_ms", "rtt_basis", "slo_ms",
-    "risk", "energy_kwh", "carbon_kg", "classification",
+    "workload",
+    "unit",
+    "team",
+    "tier",
+    "target",
+    "site",
+    "provider",
+    "region",
+    "hardware",
+    "accelerator",
+    "precision",
+    "pricing",
+    "gpus_per_replica",
+    "replicas",
+    "units",
+    "billed_boxes",
+    "usd_per_hour",
+    "compute_usd",
+    "egress_usd",
+    "power_usd",
+    "ops_usd",
+    "opex_usd",
+    "capex_usd",
+    "total_usd",
+    "latency_ms",
+    "rtt_ms",
+    "rtt_basis",
+    "slo_ms",
+    "risk",
+    "energy_kwh",
+    "carbon_kg",
+    "classification",
 ]
 
 
@@ -36,8 +62,17 @@ def purchases_frame(problem: Problem, sol: Solution) -> pd.DataFrame:
                 "rack_units": float(n * p["rack_units"]),
             }
         )
-    cols = ["site", "sku", "count", "unit_price_usd", "capex_usd", "useful_life_months",
-            "amortised_usd_per_month", "power_kw", "rack_units"]
+    cols = [
+        "site",
+        "sku",
+        "count",
+        "unit_price_usd",
+        "capex_usd",
+        "useful_life_months",
+        "amortised_usd_per_month",
+        "power_kw",
+        "rack_units",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -50,21 +85,35 @@ def assignments_frame(problem: Problem, sol: Solution, purchases: pd.DataFrame) 
         key = pd.MultiIndex.from_frame(a.loc[used.index, ["site", "hardware"]])
         monthly = purchases.set_index(["site", "sku"])["amortised_usd_per_month"]
         share = a.loc[used.index, "units"] / used
-        a.loc[used.index, "capex_usd"] = share.to_numpy() * monthly.reindex(key).fillna(0.0).to_numpy()
+        a.loc[used.index, "capex_usd"] = (
+            share.to_numpy() * monthly.reindex(key).fillna(0.0).to_numpy()
+        )
     a["total_usd"] = a["opex_usd"] + a["capex_usd"]
-    a = a.reindex(columns=ASSIGNMENT_COLUMNS).sort_values(["workload", "unit"]).reset_index(drop=True)
+    a = (
+        a.reindex(columns=ASSIGNMENT_COLUMNS)
+        .sort_values(["workload", "unit"])
+        .reset_index(drop=True)
+    )
     a.attrs["unit"] = "USD per month (costs), ms (latency), kgCO2e per month (carbon)"
     return a
 
 
-def site_usage(scn: Scenario, problem: Problem, assignments: pd.DataFrame, purchases: pd.DataFrame) -> pd.DataFrame:
+def site_usage(
+    scn: Scenario, problem: Problem, assignments: pd.DataFrame, purchases: pd.DataFrame
+) -> pd.DataFrame:
     """Per site: accelerators/vCPUs used vs installed, kW and rack units installed vs cap."""
     pur = problem.purchasables.copy()
-    bought = purchases.set_index(["site", "sku"])["count"] if len(purchases) else pd.Series(dtype=float)
-    pur["bought"] = [float(bought.get((s, k), 0)) for s, k in zip(pur["site"], pur["sku"], strict=True)]
+    bought = (
+        purchases.set_index(["site", "sku"])["count"] if len(purchases) else pd.Series(dtype=float)
+    )
+    pur["bought"] = [
+        float(bought.get((s, k), 0)) for s, k in zip(pur["site"], pur["sku"], strict=True)
+    ]
     pur["boxes"] = pur["inventory"] + pur["bought"]
     used = assignments[assignments["tier"] != "cloud"].groupby(["site", "hardware"])["units"].sum()
-    pur["units_used"] = [float(used.get((s, k), 0.0)) for s, k in zip(pur["site"], pur["sku"], strict=True)]
+    pur["units_used"] = [
+        float(used.get((s, k), 0.0)) for s, k in zip(pur["site"], pur["sku"], strict=True)
+    ]
     pur["units_installed"] = pur["boxes"] * pur["box_units"]
     rows = []
     limits = problem.sites.set_index("site")
@@ -90,7 +139,11 @@ def site_usage(scn: Scenario, problem: Problem, assignments: pd.DataFrame, purch
 
 
 def budget_usage(
-    scn: Scenario, assignments: pd.DataFrame, purchases: pd.DataFrame, sol: Solution, problem: Problem
+    scn: Scenario,
+    assignments: pd.DataFrame,
+    purchases: pd.DataFrame,
+    sol: Solution,
+    problem: Problem,
 ) -> pd.DataFrame:
     """Each budget: used vs limit (opex per month, capex in total)."""
     flows_usd = sol.flow_usd
@@ -100,14 +153,25 @@ def budget_usage(
         team = None if b.scope == "all" else b.scope[5:]
         a = assignments if team is None else assignments[assignments["team"] == team]
         if b.opex_usd_per_month_max is not None:
-            used = float(a["opex_usd"].sum()) + sum(v for k, v in flows_usd.items() if team is None or flow_team[k] == team)
-            rows.append({"scope": b.scope, "kind": "opex", "used_usd": used, "limit_usd": b.opex_usd_per_month_max})
+            used = float(a["opex_usd"].sum()) + sum(
+                v for k, v in flows_usd.items() if team is None or flow_team[k] == team
+            )
+            rows.append(
+                {
+                    "scope": b.scope,
+                    "kind": "opex",
+                    "used_usd": used,
+                    "limit_usd": b.opex_usd_per_month_max,
+                }
+            )
         if b.capex_usd_max is not None:
             if team is None:
                 used = float(purchases["capex_usd"].sum()) if len(purchases) else 0.0
             else:
                 used = _team_capex(team, sol.team_new, problem)
-            rows.append({"scope": b.scope, "kind": "capex", "used_usd": used, "limit_usd": b.capex_usd_max})
+            rows.append(
+                {"scope": b.scope, "kind": "capex", "used_usd": used, "limit_usd": b.capex_usd_max}
+            )
     frame = pd.DataFrame(rows, columns=["scope", "kind", "used_usd", "limit_usd"])
     frame["utilisation"] = frame["used_usd"] / frame["limit_usd"].replace(0, np.nan)
     return frame

@@ -22,13 +22,17 @@ from advisor.solve import Problem
 def _purchases_for(problem: Problem, chosen: pd.DataFrame) -> pd.DataFrame:
     pur = problem.purchasables.copy()
     used = chosen[chosen["tier"] != "cloud"].groupby(["site", "hardware"])["units"].sum()
-    pur["used"] = [float(used.get((s, k), 0.0)) for s, k in zip(pur["site"], pur["sku"], strict=True)]
+    pur["used"] = [
+        float(used.get((s, k), 0.0)) for s, k in zip(pur["site"], pur["sku"], strict=True)
+    ]
     pur["need_boxes"] = np.ceil(pur["used"] / pur["box_units"] - 1e-9)
     pur["buy"] = np.maximum(pur["need_boxes"] - pur["inventory"], 0)
     return pur
 
 
-def evaluate(scn: Scenario, problem: Problem, chosen: pd.DataFrame, name: str, missing: list[str]) -> dict:
+def evaluate(
+    scn: Scenario, problem: Problem, chosen: pd.DataFrame, name: str, missing: list[str]
+) -> dict:
     """Monthly cost and broken constraints of a baseline selection."""
     pur = _purchases_for(problem, chosen)
     capex = float((pur["buy"] * pur["list_price_usd"]).sum())
@@ -39,7 +43,9 @@ def evaluate(scn: Scenario, problem: Problem, chosen: pd.DataFrame, name: str, m
         broken.append(f"{len(missing)} workload(s) have no option in this baseline")
     over_buy = pur[pur["buy"] > pur["max_buy"]]
     for r in over_buy.itertuples(index=False):
-        broken.append(f"capacity[{r.site},{r.sku}]: needs {r.buy:g} new boxes, may buy {r.max_buy:g}")
+        broken.append(
+            f"capacity[{r.site},{r.sku}]: needs {r.buy:g} new boxes, may buy {r.max_buy:g}"
+        )
     limits = problem.sites.set_index("site")
     for site, g in pur.groupby("site"):
         kw = float(((g["inventory"] + g["buy"]) * g["power_kw"]).sum())
@@ -47,16 +53,27 @@ def evaluate(scn: Scenario, problem: Problem, chosen: pd.DataFrame, name: str, m
         if kw > limits.at[site, "max_kw"] + 1e-6:
             broken.append(f"power[{site}]: {kw:,.1f} kW > {limits.at[site, 'max_kw']:,.1f} kW")
         if ru > limits.at[site, "max_rack_units"] + 1e-6:
-            broken.append(f"space[{site}]: {ru:,.0f} U > {limits.at[site, 'max_rack_units']:,.0f} U")
+            broken.append(
+                f"space[{site}]: {ru:,.0f} U > {limits.at[site, 'max_rack_units']:,.0f} U"
+            )
     for b in problem.budgets:
         rows = chosen if b.scope == "all" else chosen[chosen["team"] == b.scope[5:]]
-        used = float(rows["opex_usd"].sum()) if b.kind == "opex" else (capex if b.scope == "all" else math.nan)
+        used = (
+            float(rows["opex_usd"].sum())
+            if b.kind == "opex"
+            else (capex if b.scope == "all" else math.nan)
+        )
         if used == used and used > b.limit_usd + 1e-6:
             broken.append(f"{b.name}: ${used:,.0f} > ${b.limit_usd:,.0f}")
     if problem.risk_max is not None and chosen["risk"].sum() > problem.risk_max + 1e-6:
         broken.append(f"privacy_risk_cap: {chosen['risk'].sum():,.1f} > {problem.risk_max:,.1f}")
-    if problem.carbon_max_kg is not None and chosen["carbon_kg"].sum() > problem.carbon_max_kg + 1e-6:
-        broken.append(f"carbon_cap: {chosen['carbon_kg'].sum():,.0f} > {problem.carbon_max_kg:,.0f} kg")
+    if (
+        problem.carbon_max_kg is not None
+        and chosen["carbon_kg"].sum() > problem.carbon_max_kg + 1e-6
+    ):
+        broken.append(
+            f"carbon_cap: {chosen['carbon_kg'].sum():,.0f} > {problem.carbon_max_kg:,.0f} kg"
+        )
     return {
         "baseline": name,
         "monthly_usd": opex + amort,
@@ -97,8 +114,18 @@ def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
     free_units = {k: float(r.inventory * r.box_units) for k, r in pur.iterrows()}
     bought = {k: 0 for k in pur.index}
     limits = problem.sites.set_index("site")
-    kw = {s: float((pur.loc[s]["inventory"] * pur.loc[s]["power_kw"]).sum()) if s in pur.index.get_level_values(0) else 0.0 for s in limits.index}
-    ru = {s: float((pur.loc[s]["inventory"] * pur.loc[s]["rack_units"]).sum()) if s in pur.index.get_level_values(0) else 0.0 for s in limits.index}
+    kw = {
+        s: float((pur.loc[s]["inventory"] * pur.loc[s]["power_kw"]).sum())
+        if s in pur.index.get_level_values(0)
+        else 0.0
+        for s in limits.index
+    }
+    ru = {
+        s: float((pur.loc[s]["inventory"] * pur.loc[s]["rack_units"]).sum())
+        if s in pur.index.get_level_values(0)
+        else 0.0
+        for s in limits.index
+    }
     team_opex: dict[str, float] = {}
     total_opex = 0.0
     budgets = {b.scope: b.limit_usd for b in problem.budgets if b.kind == "opex"}
@@ -107,7 +134,10 @@ def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
     for unit in first["unit"]:
         for r in groups[unit].itertuples(index=False):
             t_ok = total_opex + r.opex_usd <= budgets.get("all", math.inf) + 1e-6
-            t_ok &= team_opex.get(r.team, 0.0) + r.opex_usd <= budgets.get(f"team:{r.team}", math.inf) + 1e-6
+            t_ok &= (
+                team_opex.get(r.team, 0.0) + r.opex_usd
+                <= budgets.get(f"team:{r.team}", math.inf) + 1e-6
+            )
             if not t_ok:
                 continue
             if r.tier != "cloud":
@@ -119,7 +149,10 @@ def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
                     continue
                 if kw[r.site] + extra * p["power_kw"] > limits.at[r.site, "max_kw"] + 1e-6:
                     continue
-                if ru[r.site] + extra * p["rack_units"] > limits.at[r.site, "max_rack_units"] + 1e-6:
+                if (
+                    ru[r.site] + extra * p["rack_units"]
+                    > limits.at[r.site, "max_rack_units"] + 1e-6
+                ):
                     continue
                 bought[key] += extra
                 free_units[key] += extra * p["box_units"] - r.units
@@ -134,9 +167,15 @@ def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
     return evaluate(scn, problem, chosen, "greedy", missing)
 
 
-def baselines(scn: Scenario, opts: OptionSet, problem: Problem, plan_monthly_usd: float) -> pd.DataFrame:
+def baselines(
+    scn: Scenario, opts: OptionSet, problem: Problem, plan_monthly_usd: float
+) -> pd.DataFrame:
     """The three baselines with the plan's monthly saving against each."""
-    rows = [all_cloud(scn, opts, problem), all_on_prem(scn, opts, problem), greedy(scn, opts, problem)]
+    rows = [
+        all_cloud(scn, opts, problem),
+        all_on_prem(scn, opts, problem),
+        greedy(scn, opts, problem),
+    ]
     frame = pd.DataFrame(rows)
     frame["saving_usd_per_month"] = frame["monthly_usd"] - plan_monthly_usd
     frame.loc[frame["missing"].map(len) > 0, "saving_usd_per_month"] = np.nan

@@ -12,7 +12,18 @@ import pandas as pd
 
 from advisor.plan.result import Plan
 
-_KEYS = ["workload", "unit", "tier", "target", "hardware", "precision", "pricing", "total_usd", "latency_ms", "team"]
+_KEYS = [
+    "workload",
+    "unit",
+    "tier",
+    "target",
+    "hardware",
+    "precision",
+    "pricing",
+    "total_usd",
+    "latency_ms",
+    "team",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +50,10 @@ class Comparison:
         return {
             "a": self.name_a,
             "b": self.name_b,
-            "monthly_total_usd": {"a": self.kpis_a["monthly_total_usd"], "b": self.kpis_b["monthly_total_usd"]},
+            "monthly_total_usd": {
+                "a": self.kpis_a["monthly_total_usd"],
+                "b": self.kpis_b["monthly_total_usd"],
+            },
             "delta_usd_per_month": self.delta_usd_per_month,
             "moved": self.moved.replace({np.nan: None}).to_dict(orient="records"),
             "unchanged": int((~self.units["moved"]).sum()),
@@ -64,17 +78,45 @@ def compare(a: Plan | dict, b: Plan | dict) -> Comparison:
     name_b, fb, kb = _frame(b)
     m = fa.merge(fb, on="unit", how="outer", suffixes=("_a", "_b"))
     m["workload"] = m["workload_a"].fillna(m["workload_b"])
-    m["moved"] = (m["target_a"] != m["target_b"]) | (m["hardware_a"] != m["hardware_b"]) | (
-        m["pricing_a"] != m["pricing_b"]
+    m["moved"] = (
+        (m["target_a"] != m["target_b"])
+        | (m["hardware_a"] != m["hardware_b"])
+        | (m["pricing_a"] != m["pricing_b"])
     )
     m["delta_usd"] = m["total_usd_b"].fillna(0.0) - m["total_usd_a"].fillna(0.0)
     m["why"] = [_why(r, b if isinstance(b, Plan) else None) for r in m.itertuples(index=False)]
-    cols = ["workload", "unit", "moved", "tier_a", "target_a", "hardware_a", "pricing_a", "total_usd_a",
-            "tier_b", "target_b", "hardware_b", "pricing_b", "total_usd_b", "delta_usd", "why"]
-    units = m[cols].sort_values(["moved", "delta_usd", "unit"], ascending=[False, True, True]).reset_index(drop=True)
+    cols = [
+        "workload",
+        "unit",
+        "moved",
+        "tier_a",
+        "target_a",
+        "hardware_a",
+        "pricing_a",
+        "total_usd_a",
+        "tier_b",
+        "target_b",
+        "hardware_b",
+        "pricing_b",
+        "total_usd_b",
+        "delta_usd",
+        "why",
+    ]
+    units = (
+        m[cols]
+        .sort_values(["moved", "delta_usd", "unit"], ascending=[False, True, True])
+        .reset_index(drop=True)
+    )
     units.attrs["unit"] = "USD per month"
-    return Comparison(name_a, name_b, units, ka, kb, a if isinstance(a, Plan) else None,
-                      b if isinstance(b, Plan) else None)
+    return Comparison(
+        name_a,
+        name_b,
+        units,
+        ka,
+        kb,
+        a if isinstance(a, Plan) else None,
+        b if isinstance(b, Plan) else None,
+    )
 
 
 def _why(r, plan_b: Plan | None) -> str:
@@ -90,9 +132,13 @@ def _why(r, plan_b: Plan | None) -> str:
     if r.delta_usd < 0:
         parts.append(f"${-r.delta_usd:,.0f}/month cheaper")
     elif r.delta_usd > 0:
-        parts.append(f"${r.delta_usd:,.0f}/month dearer: the previous option is no longer feasible or no longer fits shared limits")
+        parts.append(
+            f"${r.delta_usd:,.0f}/month dearer: the previous option is no longer feasible or no longer fits shared limits"
+        )
     if plan_b is not None:
-        gone = plan_b.rejections[(plan_b.rejections["unit"] == r.unit) & (plan_b.rejections["target"] == r.target_a)]
+        gone = plan_b.rejections[
+            (plan_b.rejections["unit"] == r.unit) & (plan_b.rejections["target"] == r.target_a)
+        ]
         if len(gone):
             parts.append(f"{r.target_a} now rejected: {gone['detail'].iat[0]}")
     return "; ".join(parts)

@@ -15,13 +15,31 @@ from advisor.options import OptionSet
 def alternatives(opts: OptionSet, assignments: pd.DataFrame) -> pd.DataFrame:
     """Cheapest feasible option per (unit, tier), including dominated ones, vs the chosen one."""
     pool = pd.concat([opts.options, opts.dominated], ignore_index=True)
-    cols = ["unit", "tier", "target", "hardware", "precision", "pricing", "opex_usd", "capex_equiv_usd", "latency_ms"]
+    cols = [
+        "unit",
+        "tier",
+        "target",
+        "hardware",
+        "precision",
+        "pricing",
+        "opex_usd",
+        "capex_equiv_usd",
+        "latency_ms",
+    ]
     pool = pool[cols].copy()
     pool["monthly_usd"] = pool["opex_usd"] + pool["capex_equiv_usd"]
-    best = pool.sort_values(["unit", "tier", "monthly_usd", "target"], kind="mergesort").drop_duplicates(["unit", "tier"])
+    best = pool.sort_values(
+        ["unit", "tier", "monthly_usd", "target"], kind="mergesort"
+    ).drop_duplicates(["unit", "tier"])
     chosen = assignments.set_index("unit")[["tier", "target", "total_usd"]]
-    best = best.merge(chosen.rename(columns={"tier": "chosen_tier", "target": "chosen_target", "total_usd": "chosen_usd"}),
-                      left_on="unit", right_index=True, how="inner")
+    best = best.merge(
+        chosen.rename(
+            columns={"tier": "chosen_tier", "target": "chosen_target", "total_usd": "chosen_usd"}
+        ),
+        left_on="unit",
+        right_index=True,
+        how="inner",
+    )
     best["delta_usd"] = best["monthly_usd"] - best["chosen_usd"]
     best.attrs["unit"] = "USD per month"
     return best.reset_index(drop=True)
@@ -49,7 +67,11 @@ def tier_rejections(opts: OptionSet, unit: str) -> dict[str, list[str]]:
     for rec in r.itertuples(index=False):
         if rec.target == "*":
             keys = ["local", "edge"] if rec.pricing == "owned" else ["local", "edge", "cloud"]
-            if rec.pricing not in ("*", "owned") or rec.hardware != "*" and rec.hardware in _cloud_types(opts):
+            if (
+                rec.pricing not in ("*", "owned")
+                or (rec.hardware != "*"
+                and rec.hardware in _cloud_types(opts))
+            ):
                 keys = ["cloud"]
             keys = [k for k in keys if k in present]
         else:
@@ -61,7 +83,9 @@ def tier_rejections(opts: OptionSet, unit: str) -> dict[str, list[str]]:
     return out
 
 
-def explain_text(opts: OptionSet, assignments: pd.DataFrame, alts: pd.DataFrame, workload: str) -> str:
+def explain_text(
+    opts: OptionSet, assignments: pd.DataFrame, alts: pd.DataFrame, workload: str
+) -> str:
     """A reviewer-readable paragraph for one workload."""
     rows = assignments[assignments["workload"] == workload]
     if rows.empty:
@@ -98,7 +122,9 @@ def explain_text(opts: OptionSet, assignments: pd.DataFrame, alts: pd.DataFrame,
                 lines.append(f"  no {t} option: rejected by {', '.join(rules)}")
         summary = rejection_summary(opts, a.unit, top=1)
         for s in summary.itertuples(index=False):
-            lines.append(f"  rule {s.rule}: rejected {s.count} combination(s), e.g. {s.examples[0]}")
+            lines.append(
+                f"  rule {s.rule}: rejected {s.count} combination(s), e.g. {s.examples[0]}"
+            )
     return "\n".join(lines)
 
 

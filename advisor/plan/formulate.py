@@ -58,10 +58,22 @@ def purchasables(scn: Scenario, opts: OptionSet) -> pd.DataFrame:
                     "useful_life_months": float(h["useful_life_months"]),
                 }
             )
-    cols = ["site", "sku", "inventory", "max_buy", "box_units", "is_gpu", "power_kw", "rack_units",
-            "list_price_usd", "useful_life_months"]
+    cols = [
+        "site",
+        "sku",
+        "inventory",
+        "max_buy",
+        "box_units",
+        "is_gpu",
+        "power_kw",
+        "rack_units",
+        "list_price_usd",
+        "useful_life_months",
+    ]
     frame = pd.DataFrame(rows, columns=cols)
-    frame["capex_obj_usd"] = capex_objective(scn, frame["list_price_usd"], frame["useful_life_months"])
+    frame["capex_obj_usd"] = capex_objective(
+        scn, frame["list_price_usd"], frame["useful_life_months"]
+    )
     return frame
 
 
@@ -96,7 +108,14 @@ def flow_rates(opts: OptionSet, site_wan: dict[str, float]) -> pd.DataFrame:
             inter = float(first.get((t.provider, "inter_region_same_continent"), out))
         else:
             out = inter = float(site_wan.get(t.target, 0.0))
-        rows.append({"target": t.target, "provider": t.provider, "usd_per_gb_out": out, "usd_per_gb_inter": inter})
+        rows.append(
+            {
+                "target": t.target,
+                "provider": t.provider,
+                "usd_per_gb_out": out,
+                "usd_per_gb_inter": inter,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -123,7 +142,9 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
         budgets=tuple(budgets),
         ha_groups=tuple(tuple(units_of[w.id]) for w in scn.workloads if w.ha),
         colocate=tuple(
-            tuple(u for w in r.workloads for u in units_of[w]) for r in scn.placement_rules if r.kind == "colocate"
+            tuple(u for w in r.workloads for u in units_of[w])
+            for r in scn.placement_rules
+            if r.kind == "colocate"
         ),
         anti_affinity=tuple(
             tuple(u for w in r.workloads for u in units_of[w])
@@ -131,8 +152,13 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
             if r.kind == "anti_affinity"
         ),
         flows=tuple(
-            FlowSpec(f"{f.from_workload}->{f.to_workload}", tuple(units_of[f.from_workload]),
-                     tuple(units_of[f.to_workload]), f.gb_per_month, team_of[f.from_workload])
+            FlowSpec(
+                f"{f.from_workload}->{f.to_workload}",
+                tuple(units_of[f.from_workload]),
+                tuple(units_of[f.to_workload]),
+                f.gb_per_month,
+                team_of[f.from_workload],
+            )
             for f in scn.flows
         ),
         flow_rates=rates,

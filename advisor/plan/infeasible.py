@@ -19,7 +19,11 @@ from advisor.solve.milp import run
 
 def presolve_conflicts(opts: OptionSet) -> list[Conflict]:
     """Units without any feasible option, with the rules that closed each tier."""
-    have = set(opts.options["unit"]) | set(opts.dominated["unit"]) if len(opts.dominated) else set(opts.options["unit"])
+    have = (
+        set(opts.options["unit"]) | set(opts.dominated["unit"])
+        if len(opts.dominated)
+        else set(opts.options["unit"])
+    )
     out = []
     for unit in opts.units["unit"]:
         if unit in have:
@@ -41,12 +45,16 @@ def presolve_conflicts(opts: OptionSet) -> list[Conflict]:
     return out
 
 
-def elastic_conflicts(problem: Problem, settings: SolverSettings) -> tuple[list[Conflict], Solution]:
+def elastic_conflicts(
+    problem: Problem, settings: SolverSettings
+) -> tuple[list[Conflict], Solution]:
     """Re-solve with slacks; every positive slack is a shortfall to relax."""
     sol, ctx = run(problem, settings, elastic=True)
     conflicts = []
     if not sol.has_plan:
-        return [Conflict("solver", "elastic", f"elastic re-solve ended with status {sol.status}")], sol
+        return [
+            Conflict("solver", "elastic", f"elastic re-solve ended with status {sol.status}")
+        ], sol
     chosen = problem.options.iloc[list(sol.chosen)]
     for s in ctx.slacks:
         amount = float(s.var.varValue or 0.0)

@@ -38,7 +38,9 @@ def solve(
     t0 = time.perf_counter()
     scn = scenario
     if objective is not None:
-        scn = scn.model_copy(update={"settings": scn.settings.model_copy(update={"objective": objective})})
+        scn = scn.model_copy(
+            update={"settings": scn.settings.model_copy(update={"objective": objective})}
+        )
     s = scn.settings
     settings = SolverSettings(
         solver=solver or s.solver,
@@ -115,7 +117,13 @@ def _kpis(scn: Scenario, a, purchases, sol) -> dict:
     capex = float(purchases["capex_usd"].sum()) if len(purchases) else 0.0
     h = scn.settings.horizon_months
     horizon_capex = (
-        float((purchases["capex_usd"] * purchases["useful_life_months"].clip(upper=h) / purchases["useful_life_months"]).sum())
+        float(
+            (
+                purchases["capex_usd"]
+                * purchases["useful_life_months"].clip(upper=h)
+                / purchases["useful_life_months"]
+            ).sum()
+        )
         if len(purchases)
         else 0.0
     )

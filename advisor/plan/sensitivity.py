@@ -16,24 +16,68 @@ import pandas as pd
 from advisor.solve import Budget, Problem, Solution, SolverSettings, solve_problem
 
 
-def binding_limits(problem: Problem, sol: Solution, usage: pd.DataFrame, budgets: pd.DataFrame) -> list[dict]:
+def binding_limits(
+    problem: Problem, sol: Solution, usage: pd.DataFrame, budgets: pd.DataFrame
+) -> list[dict]:
     """Limits at (or within one step of) their cap in the solution."""
     out = []
     pur = problem.purchasables
     for s in usage.itertuples(index=False):
         p = pur[pur["site"] == s.site]
-        step_kw = float(p.loc[p["max_buy"] > 0, "power_kw"].min()) if (p["max_buy"] > 0).any() else np.nan
-        step_ru = float(p.loc[(p["max_buy"] > 0) & (p["rack_units"] > 0), "rack_units"].min()) if ((p["max_buy"] > 0) & (p["rack_units"] > 0)).any() else np.nan
+        step_kw = (
+            float(p.loc[p["max_buy"] > 0, "power_kw"].min()) if (p["max_buy"] > 0).any() else np.nan
+        )
+        step_ru = (
+            float(p.loc[(p["max_buy"] > 0) & (p["rack_units"] > 0), "rack_units"].min())
+            if ((p["max_buy"] > 0) & (p["rack_units"] > 0)).any()
+            else np.nan
+        )
         if np.isfinite(s.kw_max) and np.isfinite(step_kw) and s.kw_max - s.kw_installed < step_kw:
-            out.append({"limit": f"power[{s.site}]", "family": "power", "subject": s.site, "step": step_kw, "unit": "kW"})
-        if np.isfinite(s.rack_units_max) and np.isfinite(step_ru) and s.rack_units_max - s.rack_units_installed < step_ru:
-            out.append({"limit": f"space[{s.site}]", "family": "space", "subject": s.site, "step": step_ru, "unit": "rack units"})
+            out.append(
+                {
+                    "limit": f"power[{s.site}]",
+                    "family": "power",
+                    "subject": s.site,
+                    "step": step_kw,
+                    "unit": "kW",
+                }
+            )
+        if (
+            np.isfinite(s.rack_units_max)
+            and np.isfinite(step_ru)
+            and s.rack_units_max - s.rack_units_installed < step_ru
+        ):
+            out.append(
+                {
+                    "limit": f"space[{s.site}]",
+                    "family": "space",
+                    "subject": s.site,
+                    "step": step_ru,
+                    "unit": "rack units",
+                }
+            )
     for p in pur.itertuples(index=False):
         if p.max_buy > 0 and sol.buys.get((p.site, p.sku), 0) >= p.max_buy:
-            out.append({"limit": f"max_buy[{p.site},{p.sku}]", "family": "max_buy", "subject": (p.site, p.sku), "step": 1.0, "unit": "box"})
+            out.append(
+                {
+                    "limit": f"max_buy[{p.site},{p.sku}]",
+                    "family": "max_buy",
+                    "subject": (p.site, p.sku),
+                    "step": 1.0,
+                    "unit": "box",
+                }
+            )
     for b in budgets.itertuples(index=False):
         if b.limit_usd > 0 and b.used_usd >= 0.98 * b.limit_usd:
-            out.append({"limit": f"{b.kind}[{b.scope}]", "family": "budget", "subject": (b.kind, b.scope), "step": 0.05 * b.limit_usd, "unit": "USD/month" if b.kind == "opex" else "USD"})
+            out.append(
+                {
+                    "limit": f"{b.kind}[{b.scope}]",
+                    "family": "budget",
+                    "subject": (b.kind, b.scope),
+                    "step": 0.05 * b.limit_usd,
+                    "unit": "USD/month" if b.kind == "opex" else "USD",
+                }
+            )
     return out
 
 
@@ -57,21 +101,35 @@ def relaxed(problem: Problem, item: dict) -> Problem:
     return problem
 
 
-def value_of_relaxing(problem: Problem, sol: Solution, settings: SolverSettings, items: list[dict],
-                      months: float, limit: int = 6) -> pd.DataFrame:
+def value_of_relaxing(
+    problem: Problem,
+    sol: Solution,
+    settings: SolverSettings,
+    items: list[dict],
+    months: float,
+    limit: int = 6,
+) -> pd.DataFrame:
     """Re-solve once per binding limit; saving per month = (obj - obj') / months."""
     rows = []
     quick = replace(settings, time_limit_s=min(settings.time_limit_s, 20.0))
     for item in items[:limit]:
         alt = solve_problem(relaxed(problem, item), quick)
-        saving = (sol.objective - alt.objective) / months if alt.has_plan and sol.objective is not None else np.nan
-        rows.append({
-            "limit": item["limit"],
-            "relax_by": item["step"],
-            "unit": item["unit"],
-            "saving_usd_per_month": max(saving, 0.0) if np.isfinite(saving) else np.nan,
-            "method": "re-solve",
-        })
-    frame = pd.DataFrame(rows, columns=["limit", "relax_by", "unit", "saving_usd_per_month", "method"])
+        saving = (
+            (sol.objective - alt.objective) / months
+            if alt.has_plan and sol.objective is not None
+            else np.nan
+        )
+        rows.append(
+            {
+                "limit": item["limit"],
+                "relax_by": item["step"],
+                "unit": item["unit"],
+                "saving_usd_per_month": max(saving, 0.0) if np.isfinite(saving) else np.nan,
+                "method": "re-solve",
+            }
+        )
+    frame = pd.DataFrame(
+        rows, columns=["limit", "relax_by", "unit", "saving_usd_per_month", "method"]
+    )
     frame.attrs["unit"] = "USD per month"
     return frame

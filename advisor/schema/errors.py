@@ -90,7 +90,9 @@ _VALUE_ERROR_HINTS = {
 }
 
 
-def issues_from_validation(exc: ValidationError, smap: SourceMap, root: type[BaseModel]) -> list[Issue]:
+def issues_from_validation(
+    exc: ValidationError, smap: SourceMap, root: type[BaseModel]
+) -> list[Issue]:
     """One Issue per pydantic error, located in the user's file."""
     errors = exc.errors(include_url=False)
     locs: list[Loc] = [tuple(p for p in err["loc"] if p != "[key]") for err in errors]
@@ -120,7 +122,9 @@ def issues_from_validation(exc: ValidationError, smap: SourceMap, root: type[Bas
     return _dedupe(out)
 
 
-def _issue(err: dict[str, Any], loc: Loc, file: str, line: int | None, root: type[BaseModel]) -> Issue:
+def _issue(
+    err: dict[str, Any], loc: Loc, file: str, line: int | None, root: type[BaseModel]
+) -> Issue:
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
@@ -139,11 +143,15 @@ def _issue(err: dict[str, Any], loc: Loc, file: str, line: int | None, root: typ
             allowed = [close] + [f for f in allowed if f != close]
         else:
             home = _home_of(root, last, loc[:-1])
-            hint = f"'{last}' belongs under '{home}'" if home else "remove it, or check the spelling"
+            hint = (
+                f"'{last}' belongs under '{home}'" if home else "remove it, or check the spelling"
+            )
         expected = "one of: " + ", ".join(allowed) if allowed else ""
     elif kind == "missing":
         message = f"required field '{last}' is missing"
-        expected = _describe_field(root, loc) or _MISSING_EXPECTED.get(last, f"a value for '{last}'")
+        expected = _describe_field(root, loc) or _MISSING_EXPECTED.get(
+            last, f"a value for '{last}'"
+        )
         hint = f"add it, e.g. '{_EXAMPLES[last]}'" if last in _EXAMPLES else ""
     elif kind in ("literal_error", "enum"):
         raw = str(ctx.get("expected", ""))

@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from advisor.errors import Issue, InvalidScenario
+from advisor.errors import InvalidScenario, Issue
 from advisor.schema.sourcemap import SourceMap
 
 LIST_COLUMNS = {"model.variants", "accelerators.types", "data.residency", "allowed_tiers"}
@@ -127,7 +127,7 @@ def _read_rows(path: Path, display: str) -> list[tuple[int, list[str]]]:
 
         try:
             frame = pd.read_excel(path, dtype=str, header=None, keep_default_na=False)
-        except Exception:  # noqa: BLE001 - openpyxl/zipfile raise many unrelated types
+        except Exception:
             raise _fail(
                 display,
                 None,

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from advisor.catalog import Catalog
-from advisor.errors import CatalogError, Issue, InvalidScenario
+from advisor.errors import CatalogError, InvalidScenario, Issue
 from advisor.schema.errors import issues_from_validation
 from advisor.schema.inventory import read_inventory
 from advisor.schema.refs import check_references
@@ -57,7 +57,9 @@ def load_scenario(path: str | Path, catalog: Catalog | None = None) -> Scenario:
     return scn
 
 
-def parse_scenario(data: dict[str, Any], name: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
+def parse_scenario(
+    data: dict[str, Any], name: str = "<scenario>", base_dir: Path | None = None
+) -> Scenario:
     """Validate an in-memory mapping (no line numbers) and check its references."""
     smap = SourceMap(name)
     data = _merge_inventories(dict(data), smap, base_dir or Path.cwd())
@@ -88,8 +90,15 @@ def catalog_for(scn: Scenario, smap: SourceMap | None = None) -> Catalog:
         if not user_dir.is_dir():
             file, line = (smap or SourceMap(scn.name)).locate(("catalog",))
             raise InvalidScenario(
-                [Issue(file, line, "catalog", f"catalog directory '{scn.catalog}' not found",
-                       hint="paths are relative to the scenario file")]
+                [
+                    Issue(
+                        file,
+                        line,
+                        "catalog",
+                        f"catalog directory '{scn.catalog}' not found",
+                        hint="paths are relative to the scenario file",
+                    )
+                ]
             )
     try:
         return Catalog.load(user_dir)
@@ -115,7 +124,7 @@ def _merge_inventories(data: dict[str, Any], smap: SourceMap, base: Path) -> dic
         return data
     workloads = list(workloads)
     issues: list[Issue] = []
-    for j, name in enumerate(files):
+    for _j, name in enumerate(files):
         if not isinstance(name, str):
             continue
         inv_path = base / name

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from advisor.catalog import Catalog
 
 _SKU_EXPECTED = "a hardware SKU from the catalog (hardware.csv) or from overrides.hardware"
-_ACCEL_EXPECTED = "an accelerator id from the catalog (accelerators.csv), e.g. H100, L40S, A100-80GB"
+_ACCEL_EXPECTED = (
+    "an accelerator id from the catalog (accelerators.csv), e.g. H100, L40S, A100-80GB"
+)
 
 
 def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[Issue]:
@@ -47,16 +49,26 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
     for i, site in enumerate(scn.sites):
         for j, item in enumerate(site.inventory):
             if item.sku not in skus:
-                add(("sites", i, "inventory", j, "sku"), f"unknown hardware SKU '{item.sku}'", skus,
-                    _SKU_EXPECTED)
+                add(
+                    ("sites", i, "inventory", j, "sku"),
+                    f"unknown hardware SKU '{item.sku}'",
+                    skus,
+                    _SKU_EXPECTED,
+                )
         for j, sku in enumerate(site.can_buy):
             if sku not in skus:
-                add(("sites", i, "can_buy", j), f"unknown hardware SKU '{sku}'", skus, _SKU_EXPECTED)
+                add(
+                    ("sites", i, "can_buy", j), f"unknown hardware SKU '{sku}'", skus, _SKU_EXPECTED
+                )
     for field in ("allow_regions", "deny_regions"):
         for j, code in enumerate(getattr(scn.clouds, field)):
             if code not in regions and code not in bare:
-                add(("clouds", field, j), f"unknown cloud region '{code}'", regions | set(bare),
-                    "provider:region as in the regions catalog, e.g. aws:eu-central-1")
+                add(
+                    ("clouds", field, j),
+                    f"unknown cloud region '{code}'",
+                    regions | set(bare),
+                    "provider:region as in the regions catalog, e.g. aws:eu-central-1",
+                )
             elif code in bare and len(bare[code]) > 1:
                 add(
                     ("clouds", field, j),
@@ -69,53 +81,102 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
     for i, w in enumerate(scn.workloads):
         for field, value in (("data", w.data.source), ("requests_from", w.requests_from)):
             if value is not None and value not in endpoints and value not in bare:
-                loc = ("workloads", i, "data", "source") if field == "data" else ("workloads", i, field)
-                add(loc, f"unknown place '{value}'", endpoints, "a site id, a location id or provider:region")
+                loc = (
+                    ("workloads", i, "data", "source")
+                    if field == "data"
+                    else ("workloads", i, field)
+                )
+                add(
+                    loc,
+                    f"unknown place '{value}'",
+                    endpoints,
+                    "a site id, a location id or provider:region",
+                )
         if w.accelerators is not None:
             for j, acc in enumerate(w.accelerators.types):
                 if acc not in accels:
-                    add(("workloads", i, "accelerators", "types", j), f"unknown accelerator '{acc}'",
-                        accels, _ACCEL_EXPECTED)
+                    add(
+                        ("workloads", i, "accelerators", "types", j),
+                        f"unknown accelerator '{acc}'",
+                        accels,
+                        _ACCEL_EXPECTED,
+                    )
         ref = w.demand.reference_accelerator
         if w.demand.gpu_hours_per_month is not None and ref not in accels:
-            add(("workloads", i, "demand", "reference_accelerator"), f"unknown accelerator '{ref}'",
-                accels, _ACCEL_EXPECTED)
+            add(
+                ("workloads", i, "demand", "reference_accelerator"),
+                f"unknown accelerator '{ref}'",
+                accels,
+                _ACCEL_EXPECTED,
+            )
     for i, b in enumerate(scn.budgets):
         if b.scope.startswith("team:") and b.scope[5:] not in teams:
-            add(("budgets", i, "scope"), f"no workload belongs to team '{b.scope[5:]}'",
-                [f"team:{t}" for t in teams], "'all' or team:<team> of a workload: " + _some(teams))
+            add(
+                ("budgets", i, "scope"),
+                f"no workload belongs to team '{b.scope[5:]}'",
+                [f"team:{t}" for t in teams],
+                "'all' or team:<team> of a workload: " + _some(teams),
+            )
     ha = {w.id for w in scn.workloads if w.ha}
     for i, w in enumerate(scn.workloads):
         if w.latency_slo_ms is not None and not (w.requests_from or w.data.source):
-            add(("workloads", i, "latency_slo_ms"), "a latency SLO needs to know where requests come from",
+            add(
+                ("workloads", i, "latency_slo_ms"),
+                "a latency SLO needs to know where requests come from",
                 expected="requests_from or data.source (a site, location or provider:region)",
-                hint="add requests_from: <the site or location id where the users are>")
+                hint="add requests_from: <the site or location id where the users are>",
+            )
     for i, rule in enumerate(scn.placement_rules):
         for j, wid in enumerate(rule.workloads):
             if wid not in ids:
-                add(("placement_rules", i, "workloads", j), f"unknown workload '{wid}'", ids,
-                    "a workload id: " + _some(ids))
+                add(
+                    ("placement_rules", i, "workloads", j),
+                    f"unknown workload '{wid}'",
+                    ids,
+                    "a workload id: " + _some(ids),
+                )
             elif rule.kind == "colocate" and wid in ha:
-                add(("placement_rules", i, "workloads", j),
-                    f"'{wid}' has ha groups, which are spread by definition; it cannot be co-located")
+                add(
+                    ("placement_rules", i, "workloads", j),
+                    f"'{wid}' has ha groups, which are spread by definition; it cannot be co-located",
+                )
     for i, flow in enumerate(scn.flows):
         for field in ("from_workload", "to_workload"):
             if getattr(flow, field) not in ids:
-                add(("flows", i, field), f"unknown workload '{getattr(flow, field)}'", ids,
-                    "a workload id: " + _some(ids))
+                add(
+                    ("flows", i, field),
+                    f"unknown workload '{getattr(flow, field)}'",
+                    ids,
+                    "a workload id: " + _some(ids),
+                )
             elif getattr(flow, field) in ha:
-                add(("flows", i, field), "flows to or from an ha workload are not supported",
-                    expected="a workload without ha groups")
+                add(
+                    ("flows", i, field),
+                    "flows to or from an ha workload are not supported",
+                    expected="a workload without ha groups",
+                )
     for i, ov in enumerate(scn.overrides.prices):
         if ov.region is not None and f"{ov.provider}:{ov.region}" not in regions:
-            add(("overrides", "prices", i, "region"), f"unknown {ov.provider} region '{ov.region}'",
-                [r.split(":", 1)[1] for r in regions if r.startswith(ov.provider + ":")])
-        if ov.instance_type is not None and ov.instance_type not in set(catalog.instance_type_names):
-            add(("overrides", "prices", i, "instance_type"), f"unknown instance type '{ov.instance_type}'",
-                catalog.instance_type_names)
+            add(
+                ("overrides", "prices", i, "region"),
+                f"unknown {ov.provider} region '{ov.region}'",
+                [r.split(":", 1)[1] for r in regions if r.startswith(ov.provider + ":")],
+            )
+        if ov.instance_type is not None and ov.instance_type not in set(
+            catalog.instance_type_names
+        ):
+            add(
+                ("overrides", "prices", i, "instance_type"),
+                f"unknown instance type '{ov.instance_type}'",
+                catalog.instance_type_names,
+            )
     for i, hw in enumerate(scn.overrides.hardware):
         if hw.accelerator and hw.accelerator not in accels:
-            add(("overrides", "hardware", i, "accelerator"), f"unknown accelerator '{hw.accelerator}'", accels)
+            add(
+                ("overrides", "hardware", i, "accelerator"),
+                f"unknown accelerator '{hw.accelerator}'",
+                accels,
+            )
     return issues
 
 
@@ -131,15 +192,22 @@ def _duplicates(scn: Scenario, add, where) -> None:
                     if kind == "workload"
                     else "sites and locations share one set of ids; rename one of them"
                 )
-                add((section, i, "id"), f"duplicate id '{item.id}', already used by "
-                    f"{where(seen[key])}", hint=hint)
+                add(
+                    (section, i, "id"),
+                    f"duplicate id '{item.id}', already used by {where(seen[key])}",
+                    hint=hint,
+                )
             else:
                 seen[key] = (section, i)
     teams_and_budgets: dict[str, Loc] = {}
     for i, b in enumerate(scn.budgets):
         if b.scope in teams_and_budgets:
-            add(("budgets", i, "scope"), f"a budget for '{b.scope}' is already defined at "
-                f"{where(teams_and_budgets[b.scope])}", hint="merge the two budgets into one")
+            add(
+                ("budgets", i, "scope"),
+                f"a budget for '{b.scope}' is already defined at "
+                f"{where(teams_and_budgets[b.scope])}",
+                hint="merge the two budgets into one",
+            )
         else:
             teams_and_budgets[b.scope] = ("budgets", i, "scope")
 

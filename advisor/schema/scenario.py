@@ -7,14 +7,12 @@ the ``with_*`` helpers, which always return a new, validated scenario.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
 from advisor.schema.types import (
-    CLASSIFICATIONS,
     HOURS_IN_MONTH,
     Classification,
     Control,

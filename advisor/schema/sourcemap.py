@@ -150,15 +150,15 @@ def _construct(node: yaml.Node, loc: Loc, smap: SourceMap, file: str, loader: _L
                 raise _issue(
                     file,
                     key_node,
-                    _fmt(loc + (key,)),
+                    _fmt((*loc, key)),
                     f"duplicate key '{key}'",
                     hint="YAML keeps only the last value; remove or rename one of them",
                 )
-            out[key] = _construct(value_node, loc + (key,), smap, file, loader)
+            out[key] = _construct(value_node, (*loc, key), smap, file, loader)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [
-            _construct(child, loc + (i,), smap, file, loader) for i, child in enumerate(node.value)
+            _construct(child, (*loc, i), smap, file, loader) for i, child in enumerate(node.value)
         ]
     value = loader.construct_object(node, deep=True)
     if isinstance(value, float) and not math.isfinite(value):

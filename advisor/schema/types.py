@@ -13,7 +13,12 @@ Provider = Literal["aws", "azure", "gcp"]
 PROVIDERS: tuple[Provider, ...] = ("aws", "azure", "gcp")
 
 Pricing = Literal["on_demand", "spot", "reserved_1y", "reserved_3y"]
-PRICING_TERM_MONTHS: dict[str, int] = {"on_demand": 0, "spot": 0, "reserved_1y": 12, "reserved_3y": 36}
+PRICING_TERM_MONTHS: dict[str, int] = {
+    "on_demand": 0,
+    "spot": 0,
+    "reserved_1y": 12,
+    "reserved_3y": 36,
+}
 
 Classification = Literal["public", "internal", "confidential", "pii", "phi", "special_category"]
 CLASSIFICATIONS: tuple[Classification, ...] = (

@@ -7,6 +7,7 @@ z[u,t] = sum_{o in O(u), target(o)=t} x[o].
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 
 import numpy as np
@@ -67,12 +68,23 @@ def _installed(ctx: ModelContext, per_box: str, cap_col: str, family: str, unit:
             continue
         rows = pur[pur["site"] == s.site]
         fixed = float((rows[per_box] * rows["inventory"]).sum())
-        terms = [(ctx.buy[(s.site, k)], float(v)) for k, v in zip(rows["sku"], rows[per_box], strict=True)
-                 if (s.site, k) in ctx.buy and v > 0]
+        terms = [
+            (ctx.buy[(s.site, k)], float(v))
+            for k, v in zip(rows["sku"], rows[per_box], strict=True)
+            if (s.site, k) in ctx.buy and v > 0
+        ]
         if not terms and fixed <= cap:
             continue
-        ctx.add(pulp.LpAffineExpression(terms), "<=", cap - fixed, f"{family}[{s.site}]",
-                family=family, subject=s.site, unit=unit, scale=max(cap, 1.0))
+        ctx.add(
+            pulp.LpAffineExpression(terms),
+            "<=",
+            cap - fixed,
+            f"{family}[{s.site}]",
+            family=family,
+            subject=s.site,
+            unit=unit,
+            scale=max(cap, 1.0),
+        )
 
 
 def budgets(ctx: ModelContext) -> None:
@@ -94,13 +106,32 @@ def budgets(ctx: ModelContext) -> None:
             for f in ctx.problem.flows:
                 if b.scope == "all" or f.team == b.scope[5:]:
                     terms.append((ctx.flow_cost[f.name], 1.0))
-            ctx.add(pulp.LpAffineExpression(terms), "<=", b.limit_usd, b.name, family="budget",
-                    subject=b.scope, unit="USD/month", scale=max(b.limit_usd, 1.0))
+            ctx.add(
+                pulp.LpAffineExpression(terms),
+                "<=",
+                b.limit_usd,
+                b.name,
+                family="budget",
+                subject=b.scope,
+                unit="USD/month",
+                scale=max(b.limit_usd, 1.0),
+            )
         elif b.scope == "all":
-            terms = [(ctx.buy[(p.site, p.sku)], float(p.list_price_usd)) for p in pur.itertuples(index=False)
-                     if (p.site, p.sku) in ctx.buy]
-            ctx.add(pulp.LpAffineExpression(terms), "<=", b.limit_usd, b.name, family="budget",
-                    subject=b.scope, unit="USD", scale=max(b.limit_usd, 1.0))
+            terms = [
+                (ctx.buy[(p.site, p.sku)], float(p.list_price_usd))
+                for p in pur.itertuples(index=False)
+                if (p.site, p.sku) in ctx.buy
+            ]
+            ctx.add(
+                pulp.LpAffineExpression(terms),
+                "<=",
+                b.limit_usd,
+                b.name,
+                family="budget",
+                subject=b.scope,
+                unit="USD",
+                scale=max(b.limit_usd, 1.0),
+            )
         else:
             _team_capex(ctx, b)
 
@@ -113,8 +144,16 @@ def _team_capex(ctx: ModelContext, b) -> None:
         new = ctx.team_new.get((p.site, p.sku, team))
         if new is not None and key in ctx.buy:
             terms.append((new, float(p.list_price_usd) / float(p.box_units)))
-    ctx.add(pulp.LpAffineExpression(terms), "<=", b.limit_usd, b.name, family="budget",
-            subject=b.scope, unit="USD", scale=max(b.limit_usd, 1.0))
+    ctx.add(
+        pulp.LpAffineExpression(terms),
+        "<=",
+        b.limit_usd,
+        b.name,
+        family="budget",
+        subject=b.scope,
+        unit="USD",
+        scale=max(b.limit_usd, 1.0),
+    )
 
 
 def team_capex_split(ctx: ModelContext) -> None:
@@ -122,7 +161,9 @@ def team_capex_split(ctx: ModelContext) -> None:
     o = ctx.problem.options
     used: dict[tuple[str, str, str], list] = defaultdict(list)
     for i in np.flatnonzero((o["tier"] != "cloud").to_numpy()):
-        used[(o["site"].iat[i], o["hardware"].iat[i], o["team"].iat[i])].append((ctx.x[i], float(o["units"].iat[i])))
+        used[(o["site"].iat[i], o["hardware"].iat[i], o["team"].iat[i])].append(
+            (ctx.x[i], float(o["units"].iat[i]))
+        )
     pools: dict[tuple[str, str], list] = defaultdict(list)
     pur = ctx.problem.purchasables.set_index(["site", "sku"])
     for (s, k, g), terms in sorted(used.items()):
@@ -130,17 +171,38 @@ def team_capex_split(ctx: ModelContext) -> None:
             continue
         new = pulp.LpVariable(f"new_{len(ctx.team_new)}", lowBound=0)
         ctx.team_new[(s, k, g)] = new
-        ctx.add(pulp.LpAffineExpression([(new, 1.0)] + [(v, -c) for v, c in terms]), "<=", 0.0,
-                f"new_le_used[{s},{k},{g}]", family="capex_split", subject=g, elastic=False)
+        ctx.add(
+            pulp.LpAffineExpression([(new, 1.0)] + [(v, -c) for v, c in terms]),
+            "<=",
+            0.0,
+            f"new_le_used[{s},{k},{g}]",
+            family="capex_split",
+            subject=g,
+            elastic=False,
+        )
         pools[(s, k)].append((new, terms))
     for (s, k), items in sorted(pools.items()):
         units = float(pur.at[(s, k), "box_units"])
         inv = float(pur.at[(s, k), "inventory"])
-        ctx.add(pulp.LpAffineExpression([(n, 1.0) for n, _ in items] + [(ctx.buy[(s, k)], -units)]),
-                "<=", 0.0, f"new_le_bought[{s},{k}]", family="capex_split", subject=s, elastic=False)
+        ctx.add(
+            pulp.LpAffineExpression([(n, 1.0) for n, _ in items] + [(ctx.buy[(s, k)], -units)]),
+            "<=",
+            0.0,
+            f"new_le_bought[{s},{k}]",
+            family="capex_split",
+            subject=s,
+            elastic=False,
+        )
         old = [(v, c) for _, terms in items for v, c in terms] + [(n, -1.0) for n, _ in items]
-        ctx.add(pulp.LpAffineExpression(old), "<=", units * inv, f"old_le_owned[{s},{k}]",
-                family="capex_split", subject=s, elastic=False)
+        ctx.add(
+            pulp.LpAffineExpression(old),
+            "<=",
+            units * inv,
+            f"old_le_owned[{s},{k}]",
+            family="capex_split",
+            subject=s,
+            elastic=False,
+        )
 
 
 def ha_spread(ctx: ModelContext) -> None:
@@ -161,20 +223,38 @@ def _at_most_one(ctx: ModelContext, groups, family: str) -> None:
             exprs = [z[(u, t)] for u in units if (u, t) in z]
             if len(exprs) < 2:
                 continue
-            ctx.add(pulp.lpSum(exprs), "<=", 1.0, f"{family}[{r},{t}]", family=family,
-                    subject=" & ".join(units), unit="workloads", scale=1.0)
+            ctx.add(
+                pulp.lpSum(exprs),
+                "<=",
+                1.0,
+                f"{family}[{r},{t}]",
+                family=family,
+                subject=" & ".join(units),
+                unit="workloads",
+                scale=1.0,
+            )
 
 
 def colocate(ctx: ModelContext) -> None:
     """colocate[r,t]:  z[a,t] - z[b,t] = 0   for consecutive units a, b of rule r, all t."""
     z = ctx.z()
     for r, units in enumerate(ctx.problem.colocate):
-        for a, b in zip(units, units[1:], strict=False):
+        for a, b in itertools.pairwise(units):
             targets = sorted(set(ctx.targets_of(a)) | set(ctx.targets_of(b)))
             for t in targets:
-                expr = z.get((a, t), pulp.LpAffineExpression()) - z.get((b, t), pulp.LpAffineExpression())
-                ctx.add(expr, "==", 0.0, f"colocate[{r},{t}]", family="colocate",
-                        subject=f"{a} & {b}", unit="workloads", scale=1.0)
+                expr = z.get((a, t), pulp.LpAffineExpression()) - z.get(
+                    (b, t), pulp.LpAffineExpression()
+                )
+                ctx.add(
+                    expr,
+                    "==",
+                    0.0,
+                    f"colocate[{r},{t}]",
+                    family="colocate",
+                    subject=f"{a} & {b}",
+                    unit="workloads",
+                    scale=1.0,
+                )
 
 
 def flows(ctx: ModelContext) -> None:
@@ -196,11 +276,22 @@ def flows(ctx: ModelContext) -> None:
             if (b, t) in z:
                 expr = expr - r_out * z[(b, t)]
             if prov and r_out > r_in:
-                same = [z[(b, t2)] for t2 in ctx.targets_of(b) if t2 != t and rates.at[t2, "provider"] == prov]
+                same = [
+                    z[(b, t2)]
+                    for t2 in ctx.targets_of(b)
+                    if t2 != t and rates.at[t2, "provider"] == prov
+                ]
                 if same:
                     expr = expr - (r_out - r_in) * pulp.lpSum(same)
-            ctx.add(pulp.LpAffineExpression([(c, 1.0)]) - f.gb_per_month * expr, ">=", 0.0,
-                    f"flow[{f.name},{t}]", family="flow", subject=f.name, elastic=False)
+            ctx.add(
+                pulp.LpAffineExpression([(c, 1.0)]) - f.gb_per_month * expr,
+                ">=",
+                0.0,
+                f"flow[{f.name},{t}]",
+                family="flow",
+                subject=f.name,
+                elastic=False,
+            )
 
 
 def risk_cap(ctx: ModelContext) -> None:
@@ -218,8 +309,16 @@ def _cap(ctx: ModelContext, col: str, limit: float | None, family: str, unit: st
         return
     vals = ctx.problem.options[col].to_numpy(float)
     terms = [(ctx.x[i], float(v)) for i, v in enumerate(vals) if v != 0]
-    ctx.add(pulp.LpAffineExpression(terms), "<=", float(limit), f"{family}_cap", family=family,
-            subject="plan", unit=unit, scale=max(float(limit), 1.0))
+    ctx.add(
+        pulp.LpAffineExpression(terms),
+        "<=",
+        float(limit),
+        f"{family}_cap",
+        family=family,
+        subject="plan",
+        unit=unit,
+        scale=max(float(limit), 1.0),
+    )
 
 
 FAMILIES = (

@@ -19,7 +19,7 @@ import pulp
 
 from advisor.solve.constraints import FAMILIES, team_capex_split
 from advisor.solve.model import ModelContext
-from advisor.solve.problem import Problem, SolverSettings, Solution
+from advisor.solve.problem import Problem, Solution, SolverSettings
 
 
 def build(problem: Problem, elastic: bool = False) -> ModelContext:
@@ -70,7 +70,9 @@ def _solver(settings: SolverSettings):
     return solver, "cbc"
 
 
-def run(problem: Problem, settings: SolverSettings, elastic: bool = False) -> tuple[Solution, ModelContext]:
+def run(
+    problem: Problem, settings: SolverSettings, elastic: bool = False
+) -> tuple[Solution, ModelContext]:
     """Build and solve; map the solution back by position (never by parsing names)."""
     t0 = time.perf_counter()
     ctx = build(problem, elastic)
@@ -92,13 +94,19 @@ def run(problem: Problem, settings: SolverSettings, elastic: bool = False) -> tu
     if status in ("optimal", "feasible"):
         vals = np.array([v.varValue or 0.0 for v in ctx.x])
         chosen = tuple(int(i) for i in np.flatnonzero(vals > 0.5))
-        buys = {k: int(round(v.varValue or 0)) for k, v in ctx.buy.items() if round(v.varValue or 0) > 0}
+        buys = {
+            k: round(v.varValue or 0) for k, v in ctx.buy.items() if round(v.varValue or 0) > 0
+        }
         flow_usd = {k: float(v.varValue or 0.0) for k, v in ctx.flow_cost.items()}
         team_new = {k: float(v.varValue or 0.0) for k, v in ctx.team_new.items()}
         objective = float(pulp.value(ctx.prob.objective) or 0.0)
         bound, gap = _bound(ctx, name, objective, status)
         if elastic:
-            slacks = {s.name: float(s.var.varValue or 0.0) for s in ctx.slacks if (s.var.varValue or 0) > 1e-6}
+            slacks = {
+                s.name: float(s.var.varValue or 0.0)
+                for s in ctx.slacks
+                if (s.var.varValue or 0) > 1e-6
+            }
     sol = Solution(
         status=status,
         objective=objective,
@@ -132,7 +140,9 @@ def _status(prob: pulp.LpProblem) -> str:
     return "limit_no_solution"
 
 
-def _bound(ctx: ModelContext, name: str, objective: float, status: str) -> tuple[float | None, float | None]:
+def _bound(
+    ctx: ModelContext, name: str, objective: float, status: str
+) -> tuple[float | None, float | None]:
     bound = None
     if name == "highs":
         try:
@@ -140,7 +150,7 @@ def _bound(ctx: ModelContext, name: str, objective: float, status: str) -> tuple
             bound = float(info.mip_dual_bound)
             if not math.isfinite(bound):
                 bound = None
-        except Exception:  # noqa: BLE001 - the bound is best effort across highspy versions
+        except Exception:
             bound = None
     if bound is None and status == "optimal" and (name == "highs" or ctx.mip_gap == 0):
         bound = objective  # proven optimal at zero gap; CBC exposes no bound otherwise

@@ -39,8 +39,19 @@ class ModelContext:
     _z: dict | None = None
     _by_unit: dict | None = None
 
-    def add(self, expr: pulp.LpAffineExpression, sense: str, rhs: float, name: str, *, family: str,
-            subject: str, unit: str = "", scale: float = 1.0, elastic: bool = True) -> None:
+    def add(
+        self,
+        expr: pulp.LpAffineExpression,
+        sense: str,
+        rhs: float,
+        name: str,
+        *,
+        family: str,
+        subject: str,
+        unit: str = "",
+        scale: float = 1.0,
+        elastic: bool = True,
+    ) -> None:
         """Add ``expr (<=|>=|==) rhs`` named ``name``; in elastic mode with a slack."""
         if self.elastic and elastic:
             s = pulp.LpVariable(f"slack_{len(self.slacks)}", lowBound=0)
@@ -51,7 +62,9 @@ class ModelContext:
                 expr = expr + s
             else:
                 s2 = pulp.LpVariable(f"slack_{len(self.slacks)}", lowBound=0)
-                self.slacks.append(Slack(name + "-", family, subject, unit, max(scale, 1e-9), s2, sense))
+                self.slacks.append(
+                    Slack(name + "-", family, subject, unit, max(scale, 1e-9), s2, sense)
+                )
                 expr = expr - s + s2
         if sense == "<=":
             c = expr <= rhs
@@ -77,7 +90,9 @@ class ModelContext:
         if self._z is None:
             acc: dict[tuple[str, str], list] = defaultdict(list)
             o = self.problem.options
-            for i, (u, t) in enumerate(zip(o["unit"].to_numpy(), o["target"].to_numpy(), strict=True)):
+            for i, (u, t) in enumerate(
+                zip(o["unit"].to_numpy(), o["target"].to_numpy(), strict=True)
+            ):
                 acc[(u, t)].append((self.x[i], 1.0))
             self._z = {k: pulp.LpAffineExpression(v) for k, v in acc.items()}
         return self._z
