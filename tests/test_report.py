@@ -199,3 +199,10 @@ def test_notebook_html_is_compact_and_escaped(report_hostile_plan, report_plan):
     assert len(html) < 20_000
     assert "&lt;script&gt;" in scenario_html(report_hostile_plan.scenario)
     assert "moved" in comparison_html(report_plan, report_hostile_plan)
+
+
+def test_comparison_of_plan_json_dicts(report_plan, report_list_price_plan, tmp_path):
+    a = json.loads(report_plan.to_json())
+    b = json.loads(report_list_price_plan.to_json())
+    html = write_comparison_report(a, b, tmp_path / "j.html").read_text("utf-8")
+    assert 'id="units-data"' in html and "No scenario difference to show" in html

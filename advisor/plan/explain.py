@@ -67,10 +67,8 @@ def tier_rejections(opts: OptionSet, unit: str) -> dict[str, list[str]]:
     for rec in r.itertuples(index=False):
         if rec.target == "*":
             keys = ["local", "edge"] if rec.pricing == "owned" else ["local", "edge", "cloud"]
-            if (
-                rec.pricing not in ("*", "owned")
-                or (rec.hardware != "*"
-                and rec.hardware in _cloud_types(opts))
+            if rec.pricing not in ("*", "owned") or (
+                rec.hardware != "*" and rec.hardware in _cloud_types(opts)
             ):
                 keys = ["cloud"]
             keys = [k for k in keys if k in present]

@@ -60,8 +60,19 @@ def closed_tiers(opts: OptionSet) -> pd.DataFrame:
     open_pairs = pd.MultiIndex.from_frame(pool[["unit", "tier"]].drop_duplicates())
     rt = rejection_tiers(opts)
     rt = rt[~pd.MultiIndex.from_frame(rt[["unit", "tier"]]).isin(open_pairs)]
-    g = rt.groupby(["unit", "tier"])["rule"].agg(lambda s: ", ".join(sorted(set(s))))
+    g = rt.groupby(["unit", "tier"])["rule"].agg(lambda s: ", ".join(decisive_rules(set(s))))
     return g.rename("rules").reset_index()
+
+
+GENERIC_RULES = {"hardware", "cpu", "pricing"}
+"""Rules that reject some combinations of every workload (an instance without the right
+accelerator, spot for a non-interruptible job); they explain a closed tier only alone."""
+
+
+def decisive_rules(rules: set[str]) -> list[str]:
+    """The rules that explain why a tier closed, generic ones dropped when others exist."""
+    specific = rules - GENERIC_RULES
+    return sorted(specific or rules)
 
 
 def _by_unit(frame: pd.DataFrame) -> dict[str, list[dict]]:

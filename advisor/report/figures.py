@@ -394,7 +394,7 @@ class PlanFigures:
         return placement_map(places.map_points(self.plan), places.map_links(self.plan))
 
     def all(self) -> dict[str, go.Figure]:
-        """Every chart by name (the report's order); charts without data are left out."""
+        """Every chart by name, in the report's order."""
         names = [
             "savings",
             "cost_by_tier",

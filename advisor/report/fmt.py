@@ -22,7 +22,11 @@ def _number(value: Any) -> float | None:
 
 
 def money(value: Any, digits: int = 0, inf: str = "unlimited") -> str:
-    """``$1,234`` (negative: ``-$1,234``); ``digits`` decimals."""
+    """``$1,234`` (negative: ``-$1,234``); ``digits`` decimals.
+
+    >>> money(1234.5), money(-0.4), money(float("inf")), money(None)
+    ('$1,234', '$0', 'unlimited', '—')
+    """
     x = _number(value)
     if x is None:
         return DASH
@@ -45,7 +49,11 @@ def signed_money(value: Any, digits: int = 0) -> str:
 
 
 def pct(value: Any, digits: int = 1) -> str:
-    """A ratio as a percentage: 0.123 -> ``12.3%``."""
+    """A ratio as a percentage.
+
+    >>> pct(0.1234), pct(0.5, 0)
+    ('12.3%', '50%')
+    """
     x = _number(value)
     if x is None or math.isinf(x):
         return DASH

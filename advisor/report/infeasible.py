@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from advisor.report.audit import rejection_tiers, rule_summary
+from advisor.report.audit import decisive_rules, rejection_tiers, rule_summary
 from advisor.report.fmt import num
 from advisor.report.tables import Column, data_table
 from advisor.report.view import records
@@ -72,9 +72,7 @@ def _relax(kind: str, subject: str, rules: set[str], amount: str) -> str:
     if kind in KIND_HINTS:
         return KIND_HINTS[kind].format(subject=subject, amount=amount or "the shortfall")
     if kind == "no_option":
-        # instance types without the right accelerator are rejected for every workload;
-        # they only matter when nothing else closed the tier
-        decisive = rules - {"hardware", "cpu"} if rules - {"hardware", "cpu"} else rules
+        decisive = set(decisive_rules(rules))
         hints = [h for rule, h in RULE_HINTS.items() if rule in decisive]
         return "; or ".join(hints) or "review the workload's requirements"
     return "review the placement rules (colocate / anti_affinity) that name these workloads"
@@ -83,7 +81,7 @@ def _relax(kind: str, subject: str, rules: set[str], amount: str) -> str:
 def eliminations(opts: OptionSet) -> pd.DataFrame:
     """Per unit: feasible options left, and per tier the rules that rejected its options."""
     rt = rejection_tiers(opts)
-    g = rt.groupby(["unit", "tier"])["rule"].agg(lambda s: ", ".join(sorted(set(s))))
+    g = rt.groupby(["unit", "tier"])["rule"].agg(lambda s: ", ".join(decisive_rules(set(s))))
     wide = g.unstack("tier") if len(g) else pd.DataFrame()
     pool = pd.concat(
         [opts.options[["unit", "tier"]], opts.dominated.reindex(columns=["unit", "tier"])]

@@ -25,6 +25,8 @@ class Column:
     fmt: Callable[[Any], str] | None = None
     """Given for numeric columns: the cell becomes ``[fmt(value), value]`` and sorts by value."""
     hint: str = ""
+    css: str = ""
+    """Extra class of the column's cells: ``narrow`` (wraps early) or ``wide`` (wraps late)."""
 
     @property
     def numeric(self) -> bool:
@@ -58,7 +60,8 @@ def data_table(
     rows = [[cell(c, r.get(c.key)) for c in columns] for r in records]
     payload: dict[str, Any] = {
         "columns": [
-            {"label": c.label, "numeric": c.fmt is not None, "hint": c.hint} for c in columns
+            {"label": c.label, "numeric": c.fmt is not None, "hint": c.hint, "css": c.css}
+            for c in columns
         ],
         "rows": rows,
         "pageSize": page_size,

@@ -13,7 +13,7 @@ import pandas as pd
 
 from advisor.report import audit, figures, places, stats
 from advisor.report.embed import figure_json
-from advisor.report.fmt import money, ms, qty
+from advisor.report.fmt import money, ms, num, qty
 from advisor.report.tables import Column, data_table
 
 if TYPE_CHECKING:
@@ -75,17 +75,16 @@ def headline(plan: Plan) -> dict[str, Any]:
 
 PLACEMENT_COLUMNS = [
     Column("unit", "Workload"),
-    Column("name", "Name"),
+    Column("name", "Name", css="narrow"),
     Column("team", "Team"),
     Column("tier", "Tier"),
     Column("where", "Target"),
-    Column("hardware_text", "Hardware (precision)"),
+    Column("hardware_text", "Hardware"),
     Column("pricing", "Pricing"),
-    Column("replicas", "Replicas", qty),
     Column("total_usd", "USD/month", money),
     Column("latency_ms", "Latency", ms),
     Column("slo_ms", "SLO", ms),
-    Column("reason", "Why here", hint="click a row for the full explanation"),
+    Column("reason", "Why here", hint="click a row for the full explanation", css="wide"),
 ]
 
 
@@ -97,7 +96,20 @@ def placement(plan: Plan) -> dict[str, Any]:
     a["hardware_text"] = a["hardware"] + " (" + a["precision"] + ")"
     reasons = audit.placement_reasons(plan).set_index("unit")
     a["reason"] = a["unit"].map(reasons["reason"])
-    details = [reasons.at[u, "details"] for u in a["unit"]]
+    sizing = [
+        f"sizing: {qty(r)} replica(s) x {qty(g)} accelerator(s) each; {qty(b)} box(es) billed; "
+        f"latency {ms(lat)} (network {ms(rtt)}, {basis})"
+        for r, g, b, lat, rtt, basis in zip(
+            a["replicas"],
+            a["gpus_per_replica"],
+            a["billed_boxes"],
+            a["latency_ms"],
+            a["rtt_ms"],
+            a["rtt_basis"],
+            strict=True,
+        )
+    ]
+    details = [[s, *reasons.at[u, "details"]] for s, u in zip(sizing, a["unit"], strict=True)]
     return data_table("placements", PLACEMENT_COLUMNS, records(a), details)
 
 
@@ -182,12 +194,11 @@ def latency(plan: Plan) -> dict[str, Any]:
 PRIVACY_COLUMNS = [
     Column("unit", "Workload"),
     Column("classification", "Data class"),
-    Column("residency", "May be processed in"),
+    Column("residency", "Allowed in", css="narrow"),
     Column("source_text", "Data source"),
     Column("target_text", "Processed at"),
-    Column("jurisdictions", "Target jurisdictions"),
     Column("controls_text", "Cloud controls: required / offered"),
-    Column("justification", "Why it complies"),
+    Column("justification", "Why it complies", css="wide"),
 ]
 
 
@@ -216,7 +227,7 @@ def privacy(plan: Plan) -> dict[str, Any]:
     ]
     cross = f[f["cross_border"]]
     return {
-        "table": data_table("privacy", PRIVACY_COLUMNS, records(f)),
+        "table": data_table("privacy", PRIVACY_COLUMNS, records(f), privacy_details(f)),
         "matrix": {
             "tiers": list(matrix.columns),
             "rows": [
@@ -238,6 +249,20 @@ def privacy(plan: Plan) -> dict[str, Any]:
         "cross_border_count": len(cross),
         "units": len(f),
     }
+
+
+def privacy_details(f: pd.DataFrame) -> list[list[str]]:
+    """The expandable lines of each privacy row: jurisdictions, volumes, risk."""
+    return [
+        [
+            f"target jurisdictions: {r['jurisdictions'] or 'none recorded'}",
+            f"data in: {num(r['ingress_gb'])} GB/month from {r['source']}; "
+            f"results out: {num(r['egress_gb'])} GB/month",
+            f"controls offered by the target: {r['controls_offered'] or 'none (own site)'}",
+            f"privacy risk: {num(r['risk'], 2)} points (classification x tier exposure x controls)",
+        ]
+        for r in f.to_dict(orient="records")
+    ]
 
 
 def budgets(plan: Plan) -> list[dict[str, Any]]:

@@ -73,7 +73,12 @@ _EXAMPLES = {
 }
 """One-line examples for required fields, shown when a field is missing."""
 
-_MISSING_EXPECTED = {"name": "a short name for this scenario", "id": _ID_EXPECTED}
+_MISSING_EXPECTED = {
+    "name": "a short name for this scenario",
+    "id": _ID_EXPECTED,
+    "demand": "how much work: requests_per_second with tokens_per_request, images_per_second, "
+    "gpu_hours_per_month, or replicas",
+}
 
 _VALUE_ERROR_HINTS = {
     "give only one of requests_per_second": "keep the one that describes this workload and "
@@ -149,8 +154,8 @@ def _issue(
         expected = "one of: " + ", ".join(allowed) if allowed else ""
     elif kind == "missing":
         message = f"required field '{last}' is missing"
-        expected = _describe_field(root, loc) or _MISSING_EXPECTED.get(
-            last, f"a value for '{last}'"
+        expected = (
+            _MISSING_EXPECTED.get(last) or _describe_field(root, loc) or f"a value for '{last}'"
         )
         hint = f"add it, e.g. '{_EXAMPLES[last]}'" if last in _EXAMPLES else ""
     elif kind in ("literal_error", "enum"):
@@ -193,7 +198,7 @@ def _issue(
         message = f"{_show(value)} is not true or false"
         expected = "true or false"
     elif kind == "string_type":
-        expected = "text"
+        expected = _describe_field(root, loc) or "text"
         if value is None:
             message = f"{label} is empty"
         else:
@@ -377,6 +382,8 @@ def _number_hint(last: str, value: str) -> str:
     if _THOUSANDS_RE.match(value):
         digits = re.sub(r"[,_ ']", "", value.strip())
         return f"write {digits} without thousands separators"
+    if not re.search(r"\d", value):
+        return "write the number in digits"
     return ""
 
 
@@ -393,7 +400,7 @@ def _describe_field(root: type[BaseModel], loc: Loc) -> str:
         if not text and typing.get_origin(info.annotation) is typing.Literal:
             text = "one of: " + ", ".join(map(str, typing.get_args(info.annotation)))
     text = text.strip().split("\n")[0].rstrip(".")
-    return text[:1].lower() + text[1:]
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def _home_of(root: type[BaseModel], name: str, here: Loc) -> str:

@@ -115,7 +115,7 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
                 ("budgets", i, "scope"),
                 f"no workload belongs to team '{b.scope[5:]}'",
                 [f"team:{t}" for t in teams],
-                "'all' or team:<team> of a workload: " + _some(teams),
+                "'all' or 'team:<team>' for one of the teams: " + _some(teams),
             )
     ha = {w.id for w in scn.workloads if w.ha}
     for i, w in enumerate(scn.workloads):
@@ -138,7 +138,8 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
             elif rule.kind == "colocate" and wid in ha:
                 add(
                     ("placement_rules", i, "workloads", j),
-                    f"'{wid}' has ha groups, which are spread by definition; it cannot be co-located",
+                    f"'{wid}' has ha groups, which are spread by definition; "
+                    "it cannot be co-located",
                 )
     for i, flow in enumerate(scn.flows):
         for field in ("from_workload", "to_workload"):

@@ -232,6 +232,8 @@ def read_yaml(path: Path, display: str) -> tuple[Any, SourceMap]:
         node = loader.get_single_node()
         if node is None:
             raise _empty(display, comments_only=True)
+        if not isinstance(node, yaml.MappingNode):
+            raise _not_a_mapping(display, node)
         _check_graph(node)
         data = _construct(node, (), smap, display, loader)
     except _Refused as exc:
@@ -271,6 +273,21 @@ def _empty(display: str, comments_only: bool = False) -> InvalidScenario:
         "the file has only comments" if comments_only else "the file is empty",
         expected="a YAML mapping with at least 'name' and 'workloads'",
         hint="run 'advisor init' to write a starter scenario",
+    )
+
+
+def _not_a_mapping(display: str, node: yaml.Node) -> InvalidScenario:
+    is_list = isinstance(node, yaml.SequenceNode)
+    return _one(
+        display,
+        node.start_mark.line + 1,
+        "the file is a list, not a mapping"
+        if is_list
+        else "the file is a single value, not a mapping",
+        expected="'key: value' lines such as 'name: my-scenario' and 'workloads:'",
+        hint="if these are workloads, put them under 'workloads:' and add a 'name:'"
+        if is_list
+        else "start from 'advisor init', which writes a starter scenario",
     )
 
 

@@ -94,9 +94,7 @@ def run(
     if status in ("optimal", "feasible"):
         vals = np.array([v.varValue or 0.0 for v in ctx.x])
         chosen = tuple(int(i) for i in np.flatnonzero(vals > 0.5))
-        buys = {
-            k: round(v.varValue or 0) for k, v in ctx.buy.items() if round(v.varValue or 0) > 0
-        }
+        buys = {k: round(v.varValue or 0) for k, v in ctx.buy.items() if round(v.varValue or 0) > 0}
         flow_usd = {k: float(v.varValue or 0.0) for k, v in ctx.flow_cost.items()}
         team_new = {k: float(v.varValue or 0.0) for k, v in ctx.team_new.items()}
         objective = float(pulp.value(ctx.prob.objective) or 0.0)

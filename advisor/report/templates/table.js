@@ -68,7 +68,8 @@
       for (var k = start; k < end; k++) {
         var i = state.view[k], tr = el("tr", "row");
         rows[i].forEach(function (cell, c) {
-          tr.appendChild(el("td", cols[c].numeric ? "num" : "", shown(cell)));
+          tr.appendChild(el("td", (cols[c].numeric ? "num " : "") + (cols[c].css || ""),
+            shown(cell)));
         });
         if (details && details[i] && details[i].length) {
           tr.classList.add("has-detail");
