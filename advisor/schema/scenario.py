@@ -396,7 +396,7 @@ class Scenario(Strict):
     workloads: tuple[Workload, ...] = Field(min_length=1)
     workload_inventories: tuple[str, ...] = ()
     """CSV or Excel files (relative to the scenario) whose rows are more workloads."""
-    policies: dict[Classification, ClassificationPolicy] = {}
+    policies: dict[Classification, ClassificationPolicy] = Field(default_factory=dict)
     """Overrides of the default policy per classification."""
     budgets: tuple[Budget, ...] = ()
     placement_rules: tuple[PlacementRule, ...] = ()
