@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from advisor.schema import Scenario, parse_scenario
+from advisor.catalog import Catalog
+from advisor.schema import Scenario, parse_scenario, revalidate
 
 EU_REGIONS = ("aws:eu-central-1", "aws:eu-west-1", "aws:eu-north-1", "gcp:europe-west4")
 US_REGIONS = ("aws:us-east-1", "azure:eastus", "gcp:us-central1")
@@ -125,9 +126,15 @@ def scenario_dict(
     return data
 
 
-def build(data: dict) -> Scenario:
-    """Validate a scenario mapping (a deep copy: the caller's dict is never shared)."""
-    return parse_scenario(copy.deepcopy(data))
+def build(data: dict, catalog: Catalog | None = None) -> Scenario:
+    """Validate a scenario mapping (a deep copy: the caller's dict is never shared).
+
+    With ``catalog`` the references are checked against it instead of loading the catalog
+    again (fast, for property tests that build hundreds of scenarios).
+    """
+    if catalog is None:
+        return parse_scenario(copy.deepcopy(data))
+    return revalidate(Scenario.model_validate(copy.deepcopy(data)), catalog)
 
 
 def scenario(workloads: list[dict], **kw: Any) -> Scenario:

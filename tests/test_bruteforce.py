@@ -18,15 +18,16 @@ feasible).
 
 from __future__ import annotations
 
+import copy
 import math
 import os
+import zlib
 from collections import Counter
 from itertools import combinations, pairwise
 
 import numpy as np
-import pytest
 from helpers_scenarios import EU_REGIONS, US_REGIONS, build, location, site
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import HealthCheck, assume, given, note, seed, settings
 from hypothesis import strategies as st
 
 import advisor
@@ -42,7 +43,8 @@ FAMILIES = (
     "ha", "colocate", "anti_affinity", "risk", "carbon",
 )  # fmt: skip
 STRUCTURAL = ("capacity", "power", "space", "ha", "colocate", "anti_affinity")
-KNOWN_FLOW_RATE_BUG = "flow-rate (same provider, first internet tier < inter-region rate)"
+KNOWN_CRASH = "build_options raises TypeError when sites exist but no site option survives"
+STRICT = bool(os.environ.get("ADVISOR_STRICT_KNOWN_BUGS"))
 CAT = Catalog.load()
 STATS: Counter = Counter()
 
@@ -53,25 +55,24 @@ STATS: Counter = Counter()
 class Enumeration:
     """Every combination of unit options with its objective and one mask per family."""
 
-    def __init__(self, scn: advisor.Scenario, problem, flow_rule: str = "documented"):
+    def __init__(self, scn: advisor.Scenario, problem):
         o = problem.options.reset_index(drop=True)
-        units = list(dict.fromkeys(problem.options["unit"]))
         self.all_units = [
             f"{w.id}#{k + 1}" if w.ha else w.id
             for w in scn.workloads
             for k in range(w.ha.groups if w.ha else 1)
         ]
-        self.units = self.all_units
         rows = [np.flatnonzero(o["unit"].to_numpy() == u) for u in self.all_units]
         sizes = [len(r) for r in rows]
         self.n = math.prod(sizes)
         if self.n == 0 or self.n > MAX_COMBINATIONS:
             return
-        assert set(units) <= set(self.all_units)
         grid = np.indices(sizes).reshape(len(sizes), -1).T
         g = np.column_stack([rows[i][grid[:, i]] for i in range(len(rows))])  # global option rows
         self.g = g
-        col = {c: o[c].to_numpy() for c in ("obj_usd", "opex_usd", "risk", "carbon_kg", "units")}
+        col = {
+            c: o[c].to_numpy(float) for c in ("obj_usd", "opex_usd", "risk", "carbon_kg", "units")
+        }
         team = o["team"].to_numpy()
         target = o["target"].to_numpy()
         self.targets = target[g]
@@ -123,8 +124,6 @@ class Enumeration:
             )
             r_out = rates.loc[ta, "usd_per_gb_out"].to_numpy(float)
             r_in = rates.loc[ta, "usd_per_gb_inter"].to_numpy(float)
-            if flow_rule == "engine":
-                r_in = np.minimum(r_in, r_out)
             pa = rates.loc[ta, "provider"].to_numpy()
             pb = np.array([rates.at[t, "provider"] if t in rates.index else "" for t in tb])
             rate = np.where(ta == tb, 0.0, np.where((pa != "") & (pa == pb), r_in, r_out))
@@ -173,7 +172,7 @@ class Enumeration:
 
     def _budgets(self, scn, pur, use, use_team, inv, box_units, price) -> None:
         def within(value, cap):
-            return value <= cap + 1e-9 * max(1.0, abs(cap))
+            return value <= cap + 1e-9 * np.maximum(1.0, np.abs(cap))
 
         opex_ok = capex_ok = np.ones(self.n, bool)
         team_caps = {}
@@ -192,6 +191,10 @@ class Enumeration:
         # sum_P need <= sum_teams min(cap_team, sum_P use_team) (max-flow min-cut, by Hall)
         per_unit = price / box_units
         need = np.maximum(0.0, use - box_units * inv) * per_unit
+        for t, u in use_team.items():  # the least a team pays: other teams absorb what they use
+            others = use - u
+            least = np.maximum(0.0, use - box_units * inv - others)
+            self.value[f"capex_min:{t}"] = (least * per_unit).sum(axis=1)
         ok = np.ones(self.n, bool)
         if team_caps:
             for k in range(1, len(price) + 1):
@@ -242,37 +245,62 @@ class Enumeration:
         return out
 
 
-def enumerate_scenario(scn: advisor.Scenario, flow_rule: str = "documented") -> Enumeration:
-    return Enumeration(scn, formulate(scn, build_options(scn, CAT, prune=False)), flow_rule)
+def enumerate_scenario(scn: advisor.Scenario) -> Enumeration:
+    return Enumeration(scn, formulate(scn, build_options(scn, CAT, prune=False)))
 
 
 # --- random scenarios ------------------------------------------------------------------------
 
 REGIONS = (*EU_REGIONS, *US_REGIONS)
 SITE_SKUS = {
-    "L4": ("l4-2", "l4-edge-1"),
-    "L40S": ("l40s-4",),
-    "A100-80GB": ("a100-80gb-8",),
-    "cpu": ("cpu-2s-128",),
+    "l4-2": "L4",
+    "l4-edge-1": "L4",
+    "l40s-4": "L40S",
+    "a100-80gb-8": "A100-80GB",
+    "cpu-2s-128": "cpu",
 }
-ACCELERATORS = ("T4", "L4", "L40S", "A100-80GB")
+ACCELERATORS = ("T4", "L4", "L40S", "A100-80GB", "H100")
+
+
+def _accelerators_by_region() -> dict[str, set[str]]:
+    types = CAT.instance_types[["provider", "instance_type", "accelerator"]]
+    priced = CAT.instance_prices.merge(types, on=["provider", "instance_type"])
+    out: dict[str, set[str]] = {}
+    for p, r, acc in priced[["provider", "region", "accelerator"]].itertuples(index=False):
+        out.setdefault(f"{p}:{r}", set()).add(acc or "cpu")
+    return out
+
+
+AVAILABLE = _accelerators_by_region()
 
 
 @st.composite
-def workload(draw, wid: str, sources: list[str], origins: list[str]) -> dict:
-    kind = draw(st.sampled_from(("replicas", "replicas", "llm", "images", "gpu_hours", "cpu")))
-    acc = draw(st.sampled_from(ACCELERATORS))
-    w: dict = {"id": wid, "team": draw(st.sampled_from(("red", "blue")))}
+def workload(draw, wid: str, places: dict, accelerators: list[str]) -> dict:
+    """One workload pinned to one accelerator type (or CPU), mostly one the places offer."""
+    sources, origins, residencies, tiers = (
+        places["sources"],
+        places["origins"],
+        places["residency"],
+        places["tiers"],
+    )
+    acc = (
+        draw(st.sampled_from(accelerators))
+        if draw(st.integers(0, 9))
+        else draw(st.sampled_from(ACCELERATORS))
+    )
+    kinds = ("cpu",) if acc == "cpu" else ("replicas", "replicas", "llm", "images", "gpu_hours")
+    kind = draw(st.sampled_from(kinds))
+    w: dict = {"id": wid, "team": draw(st.sampled_from(places["teams"]))}
     if kind == "cpu":
         w |= {
-            "cpu": {"vcpus": 16, "memory_gb": 33},
-            "demand": {"replicas": draw(st.integers(1, 3))},
+            "cpu": {"vcpus": 8, "memory_gb": 40},
+            "demand": {"replicas": draw(st.sampled_from((1, 2, 2, 3)))},
         }
     elif kind == "replicas":
         count = draw(st.sampled_from((1, 1, 2, 4)))
         w |= {
             "accelerators": {"count": count, "types": [acc]},
-            "demand": {"replicas": draw(st.integers(1, 3))},
+            "demand": {"replicas": draw(st.sampled_from((1, 2, 2, 3)))},
         }
     elif kind == "llm":
         w |= {
@@ -293,17 +321,20 @@ def workload(draw, wid: str, sources: list[str], origins: list[str]) -> dict:
             "accelerators": {"types": [acc]},
             "demand": {"gpu_hours_per_month": draw(st.sampled_from((50.0, 500.0)))},
         }
-    if kind != "cpu" and draw(st.booleans()):
+    if kind != "gpu_hours" and draw(st.booleans()):
         w["demand"]["hours_per_month"] = draw(st.sampled_from((200.0, 730.0)))
-    cls = draw(
-        st.sampled_from(
-            ("public", "internal", "internal", "confidential", "pii", "phi", "special_category")
+    classes = ("public", "internal", "internal", "confidential", "confidential", "pii", "pii")
+    rare = ("phi", "special_category")
+    strict = draw(st.integers(0, 2)) > 0 or not places["lenient"]  # lenient: any site will do
+    data: dict = {
+        "classification": draw(
+            st.sampled_from(classes if draw(st.integers(0, 11)) or not strict else rare)
         )
-    )
-    data: dict = {"classification": cls}
-    res = draw(st.sampled_from(((), (), ("EU",), ("US",), ("DE",))))
-    if res:
-        data["residency"] = list(res)
+    }
+    if strict and draw(st.booleans()):
+        data["residency"] = [
+            draw(st.sampled_from(residencies if draw(st.integers(0, 5)) else ("EU", "US", "DE")))
+        ]
     source = draw(st.sampled_from([None, *sources]))
     if source:
         data["source"] = source
@@ -313,70 +344,144 @@ def workload(draw, wid: str, sources: list[str], origins: list[str]) -> dict:
     origin = source or draw(st.sampled_from([None, *origins]))
     if origin and source is None:
         w["requests_from"] = origin
-    if origin and draw(st.booleans()):
-        w["latency_slo_ms"] = draw(st.sampled_from((8.0, 25.0, 60.0, 500.0)))
+    if strict and origin and draw(st.integers(0, 2)) == 0:
+        w["latency_slo_ms"] = draw(st.sampled_from((30.0, 100.0, 400.0, 2000.0)))
     w["interruptible"] = draw(st.booleans())
-    if draw(st.integers(0, 5)) == 0:
-        w["allowed_tiers"] = [draw(st.sampled_from(("local", "edge", "cloud")))]
+    if strict and draw(st.integers(0, 5)) == 0:
+        w["allowed_tiers"] = [
+            draw(st.sampled_from(tiers if draw(st.integers(0, 5)) else ("local", "edge")))
+        ]
     return w
 
 
+def _focus_regions() -> dict[str, list[str]]:
+    out = {a: [r for r in REGIONS if a in AVAILABLE.get(r, ())] for a in set(SITE_SKUS.values())}
+    out["cpu"] = [
+        r for r in REGIONS if not r.startswith("azure:")
+    ]  # no azure box fits 8 vCPU / 40 GB
+    return out
+
+
+FOCUS_REGIONS = _focus_regions()
+
+
 @st.composite
-def base_scenario(draw) -> tuple[dict, dict]:
-    """(scenario mapping without limits, quantiles to place the limits at)."""
-    regions = draw(st.lists(st.sampled_from(REGIONS), min_size=1, max_size=3, unique=True))
-    pricing = draw(
-        st.lists(st.sampled_from(("on_demand", "spot", "reserved_1y", "reserved_3y")), min_size=1, max_size=2,
-                 unique=True)
-    )  # fmt: skip
-    sites = []
-    for i in range(draw(st.integers(0, 2))):
-        kind = draw(st.sampled_from(("local", "local", "edge")))
-        skus = draw(st.lists(st.sampled_from(sorted({s for v in SITE_SKUS.values() for s in v})), min_size=1,
-                             max_size=2, unique=True))  # fmt: skip
-        inventory = {k: n for k in skus if (n := draw(st.integers(0, 2)))}
-        can_buy = tuple(k for k in skus if draw(st.booleans()))
-        extra: dict = {
-            "max_buy_per_sku": draw(st.integers(0, 3)),
-            "power": {
-                "usd_per_kwh": draw(st.sampled_from((0.05, 0.3))),
-                "pue": draw(st.sampled_from((1.1, 1.6))),
-            },
-            "wan_egress_usd_per_gb": draw(st.sampled_from((0.0, 0.01, 0.08))),
-        }
-        if draw(st.booleans()):
-            extra["power"]["max_kw"] = draw(st.sampled_from((1.0, 3.0, 8.0, 20.0)))
-        if draw(st.booleans()):
-            extra["space"] = {"rack_units": draw(st.integers(0, 8))}
-        place = draw(st.sampled_from(("frankfurt", "paris", "virginia")))
-        sites.append(site(f"s{i}", kind, place, inventory, can_buy, **extra))
+def random_site(
+    draw, sid: str, skus_pool: list[str], limiter: str | None = None, owned=(0, 1, 1, 2)
+) -> dict:
+    """A tiny site: 1-2 SKUs, 0-2 boxes of each owned, and one limit on growth: few boxes
+    to buy (capacity), or room for 0-1 more of the largest box (power or rack space)."""
+    kind = draw(st.sampled_from(("local", "local", "edge")))
+    skus = draw(st.lists(st.sampled_from(skus_pool), min_size=1, max_size=2, unique=True))
+    inventory = {k: n for k in skus if (n := draw(st.sampled_from(owned)))}
+    limiter = limiter or draw(st.sampled_from(("capacity", "power", "space", None, None)))
+    extra: dict = {
+        "max_buy_per_sku": draw(st.sampled_from((0, 1) if limiter == "capacity" else (2, 3))),
+        "power": {
+            "usd_per_kwh": draw(st.sampled_from((0.05, 0.3))),
+            "pue": draw(st.sampled_from((1.1, 1.6))),
+        },
+        "wan_egress_usd_per_gb": draw(st.sampled_from((0.0, 0.01, 0.08))),
+    }
+    if limiter in ("power", "space"):
+        col = "power_kw" if limiter == "power" else "rack_units"
+        hw = CAT.hardware.set_index("sku")
+        installed = sum(n * float(hw.at[k, col]) for k, n in inventory.items())
+        more = draw(st.sampled_from((0, 1, 1, -1))) * max(float(hw.at[k, col]) for k in skus)
+        if limiter == "power":
+            extra["power"]["max_kw"] = round(max(installed + more + 0.05, 0.1), 3)
+        else:
+            extra["space"] = {"rack_units": max(math.floor(installed + more), 0)}
+    place = draw(st.sampled_from(("frankfurt", "paris", "virginia")))
+    can_buy = tuple(k for k in skus if draw(st.booleans()) or not inventory)
+    return site(sid, kind, place, inventory, can_buy, **extra)
+
+
+@st.composite
+def base_scenario(draw, aim: str) -> tuple[dict, dict]:
+    """(scenario mapping without limits, knobs: limit quantiles and how to repair).
+
+    ``aim`` stratifies the examples so every constraint family binds often: ``rules`` (HA and
+    a placement rule always) and ``budgets`` (opex budgets and caps usually set) are general
+    scenarios; the others are "site-heavy" (every workload runs on one accelerator type the
+    sites own or can buy) with one limit on growth: max purchases, power, rack space, capex or
+    team capex. Everything else stays random.
+    """
+    kinds = ("L4", "L4", "L40S", "cpu", "A100-80GB")
+    general = aim in ("rules", "budgets")
+    focus = draw(st.sampled_from((None, None, *kinds))) if general else draw(st.sampled_from(kinds))
+    n_regions = draw(st.sampled_from((1, 1, 2, 2, 3)))
+    pool = FOCUS_REGIONS[focus] if focus else REGIONS
+    regions = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=n_regions, unique=True))
+    extra_pricing = draw(st.sampled_from(((), ("spot",), ("reserved_1y",), ("reserved_3y",))))
+    if not general and draw(st.integers(0, 2)):
+        extra_pricing = ()  # on-demand clouds: buying hardware pays, so the site limits bind
+    pricing = (
+        [*extra_pricing]
+        if draw(st.integers(0, 15)) == 0 and extra_pricing
+        else ["on_demand", *extra_pricing]
+    )
+    skus_pool = (
+        sorted(k for k, a in SITE_SKUS.items() if a == focus) if focus else sorted(SITE_SKUS)
+    )
+    n_sites = draw(st.sampled_from((1, 1, 2) if focus else (0, 1, 1, 2)))
+    limiter = aim if aim in ("capacity", "power", "space") else None
+    owned = (0, 0, 1) if aim in ("capex", "team_capex") else (0, 1, 1, 2)
+    sites = [draw(random_site(f"s{i}", skus_pool, limiter, owned)) for i in range(n_sites)]
+    accelerators = {a for r in regions for a in AVAILABLE.get(r, ()) if a in (*ACCELERATORS, "cpu")}
+    accelerators |= {SITE_SKUS[i["sku"]] for s in sites for i in s["inventory"]}
+    accelerators |= {SITE_SKUS[k] for s in sites for k in s["can_buy"]}
+    accelerators = [focus] if focus else (sorted(accelerators) or ["T4"])
+    at_sites = sorted(
+        {SITE_SKUS[k] for s in sites for k in [*s["can_buy"], *(i["sku"] for i in s["inventory"])]}
+    )
     locations = [location("users", draw(st.sampled_from(("paris", "dublin", "virginia"))))]
-    sources = [s["id"] for s in sites] + list(regions[:1]) + ["users"]
+    codes = CAT.regions["provider"] + ":" + CAT.regions["region"]
+    tokens = {
+        t for r in regions for t in CAT.regions.set_index(codes).at[r, "jurisdictions"].split(";")
+    }
+    places = {
+        "sources": [s["id"] for s in sites] + list(regions[:1]) + ["users"],
+        "origins": ["users", *[s["id"] for s in sites]],
+        "residency": sorted(
+            (tokens | {s["country"] for s in sites}) & {"EU", "US", "DE", "FR", "IE"}
+        )
+        or ["EU"],
+        "tiers": sorted({s["kind"] for s in sites} | {"cloud"}),
+        "lenient": focus is not None,
+        "teams": ("red",) if aim == "team_capex" and draw(st.booleans()) else ("red", "blue"),
+    }
     n = draw(st.integers(2, 4))
-    workloads = [
-        draw(workload(f"w{i}", sources, ["users", *[s["id"] for s in sites]])) for i in range(n)
-    ]
+    workloads = [draw(workload(f"w{i}", places, at_sites if i < 2 and at_sites else accelerators))
+                 for i in range(n)]  # fmt: skip
     ids = [w["id"] for w in workloads]
-    if draw(st.integers(0, 2)) == 0:
-        workloads[0]["ha"] = {"groups": draw(st.sampled_from((2, 2, 3)))}
+    if draw(st.integers(0, 2) if aim == "rules" else st.integers(0, 3)) == (
+        1 if aim == "rules" else 0
+    ):
+        groups = draw(st.sampled_from((2, 2, 2, 2, 3)))
+        if groups <= len(regions) + len(sites) or draw(st.integers(0, 3)) == 0:
+            workloads[0]["ha"] = {"groups": groups}
     plain = [w["id"] for w in workloads if "ha" not in w]
     rules = []
-    if len(ids) >= 2 and draw(st.booleans()):
-        kind = draw(st.sampled_from(("colocate", "anti_affinity")))
-        pool = plain if kind == "colocate" else ids
-        if len(pool) >= 2:
-            rules.append({"kind": kind, "workloads": draw(st.lists(st.sampled_from(pool), min_size=2, max_size=2,
-                                                                   unique=True))})  # fmt: skip
+    kinds = ("colocate", "anti_affinity")
+    if aim == "rules":
+        kinds = tuple(k for k in kinds if draw(st.integers(0, 2)))
+    else:
+        kinds = (draw(st.sampled_from(kinds)),) * draw(st.booleans())
+    for kind in kinds:
+        members = plain if kind == "colocate" else ids
+        if len(members) >= 2:
+            pair = draw(st.lists(st.sampled_from(members), min_size=2, max_size=2, unique=True))
+            rules.append({"kind": kind, "workloads": pair})
     pairs = [(a, b) for a in plain for b in plain if a != b]
+    chosen = draw(st.lists(st.sampled_from(pairs), max_size=2, unique=True)) if pairs else []
     flows = [
         {
             "from_workload": a,
             "to_workload": b,
             "gb_per_month": draw(st.sampled_from((100.0, 5000.0))),
         }
-        for a, b in draw(
-            st.lists(st.sampled_from(pairs), max_size=2, unique=True) if pairs else st.just([])
-        )
+        for a, b in chosen
     ]
     objective = draw(st.sampled_from(("tco", "tco", "monthly_cost", "weighted")))
     settings_: dict = {"horizon_months": draw(st.sampled_from((6, 12, 24, 36))), "objective": objective,
@@ -395,56 +500,130 @@ def base_scenario(draw) -> tuple[dict, dict]:
         "placement_rules": rules,
         "flows": flows,
     }
-    q = st.one_of(st.none(), st.floats(0.0, 1.0))
+    q = st.one_of(st.none(), st.integers(0, 25).map(lambda k: k / 25))
     quantiles = {
         k: draw(q) for k in ("opex:all", "opex:team", "capex", "capex:team", "risk", "carbon")
     }
-    return data, quantiles
+    aimed = {"capex": ["capex"], "team_capex": ["capex:team"]}
+    aimed["budgets"] = [draw(st.sampled_from(("opex:all", "opex:team", "risk", "carbon")))]
+    if aim == "budgets":  # one cap at a time: caps set earlier would leave later ones slack
+        quantiles = dict.fromkeys(quantiles)
+    for key in aimed.get(aim, []):  # a low quantile, and set first: the cap usually binds
+        quantiles.pop(key)
+        quantiles = {key: draw(st.integers(2, 14)) / 25, **quantiles}
+    in_cloud = sorted(a for r in regions for a in AVAILABLE.get(r, ()) if a in ACCELERATORS)
+    knobs = {
+        "quantiles": quantiles,
+        "repair": draw(st.integers(0, 15)) > 0,
+        "cloud_acc": focus if focus and focus != "cpu" else (in_cloud[0] if in_cloud else None),
+        "site_acc": next((a for a in at_sites if a != "cpu"), at_sites[0] if at_sites else None),
+    }
+    return data, knobs
 
 
-def cap_between(values: np.ndarray, q: float | None) -> float | None:
-    """A cap between two distinct values near quantile ``q`` (never on a tie)."""
+def relax(data: dict, workloads: set[str], accelerator: str) -> dict:
+    """``data`` with ``workloads`` made easy to place: one replica of one ``accelerator``,
+    internal data, no residency, SLO or tier restriction (keeps ids, team, HA, flows);
+    on-demand pricing allowed."""
+    out = copy.deepcopy(data)
+    out["clouds"]["pricing"] = sorted({"on_demand", *out["clouds"]["pricing"]})
+    for w in out["workloads"]:
+        if w["id"] not in workloads:
+            continue
+        for key in ("model", "cpu", "latency_slo_ms", "allowed_tiers", "requests_from", "kind"):
+            w.pop(key, None)
+        if accelerator == "cpu":
+            w["cpu"] = {"vcpus": 8, "memory_gb": 40}
+            w.pop("accelerators", None)
+        else:
+            w["accelerators"] = {"count": 1, "types": [accelerator]}
+        w["demand"] = {"replicas": 1}
+        w["interruptible"] = True
+        keep = ("ingress_gb_per_month", "egress_gb_per_month")
+        w["data"] = {
+            "classification": "internal",
+            **{k: v for k, v in w["data"].items() if k in keep},
+        }
+    return out
+
+
+def build_problem(data: dict, knobs: dict) -> tuple[dict, advisor.Scenario, object]:
+    """(data, scenario, problem of the unpruned options). Most examples repair workloads
+    left without any option (those scenarios are trivially infeasible); a few keep them."""
+    for attempt in (0, 1, 2):
+        scn = build(data, CAT)
+        try:
+            opts = build_options(scn, CAT, prune=False)
+        except TypeError as exc:  # see test_known_bug_crash_when_no_site_option_survives
+            if "ufunc" not in str(exc) or STRICT:
+                raise
+            STATS[f"known engine bug: {KNOWN_CRASH}"] += 1
+            if attempt == 2 or not knobs["repair"] or not knobs["site_acc"]:
+                assume(False)
+            data = relax(data, {data["workloads"][0]["id"]}, knobs["site_acc"])
+            continue
+        have = set(opts.options["unit"])
+        missing = {u.partition("#")[0] for u in opts.units["unit"] if u not in have}
+        fallback = knobs["cloud_acc"] or knobs["site_acc"]
+        if attempt < 2 and missing and knobs["repair"] and fallback:
+            data = relax(data, missing, fallback)
+            continue
+        return data, scn, formulate(scn, opts)
+    raise AssertionError("unreachable")
+
+
+def cap_between(values: np.ndarray, at_optimum: float, q: float | None) -> float | None:
+    """A cap between two distinct ``values`` (never on a tie): for the lowest ``q`` below
+    them all (infeasible); otherwise below ``at_optimum``, the value at the optimum without
+    this cap, so that the cap binds whenever it can; slack when the optimum is the minimum."""
     if q is None or len(values) == 0:
         return None
     u = np.unique(np.round(values, 9))
-    k = min(int(q * len(u)), len(u) - 1)
-    hi = u[k]
-    lo = u[k - 1] if k > 0 else hi - max(1.0, abs(hi)) * 0.05
-    return max(0.0, float((lo + hi) / 2)) if k > 0 else max(0.0, float(lo))
+    if q < 0.08:
+        return max(0.0, float(u[0]) - max(1.0, abs(float(u[0]))) * 0.05)
+    j = int(np.searchsorted(u, round(float(at_optimum), 9)))
+    if j == 0:
+        return float(u[1] + u[0]) / 2 if len(u) > 1 else float(u[0]) + 1e-6 * max(1.0, u[0])
+    k = min(1 + int((q - 0.08) / 0.92 * j), j)
+    return float((u[k - 1] + u[k]) / 2)
 
 
 def with_limits(data: dict, quantiles: dict, e: Enumeration) -> dict:
-    """Budgets and caps at the drawn quantiles of the structurally feasible combinations."""
+    """Budgets and caps at the drawn quantiles, one after the other, each over the combinations
+    that are structurally feasible and within the caps already set (see :func:`cap_between`)."""
     ok = e.feasible(skip=tuple(f for f in FAMILIES if f not in STRUCTURAL))
     if not ok.any():
         return data
     team = data["workloads"][0]["team"]
+    caps: dict[str, float] = {}
+    columns = {"opex:all": "opex:all", "capex": "capex", "opex:team": f"opex:{team}",
+               "capex:team": f"capex_min:{team}", "risk": "risk", "carbon": "carbon"}  # fmt: skip
+    for key in quantiles:  # in order: the aimed cap first
+        value = columns[key]
+        if not ok.any():
+            break
+        best = np.flatnonzero(ok)[np.argmin(e.objective[ok])]
+        cap = cap_between(e.value[value][ok], e.value[value][best], quantiles[key])
+        if cap is not None:
+            caps[key] = cap
+            ok &= e.value[value] <= cap
     budgets = []
-    opex_all = cap_between(e.value["opex:all"][ok], quantiles["opex:all"])
-    capex_all = cap_between(e.value["capex"][ok], quantiles["capex"])
-    if opex_all is not None or capex_all is not None:
-        b = {"scope": "all"}
-        if opex_all is not None:
-            b["opex_usd_per_month_max"] = opex_all
-        if capex_all is not None:
-            b["capex_usd_max"] = capex_all
-        budgets.append(b)
-    opex_team = cap_between(e.value[f"opex:{team}"][ok], quantiles["opex:team"])
-    capex_team = cap_between(e.value["capex"][ok], quantiles["capex:team"])
-    if opex_team is not None or capex_team is not None:
-        b = {"scope": f"team:{team}"}
-        if opex_team is not None:
-            b["opex_usd_per_month_max"] = opex_team
-        if capex_team is not None:
-            b["capex_usd_max"] = capex_team * 0.5
-        budgets.append(b)
+    for scope, opex, capex in (
+        ("all", "opex:all", "capex"),
+        (f"team:{team}", "opex:team", "capex:team"),
+    ):
+        b = {"scope": scope}
+        if opex in caps:
+            b["opex_usd_per_month_max"] = caps[opex]
+        if capex in caps:
+            b["capex_usd_max"] = caps[capex]
+        if len(b) > 1:
+            budgets.append(b)
     limits = {}
-    risk = cap_between(e.value["risk"][ok], quantiles["risk"])
-    carbon = cap_between(e.value["carbon"][ok], quantiles["carbon"])
-    if risk is not None:
-        limits["privacy_risk_max"] = risk
-    if carbon is not None:
-        limits["carbon_kg_per_month_max"] = carbon
+    if "risk" in caps:
+        limits["privacy_risk_max"] = caps["risk"]
+    if "carbon" in caps:
+        limits["carbon_kg_per_month_max"] = caps["carbon"]
     return {**data, "budgets": budgets, "limits": limits}
 
 
@@ -455,25 +634,28 @@ def close(a: float, b: float) -> bool:
 # --- the property ----------------------------------------------------------------------------
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-        HealthCheck.data_too_large,
-    ],
-)
-@given(base_scenario())
+AIMS = {
+    "rules": ("ha", "colocate", "anti_affinity"),
+    "budgets": ("opex_budget", "risk", "carbon"),
+    "capacity": ("capacity",),
+    "power": ("power",),
+    "space": ("space",),
+    "capex": ("capex_budget",),
+    "team_capex": ("team_capex",),
+}
+
+
 def check_against_brute_force(drawn: tuple[dict, dict]) -> None:
-    data, quantiles = drawn
-    base = enumerate_scenario(build(data))
+    """One random scenario: the solver's optimum (or infeasibility) is the brute force's, and
+    the verifier accepts the plan."""
+    data, knobs = drawn
+    data, base_scn, problem = build_problem(data, knobs)
+    base = Enumeration(base_scn, problem)
     if base.n > MAX_COMBINATIONS:
         STATS["skipped: too many combinations"] += 1
         assume(False)
-    scn = build(with_limits(data, quantiles, base) if base.n else data)
-    e = enumerate_scenario(scn)
+    scn = build(with_limits(data, knobs["quantiles"], base) if base.n else data, CAT)
+    e = Enumeration(scn, problem)  # the unpruned options do not depend on budgets or caps
     best = e.optimum()
     note(f"scenario: {scn.model_dump_json(exclude_defaults=True)}")
     note(f"brute force: {best} over {e.n} combinations")
@@ -484,43 +666,54 @@ def check_against_brute_force(drawn: tuple[dict, dict]) -> None:
     solver = None if plan is None else plan.objective
     STATS["scenarios"] += 1
     STATS["infeasible" if best is None else "feasible"] += 1
+    if e.n == 0:
+        STATS["infeasible: a unit has no option"] += 1
     for fam in e.tight():
         STATS[f"tight: {fam}"] += 1
-    if plan is not None:
-        verification = verify_plan(plan)
-    if (best is None) != (solver is None) or (best is not None and not close(solver, best)):
-        engine = enumerate_scenario(scn, flow_rule="engine").optimum()
-        agrees = (engine is None) == (solver is None) and (engine is None or close(solver, engine))
-        flow_only = plan is None or {v.check for v in verification.violations} <= {
-            "flow",
-            "objective",
-            "kpi",
-        }
-        if agrees and flow_only and not os.environ.get("ADVISOR_STRICT_KNOWN_BUGS"):
-            STATS[f"known engine bug: {KNOWN_FLOW_RATE_BUG}"] += 1
-            return
-        pytest.fail(f"solver {solver} != brute force {best} (engine flow rule: {engine})")
-    if plan is not None:
-        assert verification.ok, verification.format()
-        if len(plan.purchases):
-            STATS["plans buying hardware"] += 1
-        if plan.kpis["flows_usd_per_month"] > 0:
-            STATS["plans paying for flows"] += 1
-        tiers = set(plan.assignments["tier"])
-        STATS["plans using sites"] += bool(tiers - {"cloud"})
+    assert (best is None) == (solver is None), f"solver {solver} vs brute force {best}"
+    if plan is None:
+        return
+    assert close(solver, best), f"solver {solver} != brute force {best}"
+    verification = verify_plan(plan)
+    assert verification.ok, verification.format()
+    STATS["verified plans"] += 1
+    STATS["plans buying hardware"] += bool(len(plan.purchases))
+    STATS["plans paying for flows"] += plan.kpis["flows_usd_per_month"] > 0
+    STATS["plans using sites"] += bool(set(plan.assignments["tier"]) - {"cloud"})
 
 
-KNOWN_FAILURE = (
-    "fails with a numpy error in the brute-force harness; under investigation (see closing note)"
-)
+def run_aim(aim: str, examples: int) -> Counter:
+    """``examples`` random scenarios of one aim (deterministic: a fixed seed per aim)."""
 
+    @seed(zlib.crc32(aim.encode()))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+        ],
+    )
+    @given(base_scenario(aim))
+    def check(drawn: tuple[dict, dict]) -> None:
+        check_against_brute_force(drawn)
 
-@pytest.mark.xfail(reason=KNOWN_FAILURE, strict=False)
-def test_solver_matches_brute_force():
     STATS.clear()
-    check_against_brute_force()
-    print("\nbrute force vs MILP:", dict(sorted(STATS.items())))
-    assert STATS["scenarios"] >= min(EXAMPLES, 200) * 0.9
-    if EXAMPLES >= 200:
-        missing = [f for f in FAMILIES if not STATS[f"tight: {f}"]]
-        assert not missing, f"families never tight: {missing}"
+    check()
+    return Counter(STATS)
+
+
+def test_solver_matches_brute_force():
+    """``EXAMPLES`` random scenarios in all, split over the aims; every family binds."""
+    examples = -(-EXAMPLES // len(AIMS))
+    total: Counter = Counter()
+    for aim in AIMS:
+        stats = run_aim(aim, examples)
+        print(f"\naim {aim}:", dict(sorted(stats.items())))
+        assert stats["scenarios"] >= examples * 0.9
+        total.update(stats)
+    print("\nall aims:", dict(sorted(total.items())))
+    missing = [f for f in FAMILIES if not total[f"tight: {f}"]]
+    assert not missing, f"families never tight: {missing}"

@@ -38,6 +38,14 @@ anti_affinity   anti-affine workloads on distinct targets
 flow            each flow's monthly cost from where both ends landed, vs ``flows_usd``
 kpi, objective  monthly opex, amortised capex, TCO and the objective value
 ==============  =============================================================================
+
+Where the documentation leaves room, the verifier reads it as follows (and says so here):
+an HA workload with N groups sizes each group for demand / (N - 1), data volumes included;
+RTT is the LAN value whenever the origin *is* the target (a site or a cloud region); a
+bare region name (``eu-west-1``) is the same place as ``aws:eu-west-1``; flows use each
+provider's first *paid* tier; a team's capex is feasible when the bought boxes can be paid
+for by the teams using them, each at most pro rata to its own units (max-flow, below); a
+replica never spans boxes (tensor parallelism stays within one box).
 """
 
 from __future__ import annotations
@@ -307,6 +315,10 @@ class _Recomputed:
     hours: float = 0.0  # hours a month a box runs
     compute_ms: float = 0.0
     opex: float = 0.0
+    claimed_capex: float = (
+        0.0  # the row's capex_usd and total_usd, checked once purchases are known
+    )
+    claimed_total: float = 0.0
     latency: float = 0.0
     risk: float = 0.0
     carbon: float = 0.0
@@ -437,11 +449,14 @@ class _Verifier:
             ("provider", t.provider),
             ("region", t.region),
             ("classification", w.data.classification),
+            ("slo_ms", str(float(w.latency_slo_ms or math.inf))),
         ):
             self.check(
                 r.text(col) == want, "row", unit, f"{col} is '{r.text(col)}'; expected '{want}'"
             )
-        rc = _Recomputed(unit, w, t)
+        rc = _Recomputed(
+            unit, w, t, claimed_capex=r.num("capex_usd"), claimed_total=r.num("total_usd")
+        )
         self.policy(r, rc)
         box = self.box(r, rc)
         if box is None:
@@ -855,6 +870,12 @@ class _Verifier:
                 u,
                 f"{rc.latency:.1f} ms (RTT {rtt:.1f} via {basis}) > SLO {w.latency_slo_ms:g} ms",
             )
+        self.check(
+            r.text("rtt_basis") == basis,
+            "latency",
+            u,
+            f"rtt_basis is {r.text('rtt_basis')}; expected {basis}",
+        )
         self.same(r.num("rtt_ms"), rtt, "latency", u, "rtt_ms")
         self.same(r.num("latency_ms"), rc.latency, "latency", u, "latency_ms")
 
@@ -916,6 +937,8 @@ class _Verifier:
             rc = self.done.get(id(r))
             if rc is not None and rc.site_sku is not None:
                 used[rc.site_sku].append(rc)
+            elif rc is not None:
+                self.row_capex(rc, 0.0)
         for s in self.scn.sites:
             inv = {i.sku: i.count for i in s.inventory}
             skus = sorted(set(inv) | {k for (site, k) in bought if site == s.id})
@@ -939,6 +962,14 @@ class _Verifier:
                     f"{total:g} units used > {per_box:g} x {n} boxes (inventory + bought)",
                 )
                 self.packing(s.id, sku, rcs, n)
+                h = self.f.hardware[sku]
+                amortised = (
+                    bought.get((s.id, sku), 0)
+                    * float(h["list_price_usd"])
+                    / float(h["useful_life_months"])
+                )
+                for rc in rcs:
+                    self.row_capex(rc, amortised * rc.units / total if total > 0 else 0.0)
             if s.power.max_kw is not None:
                 self.check(
                     self.le(kw, s.power.max_kw),
@@ -953,6 +984,12 @@ class _Verifier:
                     s.id,
                     f"{ru:g} rack units installed > cap {s.space.rack_units}",
                 )
+
+    def row_capex(self, rc: _Recomputed, capex: float) -> None:
+        """A row's capex_usd: its pro-rata share (by units used) of the pool's bought boxes'
+        amortised capex; total_usd = opex + capex."""
+        self.same(rc.claimed_capex, capex, "cost", rc.unit, "capex_usd")
+        self.same(rc.claimed_total, rc.opex + capex, "cost", rc.unit, "total_usd")
 
     def packing(self, site: str, sku: str, rcs: list[_Recomputed], boxes: int) -> None:
         """Whole replicas in whole boxes (a replica never spans boxes; TP is within one box).
