@@ -93,7 +93,7 @@ def print_plan(out: Console, plan, files: dict) -> None:
             r.unit,
             r.tier,
             r.target,
-            f"{r.hardware} ({r.precision})",
+            f"{r.hardware} ({r.precision})" if r.accelerator else r.hardware,
             r.pricing,
             f"{r.total_usd:,.0f}",
             f"{r.latency_ms:.0f}/{slo}",

@@ -6,14 +6,13 @@ Each report is ``render(template, **view)``: the view model comes from ``view.py
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from advisor import __version__
+from advisor.plan.io import atomic_write_text
 from advisor.report import fmt
 from advisor.report.embed import plotly_js
 
@@ -50,16 +49,5 @@ def render(template: str, **content: object) -> str:
 
 
 def write_atomic(text: str, path: str | Path) -> Path:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    """Write ``text`` to ``path`` atomically (the one implementation in :mod:`advisor.plan.io`)."""
+    return atomic_write_text(path, text)

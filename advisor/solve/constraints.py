@@ -106,34 +106,29 @@ def budgets(ctx: ModelContext) -> None:
             for f in ctx.problem.flows:
                 if b.scope == "all" or f.team == b.scope[5:]:
                     terms.append((ctx.flow_cost[f.name], 1.0))
-            ctx.add(
-                pulp.LpAffineExpression(terms),
-                "<=",
-                b.limit_usd,
-                b.name,
-                family="budget",
-                subject=b.scope,
-                unit="USD/month",
-                scale=max(b.limit_usd, 1.0),
-            )
+            _budget_row(ctx, b, terms, "USD/month")
         elif b.scope == "all":
             terms = [
                 (ctx.buy[(p.site, p.sku)], float(p.list_price_usd))
                 for p in pur.itertuples(index=False)
                 if (p.site, p.sku) in ctx.buy
             ]
-            ctx.add(
-                pulp.LpAffineExpression(terms),
-                "<=",
-                b.limit_usd,
-                b.name,
-                family="budget",
-                subject=b.scope,
-                unit="USD",
-                scale=max(b.limit_usd, 1.0),
-            )
+            _budget_row(ctx, b, terms, "USD")
         else:
             _team_capex(ctx, b)
+
+
+def _budget_row(ctx: ModelContext, b, terms: list, unit: str) -> None:
+    ctx.add(
+        pulp.LpAffineExpression(terms),
+        "<=",
+        b.limit_usd,
+        b.name,
+        family="budget",
+        subject=b.scope,
+        unit=unit,
+        scale=max(b.limit_usd, 1.0),
+    )
 
 
 def _team_capex(ctx: ModelContext, b) -> None:
@@ -144,16 +139,7 @@ def _team_capex(ctx: ModelContext, b) -> None:
         new = ctx.team_new.get((p.site, p.sku, team))
         if new is not None and key in ctx.buy:
             terms.append((new, float(p.list_price_usd) / float(p.box_units)))
-    ctx.add(
-        pulp.LpAffineExpression(terms),
-        "<=",
-        b.limit_usd,
-        b.name,
-        family="budget",
-        subject=b.scope,
-        unit="USD",
-        scale=max(b.limit_usd, 1.0),
-    )
+    _budget_row(ctx, b, terms, "USD")
 
 
 def team_capex_split(ctx: ModelContext) -> None:
