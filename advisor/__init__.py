@@ -22,6 +22,7 @@ from advisor.plan import Plan, solve
 from advisor.plan.compare import Comparison, compare
 from advisor.plan.verify import verify_plan
 from advisor.schema import Scenario, example_path, load_scenario, revalidate
+from advisor.whatif import Resolver, monte_carlo, pareto, sweep
 
 __all__ = [
     "AdvisorError",
@@ -31,13 +32,17 @@ __all__ = [
     "InfeasibleScenario",
     "InvalidScenario",
     "Plan",
+    "Resolver",
     "Scenario",
     "SolverLimitReached",
     "__version__",
     "compare",
     "example_path",
     "load_scenario",
+    "monte_carlo",
+    "pareto",
     "revalidate",
     "solve",
+    "sweep",
     "verify_plan",
 ]

@@ -319,6 +319,176 @@ def init(
     out.print(f"wrote {path}; next: advisor validate {path} && advisor plan {path}", markup=False)
 
 
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="local (process pool), inline (this process) or dask.")
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", help="Processes of the local pool [default: CPUs].")
+]
+
+
+def parse_values(tokens: list[str]) -> list[float | None]:
+    """``0.6 0.8 1.0``, ``0.5:1.5:0.25`` (start:stop:step, stop included) or ``none``.
+
+    >>> parse_values(["0.5:1.0:0.25", "2", "none"])
+    [0.5, 0.75, 1.0, 2.0, None]
+    """
+    values: list[float | None] = []
+    for tok in tokens:
+        for part in filter(None, tok.split(",")):
+            if part.lower() == "none":
+                values.append(None)
+            elif part.count(":") == 2:
+                a, b, step = (float(x) for x in part.split(":"))
+                if step <= 0 or b < a:
+                    raise typer.BadParameter(f"'{part}': need start <= stop and step > 0")
+                n = round((b - a) / step) + 1
+                values.extend(round(a + i * step, 10) for i in range(n))
+            else:
+                try:
+                    values.append(float(part))
+                except ValueError:
+                    raise typer.BadParameter(
+                        f"'{part}' is not a number, start:stop:step or none"
+                    ) from None
+    return values
+
+
+@app.command()
+def sweep(
+    scenario: ScenarioArg,
+    parameter: Annotated[
+        str,
+        typer.Argument(
+            help="price, price:aws, price:gcp:spot, hardware_price, power_price, demand, "
+            "demand:WORKLOAD, slo, slo:WORKLOAD, budget:all, budget:team:ID, capex_budget:SCOPE, "
+            "risk_cap, carbon_cap, horizon_months.",
+            show_default=False,
+        ),
+    ],
+    values: Annotated[
+        list[str],
+        typer.Argument(help="Values: 0.6 0.8 1.0, or start:stop:step.", show_default=False),
+    ],
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder [default: reports/<name>].")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Per-solve time limit in seconds.")
+    ] = None,
+    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap.")] = None,
+    fmt: FormatOpt = "table",
+    quiet: QuietOpt = False,
+) -> None:
+    """Re-solve the scenario for each value of one parameter; write sweep.csv and sweep.html.
+
+    Example: advisor sweep examples/eu-insurer.yaml price:aws 0.5:1.5:0.25 --engine dask
+    --scheduler tcp://127.0.0.1:8786
+    """
+    from advisor.plan.io import atomic_write_text
+    from advisor.whatif import sweep as run_sweep
+
+    vals = parse_values(values)
+    try:
+        scn, _ = _load(scenario, None)
+        result = run_sweep(
+            scn,
+            parameter,
+            vals,
+            engine=engine,
+            scheduler=scheduler,
+            workers=workers,
+            progress=not quiet and fmt == "table",
+            time_limit_s=time_limit,
+            mip_gap=gap,
+        )
+    except AdvisorError as exc:
+        _fail(exc, fmt)
+    target = out_dir or Path("reports") / scn.name
+    frame = result.frame.assign(moved=result.frame["moved"].map(" ".join))
+    csv = atomic_write_text(target / "sweep.csv", frame.to_csv(index=False, float_format="%.6g"))
+    page = result.figure().to_html(include_plotlyjs=True, full_html=True)
+    html = atomic_write_text(target / "sweep.html", page)
+    if fmt == "json":
+        print(frame.to_json(orient="records", indent=2))
+    elif not quiet:
+        render.print_sweep(out, result, {"csv": csv, "html": html})
+
+
+@app.command()
+def montecarlo(
+    scenario: ScenarioArg,
+    samples: Annotated[
+        int | None, typer.Option("--samples", "-n", help="[default: the scenario's]")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="[default: the scenario's]")] = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder [default: reports/<name>].")
+    ] = None,
+    fmt: FormatOpt = "table",
+    quiet: QuietOpt = False,
+) -> None:
+    """Sample the scenario's `uncertainty` section; print the cost distribution, which
+    workloads may move, and the robust plan; write montecarlo.csv and montecarlo.html.
+
+    Example: advisor montecarlo examples/eu-insurer.yaml --samples 200 --engine local
+    """
+    from advisor.plan.io import atomic_write_text
+    from advisor.whatif import monte_carlo
+
+    try:
+        scn, _ = _load(scenario, None)
+        result = monte_carlo(
+            scn,
+            samples,
+            seed=seed,
+            engine=engine,
+            scheduler=scheduler,
+            workers=workers,
+            progress=not quiet and fmt == "table",
+        )
+    except AdvisorError as exc:
+        _fail(exc, fmt)
+    target = out_dir or Path("reports") / scn.name
+    frame = result.samples.assign(moved=result.samples["moved"].map(" ".join))
+    csv = atomic_write_text(
+        target / "montecarlo.csv", frame.to_csv(index=False, float_format="%.6g")
+    )
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>Monte Carlo</title></head><body>"
+        + result.figure().to_html(include_plotlyjs=True, full_html=False)
+        + result.robust_figure().to_html(include_plotlyjs=False, full_html=False)
+        + "</body></html>"
+    )
+    html = atomic_write_text(target / "montecarlo.html", page)
+    if fmt == "json":
+        print(
+            json.dumps(
+                {
+                    "samples": len(frame),
+                    "candidates": result.candidates.to_dict(orient="records"),
+                    "robust": result.robust,
+                    "most_often": result.most_often,
+                    "move_probability": result.move_probability.to_dict(orient="records"),
+                },
+                indent=2,
+                default=str,
+            )
+        )
+    elif not quiet:
+        render.print_montecarlo(out, result, {"csv": csv, "html": html})
+
+
 def main() -> None:
     """Console entry point; turns unexpected errors into a short message (no traceback)."""
     try:

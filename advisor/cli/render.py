@@ -180,3 +180,63 @@ def print_compare(out: Console, result: dict) -> None:
         )
     out.print(t)
     out.print(f"wrote {result['report']}")
+
+
+def print_sweep(out: Console, result, files: dict) -> None:
+    f = result.frame
+    t = Table(title=f"sweep of {result.parameter.label}", title_justify="left")
+    for c in ("value", "status", "USD/month", "local", "edge", "cloud", "moved"):
+        t.add_column(c, justify="right" if c not in ("status", "moved") else "left")
+    for r in f.itertuples(index=False):
+        ok = r.status in ("optimal", "time_limit")
+        t.add_row(
+            "none" if pd.isna(r.value) else f"{r.value:g}",
+            r.status,
+            _money(r.monthly_total_usd) if ok else "-",
+            *(str(getattr(r, f"workloads_{k}")) if ok else "-" for k in ("local", "edge", "cloud")),
+            ", ".join(r.moved[:4]) + (f" +{len(r.moved) - 4}" if len(r.moved) > 4 else "")
+            if ok
+            else r.message.splitlines()[0][:60],
+        )
+    out.print(t)
+    base = result.baseline.row()["monthly_total_usd"]
+    out.print(f"baseline (unedited): {_money(base)}/month", markup=False)
+    for k, v in files.items():
+        out.print(f"  {k}: {v}", markup=False)
+
+
+def print_montecarlo(out: Console, result, files: dict) -> None:
+    s = result.samples
+    ok = s["status"].isin(["optimal", "time_limit"])
+    cost = s.loc[ok, "monthly_total_usd"]
+    out.print(
+        f"{len(s)} samples, {int(ok.sum())} feasible; best cost per sample: "
+        f"P10 {_money(cost.quantile(0.1))}  P50 {_money(cost.quantile(0.5))}  "
+        f"P90 {_money(cost.quantile(0.9))} per month",
+        markup=False,
+    )
+    t = Table(title="candidate plans held fixed across samples", title_justify="left")
+    for c in ("plan", "optimal in", "mean", "P90", "infeasible", "over budget", "wins", ""):
+        t.add_column(c, justify="right")
+    for r in result.candidates.itertuples(index=False):
+        t.add_row(
+            str(r.candidate) + (" (baseline)" if r.baseline else ""),
+            str(r.optimal_in_samples),
+            _money(r.mean_usd),
+            _money(r.p90_usd),
+            f"{r.p_infeasible:.0%}",
+            f"{r.p_over_budget:.0%}",
+            str(r.wins),
+            "robust" if r.robust else "",
+        )
+    out.print(t)
+    mv = result.move_probability
+    mv = mv[mv["p_moved"] > 0].sort_values("p_moved", ascending=False).head(10)
+    for r in mv.itertuples(index=False):
+        out.print(
+            f"  {r.workload}: moves from {r.baseline_target} in {r.p_moved:.0%} of samples "
+            f"(most likely {r.most_likely_target})",
+            markup=False,
+        )
+    for k, v in files.items():
+        out.print(f"  {k}: {v}", markup=False)

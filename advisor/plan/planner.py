@@ -7,7 +7,7 @@ from typing import Any
 
 from advisor.catalog import Catalog
 from advisor.errors import InfeasibleScenario, SolverLimitReached
-from advisor.options import build_options
+from advisor.options import OptionSet, build_options
 from advisor.plan.assemble import assignments_frame, budget_usage, purchases_frame, site_usage
 from advisor.plan.baselines import baselines
 from advisor.plan.explain import alternatives
@@ -30,9 +30,12 @@ def solve(
     objective: str | None = None,
     sensitivity: bool | None = None,
     progress: Any = None,
+    options: OptionSet | None = None,
 ) -> Plan:
     """Find the cheapest compliant placement of every workload.
 
+    ``options`` lets a caller that already built the option set for exactly this scenario
+    (the what-if cache, :class:`advisor.whatif.Resolver`) skip rebuilding it.
     Raises :class:`InfeasibleScenario` (with conflicts) or :class:`SolverLimitReached`.
     """
     t0 = time.perf_counter()
@@ -49,7 +52,7 @@ def solve(
     )
     cat = catalog if catalog is not None else catalog_for(scn)
     _step(progress, "building options")
-    opts = build_options(scn, cat)
+    opts = options if options is not None else build_options(scn, cat)
     conflicts = presolve_conflicts(opts)
     if conflicts:
         raise InfeasibleScenario(conflicts, report={"scenario": scn, "options": opts})

@@ -143,9 +143,15 @@ def _merge_inventories(data: dict[str, Any], smap: SourceMap, base: Path) -> dic
 
 
 def example_path(name: str) -> Path:
-    """Path of a bundled example scenario (works installed or from the repo)."""
+    """Path of a bundled example scenario (works installed or from the repo); ``.yaml`` may
+    be left out.
+
+    >>> example_path("eu-insurer").name
+    'eu-insurer.yaml'
+    """
     here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "_bundled" / "examples" / name, here.parent / "examples" / name):
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError(name)
+    for folder in (here / "_bundled" / "examples", here.parent / "examples"):
+        for candidate in (folder / name, folder / f"{name}.yaml"):
+            if candidate.is_file():
+                return candidate
+    raise FileNotFoundError(f"no bundled example '{name}'")

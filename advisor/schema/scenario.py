@@ -8,10 +8,11 @@ the ``with_*`` helpers, which always return a new, validated scenario.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from advisor.schema import edits
 from advisor.schema.types import (
     HOURS_IN_MONTH,
     Classification,
@@ -321,6 +322,65 @@ class Limits(Strict):
     carbon_kg_per_month_max: NonNegFloat | None = None
 
 
+class Distribution(Strict):
+    """A multiplicative factor with median about 1, drawn per Monte Carlo sample.
+
+    ``uniform(low, high)``, ``triangular(low, mode, high)``, ``normal(sd)`` (mean 1, clipped at
+    0.01) or ``lognormal(sigma)`` (median 1: ``exp(N(0, sigma))``).
+    """
+
+    distribution: Literal["uniform", "triangular", "normal", "lognormal"]
+    low: PosFloat | None = None
+    mode: PosFloat | None = None
+    high: PosFloat | None = None
+    sd: PosFloat | None = Field(None, le=5)
+    sigma: PosFloat | None = Field(None, le=5)
+
+    @model_validator(mode="after")
+    def _params(self) -> Distribution:
+        need = {
+            "uniform": ("low", "high"),
+            "triangular": ("low", "mode", "high"),
+            "normal": ("sd",),
+            "lognormal": ("sigma",),
+        }[self.distribution]
+        missing = [k for k in need if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"{self.distribution} needs {', '.join(missing)}")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError("low must not exceed high")
+        if self.mode is not None and not (self.low <= self.mode <= self.high):  # type: ignore[operator]
+            raise ValueError("mode must lie between low and high")
+        return self
+
+
+class UncertainPrice(Distribution):
+    """Cloud hourly prices of one provider (optionally one region or pricing model)."""
+
+    provider: Provider
+    region: str | None = None
+    pricing: Pricing | None = None
+
+
+class UncertainDemand(Distribution):
+    """Demand of some workloads (all when ``workloads`` is empty)."""
+
+    workloads: tuple[Id, ...] = ()
+
+
+class Uncertainty(Strict):
+    """What a Monte Carlo run varies: each entry is an independent factor per sample."""
+
+    samples: int = Field(200, ge=1, le=100_000)
+    seed: int = Field(0, ge=0)
+    prices: tuple[UncertainPrice, ...] = ()
+    demand: tuple[UncertainDemand, ...] = ()
+    power_price: Distribution | None = None
+    """Electricity price at every site."""
+    hardware_price: Distribution | None = None
+    """List price of every box the scenario owns or may buy."""
+
+
 class Weights(Strict):
     """Weights of the ``weighted`` objective, in USD per unit per month."""
 
@@ -403,6 +463,8 @@ class Scenario(Strict):
     flows: tuple[Flow, ...] = ()
     limits: Limits = Limits()
     overrides: Overrides = Overrides()
+    uncertainty: Uncertainty | None = None
+    """Distributions for :func:`advisor.monte_carlo` (prices, demand, power, hardware)."""
     catalog: str | None = None
     """A directory of your own catalog CSVs that extend or override the bundled ones."""
 
@@ -420,3 +482,50 @@ class Scenario(Strict):
     @property
     def teams(self) -> tuple[str, ...]:
         return tuple(sorted({w.team for w in self.workloads}))
+
+    # -- what-if edits (advisor.schema.edits): each returns a new, validated scenario --------
+
+    def with_prices(self, provider: str | None = None, **kw: Any) -> Scenario:
+        """Scale or set cloud prices; see :func:`advisor.schema.edits.with_prices`."""
+        return edits.with_prices(self, provider, **kw)
+
+    def with_hardware_prices(self, factor: float, sku: str | None = None) -> Scenario:
+        """Scale on-prem/edge list prices; see :func:`advisor.schema.edits.with_hardware_prices`."""
+        return edits.with_hardware_prices(self, factor, sku)
+
+    def with_budget(self, scope: str = "all", **kw: Any) -> Scenario:
+        """Set, scale or remove a budget; see :func:`advisor.schema.edits.with_budget`."""
+        return edits.with_budget(self, scope, **kw)
+
+    def with_slo(self, latency_slo_ms: Any = edits.KEEP, **kw: Any) -> Scenario:
+        """Set or scale latency SLOs; see :func:`advisor.schema.edits.with_slo`."""
+        return edits.with_slo(self, latency_slo_ms, **kw)
+
+    def with_demand(self, factor: float, **kw: Any) -> Scenario:
+        """Scale demand; see :func:`advisor.schema.edits.with_demand`."""
+        return edits.with_demand(self, factor, **kw)
+
+    def with_power_price(self, factor: float, **kw: Any) -> Scenario:
+        """Scale site electricity prices; see :func:`advisor.schema.edits.with_power_price`."""
+        return edits.with_power_price(self, factor, **kw)
+
+    def without_site(self, site: str) -> Scenario:
+        """Close a site; see :func:`advisor.schema.edits.without_site`."""
+        return edits.without_site(self, site)
+
+    def with_policy(self, classification: str, **kw: Any) -> Scenario:
+        """Change a classification policy; see :func:`advisor.schema.edits.with_policy`."""
+        return edits.with_policy(self, classification, **kw)
+
+    def with_limits(self, **kw: Any) -> Scenario:
+        """Set or remove risk and carbon caps; see :func:`advisor.schema.edits.with_limits`."""
+        return edits.with_limits(self, **kw)
+
+    def with_settings(self, **kw: Any) -> Scenario:
+        """Change settings; see :func:`advisor.schema.edits.with_settings`."""
+        return edits.with_settings(self, **kw)
+
+    def _repr_html_(self) -> str:
+        from advisor.report.notebook import scenario_html
+
+        return scenario_html(self)

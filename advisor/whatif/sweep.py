@@ -1,0 +1,106 @@
+"""``advisor.sweep``: solve the scenario once per value of one parameter.
+
+Each point is a full re-optimisation of the edited scenario (not a re-costing of one plan),
+so it answers "what would the best plan be if ...". ``moved`` lists the workloads whose
+target differs from the plan of the unedited scenario.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from advisor.schema.scenario import Scenario
+from advisor.whatif.engines import run_tasks
+from advisor.whatif.parameters import Edit, Parameter, parse
+from advisor.whatif.runner import Outcome, moved, solve_task
+
+
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    """One tidy row per value, the unedited baseline, and (optionally) each point's plan."""
+
+    parameter: Parameter
+    frame: pd.DataFrame
+    baseline: Outcome
+    outcomes: tuple[Outcome, ...] = field(repr=False)
+
+    @property
+    def plans(self) -> list[Any]:
+        """Each point's :class:`~advisor.Plan` (``keep_plans=True``; ``None`` if infeasible)."""
+        return [o.plan for o in self.outcomes]
+
+    def figure(self):
+        """Monthly cost against the value, and how many workloads sit in each tier."""
+        from advisor.whatif.figures import sweep_figure
+
+        return sweep_figure(self)
+
+    def _repr_html_(self) -> str:
+        from advisor.whatif.figures import frame_html
+
+        return frame_html(
+            f"Sweep of {self.parameter.label}",
+            self.frame.drop(columns=["seconds"]),
+            note=f"baseline monthly total: {self.baseline.row()['monthly_total_usd']:,.0f} USD",
+        )
+
+
+def sweep(
+    scenario: Scenario,
+    parameter: str | Edit,
+    values: Iterable[Any],
+    *,
+    engine: str = "local",
+    scheduler: Any = None,
+    workers: int | None = None,
+    progress: bool = True,
+    keep_plans: bool = False,
+    **solve_kw: Any,
+) -> SweepResult:
+    """Re-solve ``scenario`` for each value of ``parameter`` (see
+    :mod:`advisor.whatif.parameters`) on the chosen engine (:mod:`advisor.whatif.engines`).
+
+    >>> import advisor
+    >>> scn = advisor.load_scenario(advisor.example_path("eu-insurer"))
+    >>> s = advisor.sweep(scn, "price:azure", [0.5, 1.0], engine="inline", progress=False)
+    >>> list(s.frame["value"]), list(s.frame["status"])
+    ([0.5, 1.0], ['optimal', 'optimal'])
+    """
+    param = parse(parameter)
+    values = list(values)
+    variants = [param.apply(scenario, v) for v in values]
+    outcomes = _solve_all(
+        [scenario, *variants], keep_plans, engine, scheduler, workers, progress, solve_kw
+    )
+    base, points = outcomes[0], outcomes[1:]
+    rows = []
+    for v, o in zip(values, points, strict=True):
+        m = moved(base, o)
+        rows.append({"parameter": param.name, "value": v, **o.row(), "moved": m, "n_moved": len(m)})
+    return SweepResult(param, pd.DataFrame(rows), base, tuple(points))
+
+
+def _solve_all(
+    scenarios: Sequence[Scenario],
+    keep_plans: bool,
+    engine: str,
+    scheduler: Any,
+    workers: int | None,
+    progress: bool,
+    solve_kw: dict[str, Any],
+) -> list[Outcome]:
+    kw = {**solve_kw, "keep_plan": keep_plans}
+    tasks = [(s, kw) for s in scenarios]
+    return run_tasks(
+        solve_task,
+        tasks,
+        engine=engine,
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+        desc="sweep",
+    )
