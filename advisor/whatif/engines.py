@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from advisor.errors import AdvisorError
@@ -59,16 +59,23 @@ def run_tasks(
 
 
 def _pool(fn, tasks, procs: int, bar) -> list[Any]:
-    # fork on Linux: workers start in milliseconds, inherit the warm catalog cache and need no
-    # ``if __name__ == "__main__"`` guard in user scripts; elsewhere spawn (the only option)
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    ctx = multiprocessing.get_context(method)
+    # spawn, not fork: a parent that already ran HiGHS holds its worker threads, and a forked
+    # child would deadlock on them. Spawned workers re-import the caller's main module, so a
+    # *script* must call sweeps under ``if __name__ == "__main__":`` (notebooks need nothing).
+    ctx = multiprocessing.get_context("spawn")
     results: list[Any] = [None] * len(tasks)
-    with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
-        futures = {pool.submit(fn, t): i for i, t in enumerate(tasks)}
-        for fut in as_completed(futures):
-            results[futures[fut]] = fut.result()
-            bar.update(1)
+    try:
+        with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
+            futures = {pool.submit(fn, t): i for i, t in enumerate(tasks)}
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                bar.update(1)
+    except BrokenProcessPool:
+        raise EngineError(
+            "a worker process of the local pool died. If you run a Python script, call sweeps "
+            "under `if __name__ == \"__main__\":` (Python's rule for process pools), or use "
+            "engine='inline'"
+        ) from None
     return results
 
 

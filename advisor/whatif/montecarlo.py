@@ -52,6 +52,8 @@ class MonteCarloResult:
     candidate_costs: pd.DataFrame
     placements: tuple[pd.DataFrame, ...]
     baseline: Outcome
+    sample_placements: tuple[pd.DataFrame, ...] = ()
+    """Each sample's re-optimised placement (empty when the sample is infeasible)."""
 
     @property
     def robust(self) -> int:
@@ -211,6 +213,7 @@ def monte_carlo(
         long,
         tuple(p.placement for p in picks),
         base,
+        tuple(o.placement for o in outs),
     )
 
 

@@ -139,7 +139,9 @@ def parse(parameter: str | Edit, name: str | None = None) -> Parameter:
                     "parameter",
                     f"unknown sweep parameter '{parameter}'",
                     expected=", ".join(NAMES),
-                    hint=did_you_mean(parameter, [n.split(":")[0] for n in NAMES])
+                    hint=did_you_mean(
+                        parameter, {n.split(":")[0] + (f":{arg}" if arg else "") for n in NAMES}
+                    )
                     or "or pass a function (scenario, value) -> scenario",
                 )
             ]

@@ -29,6 +29,11 @@ class SweepResult:
     outcomes: tuple[Outcome, ...] = field(repr=False)
 
     @property
+    def baseline_plan(self) -> Any:
+        """The unedited scenario's :class:`~advisor.Plan` (``keep_plans=True``)."""
+        return self.baseline.plan
+
+    @property
     def plans(self) -> list[Any]:
         """Each point's :class:`~advisor.Plan` (``keep_plans=True``; ``None`` if infeasible)."""
         return [o.plan for o in self.outcomes]
