@@ -15,6 +15,9 @@ import numpy as np
 
 from advisor.report.embed import script_json
 
+PAGE_SIZES = (10, 25, 50, 100, 250)
+"""The choices of the rows-per-page selector."""
+
 
 @dataclass(frozen=True)
 class Column:
@@ -56,6 +59,8 @@ def data_table(
     details: Iterable[list[str]] | None = None,
     page_size: int = 50,
 ) -> dict[str, Any]:
+    if page_size not in PAGE_SIZES:
+        raise ValueError(f"page_size must be one of {PAGE_SIZES}")
     """The view model of one interactive table: header, JSON payload, row count."""
     rows = [[cell(c, r.get(c.key)) for c in columns] for r in records]
     payload: dict[str, Any] = {
@@ -68,4 +73,10 @@ def data_table(
     }
     if details is not None:
         payload["details"] = [list(d) for d in details]
-    return {"id": table_id, "columns": columns, "count": len(rows), "json": script_json(payload)}
+    return {
+        "id": table_id,
+        "columns": columns,
+        "count": len(rows),
+        "page_size": page_size,
+        "json": script_json(payload),
+    }
