@@ -99,7 +99,7 @@ def report_metrics(n: int, time_limit: float, gap: float, out_dir: str) -> None:
     """The HTML report at ``n`` workloads: see :mod:`advisor.report.bench`."""
     from advisor.report.bench import report_metrics as measure_report
 
-    measure_report(n, time_limit, gap, out_dir, tile_from=1000 if n > 1000 else None)
+    measure_report(n, time_limit, gap, out_dir)
 
 
 def main() -> None:

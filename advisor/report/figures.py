@@ -460,19 +460,28 @@ def placement_map(
             ),
             hovertemplate="%{customdata[0]}<br>%{customdata[1]} workload(s)<extra></extra>",
         )
-    apply_layout(fig, title, height=440 if labelled else 520)
+    apply_layout(fig, title, height=440)
     _frame_map(fig, points)
     return fig
 
 
+MAP_PLOT_WIDTH = 1250
+"""Roughly the plot width of a full-width chart in pixels, to choose the map's height."""
+
+
 def _frame_map(fig: go.Figure, points: pd.DataFrame) -> None:
+    """Equal-distance axes around the points; tall enough that a wide spread fits the width."""
     lat = points["lat"].to_numpy(float) if len(points) else np.array([0.0])
     lon = points["lon"].to_numpy(float) if len(points) else np.array([0.0])
     pad = max(3.0, 0.15 * max(np.ptp(lat), np.ptp(lon)))
     mid = float(np.clip(lat.mean(), -70, 70))
+    ratio = 1.0 / math.cos(math.radians(mid))
+    lon_span = np.ptp(lon) + 2 * pad
+    lat_span = (np.ptp(lat) + 2 * pad) * ratio
+    plot_height = MAP_PLOT_WIDTH * lat_span / lon_span
+    fig.update_layout(height=int(np.clip(plot_height + 110, 440, 600)))
     fig.update_xaxes(
         range=[lon.min() - pad, lon.max() + pad],
-        constrain="domain",
         title_text="longitude °",
         dtick=5 if np.ptp(lon) < 40 else 20,
         zeroline=False,
@@ -483,7 +492,7 @@ def _frame_map(fig: go.Figure, points: pd.DataFrame) -> None:
         dtick=5 if np.ptp(lat) < 40 else 20,
         zeroline=False,
         scaleanchor="x",
-        scaleratio=1.0 / math.cos(math.radians(mid)),
+        scaleratio=ratio,
     )
 
 
