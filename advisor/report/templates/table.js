@@ -1,6 +1,6 @@
 /* Interactive tables: filter, sort, paginate rows held in a JSON blob. Text only (textContent).
-   A large blob is gzip + base64 (data-encoding="gzip-base64"): unpacked with the browser's
-   DecompressionStream, locally, without any request. */
+   A large blob is gzip + base64 (its script element says so in data-encoding), unpacked with
+   the browser's DecompressionStream, locally, without any request. */
 (function () {
   "use strict";
   function shown(cell) { return Array.isArray(cell) ? cell[0] : cell; }
