@@ -162,7 +162,7 @@ UNIT_COLUMNS = [
     Column("hardware_b", "B hardware"),
     Column("total_usd_b", "B USD/month", money),
     Column("delta_usd", "Delta", signed_money),
-    Column("why", "Why"),
+    Column("why", "Why", css="wide"),
 ]
 
 
