@@ -54,7 +54,7 @@ _READY = """() => {
   return rows > 0 && drawn ? performance.now() : false;
 }"""
 
-_ROUND_TRIP = """([selector, action, term]) => new Promise(resolve => {
+_ROUND_TRIP = """([action, term]) => new Promise(resolve => {
   const root = document.querySelector('#placements');
   const t0 = performance.now();
   if (action === 'filter') {
@@ -62,7 +62,7 @@ _ROUND_TRIP = """([selector, action, term]) => new Promise(resolve => {
     input.value = term;
     input.dispatchEvent(new Event('input', {bubbles: true}));
   } else {
-    root.querySelector(selector).click();
+    [...root.querySelectorAll('thead th')].find(th => th.textContent.trim() === term).click();
   }
   requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0), 0));
 })"""
@@ -96,6 +96,10 @@ def chromium_times(path: Path, runs: int = 3, term: str = "") -> BrowserTimes:
                 errors: list[str] = []
                 requests: list[str] = []
                 page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+                page.on(
+                    "console",
+                    lambda m, errors=errors: m.type == "error" and errors.append(m.text),
+                )
                 page.on("request", lambda r, requests=requests: requests.append(r.url))
                 page.goto(path.resolve().as_uri(), wait_until="load", timeout=120_000)
                 ready = page.wait_for_function(_READY, polling="raf", timeout=120_000)
@@ -105,12 +109,10 @@ def chromium_times(path: Path, runs: int = 3, term: str = "") -> BrowserTimes:
                     "() => { const n = performance.getEntriesByType('navigation')[0];"
                     " return [n.domInteractive, n.loadEventEnd]; }"
                 )
-                filter_ms = page.evaluate(_ROUND_TRIP, ["", "filter", term])
+                filter_ms = page.evaluate(_ROUND_TRIP, ["filter", term])
                 rows = page.locator("#placements .info").inner_text()
-                page.evaluate(_ROUND_TRIP, ["", "filter", ""])
-                sort_ms = page.evaluate(
-                    _ROUND_TRIP, ["thead th:nth-child(8)", "sort", ""]
-                )  # USD/month
+                page.evaluate(_ROUND_TRIP, ["filter", ""])
+                sort_ms = page.evaluate(_ROUND_TRIP, ["sort", "USD/month"])
                 if errors or requests[1:]:
                     raise RuntimeError(f"report not clean: errors={errors} requests={requests[1:]}")
                 samples.append(
