@@ -96,39 +96,10 @@ def run(n: int, naive: bool, time_limit: float, gap: float) -> None:
 
 
 def report_metrics(n: int, time_limit: float, gap: float, out_dir: str) -> None:
-    """Solve the fleet, write its HTML report; print its size and load time in Chromium."""
-    from pathlib import Path
+    """The HTML report at ``n`` workloads: see :mod:`advisor.report.bench`."""
+    from advisor.report.bench import report_metrics as measure_report
 
-    from advisor.plan import solve
-    from advisor.report import write_report
-
-    scn = parse_scenario(fleet(n))
-    plan = solve(scn, time_limit_s=time_limit, mip_gap=gap, sensitivity=False)
-    t0 = time.perf_counter()
-    path = write_report(plan, Path(out_dir) / f"fleet-{n}.html")
-    render_s = time.perf_counter() - t0
-    size_mb = path.stat().st_size / 1e6
-    load_ms = _chromium_load_ms(path)
-    print(
-        f"report workloads={n} status={plan.status} size={size_mb:.2f}MB render={render_s:.2f}s "
-        f"chromium_load={load_ms:.0f}ms",
-        flush=True,
-    )
-
-
-def _chromium_load_ms(path) -> float:
-    from playwright.sync_api import sync_playwright
-
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        page = browser.new_page()
-        t0 = time.perf_counter()
-        page.goto(path.resolve().as_uri(), wait_until="load")
-        page.wait_for_function("document.readyState === 'complete'")
-        ms = (time.perf_counter() - t0) * 1000
-        browser.close()
-    return ms
+    measure_report(n, time_limit, gap, out_dir)
 
 
 def main() -> None:

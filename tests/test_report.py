@@ -160,7 +160,7 @@ def test_comparison_report(report_plan, report_list_price_plan, tmp_path):
     path = write_comparison_report(report_plan, report_list_price_plan, tmp_path / "c.html")
     html = path.read_text(encoding="utf-8")
     assert "clouds.discounts" in html
-    assert "its price changed" in html
+    assert "same target; $110/month dearer; price per hour" in html
     via_object = write_comparison_report(
         compare(report_plan, report_list_price_plan), tmp_path / "d.html"
     )

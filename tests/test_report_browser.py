@@ -13,7 +13,7 @@ import pytest
 
 from advisor.report import write_comparison_report, write_infeasible_report, write_report
 from advisor.report.render import ENV
-from advisor.report.tables import Column, data_table
+from advisor.report.tables import Column, data_table, unpack
 
 pytestmark = pytest.mark.browser
 
@@ -67,6 +67,9 @@ class Visit:
         self.url = path.resolve().as_uri()
         start = time.perf_counter()
         self.page.goto(self.url, wait_until="load")
+        self.page.wait_for_function(
+            "[...document.querySelectorAll('.datatable')].every(d => d.dataset.ready)"
+        )
         self.seconds = time.perf_counter() - start
 
     def _dialog(self, dialog) -> None:
@@ -190,6 +193,121 @@ def test_table_stays_fast_with_10000_rows(browser, tmp_path):
         v.page.fill("#big input.filter", "team-3")
         v.page.click("#big button[data-page='last']")
         assert "of 1,429 (filtered from 10,000)" in v.page.locator("#big .info").inner_text()
+        v.assert_clean()
+    finally:
+        v.close()
+
+
+# --- a large plan: thousands of placement rows -------------------------------------------------
+
+BIG_COPIES = 30
+
+
+@pytest.fixture(scope="module")
+def big_plan():
+    """A 3,000-row plan: the solved 100-workload synthetic fleet tiled 30 times (renamed)."""
+    import advisor
+    from advisor.report.bench import tiled_plan
+    from advisor.schema.load import parse_scenario
+    from advisor.synthetic import fleet
+
+    base = advisor.solve(
+        parse_scenario(fleet(100)), time_limit_s=30, mip_gap=0.01, sensitivity=False
+    )
+    return tiled_plan(base, BIG_COPIES)
+
+
+@pytest.fixture(scope="module")
+def big_report(big_plan, tmp_path_factory):
+    return write_report(big_plan, tmp_path_factory.mktemp("big") / "big.html")
+
+
+def _payload(html: str, table_id: str) -> dict:
+    """The rows a table ships, decoded as the page decodes them."""
+    import json
+    import re
+
+    m = re.search(
+        rf'<script type="application/(json|octet-stream)" id="{table_id}-data"[^>]*>(.*?)</script>',
+        html,
+        re.S,
+    )
+    assert m, table_id
+    return json.loads(unpack(m.group(2)) if m.group(1) == "octet-stream" else m.group(2))
+
+
+def _shown(cell) -> str:
+    return cell[0] if isinstance(cell, list) else cell
+
+
+def _expected(rows: list, text: str) -> list[int]:
+    """table.js's filter: every whitespace-separated term is in the row's displayed text."""
+    terms = text.lower().split()
+    hay = ["\u0001".join(_shown(c) for c in r).lower() for r in rows]
+    return [i for i, h in enumerate(hay) if all(t in h for t in terms)]
+
+
+def _info(v: Visit) -> str:
+    return v.page.locator("#placements .info").inner_text()
+
+
+def _usd(v: Visit, row: str = "first") -> str:
+    rows = v.page.locator("#placements tbody tr.row")
+    return getattr(rows, row).locator("td").nth(7).inner_text()
+
+
+def test_large_plan_table_filters_and_sorts(browser, big_plan, big_report):
+    n = len(big_plan.assignments)
+    html = big_report.read_text(encoding="utf-8")
+    assert 'data-encoding="gzip-base64"' in html, "a 3,000-row table ships compressed"
+    rows = _payload(html, "placements")["rows"]
+    assert len(rows) == n
+    v = Visit(browser, big_report)
+    try:
+        assert v.visible_rows("placements") == 50
+        assert _info(v) == f"1–50 of {n:,}"
+        # one workload by its id (copies are renamed <id>-t<k>)
+        unit = big_plan.assignments["unit"].iat[42 + 17 * 100]
+        assert unit.endswith("-t17")
+        start = time.perf_counter()
+        v.page.fill("#placements input.filter", unit)
+        assert v.visible_rows("placements") == 1
+        assert time.perf_counter() - start < 1.0
+        assert v.page.locator("#placements tbody tr.row td").first.inner_text() == unit
+        # several terms: the page shows exactly the rows the filter rule selects
+        team = big_plan.assignments["team"].iat[0]
+        for text in (f"{team} cloud", "edge", "no such workload"):
+            want = _expected(rows, text)
+            v.page.fill("#placements input.filter", text)
+            if want:
+                shown = min(50, len(want))
+                assert v.visible_rows("placements") == shown, text
+                assert _info(v).startswith(f"1–{shown} of {len(want):,}"), (text, _info(v))
+                first = v.page.locator("#placements tbody tr.row").first.inner_text().lower()
+                assert all(t in first for t in text.lower().split())
+            else:
+                assert v.visible_rows("placements") == 0
+                assert "0 of 0" in _info(v)
+        v.page.fill("#placements input.filter", "")
+        assert _info(v) == f"1–50 of {n:,}"
+        # sort by USD/month: descending first, then ascending; across all pages
+        usd = sorted(r[7][1] for r in rows)
+        v.page.click("#placements thead th:has-text('USD/month')")
+        assert _usd(v) == rows[max(range(n), key=lambda i: rows[i][7][1])][7][0]
+        v.page.click("#placements button[data-page='last']")
+        assert _usd(v, "last") == next(r[7][0] for r in rows if r[7][1] == usd[0])
+        v.page.click("#placements thead th:has-text('USD/month')")
+        assert v.page.locator("#placements thead th[aria-sort='ascending']").count() == 1
+        assert _info(v) == f"1–50 of {n:,}", "sorting returns to the first page"
+        assert _usd(v) == next(r[7][0] for r in rows if r[7][1] == usd[0])
+        # sort by workload id, with a filter kept
+        v.page.fill("#placements input.filter", team)
+        v.page.click("#placements thead th:has-text('Workload')")
+        ids = sorted(_shown(rows[i][0]).lower() for i in _expected(rows, team))
+        assert v.page.locator("#placements tbody tr.row td").first.inner_text().lower() == ids[0]
+        v.page.locator("#placements tbody tr.row").first.click()
+        assert v.page.locator("#placements tbody tr.detail li").count() > 0
+        v.page.wait_for_timeout(100)
         v.assert_clean()
     finally:
         v.close()

@@ -23,7 +23,24 @@ _KEYS = [
     "total_usd",
     "latency_ms",
     "team",
+    "usd_per_hour",
+    "replicas",
+    "gpus_per_replica",
+    "billed_boxes",
+    "compute_usd",
+    "egress_usd",
+    "power_usd",
+    "ops_usd",
+    "capex_usd",
 ]
+_COMPONENTS = ["compute", "egress", "power", "ops", "capex"]
+_COUNTS = [
+    ("replicas", "replicas"),
+    ("gpus_per_replica", "accelerators per replica"),
+    ("billed_boxes", "boxes billed"),
+]
+CENT = 0.005
+"""Cost differences below half a cent are rounding, not a change."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,6 +60,12 @@ class Comparison:
         return self.units[self.units["moved"]]
 
     @property
+    def repriced(self) -> pd.DataFrame:
+        """Units that stayed on the same target, hardware and pricing but whose cost changed."""
+        u = self.units
+        return u[~u["moved"] & u["target_a"].notna() & (u["delta_usd"].abs() >= CENT)]
+
+    @property
     def delta_usd_per_month(self) -> float:
         return float(self.kpis_b["monthly_total_usd"] - self.kpis_a["monthly_total_usd"])
 
@@ -56,6 +79,7 @@ class Comparison:
             },
             "delta_usd_per_month": self.delta_usd_per_month,
             "moved": self.moved.replace({np.nan: None}).to_dict(orient="records"),
+            "repriced": self.repriced.replace({np.nan: None}).to_dict(orient="records"),
             "unchanged": int((~self.units["moved"]).sum()),
         }
 
@@ -119,21 +143,82 @@ def compare(a: Plan | dict, b: Plan | dict) -> Comparison:
     )
 
 
+def _usd(x: float) -> str:
+    return f"${x:,.0f}" if abs(x) >= 10 else f"${x:,.2f}"
+
+
+def _rate(x: float) -> str:
+    return f"${x:,.4f}" if abs(x) < 10 else f"${x:,.2f}"
+
+
+def _signed_usd(x: float) -> str:
+    return ("+" if x >= 0 else "-") + _usd(abs(x))
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _get(r, key: str) -> Any:
+    value = getattr(r, key, None)
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def _changes(r) -> list[str]:
+    """What differs between the two placements of one unit, besides where it runs."""
+    parts = []
+    for key in ("hardware", "precision", "pricing"):
+        a, b = _get(r, f"{key}_a"), _get(r, f"{key}_b")
+        if a is not None and b is not None and a != b:
+            parts.append(f"{key} {a} -> {b}")
+    for key, label in _COUNTS:
+        a, b = _get(r, f"{key}_a"), _get(r, f"{key}_b")
+        if a is not None and b is not None and not np.isclose(a, b, rtol=1e-9, atol=1e-9):
+            parts.append(f"{label} {_num(a)} -> {_num(b)}")
+    a, b = _get(r, "usd_per_hour_a"), _get(r, "usd_per_hour_b")
+    if a is not None and b is not None and not np.isclose(a, b, rtol=1e-6, atol=1e-6):
+        parts.append(f"price per hour {_rate(a)} -> {_rate(b)}")
+    return parts
+
+
+def _component_deltas(r) -> list[str]:
+    out = []
+    for comp in _COMPONENTS:
+        a, b = _get(r, f"{comp}_usd_a"), _get(r, f"{comp}_usd_b")
+        if a is not None and b is not None and abs(b - a) >= CENT:
+            out.append(f"{comp} {_signed_usd(b - a)}")
+    return out
+
+
 def _why(r, plan_b: Plan | None) -> str:
+    """One line: what changed for this unit between plan A and plan B, and why if known."""
     if pd.isna(r.target_a):
         return "new workload"
     if pd.isna(r.target_b):
         return "workload removed"
+    delta = float(r.delta_usd)
     if not r.moved:
-        return "unchanged"
+        changes = _changes(r)
+        if abs(delta) < CENT:
+            return "unchanged" if not changes else "same cost; " + "; ".join(changes)
+        direction = "dearer" if delta > 0 else "cheaper"
+        parts = [f"same target; {_usd(abs(delta))}/month {direction}", *changes]
+        components = _component_deltas(r)
+        if components:
+            parts.append("by component: " + ", ".join(components))
+        if not changes and not components:
+            parts.append("its price or sizing inputs changed")
+        return "; ".join(parts)
     parts = []
     if r.tier_a != r.tier_b:
         parts.append(f"{r.tier_a} -> {r.tier_b}")
-    if r.delta_usd < 0:
-        parts.append(f"${-r.delta_usd:,.0f}/month cheaper")
-    elif r.delta_usd > 0:
+    parts += _changes(r)
+    if delta <= -CENT:
+        parts.append(f"{_usd(-delta)}/month cheaper")
+    elif delta >= CENT:
         parts.append(
-            f"${r.delta_usd:,.0f}/month dearer: the previous option is no longer feasible or no longer fits shared limits"
+            f"{_usd(delta)}/month dearer: the previous option is no longer feasible, "
+            "no longer fits shared limits, or became dearer itself"
         )
     if plan_b is not None:
         gone = plan_b.rejections[

@@ -162,15 +162,13 @@ UNIT_COLUMNS = [
     Column("hardware_b", "B hardware"),
     Column("total_usd_b", "B USD/month", money),
     Column("delta_usd", "Delta", signed_money),
-    Column("why", "Why"),
+    Column("why", "Why", css="wide"),
 ]
 
 
 def unit_table(comp: Comparison) -> dict[str, Any]:
     u = comp.units.copy()
     u["moved_text"] = np.where(u["moved"], "moved", "same")
-    repriced = ~u["moved"] & (u["delta_usd"].abs() > 0.5) & (u["why"] == "unchanged")
-    u.loc[repriced, "why"] = "same placement; its price changed (prices, discounts or sizing)"
     for side in ("a", "b"):
         u[f"where_{side}"] = u[f"target_{side}"].fillna("").astype(str).str.removeprefix("site:")
     details = None

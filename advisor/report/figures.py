@@ -38,6 +38,37 @@ PRICING_COLORS = {
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 TOP_N = 40
 """Bars per chart at most; the tables carry every row."""
+TOP_CATEGORIES = 15
+"""Categories drawn one by one in cost and carbon charts; the rest are summed into one bar."""
+VERTICAL_MAX = 8
+"""More categories than this are drawn as horizontal bars, so every label stays readable."""
+MAP_LABELS_MAX = 15
+"""Markers get a text label only when there are at most this many; otherwise hover shows it."""
+TOP_LATENCY = 25
+"""Units in the latency chart at most: those closest to their SLO."""
+TOP_SITES = 12
+"""Sites in the capacity chart at most (the busiest); the table lists every site."""
+
+
+PLURALS = {"tier": "tiers", "owner": "providers / sites", "team": "teams", "target": "targets"}
+
+
+def _keep_top(
+    totals: pd.Series, noun: str, n: int = TOP_CATEGORIES
+) -> tuple[list[str], str | None]:
+    """The ``n`` largest categories of ``totals`` and a label for the rest (None if none)."""
+    order = totals.sort_values(ascending=False, kind="stable")
+    keys = [str(k) for k in order.index]
+    if len(keys) <= n + 1:
+        return keys, None
+    return keys[:n], f"{len(keys) - n:,} other {PLURALS.get(noun, noun)}"
+
+
+def _legend_on_top(fig: go.Figure) -> None:
+    fig.update_layout(
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0.0},
+        margin={"t": 64},
+    )
 
 
 def escape_label(value: object) -> str:
@@ -63,24 +94,46 @@ def apply_layout(fig: go.Figure, title: str, height: int = 320, **extra) -> go.F
 
 
 def stacked_cost(frame: pd.DataFrame, by: str, title: str) -> go.Figure:
-    """Stacked bars: monthly cost per ``by`` split by component (frame from ``stats.cost_by``)."""
+    """Stacked bars: monthly cost per ``by`` split by component (frame from ``stats.cost_by``).
+
+    With many categories the largest ``TOP_CATEGORIES`` are drawn and the rest summed into
+    one "other (n)" bar, horizontally so that long labels stay readable.
+    """
     fig = go.Figure()
-    totals = frame.groupby(by)["usd"].sum().sort_values(ascending=False)
-    keep = [str(k) for k in totals.index[:TOP_N]]
+    f = frame.assign(**{by: frame[by].astype(str)})
+    keep, other = _keep_top(f.groupby(by)["usd"].sum(), by)
+    if other is not None:
+        f = f.assign(**{by: f[by].where(f[by].isin(keep), other)})
+        f = f.groupby([by, "component"], as_index=False, sort=False)["usd"].sum()
+        keep = [*keep, other]
+    horizontal = len(keep) > VERTICAL_MAX
+    labels = [escape_label(k) for k in keep]
     for comp in stats.COMPONENTS:
-        sub = frame[(frame["component"] == comp) & frame[by].astype(str).isin(keep)]
+        sub = f[f["component"] == comp]
         if sub.empty:
             continue
+        cats = [escape_label(v) for v in sub[by]]
         fig.add_bar(
-            x=[escape_label(v) for v in sub[by]],
-            y=sub["usd"],
+            x=sub["usd"] if horizontal else cats,
+            y=cats if horizontal else sub["usd"],
+            orientation="h" if horizontal else "v",
             name=comp,
             marker_color=COMPONENT_COLORS[comp],
-            hovertemplate="%{x}<br>" + comp + ": $%{y:,.0f}/month<extra></extra>",
+            hovertemplate=("%{y}" if horizontal else "%{x}")
+            + "<br>"
+            + comp
+            + (": $%{x:,.0f}" if horizontal else ": $%{y:,.0f}")
+            + "/month<extra></extra>",
         )
-    apply_layout(fig, title, barmode="stack")
-    fig.update_xaxes(categoryorder="array", categoryarray=[escape_label(k) for k in keep])
-    fig.update_yaxes(title_text="USD per month", tickprefix="$", tickformat=",.0f")
+    if horizontal:
+        apply_layout(fig, title, barmode="stack", height=120 + 22 * len(keep))
+        _legend_on_top(fig)
+        fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1])
+        fig.update_xaxes(title_text="USD per month", tickprefix="$", tickformat=",.0f")
+    else:
+        apply_layout(fig, title, barmode="stack")
+        fig.update_xaxes(categoryorder="array", categoryarray=labels)
+        fig.update_yaxes(title_text="USD per month", tickprefix="$", tickformat=",.0f")
     return fig
 
 
@@ -101,13 +154,15 @@ def component_bars(frame: pd.DataFrame, title: str = "Monthly cost by component"
 
 def savings_bars(frame: pd.DataFrame, title: str = "This plan vs baselines") -> go.Figure:
     """Monthly cost of the plan and each baseline (frame from ``stats.savings``)."""
+    broken = frame["broken"].fillna("").astype(str) != ""
+    flags = list(zip(frame["baseline"], frame["complete"], broken, strict=True))
     colors = [
-        "#1f4e79" if b == "this plan" else ("#9ca3af" if not ok else "#93c5fd")
-        for b, ok in zip(frame["baseline"], frame["complete"], strict=True)
+        "#1f4e79" if b == "this plan" else ("#9ca3af" if not ok or bad else "#93c5fd")
+        for b, ok, bad in flags
     ]
     labels = [
-        b if ok else f"{b} (incomplete)"
-        for b, ok in zip(frame["baseline"], frame["complete"], strict=True)
+        f"{b} (incomplete)" if not ok else (f"{b} (breaks limits)" if bad else b)
+        for b, ok, bad in flags
     ]
     fig = go.Figure(
         go.Bar(
@@ -123,8 +178,16 @@ def savings_bars(frame: pd.DataFrame, title: str = "This plan vs baselines") -> 
 
 
 def utilisation_bars(frame: pd.DataFrame, title: str = "Site capacity used") -> go.Figure:
-    """Utilisation per site and resource (frame from ``stats.site_capacity``)."""
+    """Utilisation per site and resource (frame from ``stats.site_capacity``).
+
+    At most ``TOP_SITES`` sites: those with the highest utilisation of any resource.
+    """
     f = frame[frame["utilisation"].notna()]
+    peak = f.groupby("site")["utilisation"].max().sort_values(ascending=False, kind="stable")
+    sites = [str(x) for x in peak.index[:TOP_SITES]]
+    if len(peak) > len(sites):
+        title = f"{title} ({len(sites)} busiest of {len(peak)} sites)"
+    f = f[f["site"].astype(str).isin(sites)]
     fig = go.Figure()
     for resource in dict.fromkeys(f["resource"]):
         sub = f[f["resource"] == resource]
@@ -135,70 +198,104 @@ def utilisation_bars(frame: pd.DataFrame, title: str = "Site capacity used") -> 
             orientation="h",
             customdata=np.stack([sub["used"], sub["available"], sub["unit"]], axis=-1),
             hovertemplate=(
-                resource + ": %{customdata[0]:,.1f} of %{customdata[1]:,.1f} "
+                "%{y} " + resource + ": %{customdata[0]:,.1f} of %{customdata[1]:,.1f} "
                 "%{customdata[2]} (%{x:.0%})<extra></extra>"
             ),
         )
-    apply_layout(fig, title, barmode="group", height=max(220, 90 + 60 * f["site"].nunique()))
+    n_res = max(1, f["resource"].nunique())
+    apply_layout(fig, title, barmode="group", height=max(240, 120 + (8 + 9 * n_res) * len(sites)))
+    _legend_on_top(fig)
+    fig.update_yaxes(categoryorder="array", categoryarray=[escape_label(s) for s in sites[::-1]])
     fig.update_xaxes(tickformat=".0%", range=[0, max(1.0, float(f["utilisation"].max() or 0))])
     fig.add_vline(x=1.0, line_dash="dot", line_color="#b91c1c")
     return fig
 
 
 def latency_bars(frame: pd.DataFrame, title: str = "Latency vs SLO") -> go.Figure:
-    """Network + compute latency per unit with its SLO marked (frame from ``stats.latency``)."""
-    f = frame[np.isfinite(frame["slo_ms"])].head(TOP_N).iloc[::-1]
+    """Network + compute latency per unit as a share of its SLO (frame from ``stats.latency``).
+
+    Shares, not milliseconds, so a 15 ms SLO and a 1 s SLO read on one axis; the SLO is the
+    line at 100% and hovering shows the milliseconds.
+    """
+    with_slo = frame[np.isfinite(frame["slo_ms"])]
+    f = with_slo.head(TOP_LATENCY).iloc[::-1]
     fig = go.Figure()
     labels = [escape_label(u) for u in f["unit"]]
-    fig.add_bar(
-        y=labels,
-        x=f["rtt_ms"],
-        name="network RTT",
-        orientation="h",
-        marker_color="#93c5fd",
-        hovertemplate="RTT %{x:,.0f} ms<extra></extra>",
+    slo = f["slo_ms"].to_numpy(float)
+    ms = np.stack([f["rtt_ms"], f["compute_ms"], f["latency_ms"], f["slo_ms"]], axis=-1)
+    for name, col, color in (
+        ("network RTT", "rtt_ms", "#93c5fd"),
+        ("compute", "compute_ms", "#1f4e79"),
+    ):
+        fig.add_bar(
+            y=labels,
+            x=f[col].to_numpy(float) / slo,
+            name=name,
+            orientation="h",
+            marker_color=color,
+            customdata=ms,
+            hovertemplate="%{y}: RTT %{customdata[0]:,.1f} ms + compute %{customdata[1]:,.1f} ms"
+            " = %{customdata[2]:,.1f} ms of a %{customdata[3]:,.0f} ms SLO<extra></extra>",
+        )
+    shown = "" if len(f) == len(with_slo) else f" ({len(f)} tightest of {len(with_slo):,})"
+    apply_layout(
+        fig,
+        title + shown,
+        barmode="stack",
+        height=max(220, 120 + 22 * len(f)),
+        showlegend=True,
     )
-    fig.add_bar(
-        y=labels,
-        x=f["compute_ms"],
-        name="compute",
-        orientation="h",
-        marker_color="#1f4e79",
-        hovertemplate="compute %{x:,.0f} ms<extra></extra>",
-    )
-    fig.add_scatter(
-        y=labels,
-        x=f["slo_ms"],
-        name="SLO",
-        mode="markers",
-        marker={"symbol": "line-ns", "size": 18, "line": {"width": 3, "color": "#b91c1c"}},
-        hovertemplate="SLO %{x:,.0f} ms<extra></extra>",
-    )
-    shown = "" if len(f) == int(np.isfinite(frame["slo_ms"]).sum()) else f" ({len(f)} tightest)"
-    apply_layout(fig, title + shown, barmode="stack", height=max(220, 110 + 26 * len(f)))
-    fig.update_xaxes(title_text="ms")
+    _legend_on_top(fig)
+    top = float(np.nanmax(f["latency_ms"].to_numpy(float) / slo)) if len(f) else 1.0
+    fig.update_xaxes(title_text="share of the SLO", tickformat=".0%", range=[0, max(1.05, top)])
+    fig.add_vline(x=1.0, line_dash="dot", line_color="#b91c1c")
     return fig
 
 
 def carbon_bars(frame: pd.DataFrame, title: str = "Emissions by target") -> go.Figure:
-    """kgCO2e per month per target, coloured by tier (frame from ``stats.carbon``)."""
+    """kgCO2e per month per target, coloured by tier (frame from ``stats.carbon``).
+
+    With many targets the largest ``TOP_CATEGORIES`` are drawn and the rest summed per tier.
+    """
+    f = frame.assign(target=frame["target"].astype(str))
+    keep, label = _keep_top(f.groupby("target")["carbon_kg"].sum(), "target")
+    if label is not None:
+        rest = f[~f["target"].isin(keep)]
+        f = f[f["target"].isin(keep)]
+        summed = rest.groupby("tier", as_index=False)[["energy_kwh", "carbon_kg"]].sum()
+        summed["target"] = label
+        summed["gco2e_per_kwh"] = (
+            summed["carbon_kg"] * 1000.0 / summed["energy_kwh"].where(summed["energy_kwh"] > 0)
+        )
+        f = pd.concat([f, summed], ignore_index=True)
+        keep = [*keep, label]
+    horizontal = len(keep) > VERTICAL_MAX
+    labels = [escape_label(k) for k in keep]
     fig = go.Figure()
-    f = frame.head(TOP_N)
     for tier in ("local", "edge", "cloud"):
         sub = f[f["tier"] == tier]
         if sub.empty:
             continue
+        cats = [escape_label(t) for t in sub["target"]]
         fig.add_bar(
-            x=[escape_label(t) for t in sub["target"]],
-            y=sub["carbon_kg"],
+            x=sub["carbon_kg"] if horizontal else cats,
+            y=cats if horizontal else sub["carbon_kg"],
+            orientation="h" if horizontal else "v",
             name=tier,
             marker_color=TIER_COLORS[tier],
             customdata=sub["gco2e_per_kwh"],
-            hovertemplate="%{x}: %{y:,.0f} kgCO2e/month at %{customdata:,.0f} g/kWh<extra></extra>",
+            hovertemplate=("%{y}: %{x:,.0f}" if horizontal else "%{x}: %{y:,.0f}")
+            + " kgCO2e/month at %{customdata:,.0f} g/kWh<extra></extra>",
         )
-    apply_layout(fig, title)
-    fig.update_xaxes(categoryorder="total descending")
-    fig.update_yaxes(title_text="kgCO2e per month")
+    if horizontal:
+        apply_layout(fig, title, barmode="stack", height=120 + 22 * len(keep))
+        _legend_on_top(fig)
+        fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1])
+        fig.update_xaxes(title_text="kgCO2e per month")
+    else:
+        apply_layout(fig, title, barmode="stack")
+        fig.update_xaxes(categoryorder="array", categoryarray=labels)
+        fig.update_yaxes(title_text="kgCO2e per month")
     return fig
 
 
@@ -216,7 +313,7 @@ def budget_bars(frame: pd.DataFrame, title: str = "Budgets: used vs limit") -> g
             "<extra></extra>",
         )
     )
-    apply_layout(fig, title, showlegend=False, height=max(200, 100 + 40 * len(f)))
+    apply_layout(fig, title, showlegend=False, height=max(200, 100 + 26 * len(f)))
     fig.update_xaxes(tickformat=".0%", range=[0, max(1.0, float(f["utilisation"].max() or 0))])
     fig.add_vline(x=1.0, line_dash="dot", line_color="#b91c1c")
     return fig
@@ -225,22 +322,60 @@ def budget_bars(frame: pd.DataFrame, title: str = "Budgets: used vs limit") -> g
 def breakeven_bars(
     frame: pd.DataFrame, title: str = "Break-even utilisation: own vs cloud"
 ) -> go.Figure:
-    """Break-even utilisation per SKU and pricing model (frame from ``stats.breakeven``)."""
+    """Break-even utilisation per SKU and pricing model (frame from ``stats.breakeven``).
+
+    One bar per SKU and pricing model. A SKU several sites may buy is drawn at the median
+    over those sites with a whisker from the lowest to the highest site.
+    """
     fig = go.Figure()
+    f = frame.assign(label=frame["sku"].astype(str))
+    sites = f.groupby("sku")["site"].nunique()
+    single = f["sku"].map(sites) == 1
+    f.loc[single, "label"] = f["sku"].astype(str) + " @ " + f["site"].astype(str)
+    f.loc[~single, "label"] = (
+        f["sku"].astype(str) + " (" + f["sku"].map(sites).astype(str) + " sites)"
+    )
     for pricing in PRICING_COLORS:
-        sub = frame[frame["pricing"] == pricing]
+        sub = f[f["pricing"] == pricing]
         if sub.empty:
             continue
+        g = sub.groupby("label", sort=True).agg(
+            median=("breakeven_utilisation", "median"),
+            low=("breakeven_utilisation", "min"),
+            high=("breakeven_utilisation", "max"),
+            sites=("site", "nunique"),
+            cloud=("cloud_target", "first"),
+            usd=("cloud_usd_per_accelerator_hour", "first"),
+        )
+        spread = bool((g["sites"] > 1).any())
         fig.add_bar(
-            x=[escape_label(f"{s} @ {k}") for s, k in zip(sub["sku"], sub["site"], strict=True)],
-            y=sub["breakeven_utilisation"],
+            x=[escape_label(x) for x in g.index],
+            y=g["median"],
             name=f"vs {pricing}",
             marker_color=PRICING_COLORS[pricing],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": g["high"] - g["median"],
+                "arrayminus": g["median"] - g["low"],
+                "color": "#374151",
+                "thickness": 1,
+                "width": 3,
+                "visible": spread,
+            },
             customdata=np.stack(
-                [sub["cloud_target"], sub["cloud_usd_per_accelerator_hour"]], axis=-1
+                [
+                    [escape_label(c) for c in g["cloud"]],
+                    g["usd"],
+                    g["low"],
+                    g["high"],
+                    g["sites"],
+                ],
+                axis=-1,
             ),
-            hovertemplate="%{x}: owning wins above %{y:.0%} use vs %{customdata[0]} at "
-            "$%{customdata[1]:.2f}/accelerator-hour<extra></extra>",
+            hovertemplate="%{x}: owning wins above %{y:.0%} use"
+            + (" (sites %{customdata[2]:.0%} to %{customdata[3]:.0%})" if spread else "")
+            + " vs %{customdata[0]} at $%{customdata[1]:.2f}/accelerator-hour<extra></extra>",
         )
     apply_layout(fig, title, barmode="group")
     fig.update_yaxes(tickformat=".0%", title_text="utilisation")
@@ -282,6 +417,8 @@ def placement_map(
     the report must work offline. Lines join each request/data origin to its target.
     """
     fig = go.Figure()
+    labelled = len(points) <= MAP_LABELS_MAX
+    opacity = 0.5 if len(links) <= 50 else 0.25
     for tier in ("local", "edge", "cloud"):
         sub = links[links["tier"] == tier]
         if sub.empty:
@@ -296,8 +433,8 @@ def placement_map(
             mode="lines",
             name=f"to {tier}",
             hoverinfo="skip",
-            line={"color": TIER_COLORS[tier], "width": 1.5},
-            opacity=0.5,
+            line={"color": TIER_COLORS[tier], "width": 1.5 if labelled else 1.0},
+            opacity=opacity,
         )
     symbols = {"local": "square", "edge": "triangle-up", "cloud": "circle", "location": "diamond"}
     colors = {**TIER_COLORS, "location": "#6b7280"}
@@ -308,13 +445,13 @@ def placement_map(
         fig.add_scatter(
             x=sub["lon"],
             y=sub["lat"],
-            mode="markers+text",
+            mode="markers+text" if labelled else "markers",
             name=kind,
-            text=[escape_label(i) for i in sub["id"]],
+            text=[escape_label(i) for i in sub["id"]] if labelled else None,
             textposition="top center",
             marker={
                 "symbol": symbol,
-                "size": 12,
+                "size": 12 if labelled else 9,
                 "color": colors[kind],
                 "line": {"width": 1, "color": "#ffffff"},
             },
@@ -328,11 +465,21 @@ def placement_map(
     return fig
 
 
+MAP_PLOT_WIDTH = 1250
+"""Roughly the plot width of a full-width chart in pixels, to choose the map's height."""
+
+
 def _frame_map(fig: go.Figure, points: pd.DataFrame) -> None:
+    """Equal-distance axes around the points; tall enough that a wide spread fits the width."""
     lat = points["lat"].to_numpy(float) if len(points) else np.array([0.0])
     lon = points["lon"].to_numpy(float) if len(points) else np.array([0.0])
     pad = max(3.0, 0.15 * max(np.ptp(lat), np.ptp(lon)))
     mid = float(np.clip(lat.mean(), -70, 70))
+    ratio = 1.0 / math.cos(math.radians(mid))
+    lon_span = np.ptp(lon) + 2 * pad
+    lat_span = (np.ptp(lat) + 2 * pad) * ratio
+    plot_height = MAP_PLOT_WIDTH * lat_span / lon_span
+    fig.update_layout(height=int(np.clip(plot_height + 110, 440, 600)))
     fig.update_xaxes(
         range=[lon.min() - pad, lon.max() + pad],
         title_text="longitude °",
@@ -345,7 +492,7 @@ def _frame_map(fig: go.Figure, points: pd.DataFrame) -> None:
         dtick=5 if np.ptp(lat) < 40 else 20,
         zeroline=False,
         scaleanchor="x",
-        scaleratio=1.0 / math.cos(math.radians(mid)),
+        scaleratio=ratio,
     )
 
 

@@ -15,6 +15,7 @@ from advisor import __version__
 from advisor.plan.io import atomic_write_text
 from advisor.report import fmt
 from advisor.report.embed import plotly_js
+from advisor.report.tables import PAGE_SIZES
 
 
 def _environment() -> Environment:
@@ -37,6 +38,7 @@ def _environment() -> Environment:
     env.globals["plotly_js"] = plotly_js
     env.globals["asset"] = lambda name: Markup(env.loader.get_source(env, name)[0])
     env.globals["advisor_version"] = __version__
+    env.globals["page_sizes"] = PAGE_SIZES
     return env
 
 

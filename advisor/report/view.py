@@ -13,7 +13,7 @@ import pandas as pd
 
 from advisor.report import audit, figures, places, stats
 from advisor.report.embed import figure_json
-from advisor.report.fmt import money, ms, num, qty
+from advisor.report.fmt import money, ms, num, pct, qty
 from advisor.report.tables import Column, data_table
 
 if TYPE_CHECKING:
@@ -31,6 +31,15 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
+BROKEN_SHOWN = 3
+"""Broken limits listed per baseline before the rest fold into a "more" disclosure."""
+
+
+def _broken_parts(broken: str) -> dict[str, Any]:
+    parts = [p for p in broken.split("; ") if p]
+    return {"broken_head": parts[:BROKEN_SHOWN], "broken_more": parts[BROKEN_SHOWN:]}
+
+
 def headline(plan: Plan) -> dict[str, Any]:
     k = plan.kpis
     sv = stats.savings(plan)
@@ -44,6 +53,7 @@ def headline(plan: Plan) -> dict[str, Any]:
             else None,
             "complete": r["complete"],
             "broken": r["broken"],
+            **_broken_parts(r["broken"]),
         }
         for r in sv.to_dict(orient="records")[1:]
     ]
@@ -141,6 +151,19 @@ def cost_tables(plan: Plan) -> list[dict[str, Any]]:
     return out
 
 
+PURCHASE_COLUMNS = [
+    Column("site", "Site"),
+    Column("sku", "SKU"),
+    Column("count", "Count", num),
+    Column("unit_price_usd", "Unit price", money),
+    Column("capex_usd", "Capex", money),
+    Column("useful_life_months", "Life (months)", num),
+    Column("amortised_usd_per_month", "Amortised / month", money),
+    Column("power_kw", "Power kW", lambda v: num(v, 1)),
+    Column("rack_units", "Rack U", num),
+]
+
+
 def purchases(plan: Plan) -> dict[str, Any]:
     p = plan.purchases
     inventory = [
@@ -151,7 +174,8 @@ def purchases(plan: Plan) -> dict[str, Any]:
     sched = stats.capex_schedule(plan)
     horizon = int(plan.kpis["horizon_months"])
     return {
-        "rows": records(p),
+        "rows": len(p),
+        "table": data_table("purchases-table", PURCHASE_COLUMNS, records(p), page_size=10),
         "inventory": inventory,
         "capex_usd": plan.kpis["capex_usd"],
         "amortised_usd_per_month": plan.kpis["monthly_capex_amortised_usd"],
@@ -160,20 +184,56 @@ def purchases(plan: Plan) -> dict[str, Any]:
     }
 
 
+BREAKEVEN_COLUMNS = [
+    Column("sku_site", "SKU @ site"),
+    Column("accelerator", "Accelerator"),
+    Column("onprem_usd_per_accelerator_month", "Own / accel-month", money),
+    Column("pricing", "vs pricing"),
+    Column("cloud_text", "Cheapest cloud", css="narrow"),
+    Column("cloud_usd_per_accelerator_hour", "Cloud / accel-hour", lambda v: money(v, 2)),
+    Column("cloud_usd_per_accelerator_month", "Cloud / accel-month", money),
+    Column("breakeven_utilisation", "Break-even use", lambda v: pct(v, 0)),
+    Column("verdict", "Verdict"),
+]
+
+
 def breakeven(plan: Plan) -> dict[str, Any]:
     f = stats.breakeven(plan)
-    rows = records(
-        f.assign(
-            verdict=np.where(
-                f["breakeven_utilisation"] < 1.0, "owning can win", "cloud always cheaper"
-            )
-        )
+    shown = f.assign(
+        sku_site=f["sku"] + " @ " + f["site"],
+        cloud_text=f["cloud_instance"] + " in " + f["cloud_target"],
+        verdict=np.where(
+            f["breakeven_utilisation"] < 1.0, "owning can win", "cloud always cheaper"
+        ),
     )
-    return {"rows": rows, "frame": f}
+    return {
+        "rows": len(f),
+        "table": data_table("breakeven-table", BREAKEVEN_COLUMNS, records(shown), page_size=10),
+        "frame": f,
+    }
 
 
-def capacity(plan: Plan) -> list[dict[str, Any]]:
-    return records(stats.site_capacity(plan))
+CAPACITY_COLUMNS = [
+    Column("site", "Site"),
+    Column("kind", "Kind"),
+    Column("resource", "Resource"),
+    Column("used", "Used", lambda v: num(v, 1)),
+    Column("available", "Available", lambda v: num(v, 1)),
+    Column("unit", "Unit"),
+    Column("utilisation", "Utilisation", lambda v: pct(v, 0)),
+]
+
+
+def capacity(plan: Plan) -> dict[str, Any]:
+    f = stats.site_capacity(plan)
+    return {
+        "rows": len(f),
+        "table": data_table("capacity-table", CAPACITY_COLUMNS, records(f), page_size=10),
+    }
+
+
+TIGHT_LISTED = 20
+"""Units within 20% of their SLO listed at most (the tightest first)."""
 
 
 def latency(plan: Plan) -> dict[str, Any]:
@@ -183,7 +243,7 @@ def latency(plan: Plan) -> dict[str, Any]:
     return {
         "with_slo": len(slo),
         "without_slo": len(f) - len(slo),
-        "tight": records(tight.head(20)),
+        "tight": records(tight.head(TIGHT_LISTED)),
         "tight_count": len(tight),
         "max_share": float(slo["slo_share"].max()) if len(slo) else None,
         "estimated_rtt": int((f["rtt_basis"] == "estimate").sum()),
@@ -197,9 +257,15 @@ PRIVACY_COLUMNS = [
     Column("residency", "Allowed in", css="narrow"),
     Column("source_text", "Data source"),
     Column("target_text", "Processed at"),
+    Column("border", "Border"),
     Column("controls_text", "Cloud controls: required / offered"),
     Column("justification", "Why it complies", css="wide"),
 ]
+
+
+CROSS_BORDER_LISTED = 10
+"""Cross-border units listed one by one at most; beyond that, counted per country pair."""
+CROSS_BORDER_PAIRS = 15
 
 
 def privacy(plan: Plan) -> dict[str, Any]:
@@ -208,6 +274,7 @@ def privacy(plan: Plan) -> dict[str, Any]:
         f["source_country"] != "", f["source"] + " (" + f["source_country"] + ")", f["source"]
     )
     f["target_text"] = f["target"].str.removeprefix("site:") + " (" + f["target_country"] + ")"
+    f["border"] = np.where(f["cross_border"], "cross-border", "same country")
     f["controls_text"] = np.where(
         f["tier"] == "cloud",
         "needs " + f["required_controls"].replace("", "none") + " / has " + f["controls_offered"],
@@ -226,6 +293,15 @@ def privacy(plan: Plan) -> dict[str, Any]:
         for c in classes
     ]
     cross = f[f["cross_border"]]
+    pairs = (
+        cross.groupby(["source_country", "target_country"])
+        .agg(
+            units=("unit", "size"),
+            classes=("classification", lambda c: ", ".join(sorted(set(c)))),
+        )
+        .reset_index()
+        .sort_values(["units", "source_country", "target_country"], ascending=[False, True, True])
+    )
     return {
         "table": data_table("privacy", PRIVACY_COLUMNS, records(f), privacy_details(f)),
         "matrix": {
@@ -244,9 +320,14 @@ def privacy(plan: Plan) -> dict[str, Any]:
             ).sum()
         ),
         "cross_border": records(
-            cross[["unit", "classification", "source_text", "target_text", "residency"]].head(50)
+            cross[["unit", "classification", "source_text", "target_text", "residency"]].head(
+                CROSS_BORDER_LISTED
+            )
         ),
+        "cross_border_listed": CROSS_BORDER_LISTED,
         "cross_border_count": len(cross),
+        "cross_border_pairs": records(pairs.head(CROSS_BORDER_PAIRS)),
+        "cross_border_pair_count": len(pairs),
         "units": len(f),
     }
 
@@ -352,7 +433,16 @@ def chart_set(plan: Plan, sections: dict[str, Any]) -> dict[str, dict[str, Any] 
     if len(plan.purchases):
         c["capex"] = chart("capex", figures.capex_bars(stats.capex_schedule(plan)))
     if len(sections["breakeven"]["frame"]):
-        c["breakeven"] = chart("breakeven", figures.breakeven_bars(sections["breakeven"]["frame"]))
+        be = sections["breakeven"]["frame"]
+        spread = bool((be.groupby("sku")["site"].nunique() > 1).any())
+        c["breakeven"] = chart(
+            "breakeven",
+            figures.breakeven_bars(be),
+            "A SKU several sites may buy: bar at the median site, whisker from the cheapest "
+            "to the dearest site to own it at."
+            if spread
+            else "",
+        )
     cap = stats.site_capacity(plan)
     if cap["utilisation"].notna().any():
         c["capacity"] = chart("capacity", figures.utilisation_bars(cap))

@@ -1,4 +1,6 @@
-/* Interactive tables: filter, sort, paginate rows held in a JSON blob. Text only (textContent). */
+/* Interactive tables: filter, sort, paginate rows held in a JSON blob. Text only (textContent).
+   A large blob is gzip + base64 (its script element says so in data-encoding), unpacked with
+   the browser's DecompressionStream, locally, without any request. */
 (function () {
   "use strict";
   function shown(cell) { return Array.isArray(cell) ? cell[0] : cell; }
@@ -15,8 +17,34 @@
     if (text !== undefined) { node.textContent = text; }
     return node;
   }
-  function setup(root) {
-    var data = JSON.parse(document.getElementById(root.getAttribute("data-source")).textContent);
+  function unpack(text) {
+    var bin = atob(text.trim()), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+  function fail(root, message) {
+    var td = root.querySelector("tbody td");
+    if (td) { td.textContent = message; }
+    root.setAttribute("data-ready", "failed");
+  }
+  function start(root) {
+    var node = document.getElementById(root.getAttribute("data-source"));
+    if (node.getAttribute("data-encoding") !== "gzip-base64") {
+      setup(root, JSON.parse(node.textContent));
+      return;
+    }
+    if (typeof DecompressionStream === "undefined") {
+      fail(root, "This browser cannot unpack the table (no DecompressionStream): open the " +
+        "report in a current browser; the plan's CSV export has every row.");
+      return;
+    }
+    root.querySelector("tbody td").textContent = "Loading rows\u2026";
+    unpack(node.textContent).then(function (data) { setup(root, data); }, function (err) {
+      fail(root, "The table could not be unpacked: " + err);
+    });
+  }
+  function setup(root, data) {
     var cols = data.columns, rows = data.rows, details = data.details || null;
     var hay = rows.map(function (r) { return r.map(shown).join("\u0001").toLowerCase(); });
     var state = { page: 0, size: data.pageSize || 50, sort: -1, dir: 1, view: [], open: {} };
@@ -122,6 +150,7 @@
       render();
     });
     apply();
+    root.setAttribute("data-ready", "true");
   }
-  document.querySelectorAll(".datatable[data-source]").forEach(setup);
+  document.querySelectorAll(".datatable[data-source]").forEach(start);
 })();

@@ -1,0 +1,128 @@
+"""``advisor.plan.compare``: every reason names what changed, not only where a workload runs."""
+
+from __future__ import annotations
+
+import json
+
+from advisor.plan.compare import compare
+
+BASE = {
+    "workload": "chat",
+    "unit": "chat",
+    "team": "t",
+    "tier": "cloud",
+    "target": "aws:eu-west-1",
+    "hardware": "g5.xlarge",
+    "precision": "fp16",
+    "pricing": "on_demand",
+    "usd_per_hour": 1.0,
+    "replicas": 2.0,
+    "gpus_per_replica": 1.0,
+    "billed_boxes": 2.0,
+    "compute_usd": 1460.0,
+    "egress_usd": 10.0,
+    "power_usd": 0.0,
+    "ops_usd": 0.0,
+    "capex_usd": 0.0,
+    "total_usd": 1470.0,
+    "latency_ms": 40.0,
+}
+
+
+def _plan(name: str, **change) -> dict:
+    row = BASE | change
+    return {
+        "scenario": name,
+        "assignments": [row],
+        "kpis": {"monthly_total_usd": row["total_usd"]},
+    }
+
+
+def _why(**change) -> str:
+    comp = compare(_plan("a"), _plan("b", **change))
+    return comp.units["why"].iat[0]
+
+
+def test_same_placement_same_cost_is_unchanged():
+    comp = compare(_plan("a"), _plan("b"))
+    assert comp.units["why"].tolist() == ["unchanged"]
+    assert comp.repriced.empty
+
+
+def test_price_change_on_same_target_says_what_changed():
+    comp = compare(_plan("a"), _plan("b", usd_per_hour=1.2, compute_usd=1752.0, total_usd=1762.0))
+    why = comp.units["why"].iat[0]
+    assert not comp.units["moved"].iat[0]
+    assert why.startswith("same target; $292/month dearer")
+    assert "price per hour $1.0000 -> $1.2000" in why
+    assert "compute +$292" in why
+    assert "unchanged" not in why
+    assert comp.repriced["unit"].tolist() == ["chat"]
+    assert comp.to_dict()["repriced"][0]["why"] == why
+
+
+def test_cheaper_egress_on_same_target():
+    why = _why(egress_usd=4.0, total_usd=1464.0)
+    assert why == "same target; $6.00/month cheaper; by component: egress -$6.00"
+
+
+def test_count_change_on_same_target():
+    why = _why(replicas=3.0, billed_boxes=3.0, compute_usd=2190.0, total_usd=2200.0)
+    assert "$730/month dearer" in why
+    assert "replicas 2 -> 3" in why and "boxes billed 2 -> 3" in why
+    assert "price per hour" not in why
+
+
+def test_precision_change_without_cost_change():
+    assert _why(precision="int8") == "same cost; precision fp16 -> int8"
+
+
+def test_moves_name_pricing_model_and_hardware():
+    why = _why(pricing="reserved_1y", usd_per_hour=0.6, compute_usd=876.0, total_usd=886.0)
+    assert "pricing on_demand -> reserved_1y" in why
+    assert "$584/month cheaper" in why
+    why = _why(
+        tier="local",
+        target="site:fra",
+        hardware="hgx-h100-8",
+        pricing="owned",
+        usd_per_hour=0.0,
+        compute_usd=0.0,
+        power_usd=900.0,
+        ops_usd=600.0,
+        total_usd=1510.0,
+    )
+    assert why.startswith(
+        "cloud -> local; hardware g5.xlarge -> hgx-h100-8; pricing on_demand -> owned"
+    )
+    assert "$40/month dearer" in why
+
+
+def test_unknown_cost_inputs_still_explain_a_price_change():
+    """plan.json files from older versions may lack the cost columns."""
+    a, b = _plan("a"), _plan("b", total_usd=1500.0)
+    for p in (a, b):
+        p["assignments"] = [
+            {
+                k: v
+                for k, v in p["assignments"][0].items()
+                if not k.endswith("_usd") or k == "total_usd"
+            }
+            | {"usd_per_hour": None}
+        ]
+    why = compare(a, b).units["why"].iat[0]
+    assert why == "same target; $30/month dearer; its price or sizing inputs changed"
+
+
+def test_real_plans_price_change_is_reported(report_plan, report_list_price_plan):
+    comp = compare(report_plan, report_list_price_plan)
+    repriced = comp.repriced
+    assert len(repriced) >= 1
+    for why in repriced["why"]:
+        assert why.startswith("same target;") and "price per hour" in why, why
+    same = comp.units[~comp.units["moved"] & (comp.units["delta_usd"].abs() < 0.005)]
+    assert (same["why"] == "unchanged").all()
+    via_json = compare(
+        json.loads(report_plan.to_json()), json.loads(report_list_price_plan.to_json())
+    )
+    assert via_json.units["why"].tolist() == comp.units["why"].tolist()
