@@ -73,7 +73,7 @@ def _pool(fn, tasks, procs: int, bar) -> list[Any]:
     except BrokenProcessPool:
         raise EngineError(
             "a worker process of the local pool died. If you run a Python script, call sweeps "
-            "under `if __name__ == \"__main__\":` (Python's rule for process pools), or use "
+            'under `if __name__ == "__main__":` (Python\'s rule for process pools), or use '
             "engine='inline'"
         ) from None
     return results
