@@ -288,7 +288,7 @@ CASES = [
         message="unknown field 'horizon_months'",
         expected="one of: schema_version, name, description, settings, locations, sites, "
         "clouds, workloads, workload_inventories, policies, budgets, placement_rules, flows, "
-        "limits, overrides, catalog",
+        "limits, overrides, uncertainty, catalog",
         hint="'horizon_months' belongs under 'settings'",
     ),
     # --- bad enumerations, codes and ids ---------------------------------------------------------
