@@ -335,3 +335,12 @@ def test_unknown_engine_and_unreachable_scheduler(insurer):
         advisor.sweep(
             insurer, "price", [1.0], engine="dask", scheduler="tcp://127.0.0.1:9", progress=False
         )
+
+
+def test_notebook_reprs_escape_and_summarise(insurer):
+    hostile = insurer.model_copy(update={"name": "<script>alert(1)</script>"})
+    page = hostile._repr_html_()
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+    assert all(w.id in page for w in insurer.workloads)
+    s = advisor.sweep(insurer, "price:aws", [0.5, 1.0], **QUIET)
+    assert "Sweep of price:aws" in s._repr_html_() and "<script" not in s._repr_html_()
