@@ -221,12 +221,36 @@ def _why(r, plan_b: Plan | None) -> str:
             "no longer fits shared limits, or became dearer itself"
         )
     if plan_b is not None:
-        gone = plan_b.rejections[
-            (plan_b.rejections["unit"] == r.unit) & (plan_b.rejections["target"] == r.target_a)
+        parts.append(_old_option_in_b(r, plan_b))
+    return "; ".join(p for p in parts if p)
+
+
+def _old_option_in_b(r, plan_b: Plan) -> str:
+    """What became of A's option (same target and hardware) in plan B's option tables."""
+    rej = plan_b.rejections
+    hw = rej["hardware"].fillna("")
+    gone = rej[
+        (rej["unit"] == r.unit)
+        & (rej["target"] == r.target_a)
+        & ((hw == r.hardware_a) | (hw == ""))
+    ]
+    if len(gone):
+        return f"{r.target_a} on {r.hardware_a} now rejected: {gone['detail'].iat[0]}"
+    for frame in (plan_b.options.options, plan_b.options.dominated):
+        if frame is None or frame.empty:
+            continue
+        same = frame[
+            (frame["unit"] == r.unit)
+            & (frame["target"] == r.target_a)
+            & (frame["hardware"] == r.hardware_a)
         ]
-        if len(gone):
-            parts.append(f"{r.target_a} now rejected: {gone['detail'].iat[0]}")
-    return "; ".join(parts)
+        if len(same):
+            return (
+                f"the previous option ({r.target_a}, {r.hardware_a}) is still feasible "
+                f"(opex {_usd(float(same['opex_usd'].min()))}/month) but no longer the best "
+                "choice overall"
+            )
+    return ""
 
 
 def load_plan_json(path: str | Path) -> dict:

@@ -13,7 +13,8 @@ from advisor.options import OptionSet
 
 
 def alternatives(opts: OptionSet, assignments: pd.DataFrame) -> pd.DataFrame:
-    """Cheapest feasible option per (unit, tier), including dominated ones, vs the chosen one."""
+    """Cheapest other feasible option per (unit, tier), dominated ones included, vs the
+    chosen one (``delta_usd`` = alternative minus chosen, USD per month)."""
     pool = pd.concat([opts.options, opts.dominated], ignore_index=True)
     cols = [
         "unit",
@@ -28,6 +29,11 @@ def alternatives(opts: OptionSet, assignments: pd.DataFrame) -> pd.DataFrame:
     ]
     pool = pool[cols].copy()
     pool["monthly_usd"] = pool["opex_usd"] + pool["capex_equiv_usd"]
+    # the chosen option is not its own alternative (its capex-equivalent price differs from
+    # what the plan pays when it runs on owned boxes)
+    key = ["unit", "target", "hardware", "precision", "pricing"]
+    mine = pool[key].merge(assignments[key].drop_duplicates(), how="left", indicator=True)
+    pool = pool[(mine["_merge"] == "left_only").to_numpy()]
     best = pool.sort_values(
         ["unit", "tier", "monthly_usd", "target"], kind="mergesort"
     ).drop_duplicates(["unit", "tier"])

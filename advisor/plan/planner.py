@@ -108,7 +108,9 @@ def solve(
             "options_seconds": opts.stats["build_seconds"],
             "model_build_seconds": sol.build_seconds,
             "solve_seconds": sol.solve_seconds,
-            "total_seconds": t1 - t0,
+            "total_seconds": t1
+            - t0
+            + (opts.stats["build_seconds"] if options is not None else 0.0),
         },
     )
 
