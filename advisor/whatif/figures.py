@@ -58,13 +58,21 @@ def sweep_figure(s: SweepResult) -> go.Figure:
             col=1,
         )
     for t, colour in TIER_COLOURS.items():
+        # stacked areas, not bars: sweep values are often unevenly spaced
         fig.add_trace(
-            go.Bar(x=f["value"], y=f[f"workloads_{t}"], name=t, marker_color=colour),
+            go.Scatter(
+                x=f["value"],
+                y=f[f"workloads_{t}"].astype(float),
+                name=t,
+                mode="lines+markers",
+                stackgroup="tiers",
+                line={"color": colour},
+                hovertemplate=f"%{{x}}: %{{y}} workloads {t}<extra></extra>",
+            ),
             row=2,
             col=1,
         )
     fig.update_layout(
-        barmode="stack",
         height=520,
         title=f"Sweep of {s.parameter.label}",
         legend={"orientation": "h", "y": -0.12},
@@ -143,9 +151,18 @@ def montecarlo_figure(m: MonteCarloResult) -> go.Figure:
 def robust_figure(m: MonteCarloResult) -> go.Figure:
     """Cost distribution of each candidate plan held fixed across the samples."""
     fig = go.Figure()
+    robust = m.robust
     for cid, g in m.candidate_costs.groupby("candidate", sort=True):
         y = g["monthly_total_usd"].replace(np.inf, np.nan)
-        fig.add_trace(go.Box(y=y, name=f"plan {cid}", boxmean=True))
+        label = (
+            f"plan {cid}"
+            + (" (baseline)" if cid == 0 else "")
+            + (" ★ robust" if cid == robust else "")
+        )
+        infeasible = float((~g["feasible"]).mean())
+        if infeasible:
+            label += f"<br>infeasible in {infeasible:.0%}"
+        fig.add_trace(go.Box(y=y, name=label, boxmean=True))
     fig.update_layout(
         title="Candidate plans held fixed under every sample (robust choice: lowest P90)",
         yaxis_title="USD/month",
