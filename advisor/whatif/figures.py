@@ -62,7 +62,7 @@ def sweep_figure(s: SweepResult) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=f["value"],
-                y=f[f"workloads_{t}"].astype(float),
+                y=pd.to_numeric(f[f"workloads_{t}"], errors="coerce"),
                 name=t,
                 mode="lines+markers",
                 stackgroup="tiers",
