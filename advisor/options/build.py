@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 
 from advisor.catalog import Catalog
-from advisor.options.costing import cloud_costs, egress_usd, risk_scores, site_costs
+from advisor.options.costing import (
+    amortise_months,
+    cloud_costs,
+    egress_usd,
+    risk_scores,
+    site_costs,
+    source_codes,
+)
 from advisor.options.frames import box_frame, rtt_matrix, target_frame, unit_frame
 from advisor.options.prune import prune_dominated
 from advisor.options.rules import REJECTION_COLUMNS, rejections, unit_target_pairs
@@ -221,7 +228,7 @@ def _cloud_options(scn, cat, units, targets, pairs, sized):
     o["pue"] = o["target"].map(tgt["pue"])
     o["gco2e_per_kwh"] = o["target"].map(tgt["gco2e_per_kwh"])
     o = cloud_costs(o)
-    o["source_target"] = _source_target(scn, o)
+    o["source_target"] = _source_target(scn, cat, o)
     return o, pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTION_COLUMNS)
 
 
@@ -277,38 +284,45 @@ def _site_options(scn, cat, units, targets, pairs, sized):
         (
             too_big,
             "capacity",
-            "needs "
-            + boxes_needed.map("{:g}".format)
-            + " x "
-            + o["hardware"]
-            + " at "
-            + o["site"]
-            + "; at most "
-            + o["max_boxes"].map("{:g}".format)
-            + " (inventory + purchasable)",
+            lambda b: (
+                "needs "
+                + np.ceil(b["units"] / b["box_units"] - 1e-9).map("{:g}".format)
+                + " x "
+                + b["hardware"]
+                + " at "
+                + b["site"]
+                + "; at most "
+                + b["max_boxes"].map("{:g}".format)
+                + " (inventory + purchasable)"
+            ),
         ),
         (
             kw_bad & ~too_big,
             "capacity",
-            "needs "
-            + (boxes_needed * o["power_kw"]).map("{:.1f} kW".format)
-            + " > site cap "
-            + o["max_kw"].map("{:g} kW".format),
+            lambda b: (
+                "needs "
+                + (np.ceil(b["units"] / b["box_units"] - 1e-9) * b["power_kw"]).map(
+                    "{:.1f} kW".format
+                )
+                + " > site cap "
+                + b["max_kw"].map("{:g} kW".format)
+            ),
         ),
     ):
-        bad = o[mask]
-        if len(bad):
-            rej.append(rejections(bad, rule, detail[mask], pricing="owned"))
+        if mask.any():  # text is built on the rejected rows only (never on an empty frame)
+            bad = o[mask]
+            rej.append(rejections(bad, rule, detail(bad), pricing="owned"))
     o = o[~(too_big | kw_bad)]
     tgt = targets.set_index("target")
     o["gco2e_per_kwh"] = o["target"].map(tgt["gco2e_per_kwh"])
+    o["amortise_months"] = amortise_months(o["useful_life_months"], scn.settings.horizon_months)
     o = site_costs(o)
     for c in CONTROLS:
         o[c] = False
-    o["source_target"] = _source_target(scn, o)
+    o["source_target"] = _source_target(scn, cat, o)
     return o, pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTION_COLUMNS)
 
 
-def _source_target(scn: Scenario, o: pd.DataFrame) -> pd.Series:
-    site_ids = {s.id for s in scn.sites}
-    return o["source"].map(lambda s: f"site:{s}" if s in site_ids else s)
+def _source_target(scn: Scenario, cat: Catalog, o: pd.DataFrame) -> pd.Series:
+    """The data's home as a target code (bare region names normalised, as for egress)."""
+    return source_codes(scn, cat, o["source"])

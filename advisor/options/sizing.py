@@ -31,8 +31,14 @@ def size(rows: pd.DataFrame, ref_tflops: pd.Series) -> pd.DataFrame:
     """Add sizing columns to unit x box x precision rows.
 
     Adds: weights_gb, mem_needed_gb, gpus_per_replica, replicas, tput_per_replica,
-    compute_ms, box_units, units (site capacity units used), boxes (cloud instances; hours
-    billed per box is ``box_hours``), and ``rule``/``detail`` for rows that cannot work.
+    compute_ms, box_units, units, boxes (cloud instances; hours billed per box is
+    ``box_hours``), and ``rule``/``detail`` for rows that cannot work.
+
+    ``units`` are the capacity units (accelerators, or vCPUs on CPU boxes) the option blocks.
+    A replica never spans boxes, so with p replicas fitting a B-unit box (p = floor(B / k)
+    for k accelerators; min(floor(vCPUs / v), floor(memory / m)) for CPU replicas) each
+    replica is charged B / p units, e.g. a 3-GPU replica on a 4-GPU box blocks 4. GPU-hours
+    workloads time-share and are charged their GPU-hours / 730 (fluid).
     """
     r = rows
     n_box = r["accelerator_count"].astype(float)
@@ -93,7 +99,12 @@ def size(rows: pd.DataFrame, ref_tflops: pd.Series) -> pd.DataFrame:
     )
     per_box = per_box_gpu.where(~is_cpu_unit, per_box_cpu)
     target_gpu_hours = r["gpu_hours"] * ref_tflops / r["acc_tflops"].where(r["acc_tflops"] > 0)
-    units = (replicas * g).where(~is_cpu_unit, replicas * r["cpu_vcpus"])
+    # A replica never spans boxes, so it blocks the box share it leaves unusable: with
+    # p = replicas per box (floor(B / k) accelerators, or min over vCPUs and memory) it is
+    # charged B / p capacity units; a replica larger than a box would take ceil(k / B) boxes.
+    whole = np.ceil(g / n_box.where(n_box > 0) - 1e-9) * n_box
+    per_replica = (box_units / per_box.where(per_box >= 1)).where(is_cpu_unit | (g <= n_box), whole)
+    units = replicas * per_replica
     units = units.where(r["mode"] != "gpu_hours", target_gpu_hours / HOURS_IN_MONTH)
     r["units"] = units
     boxes = np.ceil(replicas / per_box.where(per_box > 0))
