@@ -203,14 +203,6 @@ def test_reported_monthly_costs_match_hand_formula(case: Case):
     assert alt["delta_usd"] > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "oddity: with horizon > useful life the objective spreads one box over the horizon "
-        "(P x min(h, L) / L), but the plan reports P / L a month, so the chosen on-prem option "
-        "is reported dearer than the cloud alternative it beat"
-    ),
-)
 def test_reported_costs_agree_with_choice_when_horizon_exceeds_life():
     case = LONG_HORIZON
     hours = case.breakeven_hours + EPS_HOURS

@@ -43,8 +43,6 @@ FAMILIES = (
     "ha", "colocate", "anti_affinity", "risk", "carbon",
 )  # fmt: skip
 STRUCTURAL = ("capacity", "power", "space", "ha", "colocate", "anti_affinity")
-KNOWN_CRASH = "build_options raises TypeError when sites exist but no site option survives"
-STRICT = bool(os.environ.get("ADVISOR_STRICT_KNOWN_BUGS"))
 CAT = Catalog.load()
 STATS: Counter = Counter()
 
@@ -552,16 +550,7 @@ def build_problem(data: dict, knobs: dict) -> tuple[dict, advisor.Scenario, obje
     left without any option (those scenarios are trivially infeasible); a few keep them."""
     for attempt in (0, 1, 2):
         scn = build(data, CAT)
-        try:
-            opts = build_options(scn, CAT, prune=False)
-        except TypeError as exc:  # see test_known_bug_crash_when_no_site_option_survives
-            if "ufunc" not in str(exc) or STRICT:
-                raise
-            STATS[f"known engine bug: {KNOWN_CRASH}"] += 1
-            if attempt == 2 or not knobs["repair"] or not knobs["site_acc"]:
-                assume(False)
-            data = relax(data, {data["workloads"][0]["id"]}, knobs["site_acc"])
-            continue
+        opts = build_options(scn, CAT, prune=False)
         have = set(opts.options["unit"])
         missing = {u.partition("#")[0] for u in opts.units["unit"] if u not in have}
         fallback = knobs["cloud_acc"] or knobs["site_acc"]

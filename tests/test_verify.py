@@ -2,8 +2,8 @@
 
 Tampered plans are made with ``dataclasses.replace(plan, ...)`` on the assignments,
 purchases, flows, objective or scenario; each must produce the specific violation. The last
-tests reproduce engine bugs the verifier (or the brute force) found: they are strict xfails,
-so they turn red as soon as the engine is fixed and the marker can go.
+tests reproduce engine bugs the verifier (or the brute force) found; they were strict xfails
+and now pin the fixes.
 """
 
 from __future__ import annotations
@@ -278,13 +278,14 @@ def test_opex_budget_exceeded(insurer):
 
 
 def test_team_capex_budget_exceeded(insurer):
-    """Fraud scoring uses 96 of the bought server's 128 vCPUs: at least USD 18,750 of capex."""
+    """Fraud scoring's two 48-vCPU replicas fit two to a 128-vCPU box, so each blocks 64 vCPUs:
+    it uses the whole bought server, at least USD 25,000 of capex."""
     scn = insurer.scenario
     budgets = (*scn.budgets, scn.budgets[0].model_copy(update={"scope": "team:fraud",
                "opex_usd_per_month_max": None, "capex_usd_max": 10_000.0}))  # fmt: skip
     v = verify_plan(with_scenario(insurer, budgets=budgets))
     assert "team:fraud" in subjects(v, "budget")
-    assert "18,750" in " ".join(x.detail for x in v.of("budget"))
+    assert "25,000" in " ".join(x.detail for x in v.of("budget"))
 
 
 def test_privacy_risk_and_carbon_caps_exceeded(insurer):
@@ -322,11 +323,6 @@ def test_broken_anti_affinity(rules):
 # --- engine bugs found by the verifier and the brute force ---------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="flows with the same (from, to) pair are charged max(), not sum()",
-)
 def test_known_bug_duplicate_flows_are_charged_once():
     """formulate.py names a flow f'{from}->{to}': two flows with the same pair share one cost
     variable in milp.build (dict key collision), so the model charges max(gb1, gb2) x rate."""
@@ -343,11 +339,6 @@ def test_known_bug_duplicate_flows_are_charged_once():
     assert v.ok, v.format()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a bare-region data.source is not normalised for risk",
-)
 def test_known_bug_bare_region_source_risk():
     """build._source_target keeps 'eu-west-1' as is, so data living in aws:eu-west-1 counts
     as leaving home when the workload runs there (risk x3 here); 'aws:eu-west-1' does not."""
@@ -359,41 +350,48 @@ def test_known_bug_bare_region_source_risk():
     assert v.ok, v.format()
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="site capacity counts vCPUs only, not memory"
-)
 def test_known_bug_cpu_site_capacity_ignores_memory():
     """Four 8-vCPU / 256-GB replicas need two 512-GB cpu-2s-128 boxes; the capacity row
-    (constraints.site_capacity) counts 32 of 128 vCPUs and fits them in one."""
-    scn = scenario(
-        [cpu_workload("c", vcpus=8, memory_gb=256, replicas=4, allowed_tiers=["local"])],
-        sites=[site("dc", inventory={"cpu-2s-128": 1})],
-        regions=("aws:eu-west-1",),
-    )
-    v = verify_plan(solve(scn))
+    (constraints.site_capacity) used to count 32 of 128 vCPUs and fit them in one. Now each
+    replica blocks half a box (64 vCPUs), so one box is bought; with nothing to buy the
+    scenario is infeasible."""
+    dc = site("dc", inventory={"cpu-2s-128": 1}, can_buy=("cpu-2s-128",))
+    workloads = [cpu_workload("c", vcpus=8, memory_gb=256, replicas=4, allowed_tiers=["local"])]
+    plan = solve(scenario(workloads, sites=[dc], regions=("aws:eu-west-1",)))
+    v = verify_plan(plan)
     assert v.ok, v.format()
+    assert plan.purchases["count"].tolist() == [1]
+    assert plan.assignments["units"].tolist() == [4 * 64]
+    with pytest.raises(advisor.InfeasibleScenario):
+        solve(
+            scenario(
+                workloads,
+                sites=[site("dc", inventory={"cpu-2s-128": 1})],
+                regions=("aws:eu-west-1",),
+            )
+        )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="site capacity pools GPUs; replicas of 3 GPUs need whole boxes",
-)
 def test_known_bug_replicas_split_across_boxes():
     """accelerators.count=3 on 4-GPU l40s-4 boxes: one replica per box, so four replicas need
-    four boxes, but the capacity row accepts 12 GPUs in three boxes."""
-    scn = scenario(
-        [gpu_workload("g", accelerator="L40S", count=3, replicas=4, allowed_tiers=["local"])],
-        sites=[site("dc", inventory={"l40s-4": 3})],
-        regions=("aws:eu-west-1",),
-    )
-    v = verify_plan(solve(scn))
+    four boxes; the capacity row used to accept 12 GPUs in three boxes. Now one box is
+    bought, and with nothing to buy the scenario is infeasible."""
+    workloads = [
+        gpu_workload("g", accelerator="L40S", count=3, replicas=4, allowed_tiers=["local"])
+    ]
+    dc = site("dc", inventory={"l40s-4": 3}, can_buy=("l40s-4",))
+    plan = solve(scenario(workloads, sites=[dc], regions=("aws:eu-west-1",)))
+    v = verify_plan(plan)
     assert v.ok, v.format()
+    assert plan.purchases["count"].tolist() == [1]
+    with pytest.raises(advisor.InfeasibleScenario):
+        solve(
+            scenario(
+                workloads, sites=[site("dc", inventory={"l40s-4": 3})], regions=("aws:eu-west-1",)
+            )
+        )
 
 
-@pytest.mark.xfail(
-    strict=True, raises=TypeError, reason="build_options crashes on an empty site frame"
-)
 def test_known_bug_crash_when_no_site_option_survives():
     """A site whose hardware no workload can use: build._site_options builds a detail string
     on an empty float Series ('needs ' + Series) and numpy raises a TypeError."""
@@ -405,9 +403,6 @@ def test_known_bug_crash_when_no_site_option_survives():
     build_options(scn, Catalog.load())
 
 
-@pytest.mark.xfail(
-    strict=True, raises=KeyError, reason="site_usage fails for a site with no hardware"
-)
 def test_known_bug_crash_for_a_site_without_hardware():
     """A site with no inventory and nothing to buy: assemble.site_usage indexes an empty
     purchasables frame with an object-typed 'is_gpu' column and gets KeyError 'units_used'."""
@@ -418,11 +413,6 @@ def test_known_bug_crash_for_a_site_without_hardware():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the flow rows charge the internet rate when it is below the inter-region rate",
-)
 def test_known_bug_flow_rate_when_internet_is_cheaper(tmp_path):
     """constraints.flows only applies the same-provider rate when r_out > r_in; with a user
     egress table where AWS internet (0.01) is below inter-region (0.02) an AWS->AWS flow is

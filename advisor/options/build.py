@@ -14,9 +14,16 @@ import numpy as np
 import pandas as pd
 
 from advisor.catalog import Catalog
-from advisor.options.costing import cloud_costs, egress_usd, risk_scores, site_costs
+from advisor.options.costing import (
+    amortise_months,
+    cloud_costs,
+    egress_usd,
+    risk_scores,
+    site_costs,
+    source_codes,
+)
 from advisor.options.frames import box_frame, rtt_matrix, target_frame, unit_frame
-from advisor.options.prune import prune_dominated
+from advisor.options.prune import prune_cloud_within_target, prune_dominated
 from advisor.options.rules import REJECTION_COLUMNS, rejections, unit_target_pairs
 from advisor.options.sizing import size
 from advisor.schema.scenario import Scenario
@@ -78,60 +85,36 @@ def effective_catalog(scn: Scenario, cat: Catalog) -> Catalog:
     return cat.with_overrides(scn.overrides, scn.clouds)
 
 
+CHUNK_UNITS = 500
+"""Units built at a time: every step and both pruning rules act within one unit, so building
+in chunks of units (in unit order) gives the same table with bounded memory."""
+
+
 def build_options(scn: Scenario, cat: Catalog, prune: bool | None = None) -> OptionSet:
-    """Enumerate, cost, check and prune every option of every placement unit."""
+    """Enumerate, cost, check and prune every option of every placement unit.
+
+    ``dominated`` keeps, per (unit, tier), the cheapest pruned option by opex + capex
+    equivalent (what alternatives, baselines and the audit need), not every pruned row.
+    """
     t0 = time.perf_counter()
     cat = effective_catalog(scn, cat)
     units = unit_frame(scn)
     targets = target_frame(scn, cat)
     origins = sorted({o for o in units["origin"] if o})
     rtt = rtt_matrix(scn, cat, origins, targets)
-    pairs, rej_ut = unit_target_pairs(units, targets, rtt)
-    sized, rej_box = _sized_boxes(scn, cat, units)
-    cloud, rej_cloud = _cloud_options(scn, cat, units, targets, pairs, sized)
-    site, rej_site = _site_options(scn, cat, units, targets, pairs, sized)
-    options = pd.concat([cloud, site], ignore_index=True)
-    if len(options):
-        options["egress_usd"] = egress_usd(scn, cat, options, targets)
-        options["opex_usd"] = options[["compute_usd", "egress_usd", "power_usd", "ops_usd"]].sum(
-            axis=1
-        )
-        options["latency_ms"] = options["rtt_ms"] + options["compute_ms"]
-        options["carbon_kg"] = options["energy_kwh"] * options["gco2e_per_kwh"] / 1000.0
-        options["risk"] = risk_scores(options, list(CONTROLS))
-    slow = options["latency_ms"] > options["slo_ms"] if len(options) else pd.Series(dtype=bool)
-    rej_lat = pd.DataFrame(columns=REJECTION_COLUMNS)
-    if slow.any():
-        bad = options[slow]
-        rej_lat = rejections(
-            bad,
-            "latency",
-            bad["latency_ms"].map("{:.0f} ms".format)
-            + " (RTT "
-            + bad["rtt_ms"].map("{:.0f}".format)
-            + " + compute "
-            + bad["compute_ms"].map("{:.0f}".format)
-            + ") > SLO "
-            + bad["slo_ms"].map("{:.0f} ms".format),
-        )
-        options = options[~slow]
-    options = (
-        options.reindex(columns=OPTION_COLUMNS)
-        .sort_values(
-            ["unit", "opex_usd", "target", "hardware", "precision", "pricing"], kind="mergesort"
-        )
-        .reset_index(drop=True)
-    )
-    n_feasible = len(options)
     do_prune = scn.settings.prune_dominated if prune is None else prune
-    dominated = options.iloc[0:0]
-    if do_prune and n_feasible:
-        options, dominated = prune_dominated(scn, options)
+    names = sorted(units["unit"])
+    parts = []
+    for i in range(0, max(len(names), 1), CHUNK_UNITS):
+        chunk = units[units["unit"].isin(set(names[i : i + CHUNK_UNITS]))]
+        parts.append(_build_chunk(scn, cat, chunk, targets, rtt, do_prune))
+    options = pd.concat([p[0] for p in parts], ignore_index=True)
+    dominated = pd.concat([p[1] for p in parts], ignore_index=True)
     rej = pd.concat(
-        [f for f in (rej_ut, rej_box, rej_cloud, rej_site, rej_lat) if len(f)]
-        or [pd.DataFrame(columns=REJECTION_COLUMNS)],
+        [p[2] for p in parts if len(p[2])] or [pd.DataFrame(columns=REJECTION_COLUMNS)],
         ignore_index=True,
     )
+    n_feasible = sum(p[3] for p in parts)
     stats = {
         "units": len(units),
         "targets": len(targets),
@@ -142,6 +125,74 @@ def build_options(scn: Scenario, cat: Catalog, prune: bool | None = None) -> Opt
         "build_seconds": time.perf_counter() - t0,
     }
     return OptionSet(options, rej, units, targets, cat, stats, dominated)
+
+
+def _build_chunk(scn, cat, units, targets, rtt, do_prune):
+    """(options, cheapest dominated per unit and tier, rejections, feasible count)."""
+    pairs, rej_ut = unit_target_pairs(units, targets, rtt)
+    sized, rej_box = _sized_boxes(scn, cat, units)
+    cloud, rej_cloud, n_cloud = _cloud_options(scn, cat, units, targets, pairs, sized, do_prune)
+    site, rej_site = _site_options(scn, cat, units, targets, pairs, sized)
+    options = pd.concat([cloud, site], ignore_index=True)
+    if len(options):
+        options["egress_usd"] = egress_usd(scn, cat, options, targets)
+        options["opex_usd"] = options[["compute_usd", "egress_usd", "power_usd", "ops_usd"]].sum(
+            axis=1
+        )
+        options["carbon_kg"] = options["energy_kwh"] * options["gco2e_per_kwh"] / 1000.0
+        options["risk"] = risk_scores(options, list(CONTROLS))
+    options, rej_lat = _latency_filter(options)
+    options = (
+        options.reindex(columns=OPTION_COLUMNS)
+        .sort_values(
+            ["unit", "opex_usd", "target", "hardware", "precision", "pricing"], kind="mergesort"
+        )
+        .reset_index(drop=True)
+    )
+    # feasible options counted before any pruning (cloud rows pruned within a target included)
+    n_feasible = len(options) + n_cloud - len(cloud)
+    dominated = options.iloc[0:0]
+    if do_prune and len(options):
+        options, dominated = prune_dominated(scn, options)
+        monthly = dominated["opex_usd"] + dominated["capex_equiv_usd"]
+        dominated = (
+            dominated.assign(_m=monthly)
+            .sort_values(["unit", "tier", "_m", "target"], kind="mergesort")
+            .drop_duplicates(["unit", "tier"])
+            .drop(columns="_m")
+            .reset_index(drop=True)
+        )
+    rej = pd.concat(
+        [f for f in (rej_ut, rej_box, rej_cloud, rej_site, rej_lat) if len(f)]
+        or [pd.DataFrame(columns=REJECTION_COLUMNS)],
+        ignore_index=True,
+    )
+    return options, dominated, rej, n_feasible
+
+
+def _latency_filter(o: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drop rows whose RTT + compute time exceeds the SLO (sets ``latency_ms``)."""
+    if not len(o):
+        o = o.copy()
+        o["latency_ms"] = pd.Series(dtype=float)
+        return o, pd.DataFrame(columns=REJECTION_COLUMNS)
+    o["latency_ms"] = o["rtt_ms"] + o["compute_ms"]
+    slow = (o["latency_ms"] > o["slo_ms"]).to_numpy()
+    if not slow.any():
+        return o, pd.DataFrame(columns=REJECTION_COLUMNS)
+    bad = o[slow]
+    rej = rejections(
+        bad,
+        "latency",
+        bad["latency_ms"].map("{:.0f} ms".format)
+        + " (RTT "
+        + bad["rtt_ms"].map("{:.0f}".format)
+        + " + compute "
+        + bad["compute_ms"].map("{:.0f}".format)
+        + ") > SLO "
+        + bad["slo_ms"].map("{:.0f} ms".format),
+    )
+    return o[~slow], rej
 
 
 def _sized_boxes(
@@ -167,15 +218,37 @@ def _sized_boxes(
     return rows[rows["rule"] == ""].drop(columns=["rule", "detail"]), rej
 
 
-def _cloud_options(scn, cat, units, targets, pairs, sized):
-    rows = sized[sized["box_kind"] == "cloud"]
+CLOUD_NARROW = [
+    "unit",
+    "workload",
+    "provider",
+    "hardware",
+    "precision",
+    "classification",
+    "interruptible",
+    "boxes",
+    "box_hours",
+    "accelerator_count",
+    "acc_tdp_w",
+    "vcpus",
+    "compute_ms",
+    "slo_ms",
+]
+"""Sized-row columns the cloud checks, costs and within-target pruning need; the rest are
+attached to the surviving rows only (the cross product with regions and prices is large)."""
+
+
+def _cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
+    """(cloud options, rejections, feasible count before pruning) for the units given."""
+    rows = sized[sized["box_kind"] == "cloud"].reset_index(drop=True)
     prices = cat.instance_prices
     prices = prices[prices["pricing"].isin(scn.clouds.pricing)]
     prices = prices[["provider", "region", "instance_type", "pricing", "usd_per_hour"]].rename(
         columns={"instance_type": "hardware"}
     )
     cp = pairs[pairs["tier"] == "cloud"]
-    o = rows.merge(cp, on=["unit", "provider"], how="inner")
+    narrow = rows[CLOUD_NARROW].assign(_sid=np.arange(len(rows)))
+    o = narrow.merge(cp, on=["unit", "provider"], how="inner")
     o = o.merge(prices, on=["provider", "region", "hardware"], how="inner")
     rej = []
     spot_bad = (o["pricing"] == "spot") & ~o["interruptible"]
@@ -197,17 +270,17 @@ def _cloud_options(scn, cat, units, targets, pairs, sized):
     fam = cat.instance_types[["provider", "instance_type", "family"]].rename(
         columns={"instance_type": "hardware"}
     )
-    o = o.drop(columns=["family"]).merge(fam, on=["provider", "hardware"], how="left")
+    o = o.merge(fam, on=["provider", "hardware"], how="left")
     o = o.merge(controls, on=["provider", "region", "family"], how="left")
-    req = o["unit"].map(units.set_index("unit")["cloud_requires"])
-    missing = _missing_controls(o, req)
+    required = units.set_index("unit")["cloud_requires"]
+    missing = _missing_controls(o, required)
     bad = o[missing != ""].drop_duplicates(["unit", "target", "hardware"])
     if len(bad):
         m = missing[bad.index]
         detail = (
             bad["classification"]
             + " in cloud requires "
-            + req[bad.index].map(", ".join)
+            + bad["unit"].map(required).map(", ".join)
             + "; "
             + bad["hardware"]
             + " in "
@@ -219,18 +292,36 @@ def _cloud_options(scn, cat, units, targets, pairs, sized):
     o = o[missing == ""]
     tgt = targets.set_index("target")
     o["pue"] = o["target"].map(tgt["pue"])
-    o["gco2e_per_kwh"] = o["target"].map(tgt["gco2e_per_kwh"])
     o = cloud_costs(o)
-    o["source_target"] = _source_target(scn, o)
-    return o, pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTION_COLUMNS)
+    o, rej_lat = _latency_filter(o)
+    if len(rej_lat):
+        rej.append(rej_lat)
+    n_feasible = len(o)
+    if do_prune and n_feasible:
+        o = prune_cloud_within_target(scn, o)
+    o = o.reset_index(drop=True)
+    wide = rows.drop(columns=[c for c in rows.columns if c in o.columns])
+    o = pd.concat([o, wide.iloc[o["_sid"].to_numpy()].reset_index(drop=True)], axis=1)
+    o = o.drop(columns="_sid")
+    o["gco2e_per_kwh"] = o["target"].map(tgt["gco2e_per_kwh"])
+    o["source_target"] = _source_target(scn, cat, o)
+    rej = pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTION_COLUMNS)
+    return o, rej, n_feasible
 
 
-def _missing_controls(o: pd.DataFrame, req: pd.Series) -> pd.Series:
+def _missing_controls(o: pd.DataFrame, required: pd.Series) -> pd.Series:
+    """Per row, the controls its unit requires (``required``: unit -> tuple) that it lacks."""
     out = pd.Series("", index=o.index, dtype=object)
+    pos = pd.Index(required.index).get_indexer(o["unit"])
     for c in CONTROLS:
-        needs = req.map(lambda r, c=c: c in r)
-        lacks = needs & ~o[c].fillna(False).astype(bool)
-        out = out.where(~lacks, np.where(out == "", c, out + ", " + c))
+        needs = np.array([c in r for r in required], dtype=bool)[pos]
+        if not needs.any():
+            continue
+        has = o[c].to_numpy()
+        lacks = needs & ~np.where(pd.isna(has), False, has).astype(bool)
+        if lacks.any():
+            cur = out[lacks]
+            out[lacks] = np.where(cur == "", c, cur + ", " + c)
     return out
 
 
@@ -277,38 +368,45 @@ def _site_options(scn, cat, units, targets, pairs, sized):
         (
             too_big,
             "capacity",
-            "needs "
-            + boxes_needed.map("{:g}".format)
-            + " x "
-            + o["hardware"]
-            + " at "
-            + o["site"]
-            + "; at most "
-            + o["max_boxes"].map("{:g}".format)
-            + " (inventory + purchasable)",
+            lambda b: (
+                "needs "
+                + np.ceil(b["units"] / b["box_units"] - 1e-9).map("{:g}".format)
+                + " x "
+                + b["hardware"]
+                + " at "
+                + b["site"]
+                + "; at most "
+                + b["max_boxes"].map("{:g}".format)
+                + " (inventory + purchasable)"
+            ),
         ),
         (
             kw_bad & ~too_big,
             "capacity",
-            "needs "
-            + (boxes_needed * o["power_kw"]).map("{:.1f} kW".format)
-            + " > site cap "
-            + o["max_kw"].map("{:g} kW".format),
+            lambda b: (
+                "needs "
+                + (np.ceil(b["units"] / b["box_units"] - 1e-9) * b["power_kw"]).map(
+                    "{:.1f} kW".format
+                )
+                + " > site cap "
+                + b["max_kw"].map("{:g} kW".format)
+            ),
         ),
     ):
-        bad = o[mask]
-        if len(bad):
-            rej.append(rejections(bad, rule, detail[mask], pricing="owned"))
+        if mask.any():  # text is built on the rejected rows only (never on an empty frame)
+            bad = o[mask]
+            rej.append(rejections(bad, rule, detail(bad), pricing="owned"))
     o = o[~(too_big | kw_bad)]
     tgt = targets.set_index("target")
     o["gco2e_per_kwh"] = o["target"].map(tgt["gco2e_per_kwh"])
+    o["amortise_months"] = amortise_months(o["useful_life_months"], scn.settings.horizon_months)
     o = site_costs(o)
     for c in CONTROLS:
         o[c] = False
-    o["source_target"] = _source_target(scn, o)
+    o["source_target"] = _source_target(scn, cat, o)
     return o, pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTION_COLUMNS)
 
 
-def _source_target(scn: Scenario, o: pd.DataFrame) -> pd.Series:
-    site_ids = {s.id for s in scn.sites}
-    return o["source"].map(lambda s: f"site:{s}" if s in site_ids else s)
+def _source_target(scn: Scenario, cat: Catalog, o: pd.DataFrame) -> pd.Series:
+    """The data's home as a target code (bare region names normalised, as for egress)."""
+    return source_codes(scn, cat, o["source"])

@@ -3,7 +3,10 @@
 Cloud:  compute = boxes x billed hours x USD/hour (reserved bills 730 h on whole instances)
 Site:   power   = (units / box_units) x power_kw x PUE x USD/kWh x hours running
         ops     = (units / box_units) x ops_usd_per_month
-        capex   = purchases only (integer decisions in the MILP), amortised over useful life
+        capex   = purchases only (integer decisions in the MILP), amortised straight-line:
+                  P / max(L, h) a month for price P, useful life L and horizon h months
+                  (P / L as usual; a box is bought once, so P / h when h > L), hence
+                  P min(h, L) / L over the horizon = h x the monthly figure
 Egress: results to users at the target's internet rate (site: its WAN rate) plus moving the
         input data from its source: same place 0, same provider inter-region rate, else the
         source's internet / WAN rate. Volume tiers apply to each workload's own volume.
@@ -42,6 +45,19 @@ def tiered_usd(cat: Catalog, provider: str, destination: str, gb: np.ndarray) ->
     return total
 
 
+def source_codes(scn: Scenario, cat: Catalog, source: pd.Series) -> pd.Series:
+    """Where each data source lives, as a target code: a site id -> ``site:<id>``, a region
+    code as is, a bare region name (``eu-west-1``) -> its ``provider:region`` code, else ''."""
+    site_ids = {s.id for s in scn.sites}
+    codes = set(cat.region_codes)
+    bare = {c.split(":", 1)[1]: c for c in sorted(codes)}
+    lookup = {
+        s: f"site:{s}" if s in site_ids else (s if s in codes else bare.get(s, ""))
+        for s in source.unique()
+    }
+    return source.map(lookup)
+
+
 def egress_usd(
     scn: Scenario, cat: Catalog, pairs: pd.DataFrame, targets: pd.DataFrame
 ) -> np.ndarray:
@@ -50,12 +66,7 @@ def egress_usd(
     ``pairs`` needs unit columns source, ingress_gb, egress_gb and the target column.
     """
     site_wan = {f"site:{s.id}": s.wan_egress_usd_per_gb for s in scn.sites}
-    site_ids = {s.id for s in scn.sites}
-    codes = set(cat.region_codes)
-    bare = {c.split(":", 1)[1]: c for c in sorted(codes)}
-    src = pairs["source"].map(
-        lambda s: f"site:{s}" if s in site_ids else (s if s in codes else bare.get(s, ""))
-    )
+    src = source_codes(scn, cat, pairs["source"])
     tgt = targets.set_index("target")
     t_prov = pairs["target"].map(tgt["provider"])
     out = np.zeros(len(pairs))
@@ -113,8 +124,15 @@ def cloud_costs(o: pd.DataFrame) -> pd.DataFrame:
     return o
 
 
+def amortise_months(life_months, horizon_months: float):
+    """Months a box's price is spread over: max(useful life, horizon) (see module docstring)."""
+    return np.maximum(life_months, float(horizon_months))
+
+
 def site_costs(o: pd.DataFrame) -> pd.DataFrame:
-    """Power, operations and capex-equivalent of site rows (units share of a box)."""
+    """Power, operations and capex-equivalent of site rows (units share of a box).
+
+    Needs ``amortise_months`` (:func:`amortise_months`) for the capex-equivalent."""
     share = o["units"] / o["box_units"]
     hours = np.where(o["mode"] == "gpu_hours", HOURS_IN_MONTH, o["hours"])
     kwh = share * o["power_kw"] * o["pue"] * hours
@@ -122,7 +140,7 @@ def site_costs(o: pd.DataFrame) -> pd.DataFrame:
     o["compute_usd"] = 0.0
     o["power_usd"] = kwh * o["usd_per_kwh"]
     o["ops_usd"] = share * o["ops_usd_per_month"]
-    o["capex_equiv_usd"] = share * o["list_price_usd"] / o["useful_life_months"]
+    o["capex_equiv_usd"] = share * o["list_price_usd"] / o["amortise_months"]
     o["energy_kwh"] = kwh
     return o
 

@@ -15,6 +15,12 @@ option needing no more units and no worse on every term dominates.
 
 Units in co-location, anti-affinity or HA groups and flow endpoints are placement-sensitive:
 for them dominance is applied only within the same target.
+
+(0) Before egress and risk are costed, :func:`prune_cloud_within_target` applies rule (1)
+within each (unit, cloud target): there every criterion is a non-decreasing function of a
+per-row quantity (opex = compute + the pair's egress; risk = the pair's factor x control
+mitigation; carbon = energy x the target's grid; latency = the pair's RTT + compute time),
+so comparing those quantities is exact, for placement-sensitive units too.
 """
 
 from __future__ import annotations
@@ -81,6 +87,65 @@ def prune_dominated(scn: Scenario, options: pd.DataFrame) -> tuple[pd.DataFrame,
     dominated |= _same_pool_dominated(o, cols)
     kept = options[~dominated].reset_index(drop=True)
     return kept, options[dominated].reset_index(drop=True)
+
+
+PROXY = {
+    "opex_usd": "compute_usd",
+    "risk": "_mitigation",
+    "carbon_kg": "energy_kwh",
+    "latency_ms": "compute_ms",
+}
+"""Per-row quantity each criterion is non-decreasing in, within one (unit, cloud target)."""
+
+
+def _codes(col: pd.Series) -> np.ndarray:
+    """Integer codes that sort like the strings (codes of the sorted unique values)."""
+    return pd.factorize(col, sort=True)[0]
+
+
+def prune_cloud_within_target(scn: Scenario, cloud: pd.DataFrame) -> pd.DataFrame:
+    """Cloud rows not dominated within their (unit, target) (rule 0 of the module docstring).
+
+    Deterministic: ties go to the first row in (unit, target, hardware, precision, pricing)
+    order. Needs compute_usd, energy_kwh, compute_ms and the control columns.
+    """
+    from advisor.options.assumptions import CONTROL_MITIGATION
+
+    if cloud.empty:
+        return cloud
+    keys = ["unit", "target", "hardware", "precision", "pricing"]
+    codes = [_codes(cloud[k]) for k in keys]
+    rank = np.empty(len(cloud), dtype=np.int64)
+    rank[np.lexsort(codes[::-1])] = np.arange(len(cloud))  # position in the tie-break order
+    group = codes[0].astype(np.int64) * (codes[1].max() + 1) + codes[1]
+    values = {}
+    for c in criteria(scn):
+        if c == "risk":
+            m = np.ones(len(cloud))
+            for ctl, f in CONTROL_MITIGATION.items():
+                if ctl in cloud.columns:
+                    m *= np.where(cloud[ctl].fillna(False).astype(bool).to_numpy(), f, 1.0)
+            values[c] = m
+        else:
+            values[c] = cloud[PROXY[c]].to_numpy(float)
+    cols = list(values)
+    dominated = np.zeros(len(cloud), dtype=bool)
+    for lead in cols:
+        sort_keys = [rank] + [values[c] for c in reversed(cols) if c != lead] + [values[lead]]
+        order = np.lexsort([*sort_keys, group])
+        g = group[order]
+        first = order[np.r_[True, g[1:] != g[:-1]]]  # the anchor of each group
+        anchor = np.empty(group.max() + 1, dtype=np.int64)
+        anchor[group[first]] = first
+        a = anchor[group]
+        no_worse = np.ones(len(cloud), dtype=bool)
+        strictly = np.zeros(len(cloud), dtype=bool)
+        for c in cols:
+            v = values[c]
+            no_worse &= v[a] <= v + 1e-9
+            strictly |= v[a] < v - 1e-9
+        dominated |= no_worse & (strictly | (rank[a] < rank))
+    return cloud[~dominated]
 
 
 def _same_pool_dominated(o: pd.DataFrame, cols: list[str]) -> np.ndarray:

@@ -31,8 +31,14 @@ def size(rows: pd.DataFrame, ref_tflops: pd.Series) -> pd.DataFrame:
     """Add sizing columns to unit x box x precision rows.
 
     Adds: weights_gb, mem_needed_gb, gpus_per_replica, replicas, tput_per_replica,
-    compute_ms, box_units, units (site capacity units used), boxes (cloud instances; hours
-    billed per box is ``box_hours``), and ``rule``/``detail`` for rows that cannot work.
+    compute_ms, box_units, units, boxes (cloud instances; hours billed per box is
+    ``box_hours``), and ``rule``/``detail`` for rows that cannot work.
+
+    ``units`` are the capacity units (accelerators, or vCPUs on CPU boxes) the option blocks.
+    A replica never spans boxes, so with p replicas fitting a B-unit box (p = floor(B / k)
+    for k accelerators; min(floor(vCPUs / v), floor(memory / m)) for CPU replicas) each
+    replica is charged B / p units, e.g. a 3-GPU replica on a 4-GPU box blocks 4. GPU-hours
+    workloads time-share and are charged their GPU-hours / 730 (fluid).
     """
     r = rows
     n_box = r["accelerator_count"].astype(float)
@@ -93,7 +99,12 @@ def size(rows: pd.DataFrame, ref_tflops: pd.Series) -> pd.DataFrame:
     )
     per_box = per_box_gpu.where(~is_cpu_unit, per_box_cpu)
     target_gpu_hours = r["gpu_hours"] * ref_tflops / r["acc_tflops"].where(r["acc_tflops"] > 0)
-    units = (replicas * g).where(~is_cpu_unit, replicas * r["cpu_vcpus"])
+    # A replica never spans boxes, so it blocks the box share it leaves unusable: with
+    # p = replicas per box (floor(B / k) accelerators, or min over vCPUs and memory) it is
+    # charged B / p capacity units; a replica larger than a box would take ceil(k / B) boxes.
+    whole = np.ceil(g / n_box.where(n_box > 0) - 1e-9) * n_box
+    per_replica = (box_units / per_box.where(per_box >= 1)).where(is_cpu_unit | (g <= n_box), whole)
+    units = replicas * per_replica
     units = units.where(r["mode"] != "gpu_hours", target_gpu_hours / HOURS_IN_MONTH)
     r["units"] = units
     boxes = np.ceil(replicas / per_box.where(per_box > 0))
@@ -112,61 +123,86 @@ def _reject(r, is_cpu_unit, is_cpu_box, need, per_gpu, g, tf, per_box) -> None:
     detail = pd.Series("", index=r.index, dtype=object)
 
     def mark(mask, name, text):
+        """Rule and detail of rows first rejected here; ``text(rows, mask)`` runs on those
+        rows only (building strings for every candidate row would dominate the build)."""
         fresh = mask & (rule == "")
+        if not fresh.any():
+            return
         rule[fresh] = name
-        detail[fresh] = text[fresh] if isinstance(text, pd.Series) else text
+        detail[fresh] = text(r[fresh], fresh)
 
-    hw = r["hardware"].astype(str)
-    mark(is_cpu_unit & ~is_cpu_box, "hardware", "cpu workload; " + hw + " is an accelerator box")
-    mark(~is_cpu_unit & is_cpu_box, "hardware", "needs accelerators; " + hw + " has none")
+    def hw(b):
+        return b["hardware"].astype(str)
+
+    def acc(b):
+        return b["accelerator"].astype(str)
+
+    mark(
+        is_cpu_unit & ~is_cpu_box,
+        "hardware",
+        lambda b, m: "cpu workload; " + hw(b) + " is an accelerator box",
+    )
+    mark(
+        ~is_cpu_unit & is_cpu_box,
+        "hardware",
+        lambda b, m: "needs accelerators; " + hw(b) + " has none",
+    )
     types_ok = [(not t) or (a in t) for t, a in zip(r["acc_types"], r["accelerator"], strict=True)]
     allowed = pd.Series(types_ok, index=r.index)
     mark(
         ~is_cpu_unit & ~allowed,
         "accelerator",
-        r["accelerator"].astype(str)
-        + " not in allowed types "
-        + r["acc_types"].map(lambda t: "[" + ", ".join(t) + "]"),
+        lambda b, m: (
+            acc(b)
+            + " not in allowed types "
+            + b["acc_types"].map(lambda t: "[" + ", ".join(t) + "]")
+        ),
     )
     mark(
         ~is_cpu_unit & (r["acc_mem_gb"] < r["acc_min_mem"]),
         "memory",
-        "needs >= "
-        + r["acc_min_mem"].map("{:g} GB".format)
-        + " per accelerator; "
-        + r["accelerator"].astype(str)
-        + " has "
-        + r["acc_mem_gb"].map("{:g} GB".format),
+        lambda b, m: (
+            "needs >= "
+            + b["acc_min_mem"].map("{:g} GB".format)
+            + " per accelerator; "
+            + acc(b)
+            + " has "
+            + b["acc_mem_gb"].map("{:g} GB".format)
+        ),
     )
     no_spec = ~is_cpu_unit & (tf <= 0)
-    mark(no_spec, "specs", "no dense FP16 throughput known for " + r["accelerator"].astype(str))
+    mark(no_spec, "specs", lambda b, m: "no dense FP16 throughput known for " + acc(b))
     too_big = ~is_cpu_unit & ((g > r["accelerator_count"]) | ~np.isfinite(g))
     mark(
         too_big,
         "memory",
-        need.map("{:.0f} GB needed".format)
-        + " > "
-        + r["accelerator_count"].map("{:g}".format)
-        + " x "
-        + per_gpu.map("{:.0f} GB usable".format)
-        + " per "
-        + hw,
+        lambda b, m: (
+            need[m].map("{:.0f} GB needed".format)
+            + " > "
+            + b["accelerator_count"].map("{:g}".format)
+            + " x "
+            + per_gpu[m].map("{:.0f} GB usable".format)
+            + " per "
+            + hw(b)
+        ),
     )
     mark(
         is_cpu_unit & ~(per_box >= 1),
         "cpu",
-        "needs "
-        + r["cpu_vcpus"].map("{:g} vCPU".format)
-        + " / "
-        + r["cpu_mem"].map("{:g} GB".format)
-        + "; "
-        + hw
-        + " has "
-        + r["vcpus"].map("{:g}".format)
-        + " / "
-        + r["memory_gb"].map("{:g} GB".format),
+        lambda b, m: (
+            "needs "
+            + b["cpu_vcpus"].map("{:g} vCPU".format)
+            + " / "
+            + b["cpu_mem"].map("{:g} GB".format)
+            + "; "
+            + hw(b)
+            + " has "
+            + b["vcpus"].map("{:g}".format)
+            + " / "
+            + b["memory_gb"].map("{:g} GB".format)
+        ),
     )
     bad_tput = ~(r["tput_per_replica"] > 0) & r["mode"].isin(["tokens", "images"])
-    mark(bad_tput, "throughput", pd.Series("no throughput estimate on " + hw, index=r.index))
+    mark(bad_tput, "throughput", lambda b, m: "no throughput estimate on " + hw(b))
     r["rule"] = rule
     r["detail"] = detail

@@ -57,7 +57,7 @@ def purchases_frame(problem: Problem, sol: Solution) -> pd.DataFrame:
                 "unit_price_usd": float(p["list_price_usd"]),
                 "capex_usd": float(n * p["list_price_usd"]),
                 "useful_life_months": float(p["useful_life_months"]),
-                "amortised_usd_per_month": float(n * p["list_price_usd"] / p["useful_life_months"]),
+                "amortised_usd_per_month": float(n * p["list_price_usd"] / p["amortise_months"]),
                 "power_kw": float(n * p["power_kw"]),
                 "rack_units": float(n * p["rack_units"]),
             }
@@ -119,8 +119,9 @@ def site_usage(
     limits = problem.sites.set_index("site")
     for s in scn.sites:
         p = pur[pur["site"] == s.id]
-        gpu = p[p["is_gpu"]]
-        cpu = p[~p["is_gpu"]]
+        is_gpu = p["is_gpu"].astype(bool)
+        gpu = p[is_gpu]
+        cpu = p[~is_gpu]
         rows.append(
             {
                 "site": s.id,

@@ -36,7 +36,7 @@ def evaluate(
     """Monthly cost and broken constraints of a baseline selection."""
     pur = _purchases_for(problem, chosen)
     capex = float((pur["buy"] * pur["list_price_usd"]).sum())
-    amort = float((pur["buy"] * pur["list_price_usd"] / pur["useful_life_months"]).sum())
+    amort = float((pur["buy"] * pur["list_price_usd"] / pur["amortise_months"]).sum())
     opex = float(chosen["opex_usd"].sum())
     broken = []
     if missing:

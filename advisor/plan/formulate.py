@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.options import OptionSet
+from advisor.options.costing import amortise_months
 from advisor.schema.scenario import Scenario
 from advisor.solve import Budget, FlowSpec, Problem
 
@@ -16,10 +17,11 @@ def objective_factor(scn: Scenario) -> float:
 
 
 def capex_objective(scn: Scenario, price: pd.Series, life: pd.Series) -> pd.Series:
-    """Objective weight of one box: straight-line amortisation over the months counted."""
-    if scn.settings.objective == "monthly_cost":
-        return price / life
-    return price * np.minimum(scn.settings.horizon_months, life) / life
+    """Objective weight of one box: its monthly amortised price P / max(L, h) times the months
+    counted (1 for monthly cost; h otherwise, i.e. P min(h, L) / L), so the objective, the
+    reported monthly capex and the horizon TCO all use one convention."""
+    monthly = price / amortise_months(life, scn.settings.horizon_months)
+    return monthly * objective_factor(scn)
 
 
 def option_objective(scn: Scenario, o: pd.DataFrame) -> pd.Series:
@@ -56,6 +58,9 @@ def purchasables(scn: Scenario, opts: OptionSet) -> pd.DataFrame:
                     "rack_units": float(h["rack_units"]),
                     "list_price_usd": float(h["list_price_usd"]),
                     "useful_life_months": float(h["useful_life_months"]),
+                    "amortise_months": float(
+                        amortise_months(float(h["useful_life_months"]), scn.settings.horizon_months)
+                    ),
                 }
             )
     cols = [
@@ -69,8 +74,9 @@ def purchasables(scn: Scenario, opts: OptionSet) -> pd.DataFrame:
         "rack_units",
         "list_price_usd",
         "useful_life_months",
+        "amortise_months",
     ]
-    frame = pd.DataFrame(rows, columns=cols)
+    frame = pd.DataFrame(rows, columns=cols).astype({"is_gpu": bool})
     frame["capex_obj_usd"] = capex_objective(
         scn, frame["list_price_usd"], frame["useful_life_months"]
     )
@@ -119,6 +125,20 @@ def flow_rates(opts: OptionSet, site_wan: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def flow_names(scn: Scenario) -> list[str]:
+    """One distinct name per flow: ``from->to``; repeats of a pair get ``#2``, ``#3``, ...
+
+    Each flow has its own cost variable, so two flows between the same pair are both charged.
+    """
+    seen: dict[str, int] = {}
+    names = []
+    for f in scn.flows:
+        base = f"{f.from_workload}->{f.to_workload}"
+        seen[base] = seen.get(base, 0) + 1
+        names.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+    return names
+
+
 def formulate(scn: Scenario, opts: OptionSet) -> Problem:
     """The Problem for ``scn``: options with objective weights plus all coupling data."""
     o = opts.options.copy()
@@ -153,13 +173,13 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
         ),
         flows=tuple(
             FlowSpec(
-                f"{f.from_workload}->{f.to_workload}",
+                name,
                 tuple(units_of[f.from_workload]),
                 tuple(units_of[f.to_workload]),
                 f.gb_per_month,
                 team_of[f.from_workload],
             )
-            for f in scn.flows
+            for name, f in zip(flow_names(scn), scn.flows, strict=True)
         ),
         flow_rates=rates,
         flow_obj_factor=objective_factor(scn),

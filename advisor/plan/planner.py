@@ -121,17 +121,7 @@ def _kpis(scn: Scenario, a, purchases, sol) -> dict:
     amort = float(purchases["amortised_usd_per_month"].sum()) if len(purchases) else 0.0
     capex = float(purchases["capex_usd"].sum()) if len(purchases) else 0.0
     h = scn.settings.horizon_months
-    horizon_capex = (
-        float(
-            (
-                purchases["capex_usd"]
-                * purchases["useful_life_months"].clip(upper=h)
-                / purchases["useful_life_months"]
-            ).sum()
-        )
-        if len(purchases)
-        else 0.0
-    )
+    horizon_capex = amort * h  # = P min(h, L) / L per box (monthly amortised is P / max(L, h))
     counts = a.drop_duplicates("workload").groupby("tier").size()
     return {
         "workloads": int(a["workload"].nunique()),

@@ -27,7 +27,9 @@ units, boxes    capacity units as claimed; cloud billed instances enough for the
 latency         RTT (LAN / measured / distance estimate) + compute time <= SLO
 cost            compute, egress, power, ops and opex of each row
 risk, carbon    per-row privacy risk and carbon, then the plan caps
-capacity        per (site, SKU): units used <= box units x (inventory + bought)
+capacity        per (site, SKU): units used <= box units x (inventory + bought); a replica
+                uses the box share it blocks: B / floor(B / k) of a B-unit box (CPU: B / p,
+                p replicas per box by vCPUs and memory), since replicas never span boxes
 packing         whole replicas fit in whole boxes (flagged only when provably impossible)
 power, space    installed kW and rack units (inventory + purchases) <= the site caps
 purchase        only ``can_buy`` SKUs, whole counts <= max_buy_per_sku, row values right
@@ -36,7 +38,11 @@ budget          opex per month (all / team, flows charged to the sender's team),
 ha, colocate,   replica groups on distinct targets; co-located workloads on one target;
 anti_affinity   anti-affine workloads on distinct targets
 flow            each flow's monthly cost from where both ends landed, vs ``flows_usd``
-kpi, objective  monthly opex, amortised capex, TCO and the objective value
+                (keyed ``from->to``; a repeated pair's later flows ``from->to#2``, ...)
+kpi, objective  monthly opex, amortised capex, TCO and the objective value; a box priced P
+                with useful life L costs P / max(L, h) a month over a horizon of h months
+                (P / L as usual; bought once, so P / h if h > L) and P min(h, L) / L over
+                the horizon, so horizon TCO = h x monthly total
 ==============  =============================================================================
 
 Where the documentation leaves room, the verifier reads it as follows (and says so here):
@@ -330,6 +336,7 @@ class _Recomputed:
 class _Verifier:
     def __init__(self, scn: Scenario, facts: _Facts, rel_tol: float):
         self.scn, self.f, self.rel_tol = scn, facts, rel_tol
+        self.horizon = float(scn.settings.horizon_months)
         self.violations: list[Violation] = []
         self.checks = 0
         self.recomputed: dict[str, Any] = {}
@@ -720,8 +727,9 @@ class _Verifier:
             rc.boxes = gpu_hours / box["n_acc"] / HOURS_IN_MONTH
             rc.hours = HOURS_IN_MONTH
         else:
-            rc.units = replicas * g
-            rc.boxes = math.ceil(replicas / math.floor(box["n_acc"] / g) - 1e-9)
+            per_box = math.floor(box["n_acc"] / g)
+            rc.units = replicas * box["n_acc"] / per_box  # the box share each replica blocks
+            rc.boxes = math.ceil(replicas / per_box - 1e-9)
             rc.hours = d.hours_per_month
             rc.item = (g, 0.0)
         return True
@@ -746,7 +754,7 @@ class _Verifier:
             f"{r.text('hardware')} has {box['vcpus']:g} / {box['memory_gb']:g} GB",
         ):
             return False
-        rc.units = rc.replicas * w.cpu.vcpus
+        rc.units = rc.replicas * box["vcpus"] / per_box  # the box share each replica blocks
         rc.box_units = box["vcpus"]
         rc.boxes = math.ceil(rc.replicas / per_box - 1e-9)
         rc.hours = w.demand.hours_per_month
@@ -922,7 +930,7 @@ class _Verifier:
                 ("unit_price_usd", price),
                 ("capex_usd", n * price),
                 ("useful_life_months", life),
-                ("amortised_usd_per_month", n * price / life),
+                ("amortised_usd_per_month", n * price / max(life, self.horizon)),
                 ("power_kw", n * float(h["power_kw"])),
                 ("rack_units", n * float(h["rack_units"])),
             ):
@@ -966,7 +974,7 @@ class _Verifier:
                 amortised = (
                     bought.get((s.id, sku), 0)
                     * float(h["list_price_usd"])
-                    / float(h["useful_life_months"])
+                    / max(float(h["useful_life_months"]), self.horizon)
                 )
                 for rc in rcs:
                     self.row_capex(rc, amortised * rc.units / total if total > 0 else 0.0)
@@ -1030,14 +1038,17 @@ class _Verifier:
         """name -> (sender team, USD/month), following the documented flow pricing."""
         where = {r.text("unit"): r.text("target") for r in rows}
         out: dict[str, tuple[str, float]] = {}
-        totals: dict[str, float] = defaultdict(float)
+        seen: dict[str, int] = defaultdict(int)
         for fl in self.scn.flows:
             name = f"{fl.from_workload}->{fl.to_workload}"
+            seen[name] += 1
+            if seen[name] > 1:  # each flow is charged on its own: 'a->b', 'a->b#2', ...
+                name = f"{name}#{seen[name]}"
             a, b = where.get(fl.from_workload), where.get(fl.to_workload)
             if a is None or b is None:
                 continue
-            totals[name] += fl.gb_per_month * self.flow_rate(a, b)
-            out[name] = (self.f.workloads[fl.from_workload].team, totals[name])
+            usd = fl.gb_per_month * self.flow_rate(a, b)
+            out[name] = (self.f.workloads[fl.from_workload].team, usd)
         for name, (_, usd) in out.items():
             claimed = flows_usd.get(name)
             self.check(claimed is not None, "flow", name, "no cost reported for this flow")
@@ -1189,7 +1200,7 @@ class _Verifier:
             hw = self.f.hardware[sku]
             price, life = float(hw["list_price_usd"]), float(hw["useful_life_months"])
             capex += n * price
-            amort += n * price / life
+            amort += n * price / max(life, h)
             horizon_capex += n * price * min(h, life) / life
         rec = self.recomputed
         rec.update(

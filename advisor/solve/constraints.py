@@ -24,7 +24,18 @@ def assignment(ctx: ModelContext) -> None:
 
 
 def site_capacity(ctx: ModelContext) -> None:
-    """capacity[s,k]:  sum_{o at s on k} units[o] x[o] <= U_k (inv[s,k] + buy[s,k])."""
+    """capacity[s,k]:  sum_{o at s on k} units[o] x[o] <= U_k (inv[s,k] + buy[s,k]).
+
+    units[o] charges each replica the box share it blocks (see ``options.sizing``): with p
+    replicas of the option's shape per box, B / p units (a replica never spans boxes). The row
+    is exact when the replicas in one (site, SKU) pool share boxes only with replicas of the
+    same shape: n replicas need ceil(n / p) boxes and n B / p <= B N  <=>  ceil(n / p) <= N.
+    With mixed shapes it is conservative: a mix that whole-box packing could fit may be
+    rejected (two 3-GPU replicas and one 2-GPU replica on an 8-GPU box are charged 4+4+2).
+    It never admits an unpackable mix when the shares B / p divide one another, which holds
+    for every accelerator box of 1, 2, 4 or 8 GPUs (power-of-two p); on CPU boxes with other
+    p the verifier's packing check is the guard.
+    """
     o = ctx.problem.options
     use: dict[tuple[str, str], list] = defaultdict(list)
     site_rows = np.flatnonzero((o["tier"] != "cloud").to_numpy())
@@ -244,33 +255,40 @@ def colocate(ctx: ModelContext) -> None:
 
 
 def flows(ctx: ModelContext) -> None:
-    """flow[f,t]: for every target t of the sender a (receiver b, same-provider set P(t)):
-        c[f] >= gb * ( r_out(t) (z[a,t] - z[b,t]) - (r_out(t) - r_in(t)) (sum_{t' in P(t)} z[b,t'] - z[b,t]) )
-    so c[f] = 0 when both land on t, gb*r_in(t) when b is elsewhere at t's provider and
-    gb*r_out(t) otherwise; c[f] >= 0 and is minimised. Exact, O(targets) rows per flow.
+    """flow[f,t]: for every target t of the sender a (receiver b), with rate(t, t') the USD/GB
+    from t to t' (0 if t' = t, r_in(t) if t' is elsewhere at t's provider, r_out(t) otherwise)
+    and M_t = max_t' rate(t, t'):
+        c[f] >= gb * ( M_t z[a,t] - sum_{t' in T(b)} (M_t - rate(t, t')) z[b,t'] )
+    Since sum_t' z[b,t'] = 1 (assign), the row reads c[f] >= gb * rate(t, where b is) when a
+    is at t and c[f] >= -gb * (something >= 0) otherwise; c[f] >= 0 and is minimised, so
+    c[f] = gb * rate(target of a, target of b) exactly, for any r_out, r_in (each flow has
+    its own c[f]). Only receiver targets with a non-zero coefficient enter the row.
     """
     z = ctx.z()
     rates = ctx.problem.flow_rates.set_index("target")
+    r_out_of = rates["usd_per_gb_out"].astype(float).to_dict()
+    r_in_of = rates["usd_per_gb_inter"].astype(float).to_dict()
+    prov_of = rates["provider"].to_dict()
     for f in ctx.problem.flows:
         a, b = f.from_units[0], f.to_units[0]
         c = ctx.flow_cost[f.name]
+        b_targets = ctx.targets_of(b)
         for t in ctx.targets_of(a):
-            r_out = float(rates.at[t, "usd_per_gb_out"])
-            r_in = float(rates.at[t, "usd_per_gb_inter"])
-            prov = rates.at[t, "provider"]
-            expr = r_out * z[(a, t)]
-            if (b, t) in z:
-                expr = expr - r_out * z[(b, t)]
-            if prov and r_out > r_in:
-                same = [
-                    z[(b, t2)]
-                    for t2 in ctx.targets_of(b)
-                    if t2 != t and rates.at[t2, "provider"] == prov
-                ]
-                if same:
-                    expr = expr - (r_out - r_in) * pulp.lpSum(same)
+            r_out, r_in, prov = r_out_of[t], r_in_of[t], prov_of[t]
+            big = max(r_out, r_in) if prov else r_out
+            terms = [(c, 1.0)] + [(v, -f.gb_per_month * big) for v, _ in z[(a, t)].items()]
+            for t2 in b_targets:
+                if t2 == t:
+                    rate = 0.0
+                elif prov and prov_of[t2] == prov:
+                    rate = r_in
+                else:
+                    rate = r_out
+                coef = f.gb_per_month * (big - rate)
+                if coef != 0:
+                    terms += [(v, coef) for v, _ in z[(b, t2)].items()]
             ctx.add(
-                pulp.LpAffineExpression([(c, 1.0)]) - f.gb_per_month * expr,
+                pulp.LpAffineExpression(terms),
                 ">=",
                 0.0,
                 f"flow[{f.name},{t}]",

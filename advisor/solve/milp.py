@@ -73,19 +73,32 @@ def _solver(settings: SolverSettings):
 def run(
     problem: Problem, settings: SolverSettings, elastic: bool = False
 ) -> tuple[Solution, ModelContext]:
-    """Build and solve; map the solution back by position (never by parsing names)."""
+    """Build and solve; map the solution back by position (never by parsing names).
+
+    HiGHS runs through :mod:`advisor.solve.highs` (arrays in one call, LP-guided warm start;
+    no warm start in elastic mode); CBC through PuLP.
+    """
     t0 = time.perf_counter()
     ctx = build(problem, elastic)
     ctx.mip_gap = settings.mip_gap
     t1 = time.perf_counter()
     solver, name = _solver(settings)
-    with contextlib.nullcontext() if settings.msg else _silenced_stdout():
-        ctx.prob.solve(solver)
+    bound = None
+    if name == "highs":
+        from advisor.solve import highs
+
+        with contextlib.nullcontext() if settings.msg else _silenced_stdout():
+            res = highs.solve(ctx, settings, warm=not elastic)
+        status, objective, bound = res.status, res.objective, res.bound
+    else:
+        with contextlib.nullcontext() if settings.msg else _silenced_stdout():
+            ctx.prob.solve(solver)
+        status = _status(ctx.prob)
+        objective = None
     t2 = time.perf_counter()
-    status = _status(ctx.prob)
     if status == "infeasible" and name == "cbc" and t2 - t1 >= 0.9 * settings.time_limit_s:
         status = "limit_no_solution"  # CBC reports 'infeasible' when it runs out of time
-    objective = bound = gap = None
+    gap = None
     chosen: tuple[int, ...] = ()
     buys: dict = {}
     flow_usd: dict = {}
@@ -97,14 +110,17 @@ def run(
         buys = {k: round(v.varValue or 0) for k, v in ctx.buy.items() if round(v.varValue or 0) > 0}
         flow_usd = {k: float(v.varValue or 0.0) for k, v in ctx.flow_cost.items()}
         team_new = {k: float(v.varValue or 0.0) for k, v in ctx.team_new.items()}
-        objective = float(pulp.value(ctx.prob.objective) or 0.0)
-        bound, gap = _bound(ctx, name, objective, status)
+        if objective is None:
+            objective = float(pulp.value(ctx.prob.objective) or 0.0)
+        bound, gap = _bound(ctx, name, objective, status, bound)
         if elastic:
             slacks = {
                 s.name: float(s.var.varValue or 0.0)
                 for s in ctx.slacks
                 if (s.var.varValue or 0) > 1e-6
             }
+    else:
+        objective = None
     sol = Solution(
         status=status,
         objective=objective,
@@ -118,7 +134,11 @@ def run(
         solver=name,
         build_seconds=t1 - t0,
         solve_seconds=t2 - t1,
-        n_variables=len(ctx.prob.variables()),
+        n_variables=len(ctx.x)
+        + len(ctx.buy)
+        + len(ctx.flow_cost)
+        + len(ctx.team_new)
+        + len(ctx.slacks),
         n_constraints=ctx.prob.numConstraints(),
     )
     return sol, ctx
@@ -139,21 +159,15 @@ def _status(prob: pulp.LpProblem) -> str:
 
 
 def _bound(
-    ctx: ModelContext, name: str, objective: float, status: str
+    ctx: ModelContext, name: str, objective: float, status: str, bound: float | None
 ) -> tuple[float | None, float | None]:
-    bound = None
-    if name == "highs":
-        try:
-            info = ctx.prob.solverModel.getInfo()
-            bound = float(info.mip_dual_bound)
-            if not math.isfinite(bound):
-                bound = None
-        except Exception:
-            bound = None
+    if bound is not None and not math.isfinite(bound):
+        bound = None
     if bound is None and status == "optimal" and (name == "highs" or ctx.mip_gap == 0):
         bound = objective  # proven optimal at zero gap; CBC exposes no bound otherwise
     if bound is None:
         return None, None
+    bound = min(bound, objective)
     gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
     return bound, gap
 
