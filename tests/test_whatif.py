@@ -235,16 +235,17 @@ def test_monte_carlo_is_deterministic_per_seed(insurer, mc):
 
 
 def test_recosting_a_samples_own_plan_gives_its_optimal_cost(mc):
-    """Candidate evaluation (no solver) must agree with the solver where they overlap."""
+    """Candidate evaluation (no solver) must agree with the solver where they overlap: a
+    candidate with the same placement *and* purchases as a sample's optimum costs the same."""
     wide = mc.candidate_costs.pivot(index="sample", columns="candidate", values="monthly_total_usd")
     checked = 0
     for s in mc.samples.itertuples():
         if s.status != "optimal":
             continue
         for c in mc.candidates["candidate"]:
-            if mc.placement(c)[KEYS].sort_values(KEYS).to_numpy().tolist() == _sample_keys(
-                mc, s.sample
-            ):
+            if _keys(mc.placement(c)) == _keys(mc.sample_placements[s.sample]) and _buys(
+                mc.candidate_purchases[c]
+            ) == _buys(mc.sample_purchases[s.sample]):
                 assert wide.at[s.sample, c] == pytest.approx(s.monthly_total_usd, rel=1e-9)
                 checked += 1
     assert checked >= 3
@@ -253,8 +254,14 @@ def test_recosting_a_samples_own_plan_gives_its_optimal_cost(mc):
     assert (wide.min(axis=1) >= best - 1e-6).all()
 
 
-def _sample_keys(mc, sample: int):
-    return mc.sample_placements[sample][KEYS].sort_values(KEYS).to_numpy().tolist()
+def _keys(placement: pd.DataFrame) -> list:
+    return placement[KEYS].sort_values(KEYS).to_numpy().tolist()
+
+
+def _buys(purchases: pd.DataFrame) -> list:
+    if purchases.empty:
+        return []
+    return purchases[["site", "sku", "count"]].sort_values(["site", "sku"]).to_numpy().tolist()
 
 
 def test_robust_choice_has_the_lowest_p90(mc):

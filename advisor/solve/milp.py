@@ -174,19 +174,25 @@ def _bound(
 
 @contextlib.contextmanager
 def _silenced_stdout():
-    """HiGHS prints its banner from C even with output off; hide fd 1 while solving."""
+    """HiGHS prints its banner from C even with output off; hide fd 1 while solving.
+
+    Always the process's fd 1, not ``sys.stdout.fileno()``: under Jupyter ``sys.stdout`` is
+    the kernel's stream while C code still writes to fd 1, which the kernel forwards.
+    """
+    fd = 1
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        sys.stdout.flush()
     try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):
+        saved = os.dup(fd)
+    except OSError:
         yield
         return
-    sys.stdout.flush()
-    saved = os.dup(fd)
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), fd)
             yield
     finally:
-        sys.stdout.flush()
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            sys.stdout.flush()
         os.dup2(saved, fd)
         os.close(saved)

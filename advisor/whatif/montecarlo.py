@@ -54,6 +54,10 @@ class MonteCarloResult:
     baseline: Outcome
     sample_placements: tuple[pd.DataFrame, ...] = ()
     """Each sample's re-optimised placement (empty when the sample is infeasible)."""
+    sample_purchases: tuple[pd.DataFrame, ...] = ()
+    """Each sample's purchases (site, sku, count, ...)."""
+    candidate_purchases: tuple[pd.DataFrame, ...] = ()
+    """Each candidate plan's purchases, held fixed when it is re-costed."""
 
     @property
     def robust(self) -> int:
@@ -214,6 +218,8 @@ def monte_carlo(
         tuple(p.placement for p in picks),
         base,
         tuple(o.placement for o in outs),
+        tuple(o.purchases for o in outs),
+        tuple(p.purchases for p in picks),
     )
 
 
