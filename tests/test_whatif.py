@@ -351,3 +351,20 @@ def test_notebook_reprs_escape_and_summarise(insurer):
     assert all(w.id in page for w in insurer.workloads)
     s = advisor.sweep(insurer, "price:aws", [0.5, 1.0], **QUIET)
     assert "Sweep of price:aws" in s._repr_html_() and "<script" not in s._repr_html_()
+
+
+def test_cached_pruning_equals_a_cold_build_on_a_fleet_with_shared_sites():
+    from advisor.schema.load import parse_scenario
+    from advisor.synthetic import fleet
+
+    scn = parse_scenario(fleet(60))
+    cat = catalog_for(scn)
+    r = Resolver()
+    for edited in (
+        scn,
+        scn.with_limits(carbon_kg_per_month_max=1e9),
+        scn.with_budget("all", factor=0.9),
+    ):
+        warm, cold = r.options(edited, cat), build_options(edited, cat)
+        pd.testing.assert_frame_equal(warm.options, cold.options)
+    assert r.stats["option_misses"] == 1 and r.stats["option_hits"] == 2

@@ -3,6 +3,8 @@
 A :class:`Resolver` keeps, per process:
 
 * catalogs, by catalog directory (loading and indexing them costs more than a small solve);
+* the pruned option table per (option key, pruning inputs), reused as it is when an edit
+  changes neither (budgets, and limits or weights that leave the pruning criteria alone);
 * the *unpruned* option table per "option key": a hash of the scenario without the parts
   that never change options (name, description, budgets, limits, placement rules, flows,
   solver settings, objective and weights, uncertainty). Those parts only change pruning
@@ -25,7 +27,7 @@ from typing import Any
 
 from advisor.catalog import Catalog
 from advisor.options import OptionSet, build_options
-from advisor.options.prune import prune_dominated
+from advisor.options.prune import criteria, placement_sensitive_units, prune_dominated
 from advisor.schema.load import catalog_for
 from advisor.schema.scenario import Scenario
 
@@ -66,6 +68,7 @@ class Resolver:
         self.max_entries = max_entries
         self._catalogs: dict[str, Catalog] = {}
         self._options: OrderedDict[str, OptionSet] = OrderedDict()
+        self._pruned: OrderedDict[tuple, OptionSet] = OrderedDict()
         self.stats = {"option_hits": 0, "option_misses": 0, "catalog_hits": 0}
 
     def catalog(self, scn: Scenario) -> Catalog:
@@ -92,9 +95,30 @@ class Resolver:
         return full
 
     def options(self, scn: Scenario, catalog: Catalog | None = None) -> OptionSet:
-        """The (pruned) option set of ``scn``, from cache when only non-option parts changed."""
+        """The (pruned) option set of ``scn``, from cache when only non-option parts changed.
+
+        When the pruning inputs are unchanged too (same criteria, same placement-sensitive
+        workloads: e.g. a budget edit), the pruned set itself is reused.
+        """
         t0 = time.perf_counter()
-        return _pruned(scn, self.full_options(scn, catalog), t0)
+        pkey = (
+            option_key(scn),
+            scn.settings.prune_dominated,
+            tuple(criteria(scn)),
+            tuple(sorted(placement_sensitive_units(scn))),
+        )
+        hit = self._pruned.get(pkey)
+        if hit is not None:
+            self.stats["option_hits"] += 1
+            self._pruned.move_to_end(pkey)
+            return dataclasses.replace(
+                hit, stats={**hit.stats, "build_seconds": time.perf_counter() - t0}
+            )
+        opts = _pruned(scn, self.full_options(scn, catalog), t0)
+        self._pruned[pkey] = opts
+        if len(self._pruned) > self.max_entries:
+            self._pruned.popitem(last=False)
+        return opts
 
     def solve(self, scn: Scenario, **kw: Any):
         """:func:`advisor.solve` with cached catalog and options."""
