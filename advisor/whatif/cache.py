@@ -27,7 +27,12 @@ from typing import Any
 
 from advisor.catalog import Catalog
 from advisor.options import OptionSet, build_options
-from advisor.options.prune import criteria, placement_sensitive_units, prune_dominated
+from advisor.options.prune import (
+    criteria,
+    placement_sensitive_units,
+    prune_cloud_within_target,
+    prune_dominated,
+)
 from advisor.schema.load import catalog_for
 from advisor.schema.scenario import Scenario
 
@@ -131,6 +136,10 @@ class Resolver:
 def _pruned(scn: Scenario, full: OptionSet, t0: float) -> OptionSet:
     opts, dominated = full.options, full.options.iloc[0:0]
     if scn.settings.prune_dominated and len(opts):
+        # the same two steps as a cold build: cloud rows within their target, then dominance
+        cloud = opts["tier"] == "cloud"
+        kept = prune_cloud_within_target(scn, opts[cloud]).index
+        opts = opts[~cloud | opts.index.isin(kept)].reset_index(drop=True)
         opts, dominated = prune_dominated(scn, opts)
     stats = {
         **full.stats,
