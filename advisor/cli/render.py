@@ -163,14 +163,15 @@ def print_frame(out: Console, frame: pd.DataFrame, title: str, provenance: bool 
 def print_compare(out: Console, result: dict) -> None:
     d = result["delta_usd_per_month"]
     out.print(
-        f"{result['a']} -> {result['b']}: {len(result['moved'])} moved, {result['unchanged']} unchanged; "
+        f"{result['a']} -> {result['b']}: {len(result['moved'])} moved, "
+        f"{len(result.get('repriced', []))} repriced in place, {result['unchanged']} unchanged; "
         f"monthly {_money(result['monthly_total_usd']['a'])} -> {_money(result['monthly_total_usd']['b'])} "
         f"({'+' if d >= 0 else '-'}{_money(abs(d))})"
     )
     t = Table(show_edge=False)
     for c in ("unit", "before", "after", "delta $/month", "why"):
         t.add_column(c, overflow="fold")
-    for r in result["moved"][:50]:
+    for r in [*result["moved"], *result.get("repriced", [])][:50]:
         t.add_row(
             r["unit"],
             f"{r['target_a']} {r['hardware_a']}",

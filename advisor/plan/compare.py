@@ -80,7 +80,7 @@ class Comparison:
             "delta_usd_per_month": self.delta_usd_per_month,
             "moved": self.moved.replace({np.nan: None}).to_dict(orient="records"),
             "repriced": self.repriced.replace({np.nan: None}).to_dict(orient="records"),
-            "unchanged": int((~self.units["moved"]).sum()),
+            "unchanged": int((~self.units["moved"]).sum()) - len(self.repriced),
         }
 
     def _repr_html_(self) -> str:
