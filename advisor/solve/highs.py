@@ -37,9 +37,9 @@ from advisor.solve.problem import SolverSettings
 INF = highspy.kHighsInf
 CANDIDATES = 10
 """Options per unit (least LP reduced cost) the heuristic restricted MIP may use."""
-NEIGHBOURHOOD_SHARE = 0.25
+NEIGHBOURHOOD_SHARE = 0.5
 """Share of the remaining time the neighbourhood MIP may take."""
-SUB_SHARE = 0.3
+SUB_SHARE = 0.4
 """Share of the remaining time the restricted MIP may take."""
 WARM_START_MIN_OPTIONS = 200
 """Below this many options HiGHS solves the full MIP directly."""
