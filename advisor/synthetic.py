@@ -168,12 +168,29 @@ def workload(rng: random.Random, i: int, site_list: list[dict[str, Any]]) -> dic
 
 
 def fleet(
-    n_workloads: int, n_sites: int = 50, seed: int = 7, name: str | None = None
+    n_workloads: int,
+    n_sites: int = 50,
+    seed: int = 7,
+    name: str | None = None,
+    capacity_scale: float = 1.0,
 ) -> dict[str, Any]:
-    """A scenario mapping with ``n_workloads`` workloads over ``n_sites`` sites."""
+    """A scenario mapping with ``n_workloads`` workloads over ``n_sites`` sites.
+
+    ``capacity_scale`` multiplies every site's power cap, rack units and purchase limit and
+    the capex cap per local site (after all random draws, so the fleet is otherwise the
+    same): with the fixed 50 sites, 10,000 workloads need about 10x the site capacity of
+    1,000 (at scale 1 the local-only workloads alone exceed the capex cap and the scenario
+    is infeasible).
+    """
     rng = random.Random(seed)
     site_list = sites(rng, n_sites)
     workloads = [workload(rng, i, site_list) for i in range(n_workloads)]
+    if capacity_scale != 1.0:
+        for s in site_list:
+            s["power"]["max_kw"] = round(s["power"]["max_kw"] * capacity_scale, 3)
+            s["max_buy_per_sku"] = round(s["max_buy_per_sku"] * capacity_scale)
+            if "space" in s:
+                s["space"]["rack_units"] = round(s["space"]["rack_units"] * capacity_scale)
     teams = sorted({w["team"] for w in workloads})
     per_team = {t: sum(1 for w in workloads if w["team"] == t) for t in teams}
     n_local = sum(1 for s in site_list if s["kind"] == "local")
@@ -194,7 +211,7 @@ def fleet(
             {
                 "scope": "all",
                 "opex_usd_per_month_max": 2500.0 * n_workloads,
-                "capex_usd_max": 400_000.0 * n_local,
+                "capex_usd_max": 400_000.0 * capacity_scale * n_local,
             }
         ]
         + [{"scope": f"team:{t}", "opex_usd_per_month_max": 4000.0 * per_team[t]} for t in teams],

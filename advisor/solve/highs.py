@@ -7,13 +7,20 @@ them to ``highspy`` in one call instead of one Python call per column and row.
 Solve strategy (:func:`solve_mip`), each step exact or a pure heuristic that only supplies a
 feasible start:
 
-1. LP relaxation of the full model. Its value is a valid lower bound.
-2. Restricted MIP (heuristic): only the options the LP uses, plus each unit's cheapest and
-   cheapest uncapacitated (cloud) options; every purchase, flow and capex-split variable
-   stays. Any plan it finds is feasible for the full model.
-3. If that plan is within the gap of the LP bound it is returned with the LP bound (proven).
-   Otherwise the full MIP is solved with the plan as its starting incumbent, so HiGHS prunes
-   by bound and reduced cost from its first node.
+1. LP relaxation of the full model. Its value is a valid lower bound; if it is infeasible,
+   so is the MIP (returned at once).
+2. Heuristics, each a MIP over fewer options whose plans are feasible for the full model:
+   (a) the LP's neighbourhood (:func:`neighbourhood`): units touching a fractional purchase
+   re-choose among their candidates, the others keep their LP option; (b) every unit
+   chooses among its candidates (:func:`candidate_options`: LP support, least reduced
+   cost, cheapest, cheapest cloud), warm-started with (a). Every purchase, flow and
+   capex-split variable stays free. Each stops once its plan is within the gap of the LP
+   bound, and that plan is returned with the LP bound as its proof.
+3. Otherwise: exact reduced-cost fixing against the best plan, then the full MIP with that
+   plan as its starting incumbent.
+
+Every MIP is also interrupted at its share of the time limit (HiGHS's own limit can be
+overrun in the root cut loop). Without a time-out everything is deterministic.
 """
 
 from __future__ import annotations
@@ -30,8 +37,10 @@ from advisor.solve.problem import SolverSettings
 INF = highspy.kHighsInf
 CANDIDATES = 10
 """Options per unit (least LP reduced cost) the heuristic restricted MIP may use."""
-SUB_SHARE = 0.3
-"""Share of the time limit the restricted MIP may take."""
+NEIGHBOURHOOD_SHARE = 0.5
+"""Share of the remaining time the neighbourhood MIP may take."""
+SUB_SHARE = 0.4
+"""Share of the remaining time the restricted MIP may take."""
 WARM_START_MIN_OPTIONS = 200
 """Below this many options HiGHS solves the full MIP directly."""
 
@@ -208,14 +217,51 @@ def solve(ctx: ModelContext, settings: SolverSettings, warm: bool = True) -> Res
     return res
 
 
-def _stop_at(h, target: float) -> None:
-    """Interrupt a MIP as soon as its incumbent is at or below ``target``."""
+def _stop_at(h, target: float, deadline: float) -> None:
+    """Interrupt a MIP once its incumbent is at or below ``target`` or at ``deadline``
+    (``time.perf_counter()``; HiGHS can overrun its own time limit in the root cut loop)."""
 
     def check(e) -> None:
-        if e.data_out.mip_primal_bound <= target:
+        if e.data_out.mip_primal_bound <= target or time.perf_counter() > deadline:
             e.interrupt()
 
     h.cbMipInterrupt.subscribe(check)
+
+
+def neighbourhood(
+    ctx: ModelContext, a: Arrays, lp_values: np.ndarray, candidates: np.ndarray
+) -> Arrays:
+    """RINS-style neighbourhood of the LP solution (heuristic): units whose LP option is
+    fractional, sits in a pool whose LP purchase is fractional, or that have a candidate in
+    such a pool may choose among their candidates; every other unit keeps its LP option."""
+    o = ctx.problem.options
+    n_x = len(ctx.x)
+    x = lp_values[:n_x]
+    buys = lp_values[n_x : n_x + len(ctx.buy)]
+    frac_pools = {k for k, v in zip(ctx.buy, buys, strict=True) if abs(v - round(v)) > 1e-6}
+    site = (o["tier"] != "cloud").to_numpy()
+    in_frac = site & np.fromiter(
+        ((s, k) in frac_pools for s, k in zip(o["site"], o["hardware"], strict=True)),
+        bool,
+        n_x,
+    )
+    units = o["unit"].to_numpy()
+    fractional = (x > 1e-6) & (x < 1 - 1e-6)
+    touched = (candidates & in_frac) | fractional | ((x > 1e-6) & in_frac)
+    free = np.isin(units, np.unique(units[touched]))
+    one = x > 1 - 1e-6
+    lo, hi = a.lo.copy(), a.hi.copy()
+    hi[:n_x] = np.where(np.where(free, candidates, one), hi[:n_x], 0.0)
+    lo[:n_x] = np.where(~free & one, 1.0, lo[:n_x])
+    return Arrays(**{**a.__dict__, "lo": lo, "hi": hi})
+
+
+def _start(h, values: np.ndarray | None, a: Arrays) -> None:
+    if values is not None:
+        start = highspy.HighsSolution()
+        start.col_value = _integral(values, a).tolist()
+        start.value_valid = True
+        h.setSolution(start)
 
 
 def solve_mip(ctx: ModelContext, a: Arrays, settings: SolverSettings, warm: bool) -> Result:
@@ -224,54 +270,60 @@ def solve_mip(ctx: ModelContext, a: Arrays, settings: SolverSettings, warm: bool
     n_x = len(ctx.x)
     limit = float(settings.time_limit_s)
     gap = float(settings.mip_gap)
+    deadline = t0 + limit
 
     def left() -> float:
-        return limit - (time.perf_counter() - t0)
+        return deadline - time.perf_counter()
+
+    def mip(arr: Arrays, share: float, target: float, sub_gap: float, start=None) -> Result:
+        h = _highs(arr, settings, share * left(), sub_gap, mip=True)
+        _start(h, start, a)
+        _stop_at(h, target, time.perf_counter() + share * left())
+        return _run(h, a, mip=True)
 
     if not warm or not a.integer.any() or n_x < WARM_START_MIN_OPTIONS:
-        return _run(_highs(a, settings, limit, gap, mip=True), a, mip=True)
+        return mip(a, 1.0, -np.inf, gap)
     h_lp = _highs(a, settings, limit, gap, mip=False)
     lp = _run(h_lp, a, mip=False)
+    if lp.status == "infeasible":
+        return lp  # no plan satisfies even the relaxation, so none satisfies the MIP
     if lp.status != "optimal" or lp.values is None or lp.objective is None:
-        return _run(_highs(a, settings, left(), gap, mip=True), a, mip=True)
+        return mip(a, 1.0, -np.inf, gap)
     lower = lp.objective
     reduced = np.asarray(h_lp.getSolution().col_dual, float)
     frac = np.abs(lp.values - np.round(lp.values))[a.integer]
     if not len(frac) or frac.max() <= 1e-7:
         return Result("optimal", _integral(lp.values, a), lower, lower)
-    # 2. heuristic: restricted MIP, stopped once its plan is provably within the gap
     target = lower / (1.0 - gap) if gap < 1 else np.inf
+    cand = candidate_options(ctx, lp.values[:n_x], reduced[:n_x])
+    # 2. heuristics, each stopped once its plan is provably within the gap of the LP bound
+    best: Result | None = None
     keep = np.ones(a.n_cols, bool)
-    keep[:n_x] = candidate_options(ctx, lp.values[:n_x], reduced[:n_x])
-    h_sub = _highs(_with_upper(a, ~keep), settings, SUB_SHARE * left(), gap / 2, mip=True)
-    _stop_at(h_sub, target)
-    sub = _run(h_sub, a, mip=True)
-    if sub.values is None or sub.objective is None:
-        return _run(_highs(a, settings, left(), gap, mip=True), a, mip=True)
-    inc = sub.objective
-    if inc <= target:
-        return Result("optimal", _integral(sub.values, a), inc, lower)
+    keep[:n_x] = cand
+    for arr, share in (
+        (neighbourhood(ctx, a, lp.values, cand), NEIGHBOURHOOD_SHARE),
+        (_with_upper(a, ~keep), SUB_SHARE),
+    ):
+        sub = mip(arr, share, target, gap / 2, best.values if best else None)
+        if sub.values is not None and (best is None or sub.objective < best.objective):
+            best = sub
+        if best is not None and best.objective <= target:
+            return Result("optimal", _integral(best.values, a), best.objective, lower)
+    if best is None:
+        return mip(a, 1.0, -np.inf, gap)
     # 3. exact: an option whose LP reduced cost exceeds incumbent - LP bound is 0 in every
     # plan better than the incumbent (reduced-cost fixing); then the full MIP, warm-started
+    inc = best.objective
     slack = inc - lower + 1e-9 * max(abs(inc), 1.0)
     drop = np.zeros(a.n_cols, bool)
-    drop[:n_x] = (reduced[:n_x] > slack) & (sub.values[:n_x] < 0.5)
-    h = _highs(_with_upper(a, drop), settings, left(), gap, mip=True)
-    start = highspy.HighsSolution()
-    start.col_value = _integral(sub.values, a).tolist()
-    start.value_valid = True
-    h.setSolution(start)
-    res = _run(h, a, mip=True)
+    drop[:n_x] = (reduced[:n_x] > slack) & (best.values[:n_x] < 0.5)
+    res = mip(_with_upper(a, drop), 1.0, -np.inf, gap, best.values)
     if res.values is None or res.objective is None or res.objective > inc:
-        res = Result("feasible", _integral(sub.values, a), inc, res.bound)
+        res = Result("feasible", _integral(best.values, a), inc, res.bound)
     bound = max(lower, res.bound) if res.bound is not None else lower
     bound = min(bound, res.objective)
-    status = (
-        "optimal" if res.objective - bound <= gap * max(abs(res.objective), 1e-9) else res.status
-    )
-    if status == "optimal" and res.status != "optimal" and res.objective - bound > 1e-9:
-        status = "optimal"
-    return Result(status, res.values, res.objective, bound)
+    within = res.objective - bound <= gap * max(abs(res.objective), 1e-9)
+    return Result("optimal" if within else "feasible", res.values, res.objective, bound)
 
 
 def _integral(values: np.ndarray, a: Arrays) -> np.ndarray:
