@@ -221,3 +221,16 @@ def test_breakeven_with_own_sku():
     above = solved(build(case, case.breakeven_hours + EPS_HOURS))
     assert chosen(below)["tier"] == "cloud"
     assert (chosen(above)["tier"], chosen(above)["hardware"]) == ("local", "srv8")
+
+
+def test_capex_schedule_sums_to_the_horizon_capex_when_the_horizon_outlives_the_box():
+    """Report schedule, KPIs and objective share one amortisation convention."""
+    from advisor.report.stats import capex_schedule
+
+    scn = advisor.load_scenario(advisor.example_path("eu-insurer")).with_settings(horizon_months=84)
+    plan = advisor.solve(scn)
+    sched = capex_schedule(plan)
+    assert len(plan.purchases) and (plan.purchases["useful_life_months"] < 84).all()
+    horizon_capex = plan.kpis["horizon_tco_usd"] - 84 * plan.kpis["monthly_opex_usd"]
+    assert sched["amortised_usd"].sum() == pytest.approx(horizon_capex, rel=1e-9)
+    assert sched["cash_usd"].sum() == pytest.approx(plan.purchases["capex_usd"].sum())

@@ -165,12 +165,15 @@ def budgets(plan: Plan) -> pd.DataFrame:
 
 
 def capex_schedule(plan: Plan) -> pd.DataFrame:
-    """Per month of the horizon: cash paid for purchases (month 1) and capex amortised."""
+    """Per month of the horizon: cash paid for purchases (month 1) and capex amortised.
+
+    Amortisation follows the plan's convention, ``P / max(life, horizon)`` every month of
+    the horizon, so the schedule sums to the horizon capex in the KPIs, ``P min(h, L) / L``.
+    """
     p = plan.purchases
     months = np.arange(1, int(plan.kpis["horizon_months"]) + 1)
     rows = []
     for r in p.to_dict(orient="records"):
-        life = r["useful_life_months"]
         for m in months:
             rows.append(
                 {
@@ -178,7 +181,7 @@ def capex_schedule(plan: Plan) -> pd.DataFrame:
                     "site": r["site"],
                     "sku": r["sku"],
                     "cash_usd": r["capex_usd"] if m == 1 else 0.0,
-                    "amortised_usd": r["amortised_usd_per_month"] if m <= life else 0.0,
+                    "amortised_usd": r["amortised_usd_per_month"],
                 }
             )
     cols = ["month", "site", "sku", "cash_usd", "amortised_usd"]
