@@ -368,3 +368,18 @@ def test_cached_pruning_equals_a_cold_build_on_a_fleet_with_shared_sites():
         warm, cold = r.options(edited, cat), build_options(edited, cat)
         pd.testing.assert_frame_equal(warm.options, cold.options)
     assert r.stats["option_misses"] == 1 and r.stats["option_hits"] == 2
+
+
+def test_monte_carlo_when_the_baseline_is_infeasible(insurer):
+    """A budget the baseline cannot meet but cheap-cloud samples can: no baseline
+    candidate, the samples still give candidates."""
+    tight = insurer.with_budget("all", opex_usd_per_month_max=3000)
+    with pytest.raises(advisor.InfeasibleScenario):
+        advisor.solve(tight)
+    unc = {"prices": [{"provider": "aws", "distribution": "uniform", "low": 0.2, "high": 0.4}]}
+    mc = advisor.monte_carlo(tight, 4, uncertainty=unc, seed=0, **QUIET)
+    assert not mc.candidates["baseline"].any()
+    assert (mc.samples["status"] == "optimal").all()
+    never = {"prices": [{"provider": "aws", "distribution": "uniform", "low": 5.0, "high": 6.0}]}
+    with pytest.raises(advisor.InfeasibleScenario, match="no sample"):
+        advisor.monte_carlo(tight, 2, uncertainty=never, seed=0, **QUIET)

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from advisor.errors import InvalidScenario, Issue
+from advisor.errors import Conflict, InfeasibleScenario, InvalidScenario, Issue
 from advisor.plan.formulate import purchasables
 from advisor.schema import edits
 from advisor.schema.load import revalidate
@@ -192,6 +192,17 @@ def monte_carlo(
     frame["moved"] = [moved(base, o) for o in outs]
     frame["n_moved"] = frame["moved"].map(len)
     picks = _candidates(base, outs, candidates)
+    if not picks:
+        first = next((o.message for o in outs if o.message), base.message)
+        raise InfeasibleScenario(
+            [
+                Conflict(
+                    "monte_carlo",
+                    "samples",
+                    "no sample (and not the baseline) has a feasible plan: " + first,
+                )
+            ]
+        )
     tasks = [(v, picks) for v in variants]
     costs = run_tasks(
         evaluate_task,
@@ -279,6 +290,7 @@ class Candidate:
     purchases: pd.DataFrame
     flows_usd_per_month: float
     found_in: int
+    is_baseline: bool = False
 
 
 def _signature(o: Outcome) -> tuple:
@@ -292,6 +304,7 @@ def _signature(o: Outcome) -> tuple:
 
 
 def _candidates(base: Outcome, outs: list[Outcome], k: int) -> list[Candidate]:
+    """The baseline plan (when it has one) first, then the most frequent sample optima."""
     count: dict[tuple, int] = {}
     first: dict[tuple, Outcome] = {}
     for o in outs:
@@ -299,13 +312,21 @@ def _candidates(base: Outcome, outs: list[Outcome], k: int) -> list[Candidate]:
             sig = _signature(o)
             count[sig] = count.get(sig, 0) + 1
             first.setdefault(sig, o)
-    base_sig = _signature(base)
     order = sorted(count, key=lambda s: -count[s])
-    chosen = [base_sig, *[s for s in order if s != base_sig]][: max(k, 1)]
-    pick = {**first, base_sig: base}
+    pick = dict(first)
+    lead: list[tuple] = []
+    if base.has_plan:
+        base_sig = _signature(base)
+        pick[base_sig] = base
+        lead = [base_sig]
+    chosen = [*lead, *[s for s in order if s not in lead]][: max(k, 1)]
     return [
         Candidate(
-            pick[s].placement, pick[s].purchases, pick[s].flows_usd_per_month, count.get(s, 0)
+            pick[s].placement,
+            pick[s].purchases,
+            pick[s].flows_usd_per_month,
+            count.get(s, 0),
+            is_baseline=bool(lead) and s == lead[0],
         )
         for s in chosen
     ]
@@ -397,7 +418,7 @@ def _summary(long: pd.DataFrame, picks: list[Candidate], outs: list[Outcome]) ->
         rows.append(
             {
                 "candidate": int(c),
-                "baseline": c == 0,
+                "baseline": picks[c].is_baseline,
                 "optimal_in_samples": picks[c].found_in,
                 "mean_usd": float(finite.mean()) if len(finite) == len(v) else float("inf"),
                 "p50_usd": float(np.quantile(v, 0.5, method="higher")),
