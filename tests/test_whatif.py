@@ -383,3 +383,22 @@ def test_monte_carlo_when_the_baseline_is_infeasible(insurer):
     never = {"prices": [{"provider": "aws", "distribution": "uniform", "low": 5.0, "high": 6.0}]}
     with pytest.raises(advisor.InfeasibleScenario, match="no sample"):
         advisor.monte_carlo(tight, 2, uncertainty=never, seed=0, **QUIET)
+
+
+def test_uncertainty_section_is_checked_at_load_time(tmp_path):
+    from pathlib import Path
+
+    text = Path(advisor.example_path("eu-insurer")).read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("workloads: [claims-llm, customer-chat]", "workloads: [claims-lm]"))
+    with pytest.raises(advisor.InvalidScenario) as exc:
+        advisor.load_scenario(bad)
+    issue = exc.value.issues[0]
+    assert issue.path == "uncertainty.demand[0].workloads[0]" and issue.line is not None
+    assert "did you mean 'claims-llm'" in issue.hint
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(
+        text.replace("distribution: lognormal, sigma: 0.25", "distribution: lognormal")
+    )
+    with pytest.raises(advisor.InvalidScenario, match="lognormal needs sigma"):
+        advisor.load_scenario(wrong)

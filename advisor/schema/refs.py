@@ -156,6 +156,24 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
                     "flows to or from an ha workload are not supported",
                     expected="a workload without ha groups",
                 )
+    if scn.uncertainty is not None:
+        for i, d in enumerate(scn.uncertainty.demand):
+            for j, wid in enumerate(d.workloads):
+                if wid not in ids:
+                    add(
+                        ("uncertainty", "demand", i, "workloads", j),
+                        f"unknown workload '{wid}'",
+                        ids,
+                        "a workload id: " + _some(ids),
+                    )
+        for i, p in enumerate(scn.uncertainty.prices):
+            if p.region is not None and f"{p.provider}:{p.region}" not in regions:
+                add(
+                    ("uncertainty", "prices", i, "region"),
+                    f"unknown {p.provider} region '{p.region}'",
+                    [r.split(":", 1)[1] for r in regions if r.startswith(p.provider + ":")],
+                    f"a {p.provider} region id",
+                )
     for i, ov in enumerate(scn.overrides.prices):
         if ov.region is not None and f"{ov.provider}:{ov.region}" not in regions:
             add(
