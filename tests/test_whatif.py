@@ -307,7 +307,7 @@ def test_dask_local_cluster_gives_the_same_answers(insurer):
     values = [0.5, 1.0, 1.5]
     local = advisor.sweep(insurer, "price:aws", values, engine="local", progress=False)
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0", processes=True
     ) as cluster:
         remote = advisor.sweep(
             insurer,

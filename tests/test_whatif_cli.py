@@ -104,7 +104,7 @@ def test_sweep_on_a_dask_scheduler_from_the_command_line(tmp_path: Path):
     distributed = pytest.importorskip("distributed")
     exe = Path(sys.executable).with_name("advisor")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0"
     ) as cluster:
         proc = subprocess.run(
             [

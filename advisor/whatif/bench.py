@@ -32,7 +32,7 @@ def sweep_engines(n: int, variants: int, time_limit: float, gap: float) -> None:
     local = advisor.sweep(scn, "price", values, engine="local", workers=2, **kw)
     t_local = time.perf_counter() - t0
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0"
     ) as cluster:
         t0 = time.perf_counter()
         dask = advisor.sweep(

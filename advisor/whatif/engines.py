@@ -89,7 +89,7 @@ def _dask(fn, tasks, scheduler, bar) -> list[Any]:
         ) from None
     own_cluster = None
     if scheduler is None:
-        own_cluster = LocalCluster(processes=True, dashboard_address=None)
+        own_cluster = LocalCluster(processes=True, dashboard_address=":0")
         client = Client(own_cluster)
     elif isinstance(scheduler, Client):
         client = scheduler
