@@ -326,6 +326,9 @@ SchedulerOpt = Annotated[
     str | None,
     typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
 ]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Folder [default: reports/<name>].")
+]
 WorkersOpt = Annotated[
     int | None, typer.Option("--workers", help="Processes of the local pool [default: CPUs].")
 ]
@@ -377,9 +380,7 @@ def sweep(
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder [default: reports/<name>].")
-    ] = None,
+    out_dir: OutOpt = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Per-solve time limit in seconds.")
     ] = None,
@@ -432,9 +433,7 @@ def montecarlo(
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder [default: reports/<name>].")
-    ] = None,
+    out_dir: OutOpt = None,
     fmt: FormatOpt = "table",
     quiet: QuietOpt = False,
 ) -> None:
