@@ -11,6 +11,13 @@ import pandas as pd
 
 from advisor.catalog.loader import bundled_catalog_dir, load_tables
 
+TYPICAL_OF_MAX_KW = 0.73
+"""Typical / maximum draw used when a hardware override gives only ``power_kw``: the 8x H100
+node's 7.5 kW of 10.2 kW (catalog estimate inside the published 6.5-8.5 kW band)."""
+IDLE_OF_MAX_KW = 0.20
+"""Idle / maximum draw used when a hardware override gives only ``power_kw`` (8x H100 node:
+2.0 kW of 10.2 kW, catalog estimate; see tools/build_catalogs.py)."""
+
 if TYPE_CHECKING:
     from advisor.schema.scenario import CloudScope, Overrides
 
@@ -167,6 +174,10 @@ class Catalog:
                 ]
             )
             for col in ("accelerator_count", "vcpus", "memory_gb", "list_price_usd", "power_kw"):
+                rows[col] = rows[col].astype(float)
+            rows["typical_kw"] = rows["typical_kw"].fillna(rows["power_kw"] * TYPICAL_OF_MAX_KW)
+            rows["idle_kw"] = rows["idle_kw"].fillna(rows["power_kw"] * IDLE_OF_MAX_KW)
+            for col in ("idle_kw", "typical_kw"):
                 rows[col] = rows[col].astype(float)
             for col in ("rack_units", "useful_life_months", "ops_usd_per_month"):
                 rows[col] = rows[col].astype(float)

@@ -24,11 +24,12 @@ def alternatives(opts: OptionSet, assignments: pd.DataFrame) -> pd.DataFrame:
         "precision",
         "pricing",
         "opex_usd",
+        "box_share_usd",
         "capex_equiv_usd",
         "latency_ms",
     ]
     pool = pool[cols].copy()
-    pool["monthly_usd"] = pool["opex_usd"] + pool["capex_equiv_usd"]
+    pool["monthly_usd"] = pool["opex_usd"] + pool["box_share_usd"] + pool["capex_equiv_usd"]
     # the chosen option is not its own alternative (its capex-equivalent price differs from
     # what the plan pays when it runs on owned boxes)
     key = ["unit", "target", "hardware", "precision", "pricing"]

@@ -9,7 +9,11 @@ Choices (a projection, not an invoice; every row has ``x_Projection = True``):
 * Purchase rows: one per hardware purchase, ``ChargeCategory = Purchase``: ``BilledCost`` is
   the full price (paid in the first month), ``EffectiveCost`` the month's amortisation. So
   ``sum(EffectiveCost)`` is the plan's monthly total (opex + amortised capex) and
-  ``sum(BilledCost)`` is the first month's cash out. Owned inventory is sunk: no row.
+  ``sum(BilledCost)`` is the first month's cash out. Owned inventory is sunk: no purchase
+  row. Boxes are replaced at the end of their useful life (``options/lifecycle``), so the
+  amortisation P / L repeats every month of the horizon.
+* Idle capacity: the idle power and ops of installed boxes that no workload uses, one usage
+  row per (site, SKU) and component, ``x_WorkloadId = "(idle capacity)"``.
 * ``ListCost`` prices cloud compute at the catalog's listed price before negotiated
   discounts and user overrides; ``ContractedCost`` and ``EffectiveCost`` use the price the plan
   used. Reserved instances are projected as billed monthly (no upfront payment).
@@ -25,8 +29,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from advisor.options import lifecycle
 from advisor.report.render import write_atomic
-from advisor.report.stats import cost_lines
+from advisor.report.stats import IDLE_CAPACITY, cost_lines
 
 if TYPE_CHECKING:
     from advisor.plan import Plan
@@ -152,7 +157,7 @@ CONSUMED_UNIT = {
 
 def _usage_rows(plan: Plan) -> pd.DataFrame:
     lines = cost_lines(plan)
-    lines = lines[lines["component"] != "capex"].copy()
+    lines = lines[(lines["component"] != "capex") & (lines["workload"] != IDLE_CAPACITY)].copy()
     a = plan.assignments.set_index("unit")
     factor = _list_factor(plan)
     qty = _quantities(plan)
@@ -212,6 +217,52 @@ def _usage_rows(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def _idle_rows(plan: Plan) -> pd.DataFrame:
+    site_name = {s.id: s.name or s.id for s in plan.scenario.sites}
+    pur = plan.problem.purchasables.set_index(["site", "sku"])
+    rows = []
+    for r in plan.idle_capacity.to_dict(orient="records"):
+        pue = next(s.power.pue for s in plan.scenario.sites if s.id == r["site"])
+        idle_kw = pur.at[(r["site"], r["sku"]), "idle_kw"]
+        kwh = float(r["idle_boxes"] * lifecycle.idle_energy_kwh_per_month(idle_kw, pue))
+        for comp, usd, qty in (
+            ("power", r["power_usd"], kwh),
+            ("ops", r["ops_usd"], float(r["idle_boxes"])),
+        ):
+            rows.append(
+                {
+                    "BilledCost": usd,
+                    "EffectiveCost": usd,
+                    "ListCost": usd,
+                    "ContractedCost": usd,
+                    "ChargeCategory": "Usage",
+                    "ChargeFrequency": "Usage-Based",
+                    "ChargeDescription": f"Projected {comp} of {r['idle_boxes']:g} idle "
+                    f"{r['sku']} at {r['site']} (idle draw and per-box ops)",
+                    "PricingCategory": PRICING_CATEGORY["owned"],
+                    "ProviderName": SELF,
+                    "PublisherName": SELF,
+                    "InvoiceIssuerName": SELF,
+                    "RegionId": r["site"],
+                    "RegionName": site_name.get(r["site"], ""),
+                    "ServiceCategory": COMPONENT[comp][0],
+                    "ServiceName": COMPONENT[comp][2],
+                    "ResourceId": f"site:{r['site']}/{r['sku']}",
+                    "ResourceName": f"{r['site']}/{r['sku']}",
+                    "ResourceType": "Server",
+                    "SkuId": r["sku"],
+                    "ConsumedQuantity": qty,
+                    "ConsumedUnit": CONSUMED_UNIT[comp],
+                    "x_WorkloadId": IDLE_CAPACITY,
+                    "x_Team": "",
+                    "x_Tier": _site_kind(plan, r["site"]),
+                    "x_Component": comp,
+                    "x_CarbonKgCO2e": float(r["carbon_kg"]) if comp == "power" else 0.0,
+                }
+            )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
 def _purchase_rows(plan: Plan) -> pd.DataFrame:
     site_name = {s.id: s.name or s.id for s in plan.scenario.sites}
     rows = []
@@ -225,7 +276,8 @@ def _purchase_rows(plan: Plan) -> pd.DataFrame:
                 "ChargeCategory": "Purchase",
                 "ChargeFrequency": "One-Time",
                 "ChargeDescription": f"Purchase of {p['count']} x {p['sku']} for {p['site']}, "
-                f"amortised over {p['useful_life_months']:g} months",
+                f"amortised over {p['useful_life_months']:g} months, bought "
+                f"{p['purchases_in_horizon']} time(s) in the horizon",
                 "PricingCategory": "Other",
                 "ProviderName": SELF,
                 "PublisherName": SELF,
@@ -257,7 +309,7 @@ def _site_kind(plan: Plan, site: str) -> str:
 def focus_frame(plan: Plan, period_start: str = "2027-01-01") -> pd.DataFrame:
     """The plan's first projected month as FOCUS-style rows (see the module docstring)."""
     start, end = _period(period_start)
-    parts = [f for f in (_usage_rows(plan), _purchase_rows(plan)) if len(f)]
+    parts = [f for f in (_usage_rows(plan), _idle_rows(plan), _purchase_rows(plan)) if len(f)]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     frame["BillingCurrency"] = "USD"
     frame["BillingPeriodStart"] = frame["ChargePeriodStart"] = start

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from advisor.options import lifecycle
 from advisor.schema.types import HOURS_IN_MONTH
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 COMPONENTS = ("compute", "egress", "flows", "power", "ops", "capex")
 """Monthly cost components; ``capex`` is purchases amortised over their useful life."""
 TIERS = ("local", "edge", "cloud")
+IDLE_CAPACITY = "(idle capacity)"
+"""Workload label of the fixed cost (idle power + ops) of boxes no workload uses."""
 
 
 def _tidy(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
@@ -49,6 +52,25 @@ def cost_lines(plan: Plan) -> pd.DataFrame:
         if f.from_units and f.from_units[0] in sender.index:
             row = {"unit": f.from_units[0], **sender.loc[f.from_units[0]].to_dict()}
             parts.append(pd.DataFrame([{**row, "component": "flows", "usd": usd}]))
+    for r in plan.idle_capacity.to_dict(orient="records"):
+        tier = next(s.kind for s in plan.scenario.sites if s.id == r["site"])
+        row = {
+            "workload": IDLE_CAPACITY,
+            "unit": f"{IDLE_CAPACITY} {r['site']}/{r['sku']}",
+            "team": "",
+            "tier": tier,
+            "target": f"site:{r['site']}",
+            "provider": "",
+            "site": r["site"],
+        }
+        parts.append(
+            pd.DataFrame(
+                [
+                    {**row, "component": "power", "usd": r["power_usd"]},
+                    {**row, "component": "ops", "usd": r["ops_usd"]},
+                ]
+            )
+        )
     lines = pd.concat(parts, ignore_index=True)
     lines = lines[lines["usd"].abs() > 1e-9]
     lines["owner"] = owner_label(lines["provider"], lines["tier"], lines["site"])
@@ -165,26 +187,28 @@ def budgets(plan: Plan) -> pd.DataFrame:
 
 
 def capex_schedule(plan: Plan) -> pd.DataFrame:
-    """Per month of the horizon: cash paid for purchases (month 1) and capex amortised.
-
-    Amortisation follows the plan's convention, ``P / max(life, horizon)`` every month of
-    the horizon, so the schedule sums to the horizon capex in the KPIs, ``P min(h, L) / L``.
-    """
+    """Per month of the horizon and purchase line: cash paid (the purchase in month 1 and
+    each replacement at the end of a useful life, ``options/lifecycle``), the residual value
+    credited in the last month, and capex amortised (count x P / L every month), so the cash
+    less the residual sums to the amortised total, the horizon capex in the KPIs."""
     p = plan.purchases
-    months = np.arange(1, int(plan.kpis["horizon_months"]) + 1)
+    horizon = int(plan.kpis["horizon_months"])
     rows = []
     for r in p.to_dict(orient="records"):
-        for m in months:
+        buys = {int(m) + 1 for m in str(r["purchase_months"]).split()}
+        for m in range(1, horizon + 1):
             rows.append(
                 {
-                    "month": int(m),
+                    "month": m,
                     "site": r["site"],
                     "sku": r["sku"],
-                    "cash_usd": r["capex_usd"] if m == 1 else 0.0,
+                    "event": ("purchase" if m == 1 else "replacement") if m in buys else "",
+                    "cash_usd": r["capex_usd"] if m in buys else 0.0,
+                    "residual_usd": r["residual_value_usd"] if m == horizon else 0.0,
                     "amortised_usd": r["amortised_usd_per_month"],
                 }
             )
-    cols = ["month", "site", "sku", "cash_usd", "amortised_usd"]
+    cols = ["month", "site", "sku", "event", "cash_usd", "residual_usd", "amortised_usd"]
     return _tidy(pd.DataFrame(rows, columns=cols), "USD")
 
 
@@ -213,11 +237,12 @@ def cheapest_cloud_per_accelerator(plan: Plan) -> pd.DataFrame:
 def breakeven(plan: Plan) -> pd.DataFrame:
     """On-prem vs cloud break-even utilisation per purchasable accelerator SKU and pricing model.
 
-    on-prem USD per accelerator-month = (price / life + power_kw x PUE x USD/kWh x 730 + ops)
-    / accelerators, taken at full load (conservative). The cloud costs ``p`` USD per
-    accelerator-hour (cheapest in-scope region and instance of the same accelerator), so
-    break-even utilisation = on-prem / (p x 730): above it, owning is cheaper. Reserved
-    capacity is billed every hour, so against reserved the test is simply break-even < 100%.
+    on-prem USD per accelerator-month = (P / L + idle power all month + ops + busy power
+    increment at full use) / accelerators (``options/lifecycle``). The cloud costs ``p`` USD
+    per accelerator-hour (cheapest in-scope region and instance of the same accelerator);
+    break-even utilisation u* solves P/L + fixed + u 730 (typical - idle) PUE c = u 730 p
+    (``lifecycle.breakeven_utilisation``): above it, owning is cheaper. Reserved capacity is
+    billed every hour, so against reserved the test is simply break-even < 100%.
     """
     hw = plan.options.catalog.hardware.set_index("sku")
     sites = {s.id: s for s in plan.scenario.sites}
@@ -228,11 +253,26 @@ def breakeven(plan: Plan) -> pd.DataFrame:
     for r in pur.to_dict(orient="records"):
         spec, site = hw.loc[r["sku"]], sites[r["site"]]
         n = float(spec["accelerator_count"])
-        capex = r["list_price_usd"] / r["useful_life_months"] / n
-        power = r["power_kw"] * site.power.pue * site.power.usd_per_kwh * HOURS_IN_MONTH / n
+        pue, kwh_usd = site.power.pue, site.power.usd_per_kwh
+        capex = float(lifecycle.monthly_capex_usd(r["list_price_usd"], r["useful_life_months"])) / n
+        idle = float(lifecycle.idle_power_usd_per_month(spec["idle_kw"], pue, kwh_usd))
+        busy = float(
+            lifecycle.busy_energy_kwh(1.0, spec["typical_kw"], spec["idle_kw"], pue, HOURS_IN_MONTH)
+        )
+        power = (idle + busy * kwh_usd) / n
         ops = float(spec["ops_usd_per_month"]) / n
         for c in cloud[cloud["accelerator"] == spec["accelerator"]].to_dict(orient="records"):
             cloud_month = c["usd_per_accelerator_hour"] * HOURS_IN_MONTH
+            u_star = lifecycle.breakeven_utilisation(
+                float(r["list_price_usd"]),
+                float(r["useful_life_months"]),
+                float(spec["idle_kw"]),
+                float(spec["typical_kw"]),
+                pue,
+                kwh_usd,
+                float(spec["ops_usd_per_month"]),
+                c["usd_per_accelerator_hour"] * n,
+            )
             rows.append(
                 {
                     "site": r["site"],
@@ -247,7 +287,7 @@ def breakeven(plan: Plan) -> pd.DataFrame:
                     "cloud_instance": c["instance_type"],
                     "cloud_usd_per_accelerator_hour": c["usd_per_accelerator_hour"],
                     "cloud_usd_per_accelerator_month": cloud_month,
-                    "breakeven_utilisation": (capex + power + ops) / cloud_month,
+                    "breakeven_utilisation": u_star,
                 }
             )
     cols = [

@@ -158,6 +158,9 @@ PURCHASE_COLUMNS = [
     Column("unit_price_usd", "Unit price", money),
     Column("capex_usd", "Capex", money),
     Column("useful_life_months", "Life (months)", num),
+    Column("purchases_in_horizon", "Bought in horizon", num),
+    Column("purchase_months", "At months"),
+    Column("residual_value_usd", "Residual at end", money),
     Column("amortised_usd_per_month", "Amortised / month", money),
     Column("power_kw", "Power kW", lambda v: num(v, 1)),
     Column("rack_units", "Rack U", num),
@@ -181,6 +184,19 @@ def purchases(plan: Plan) -> dict[str, Any]:
         "amortised_usd_per_month": plan.kpis["monthly_capex_amortised_usd"],
         "amortised_in_horizon_usd": float(sched["amortised_usd"].sum()) if len(sched) else 0.0,
         "horizon_months": horizon,
+        "replacements": [
+            {
+                "site": r["site"],
+                "sku": r["sku"],
+                "times": int(r["purchases_in_horizon"]),
+                "months": ", ".join(str(int(m) + 1) for m in str(r["purchase_months"]).split()),
+                "cash_usd": float(r["horizon_capex_gross_usd"]),
+                "residual_usd": float(r["residual_value_usd"]),
+            }
+            for r in p.to_dict(orient="records")
+            if r["purchases_in_horizon"] > 1
+        ],
+        "residual_usd": plan.kpis.get("residual_value_usd", 0.0),
     }
 
 

@@ -432,10 +432,24 @@ class HardwareOverride(Strict):
     memory_gb: PosFloat
     list_price_usd: NonNegFloat
     power_kw: PosFloat = Field(le=500)
+    idle_kw: NonNegFloat | None = Field(None, le=500)
+    typical_kw: PosFloat | None = Field(None, le=500)
     rack_units: int = Field(ge=0, le=100)
     useful_life_months: int = Field(60, ge=1, le=240)
     ops_usd_per_month: NonNegFloat = 0.0
     note: str = ""
+
+    @model_validator(mode="after")
+    def _draw_order(self) -> HardwareOverride:
+        idle = self.idle_kw if self.idle_kw is not None else 0.0
+        typical = self.typical_kw if self.typical_kw is not None else self.power_kw
+        if not idle <= typical <= self.power_kw:
+            raise ValueError(
+                f"power draw must satisfy idle_kw <= typical_kw <= power_kw; got idle "
+                f"{self.idle_kw}, typical {self.typical_kw}, max {self.power_kw} kW "
+                "(omit idle_kw/typical_kw to use 20% / 73% of power_kw)"
+            )
+        return self
 
 
 class Overrides(Strict):
