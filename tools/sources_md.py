@@ -357,7 +357,7 @@ distance curve). `lan_rtt_ms` = 1.0 (authored) inside one site.
             f"| {f['path_factor_at_median_far_km']:.2f} |\n"
             for c, f in fit.items()
         )
-        + f"""
+        + """
 Physics sanity check: light in fibre covers ~200 km/ms one way, so RTT >= 0.01 ms/km of
 great-circle distance; the path factor is the curve over that bound at long range (published
 rule of thumb for internet paths: 2.1, Bozkurt et al. 2017). Per-distance-band errors of the

@@ -51,7 +51,7 @@ def purchases_in_horizon(life_months, horizon_months: float):
 def purchase_months(life_months: float, horizon_months: float) -> list[int]:
     """Months (0-based) when a box is bought or replaced: 0, L, 2L, ... < h."""
     n = int(purchases_in_horizon(life_months, horizon_months))
-    return [int(round(i * float(life_months))) for i in range(n)]
+    return [round(i * float(life_months)) for i in range(n)]
 
 
 def residual_value_usd(price_usd, life_months, horizon_months: float):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from advisor.options import OptionSet
-from advisor.options import lifecycle
+from advisor.options import OptionSet, lifecycle
 from advisor.schema.scenario import Scenario
 from advisor.solve import Budget, FlowSpec, Problem
 
