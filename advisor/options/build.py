@@ -193,6 +193,8 @@ def _latency_filter(o: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         + bad["rtt_ms"].map("{:.0f}".format)
         + " + compute "
         + bad["compute_ms"].map("{:.0f}".format)
+        + ", RTT "
+        + bad["rtt_basis"].map({"estimate": "estimated"}).fillna(bad["rtt_basis"])
         + ") > SLO "
         + bad["slo_ms"].map("{:.0f} ms".format),
     )

@@ -139,11 +139,13 @@ def payback_months(
     usd_per_kwh: float,
     ops_usd_per_month: float,
     cloud_usd_per_hour: float,
+    utilisation: float = 1.0,
 ) -> float:
-    """Months of round-the-clock use after which the purchase price is recovered:
-    P / (730 p - running cost of the box at full use); inf if running it costs more."""
+    """Months after which the purchase price is recovered when the box is busy a fraction
+    ``utilisation`` of the time instead of renting its cloud twin for those hours:
+    P / (u 730 p - (fixed + u busy power)); inf if owning never catches up."""
     running = float(box_fixed_usd_per_month(idle_kw, pue, usd_per_kwh, ops_usd_per_month)) + float(
-        busy_energy_kwh(1.0, typical_kw, idle_kw, pue, HOURS_IN_MONTH) * usd_per_kwh
+        busy_energy_kwh(utilisation, typical_kw, idle_kw, pue, HOURS_IN_MONTH) * usd_per_kwh
     )
-    saving = cloud_usd_per_hour * HOURS_IN_MONTH - running
+    saving = utilisation * cloud_usd_per_hour * HOURS_IN_MONTH - running
     return price_usd / saving if saving > 0 else math.inf

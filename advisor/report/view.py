@@ -13,7 +13,15 @@ import pandas as pd
 
 from advisor.report import audit, figures, places, stats
 from advisor.report.embed import figure_json
+from advisor.report.estimates import estimates_used
 from advisor.report.fmt import money, ms, num, pct, qty
+from advisor.report.studies import (
+    CLOUD,
+    REFERENCE_PUE,
+    REFERENCE_USD_PER_KWH,
+    SKU,
+    breakeven_vs_studies,
+)
 from advisor.report.tables import Column, data_table
 
 if TYPE_CHECKING:
@@ -222,10 +230,48 @@ def breakeven(plan: Plan) -> dict[str, Any]:
             f["breakeven_utilisation"] < 1.0, "owning can win", "cloud always cheaper"
         ),
     )
+    st = breakeven_vs_studies(plan.options.catalog)
+    fmt = {"payback_months": lambda v: f"{v:.1f} months", "breakeven_utilisation": pct}
+    studies = [
+        {
+            "publisher": r["publisher"],
+            "url": r["url"],
+            "published": str(r["published"]),
+            "claim": r["their_text"],
+            "ours": fmt[r["metric"]](r["computed_value"]),
+            "aligned": fmt[r["metric"]](r["computed_aligned"]),
+            "why": r["why_differs"],
+        }
+        for r in st.to_dict(orient="records")
+    ]
     return {
         "rows": len(f),
         "table": data_table("breakeven-table", BREAKEVEN_COLUMNS, records(shown), page_size=10),
         "frame": f,
+        "studies": studies,
+        "reference": f"{SKU} vs {CLOUD[2]} ({CLOUD[0]}:{CLOUD[1]}), PUE {REFERENCE_PUE:g}, "
+        f"USD {REFERENCE_USD_PER_KWH:g}/kWh",
+    }
+
+
+ESTIMATE_COLUMNS = [
+    Column("quantity", "Quantity"),
+    Column("subject", "Where"),
+    Column("value", "Value"),
+    Column("basis", "Basis"),
+    Column("affects", "Moves"),
+    Column("source", "Source", css="narrow"),
+    Column("note", "Note", css="narrow"),
+]
+
+
+def estimates(plan: Plan) -> dict[str, Any]:
+    """The estimates the chosen plan rests on (``report/estimates.py``)."""
+    f = estimates_used(plan)
+    return {
+        "rows": len(f),
+        "counts": f.groupby("quantity").size().to_dict(),
+        "table": data_table("estimates-table", ESTIMATE_COLUMNS, records(f), page_size=15),
     }
 
 
@@ -478,6 +524,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "costs": cost_tables(plan),
         "purchases": purchases(plan),
         "breakeven": breakeven(plan),
+        "estimates": estimates(plan),
         "capacity": capacity(plan),
         "latency": latency(plan),
         "privacy": privacy(plan),
