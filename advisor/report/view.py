@@ -271,7 +271,7 @@ def estimates(plan: Plan) -> dict[str, Any]:
     return {
         "rows": len(f),
         "counts": f.groupby("quantity").size().to_dict(),
-        "table": data_table("estimates-table", ESTIMATE_COLUMNS, records(f), page_size=15),
+        "table": data_table("estimates-table", ESTIMATE_COLUMNS, records(f), page_size=25),
     }
 
 
