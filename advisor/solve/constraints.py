@@ -99,7 +99,10 @@ def _installed(ctx: ModelContext, per_box: str, cap_col: str, family: str, unit:
 
 
 def budgets(ctx: ModelContext) -> None:
-    """opex[scope]:  sum_{o in scope} opex[o] x[o] + flow costs of the scope <= B_opex.
+    """opex[all]:    sum_o opex[o] x[o] + sum_{s,k} F_k (inv[s,k] + buy[s,k]) + flows <= B_opex
+                     (F_k: fixed cost a month of one installed box, idle power + ops).
+    opex[team:g]:   sum_{o of g} (opex[o] + share[o]) x[o] + flow costs of g <= B_opex(g)
+                     (share[o]: the option's share of its box's fixed cost, chargeback).
     capex[all]:      sum_{s,k} price_k buy[s,k] <= B_capex.
     capex[team:g]:   sum_{s,k} price_k / U_k * new[s,k,g] <= B_capex(g), with
                      new[s,k,g] <= used[s,k,g],  sum_g new[s,k,g] <= U_k buy[s,k],
@@ -108,16 +111,22 @@ def budgets(ctx: ModelContext) -> None:
     """
     o = ctx.problem.options
     opex = o["opex_usd"].to_numpy(float)
+    share = o["box_share_usd"].to_numpy(float) if "box_share_usd" in o else np.zeros(len(o))
     teams = o["team"].to_numpy()
     pur = ctx.problem.purchasables
     for b in ctx.problem.budgets:
         if b.kind == "opex":
-            rows = range(len(o)) if b.scope == "all" else np.flatnonzero(teams == b.scope[5:])
-            terms = [(ctx.x[i], float(opex[i])) for i in rows if opex[i] != 0]
+            if b.scope == "all":
+                coef, rows = opex, range(len(o))
+                terms, rhs = _installed_terms(ctx, "fixed_usd_per_month", b.limit_usd)
+            else:
+                coef, rows = opex + share, np.flatnonzero(teams == b.scope[5:])
+                terms, rhs = [], b.limit_usd
+            terms += [(ctx.x[i], float(coef[i])) for i in rows if coef[i] != 0]
             for f in ctx.problem.flows:
                 if b.scope == "all" or f.team == b.scope[5:]:
                     terms.append((ctx.flow_cost[f.name], 1.0))
-            _budget_row(ctx, b, terms, "USD/month")
+            _budget_row(ctx, b, terms, "USD/month", rhs)
         elif b.scope == "all":
             terms = [
                 (ctx.buy[(p.site, p.sku)], float(p.list_price_usd))
@@ -129,11 +138,24 @@ def budgets(ctx: ModelContext) -> None:
             _team_capex(ctx, b)
 
 
-def _budget_row(ctx: ModelContext, b, terms: list, unit: str) -> None:
+def _installed_terms(ctx: ModelContext, col: str, limit: float) -> tuple[list, float]:
+    """Terms ``col x buy`` and the limit less ``col x inventory`` (per-box fixed amounts)."""
+    pur = ctx.problem.purchasables
+    if col not in pur:
+        return [], limit
+    terms = [
+        (ctx.buy[(p.site, p.sku)], float(getattr(p, col)))
+        for p in pur.itertuples(index=False)
+        if (p.site, p.sku) in ctx.buy and getattr(p, col) != 0
+    ]
+    return terms, limit - float((pur[col] * pur["inventory"]).sum())
+
+
+def _budget_row(ctx: ModelContext, b, terms: list, unit: str, rhs: float | None = None) -> None:
     ctx.add(
         pulp.LpAffineExpression(terms),
         "<=",
-        b.limit_usd,
+        b.limit_usd if rhs is None else rhs,
         b.name,
         family="budget",
         subject=b.scope,
@@ -304,7 +326,8 @@ def risk_cap(ctx: ModelContext) -> None:
 
 
 def carbon_cap(ctx: ModelContext) -> None:
-    """carbon:  sum_o carbon_kg[o] x[o] <= C   (kgCO2e per month)."""
+    """carbon:  sum_o carbon_kg[o] x[o] + sum_{s,k} I_k (inv[s,k] + buy[s,k]) <= C
+    (kgCO2e per month; I_k the idle carbon of one installed box)."""
     _cap(ctx, "carbon_kg", ctx.problem.carbon_max_kg, "carbon", "kgCO2e/month")
 
 
@@ -312,11 +335,14 @@ def _cap(ctx: ModelContext, col: str, limit: float | None, family: str, unit: st
     if limit is None:
         return
     vals = ctx.problem.options[col].to_numpy(float)
-    terms = [(ctx.x[i], float(v)) for i, v in enumerate(vals) if v != 0]
+    terms, rhs = [], float(limit)
+    if family == "carbon":
+        terms, rhs = _installed_terms(ctx, "idle_kg_per_month", rhs)
+    terms += [(ctx.x[i], float(v)) for i, v in enumerate(vals) if v != 0]
     ctx.add(
         pulp.LpAffineExpression(terms),
         "<=",
-        float(limit),
+        rhs,
         f"{family}_cap",
         family=family,
         subject="plan",
