@@ -1,13 +1,13 @@
-"""Turn a scenario and its option set into the plain :class:`~advisor.solve.Problem`."""
+"""Turn a scenario and its option set into the plain :class:`~advisor.milp.Problem`."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from advisor.milp import Budget, FlowSpec, Problem
 from advisor.options import OptionSet, lifecycle
 from advisor.schema.scenario import Scenario
-from advisor.solve import Budget, FlowSpec, Problem
 
 
 def objective_factor(scn: Scenario) -> float:
