@@ -53,10 +53,13 @@ class TotalsChecks(VerifierBase):
             extra = 0.0
             if s.objective == "weighted":
                 w = s.weights
-                extra = sum(
-                    w.usd_per_latency_ms * rc.latency + w.usd_per_risk_point * rc.risk
-                    for rc in rcs
-                ) + w.usd_per_tonne_co2e * rec["carbon_kg_per_month"] / 1000.0
+                extra = (
+                    sum(
+                        w.usd_per_latency_ms * rc.latency + w.usd_per_risk_point * rc.risk
+                        for rc in rcs
+                    )
+                    + w.usd_per_tonne_co2e * rec["carbon_kg_per_month"] / 1000.0
+                )
             rec["objective"] = (opex + extra) * h + horizon_capex
         if len(rcs) == len(rows):
             self.same(float(objective), rec["objective"], "objective", s.objective, "objective")
