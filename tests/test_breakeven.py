@@ -249,8 +249,8 @@ def test_capex_schedule_sums_to_the_horizon_capex_when_the_horizon_outlives_the_
 def test_120_month_horizon_with_60_month_boxes_buys_twice_and_says_so():
     """Done criterion of issue 10: replacement at month 61, no residual at month 120, the
     horizon capex is twice the price, and the report's capex section says so."""
-    from advisor.report.write import report_html
     from advisor.report.stats import capex_schedule
+    from advisor.report.write import report_html
 
     case = Case(180_000, 60, 120, 10.0, 1.5, 0.2, 1_000, 11.0)
     plan = solved(build(case, case.breakeven_hours + EPS_HOURS))

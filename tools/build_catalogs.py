@@ -1438,6 +1438,7 @@ def build_latency_model(b: Build, lat_df: pd.DataFrame, regions_df: pd.DataFrame
         ("public", ~same, "cross-provider region pairs (peering / public internet)"),
     ):
         coef, knee = fit_hinge(km[mask], y[mask])
+        coef = (round(coef[0], 6), round(coef[1], 6), round(coef[2], 6))  # as stored
         est = hinge_rtt_ms(km[mask], coef, knee)
         err = np.abs(est - y[mask])
         far_km = float(np.median(km[mask][km[mask] > 3000]))
