@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from advisor.catalog.tables import BASES, OPTIONAL_NUMBERS, SCHEMA_VERSION, TABLES, TableSpec
+from advisor.catalog.tables import (
+    BASES,
+    DRAW_DEFAULTS,
+    OPTIONAL_NUMBERS,
+    SCHEMA_VERSION,
+    TABLES,
+    TableSpec,
+)
 from advisor.errors import CatalogError
 
 
@@ -50,6 +57,10 @@ def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise CatalogError(str(path), f"cannot parse CSV: {exc}") from None
+    if spec.name == "hardware":  # idle/typical draw may be left out: a share of power_kw
+        for col in DRAW_DEFAULTS:
+            if col not in frame.columns:
+                frame[col] = ""
     required = spec.text + spec.numbers + (("source", "as_of") if spec.provenance else ())
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -61,6 +72,9 @@ def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
         frame[col] = frame[col].str.strip()
     for col in spec.numbers:
         _to_number(frame, col, path, optional=col in OPTIONAL_NUMBERS)
+    if spec.name == "hardware":
+        for col, share in DRAW_DEFAULTS.items():
+            frame[col] = frame[col].fillna(frame["power_kw"] * share)
     for col in spec.positive:
         bad = frame.index[frame[col] <= 0]
         if len(bad):

@@ -10,13 +10,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.catalog.loader import bundled_catalog_dir, load_tables
-
-TYPICAL_OF_MAX_KW = 0.73
-"""Typical / maximum draw used when a hardware override gives only ``power_kw``: the 8x H100
-node's 7.5 kW of 10.2 kW (catalog estimate inside the published 6.5-8.5 kW band)."""
-IDLE_OF_MAX_KW = 0.20
-"""Idle / maximum draw used when a hardware override gives only ``power_kw`` (8x H100 node:
-2.0 kW of 10.2 kW, catalog estimate; see tools/build_catalogs.py)."""
+from advisor.catalog.tables import IDLE_OF_MAX_KW, TYPICAL_OF_MAX_KW
 
 if TYPE_CHECKING:
     from advisor.schema.scenario import CloudScope, Overrides

@@ -142,7 +142,18 @@ TABLES: dict[str, TableSpec] = {
         ),
     )
 }
+TYPICAL_OF_MAX_KW = 0.73
+"""Typical / maximum draw when a hardware row gives only ``power_kw``: the 8x H100 node's
+7.5 kW of 10.2 kW (catalog estimate inside the published 6.5-8.5 kW band)."""
+IDLE_OF_MAX_KW = 0.20
+"""Idle / maximum draw when a hardware row gives only ``power_kw`` (8x H100 node: 2.0 kW of
+10.2 kW, catalog estimate; see tools/build_catalogs.py)."""
+DRAW_DEFAULTS = {"idle_kw": IDLE_OF_MAX_KW, "typical_kw": TYPICAL_OF_MAX_KW}
+"""Hardware columns a user's catalog may leave out (or empty): a share of ``power_kw``."""
+
 OPTIONAL_NUMBERS = {
+    "idle_kw",
+    "typical_kw",
     "accelerator_memory_gb",
     "memory_bandwidth_gbps",
     "fp16_tflops_dense",
