@@ -1,0 +1,82 @@
+"""Resumable fetch state in the output folder's temp area (``OUT/.advisor-update/``).
+
+Each paged query keeps its pages as numbered JSON files plus a small state file naming
+the next page to ask for; a rerun of the same command replays the saved pages and goes on
+from there. Files are written atomically, so an interruption never leaves half a page.
+The whole area is removed once the catalog has been written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+TEMP_DIRNAME = ".advisor-update"
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> Path:
+    """Write ``payload`` to a temp file beside ``path``, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+class FetchCache:
+    """The temp area of one provider's update under ``out_dir``; nothing is created until
+    the first response has arrived (an offline run writes nothing)."""
+
+    def __init__(self, out_dir: Path, provider: str, fresh: bool = False):
+        self.root = out_dir / TEMP_DIRNAME / provider
+        if fresh and self.root.exists():
+            shutil.rmtree(self.root)
+
+    def query_dir(self, key: str) -> Path:
+        return self.root / hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def load_pages(self, key: str) -> tuple[list[dict[str, Any]], str | None, bool]:
+        """(saved pages, next cursor, finished) for the query ``key``."""
+        state_path = self.query_dir(key) / "state.json"
+        if not state_path.exists():
+            return [], None, False
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+        if state.get("key") != key:
+            return [], None, False
+        pages = []
+        for name in state["pages"]:
+            pages.append(json.loads((self.query_dir(key) / name).read_text(encoding="utf-8")))
+        return pages, state.get("next"), bool(state.get("done"))
+
+    def save_page(
+        self, key: str, index: int, page: dict[str, Any], next_cursor: str | None
+    ) -> None:
+        """Save page ``index`` (0-based), then advance the state to ``next_cursor``."""
+        qdir = self.query_dir(key)
+        name = f"page-{index:05d}.json"
+        atomic_write_bytes(qdir / name, json.dumps(page).encode("utf-8"))
+        names = [f"page-{i:05d}.json" for i in range(index + 1)]
+        state = {"key": key, "pages": names, "next": next_cursor, "done": not next_cursor}
+        atomic_write_bytes(qdir / "state.json", json.dumps(state).encode("utf-8"))
+
+    def file(self, name: str) -> Path:
+        return self.root / name
+
+    def remove(self) -> None:
+        """Drop this provider's temp area (and the parent when it is empty)."""
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        parent = self.root.parent
+        if parent.exists() and not any(parent.iterdir()):
+            parent.rmdir()
