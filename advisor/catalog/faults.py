@@ -45,7 +45,7 @@ def not_below_on_demand(prices: pd.DataFrame) -> pd.DataFrame:
     >>> not_below_on_demand(p)["rule"].tolist()
     ['not_below_on_demand']
     """
-    od = prices.loc[prices["pricing"] == "on_demand", KEY[:3] + ["usd_per_hour"]]
+    od = prices.loc[prices["pricing"] == "on_demand", [*KEY[:3], "usd_per_hour"]]
     od = od.drop_duplicates(KEY[:3]).rename(columns={"usd_per_hour": "_od"})
     merged = prices[KEY[:3]].merge(od, on=KEY[:3], how="left")
     merged.index = prices.index
@@ -121,7 +121,7 @@ def identical_across_regions(
     merged["_value"] = merged["usd_per_hour"].round(9)
     group = ["provider", "instance_type", "pricing"]
     distinct = merged.groupby(group)["_value"].transform("nunique")
-    same = group + ["_value"]
+    same = [*group, "_value"]
     countries = merged.groupby(same)["_country"].transform("nunique")
     n_regions = merged.groupby(same)["region"].transform("nunique")
     mask = (distinct > 1) & (countries >= min_countries)
@@ -159,8 +159,8 @@ def round_multiples(
     >>> round_multiples(a, a.assign(usd_per_hour=16.288))["multiple"].tolist()
     [1.1]
     """
-    right = other[KEY + ["usd_per_hour"]].drop_duplicates(KEY)
-    merged = prices[KEY + ["usd_per_hour"]].merge(
+    right = other[[*KEY, "usd_per_hour"]].drop_duplicates(KEY)
+    merged = prices[[*KEY, "usd_per_hour"]].merge(
         right.rename(columns={"usd_per_hour": "_other"}), on=KEY, how="left"
     )
     merged.index = prices.index

@@ -130,7 +130,7 @@ def update(
         out.print(f"warning: {warning}", markup=False, highlight=False)
     if len(summary["warnings"]) > 20:
         out.print(f"... and {len(summary['warnings']) - 20} more warnings (use --format json)")
-    for name, path in summary["files"].items():
+    for _name, path in summary["files"].items():
         out.print(f"wrote {path}", markup=False, highlight=False)
     out.print(f"use it: advisor plan SCENARIO --catalog {out_dir}", markup=False, highlight=False)
 

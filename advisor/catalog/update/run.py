@@ -217,7 +217,7 @@ def cross_checks(kept: pd.DataFrame, catalog: Catalog) -> list[str]:
             f"{r['usd_per_hour']:g} is {flag['multiple']:g}x the list price "
             f"{flag['other_usd_per_hour']:g} just fetched (replaced by the update)"
         )
-    od = kept[kept["pricing"] == "on_demand"][faults.KEY[:3] + ["usd_per_hour"]]
+    od = kept[kept["pricing"] == "on_demand"][[*faults.KEY[:3], "usd_per_hour"]]
     stale = old[old["pricing"] != "on_demand"].merge(od, on=faults.KEY[:3], suffixes=("", "_od"))
     keys = set(map(tuple, kept[faults.KEY].to_numpy()))
     stale = stale[stale["usd_per_hour"] >= stale["usd_per_hour_od"]]
