@@ -49,7 +49,10 @@ GPU_PATTERNS = (
     (re.compile(r"^nvidia (tesla )?v100 gpu$"), "V100"),
 )
 # Machine series whose core/RAM SKUs are not named "<series> Instance Core/Ram".
-SERIES_TOKEN = {"c2": "compute optimized", "a3-mega": "a3plus"}
+# a3-mega's "A3Plus" is seen in published SKU lists; a3-ultra's and a4's core/RAM names are
+# our reading of the naming pattern (unverified): if they differ, those types are simply not
+# priced by the update (no row is written), never priced wrongly.
+SERIES_TOKEN = {"c2": "compute optimized", "a3-mega": "a3plus", "a3-ultra": "a3ultra"}
 GPU_OVERRIDE = {"a3-megagpu": "H100-MEGA"}
 _STRIP = (
     re.compile(r"^commitment v1:\s*"),
@@ -107,9 +110,14 @@ def component_kind(description: str) -> str | None:
 
 
 def series_of(instance_type: str) -> str:
-    """``a3-megagpu-8g`` -> ``a3-mega``; ``a2-ultragpu-1g`` -> ``a2``; ``c2-standard-16`` -> ``c2``."""
-    if instance_type.startswith("a3-mega"):
-        return "a3-mega"
+    """The machine series whose core/RAM SKUs price ``instance_type``.
+
+    >>> [series_of(t) for t in ("a3-megagpu-8g", "a3-ultragpu-8g", "a2-ultragpu-1g", "c2-standard-16")]
+    ['a3-mega', 'a3-ultra', 'a2', 'c2']
+    """
+    for special in ("a3-mega", "a3-ultra"):
+        if instance_type.startswith(special):
+            return special
     return instance_type.split("-", 1)[0]
 
 
@@ -224,7 +232,8 @@ def assemble(components: list[Component], request: FeedRequest) -> Quotes:
         for pricing, regions in by_region.items():
             for region in sorted(regions):
                 found = [lookup.get((kind, pricing, region)) for kind, _ in parts]
-                if not any(found):
+                # The type is offered where its defining part (GPU, else vCPU) is priced.
+                if found[-1 if len(parts) == 3 else 0] is None:
                     continue
                 _add_instance(quotes, spec.instance_type, pricing, region, parts, found, request)
     return quotes

@@ -258,7 +258,8 @@ def write_user_catalog(result: UpdateResult, request: FeedRequest) -> None:
     same_key = old[faults.KEY].astype(str).apply(tuple, axis=1).isin(new_keys) if len(old) else ours
     drop = (ours & from_update) | same_key
     result.replaced_rows = int(same_key.sum())
-    prices = pd.concat([old[~drop], result.kept.astype({"usd_per_hour": float})], ignore_index=True)
+    prices = pd.concat([old[~drop], result.kept], ignore_index=True)
+    prices["usd_per_hour"] = pd.to_numeric(prices["usd_per_hour"]).round(9)
     prices = prices.sort_values(faults.KEY).reset_index(drop=True)
     old_ex = _previous(out / "excluded_prices.csv", EXCLUDED_COLUMNS)
     stale = (old_ex["provider"] == provider) & old_ex["region"].isin(scope)
