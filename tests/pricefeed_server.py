@@ -50,7 +50,7 @@ class FeedServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 server._handle(self)
 
             def log_message(self, *args):
@@ -87,7 +87,10 @@ class FeedServer:
         status, headers, body = self._route(parts.path, query, h.headers)
         if fault is not None:
             if fault.kind in ("429", "500", "403"):
-                status, body = int(fault.kind), json.dumps({"error": {"message": "scripted"}}).encode()
+                status, body = (
+                    int(fault.kind),
+                    json.dumps({"error": {"message": "scripted"}}).encode(),
+                )
                 headers = {"Content-Type": "application/json"}
                 if fault.retry_after is not None:
                     headers["Retry-After"] = fault.retry_after
@@ -120,9 +123,17 @@ class FeedServer:
             return 200, js, self._azure(query)
         if path == GCP_PATH:
             if query.get("key") != GCP_KEY:
-                body = {"error": {"code": 400, "message": "API key not valid.", "status": "INVALID_ARGUMENT"}}
+                body = {
+                    "error": {
+                        "code": 400,
+                        "message": "API key not valid.",
+                        "status": "INVALID_ARGUMENT",
+                    }
+                }
                 return 400, js, json.dumps(body).encode()
-            page = "skus_page2.json" if query.get("pageToken") == "page-2-token" else "skus_page1.json"
+            page = (
+                "skus_page2.json" if query.get("pageToken") == "page-2-token" else "skus_page1.json"
+            )
             return 200, js, (DATA / "gcp" / page).read_bytes()
         if path == "/offers/v1.0/aws/AmazonEC2/current/region_index.json":
             return 200, js, (DATA / "aws" / "region_index.json").read_bytes()
@@ -135,7 +146,14 @@ class FeedServer:
             rng = headers.get("Range", "")
             if rng.startswith("bytes="):
                 start = int(rng[6:].split("-")[0])
-                return 206, {"Content-Type": "text/csv", "Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}"}, body[start:]
+                return (
+                    206,
+                    {
+                        "Content-Type": "text/csv",
+                        "Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}",
+                    },
+                    body[start:],
+                )
             return 200, {"Content-Type": "text/csv"}, body
         return 404, {"Content-Type": "text/plain"}, b"not found"
 
@@ -147,7 +165,8 @@ class FeedServer:
         items = [
             i
             for i in everything["Items"]
-            if (not skus or i["armSkuName"] in skus) and (not regions or i["armRegionName"] in regions)
+            if (not skus or i["armSkuName"] in skus)
+            and (not regions or i["armRegionName"] in regions)
         ]
         skip = int(query.get("$skip", 0))
         page = items[skip : skip + AZURE_PAGE_SIZE]

@@ -164,11 +164,14 @@ def round_multiples(
         right.rename(columns={"usd_per_hour": "_other"}), on=KEY, how="left"
     )
     merged.index = prices.index
-    tol = merged["usd_per_hour"].map(_half_last_digit)
+    # Within the printed rounding, and never looser than 0.5% (an integer 2 is not 1.5 x 1).
+    tol = np.minimum(merged["usd_per_hour"].map(_half_last_digit), 0.005 * merged["usd_per_hour"])
     found = pd.Series(np.nan, index=prices.index)
+    best = pd.Series(np.inf, index=prices.index)
     for m in multiples:
-        hit = (merged["usd_per_hour"] - m * merged["_other"]).abs() <= tol
-        found = found.where(found.notna() | ~hit, m)
+        err = (merged["usd_per_hour"] - m * merged["_other"]).abs()
+        hit = (err <= tol) & (err < best)
+        found, best = found.mask(hit, m), best.mask(hit, err)
     mask = found.notna()
     reasons = (
         merged["usd_per_hour"].map("{:g}".format)

@@ -77,8 +77,8 @@ def update(
     """
     from tqdm import tqdm
 
-    from advisor.catalog.update.http import Client
     from advisor.catalog.update.run import update_catalog
+    from advisor.catalog.update.transport import Client
 
     show = not quiet and fmt != "json" and sys.stderr.isatty()
     bar = tqdm(

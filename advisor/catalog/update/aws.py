@@ -22,7 +22,7 @@ from typing import Any
 
 from advisor.catalog.update.cache import FetchCache, atomic_write_bytes
 from advisor.catalog.update.feed import FeedRequest, Quotes, paged, parse_price
-from advisor.catalog.update.http import Client, FeedError
+from advisor.catalog.update.transport import Client, FeedError
 
 DEFAULT_BASE_URL = "https://pricing.us-east-1.amazonaws.com"
 REGION_INDEX = "/offers/v1.0/aws/AmazonEC2/current/region_index.json"

@@ -16,7 +16,7 @@ from typing import Any
 
 from advisor.catalog.update.cache import FetchCache
 from advisor.catalog.update.feed import FeedRequest, Quotes, paged, parse_price
-from advisor.catalog.update.http import Client
+from advisor.catalog.update.transport import Client
 
 DEFAULT_BASE_URL = "https://prices.azure.com/api/retail/prices"
 API_VERSION = "2023-01-01-preview"

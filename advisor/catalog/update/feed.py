@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from advisor.catalog.update.cache import FetchCache
-from advisor.catalog.update.http import Client
+from advisor.catalog.update.transport import Client
 
 QUOTE_COLUMNS = [
     "provider",
@@ -122,7 +122,7 @@ def paged(
     while url:
         body = client.get_json(sign(url))
         if not isinstance(body, dict):
-            from advisor.catalog.update.http import FeedError
+            from advisor.catalog.update.transport import FeedError
 
             raise FeedError(f"{url}: expected a JSON object, got {type(body).__name__}")
         following = next_url(body, url)

@@ -25,7 +25,7 @@ import pandas as pd
 from advisor.catalog.faults import identical_across_regions
 from advisor.catalog.update.cache import FetchCache
 from advisor.catalog.update.feed import FeedRequest, Quotes, paged, parse_price
-from advisor.catalog.update.http import Client
+from advisor.catalog.update.transport import Client
 
 DEFAULT_BASE_URL = "https://cloudbilling.googleapis.com"
 SERVICE = "6F81-5844-456A"

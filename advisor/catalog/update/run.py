@@ -29,7 +29,7 @@ from advisor.catalog.tables import SCHEMA_VERSION, TABLES
 from advisor.catalog.update import aws, azure, gcp
 from advisor.catalog.update.cache import FetchCache
 from advisor.catalog.update.feed import FeedRequest
-from advisor.catalog.update.http import Client, FeedError
+from advisor.catalog.update.transport import Client, FeedError
 
 PROVIDERS = {"aws": aws, "azure": azure, "gcp": gcp}
 BASE_URL_ENV = {
