@@ -69,7 +69,10 @@ class FeedServer:
         self.httpd.server_close()
 
     def requests_to(self, fragment: str) -> list[Seen]:
-        return [s for s in self.seen if fragment in s.path + "?" + urllib.parse.urlencode(s.query)]
+        def text(s: Seen) -> str:
+            return s.path + "?" + "&".join(f"{k}={v}" for k, v in s.query.items())
+
+        return [s for s in self.seen if fragment in text(s)]
 
     # --- serving ---------------------------------------------------------------------
     def _handle(self, h: BaseHTTPRequestHandler) -> None:

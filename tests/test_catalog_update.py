@@ -240,10 +240,12 @@ def test_interrupted_run_resumes_from_saved_pages(server, tmp_path):
     assert not list(out.glob("*.csv")) and not (out / "manifest.json").exists()
     assert list((out / ".advisor-update").rglob("page-*.json"))
     before = len(server.requests_to("$skip=4"))
+    assert before == 1
     server.faults.clear()
     r = update(out, "azure")
     assert r.exit_code == 0, r.stdout
     assert len(server.requests_to("$skip=4")) == before  # saved pages were not fetched again
+    assert any("resumed: " in n for n in json.loads(r.stdout)["notes"])
     assert price(prices(out), "westeurope", "Standard_NC24ads_A100_v4", "on_demand") == 4.10
     assert not (out / ".advisor-update").exists()
 
@@ -326,3 +328,21 @@ def test_plan_uses_updated_prices(server, tmp_path):
         "Standard_NC24ads_A100_v4",
         4.0,
     )
+
+
+def test_saved_pages_older_than_a_day_are_not_reused(server, tmp_path):
+    import os
+    import time
+
+    out = tmp_path / "cat"
+    server.faults.append(Fault("$skip=8", "500", times=100))
+    assert update(out, "azure", "--retries", "0").exit_code == 2
+    started = next((out / ".advisor-update").rglob("started"))
+    day_ago = time.time() - 25 * 3600
+    os.utime(started, (day_ago, day_ago))
+    server.faults.clear()
+    first_pages = len(server.requests_to("$skip=4"))
+    r = update(out, "azure")
+    assert r.exit_code == 0, r.stdout
+    assert len(server.requests_to("$skip=4")) == first_pages + 1  # fetched again
+    assert not any("resumed" in n for n in json.loads(r.stdout)["notes"])

@@ -13,10 +13,13 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 TEMP_DIRNAME = ".advisor-update"
+MAX_AGE_S = 24 * 3600.0
+"""Saved pages older than this are discarded: a resumed run must not mix days of prices."""
 
 
 def atomic_write_bytes(path: Path, payload: bytes) -> Path:
@@ -38,9 +41,14 @@ class FetchCache:
     """The temp area of one provider's update under ``out_dir``; nothing is created until
     the first response has arrived (an offline run writes nothing)."""
 
-    def __init__(self, out_dir: Path, provider: str, fresh: bool = False):
+    def __init__(
+        self, out_dir: Path, provider: str, fresh: bool = False, max_age_s: float = MAX_AGE_S
+    ):
         self.root = out_dir / TEMP_DIRNAME / provider
-        if fresh and self.root.exists():
+        self.resumed_pages = 0
+        started = self.root / "started"
+        stale = started.exists() and time.time() - started.stat().st_mtime > max_age_s
+        if (fresh or stale) and self.root.exists():
             shutil.rmtree(self.root)
 
     def query_dir(self, key: str) -> Path:
@@ -55,6 +63,7 @@ class FetchCache:
         if state.get("key") != key:
             return [], None, False
         pages = []
+        self.resumed_pages += len(state["pages"])
         for name in state["pages"]:
             pages.append(json.loads((self.query_dir(key) / name).read_text(encoding="utf-8")))
         return pages, state.get("next"), bool(state.get("done"))
@@ -64,6 +73,8 @@ class FetchCache:
     ) -> None:
         """Save page ``index`` (0-based), then advance the state to ``next_cursor``."""
         qdir = self.query_dir(key)
+        if not (self.root / "started").exists():
+            atomic_write_bytes(self.root / "started", b"")
         name = f"page-{index:05d}.json"
         atomic_write_bytes(qdir / name, json.dumps(page).encode("utf-8"))
         names = [f"page-{i:05d}.json" for i in range(index + 1)]
@@ -71,6 +82,7 @@ class FetchCache:
         atomic_write_bytes(qdir / "state.json", json.dumps(state).encode("utf-8"))
 
     def file(self, name: str) -> Path:
+        """A file of this provider's temp area (AWS keeps downloads and parsed rows here)."""
         return self.root / name
 
     def remove(self) -> None:

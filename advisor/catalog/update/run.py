@@ -174,6 +174,10 @@ def update_catalog(
     kept, excluded = check_quotes(fetched, catalog, retrieved_at)
     result = UpdateResult(provider, out, retrieved_at, kept, excluded, notes=list(quotes.notes))
     result.warnings = cross_checks(kept, catalog)
+    if cache.resumed_pages:
+        result.notes.append(
+            f"resumed: {cache.resumed_pages} saved pages of an interrupted run reused"
+        )
     result.requests = client.requests
     write_user_catalog(result, request)
     cache.remove()
