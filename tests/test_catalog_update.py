@@ -346,3 +346,17 @@ def test_saved_pages_older_than_a_day_are_not_reused(server, tmp_path):
     assert r.exit_code == 0, r.stdout
     assert len(server.requests_to("$skip=4")) == first_pages + 1  # fetched again
     assert not any("resumed" in n for n in json.loads(r.stdout)["notes"])
+
+
+def test_diff_sorts_by_percent_on_request(server, tmp_path):
+    out = tmp_path / "cat"
+    assert update(out, "aws").exit_code == 0
+    r = runner.invoke(
+        app, ["catalog", "diff", "bundled", str(out), "--sort", "pct", "--format", "json"]
+    )
+    assert r.exit_code == 0, r.stdout
+    rows = pd.DataFrame(json.loads(r.stdout)["changes"])
+    pct = rows.change_pct.abs()
+    assert pct.notna().any()
+    assert pct.dropna().is_monotonic_decreasing
+    assert pct.isna().sum() == 0 or pct.notna().iloc[: pct.notna().sum()].all()  # NaN last

@@ -92,8 +92,13 @@ def diff_prices(
     types: pd.DataFrame,
     old_label: str = "old",
     new_label: str = "new",
+    sort: str = "abs",
 ) -> CatalogDiff:
-    """Rows added, removed and repriced from ``old`` to ``new``, largest moves first."""
+    """Rows added, removed and repriced from ``old`` to ``new``, largest moves first.
+
+    ``sort="abs"`` orders by the USD/h move (an added or removed row counts its whole
+    price), ``sort="pct"`` by the relative move (added and removed rows last).
+    """
     cols = [*KEY, "usd_per_hour", "source", "as_of"]
     merged = old[cols].merge(new[cols], on=KEY, how="outer", suffixes=("_old", "_new"))
     o, n = merged["usd_per_hour_old"], merged["usd_per_hour_new"]
@@ -118,8 +123,11 @@ def diff_prices(
         .fillna(merged["usd_per_hour_new"].fillna(merged["usd_per_hour_old"]))
     )
     merged = merged.assign(_abs=moved, _pct=merged["change_pct"].abs())
+    first, second = ("_abs", "_pct") if sort == "abs" else ("_pct", "_abs")
     merged = merged.sort_values(
-        ["_abs", "_pct", *KEY], ascending=[False, False, True, True, True, True]
+        [first, second, *KEY],
+        ascending=[False, False, True, True, True, True],
+        na_position="last",
     )
     order = [
         "provider",
@@ -142,9 +150,9 @@ def diff_prices(
     return CatalogDiff(old_label, new_label, changes, unchanged)
 
 
-def diff_catalogs(old: str | Path, new: str | Path) -> CatalogDiff:
+def diff_catalogs(old: str | Path, new: str | Path, sort: str = "abs") -> CatalogDiff:
     """Diff of two catalogs (``bundled`` or user catalog folders) as plans see them."""
     old_prices, old_types, old_label = load_prices(old)
     new_prices, new_types, new_label = load_prices(new)
     types = pd.concat([new_types, old_types]).drop_duplicates(["provider", "instance_type"])
-    return diff_prices(old_prices, new_prices, types, old_label, new_label)
+    return diff_prices(old_prices, new_prices, types, old_label, new_label, sort)

@@ -142,6 +142,9 @@ def diff(
         str | None, typer.Option("--provider", "-p", help="Only this provider.")
     ] = None,
     limit: Annotated[int, typer.Option(help="Changed rows to show (0 = all).")] = 30,
+    sort: Annotated[
+        str, typer.Option(help="abs (largest USD/h move first) or pct (largest % move first).")
+    ] = "abs",
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """What changed in instance prices between two catalogs: added, removed, repriced.
@@ -153,8 +156,11 @@ def diff(
     """
     from advisor.catalog.diff import CatalogDiff, diff_catalogs
 
+    if sort not in ("abs", "pct"):
+        err.print(f"--sort must be abs or pct, got {sort!r}", markup=False)
+        raise typer.Exit(2)
     try:
-        result = diff_catalogs(old, new)
+        result = diff_catalogs(old, new, sort)
     except AdvisorError as exc:
         _fail(exc, fmt)
     if provider:

@@ -32,10 +32,15 @@ class FeedError(AdvisorError):
     exit_code = 2
 
 
+MAX_CONNECT_RETRIES = 2
+"""A refused connection or failed name lookup rarely heals in seconds: give up sooner."""
+
+
 class _Retryable(Exception):
-    def __init__(self, message: str, wait_s: float | None = None):
+    def __init__(self, message: str, wait_s: float | None = None, connect: bool = False):
         super().__init__(message)
         self.wait_s = wait_s
+        self.connect = connect
 
 
 def redact(url: str) -> str:
@@ -137,7 +142,8 @@ class Client:
                 return once()
             except _Retryable as exc:
                 attempt += 1
-                if attempt > self.retries:
+                limit = min(self.retries, MAX_CONNECT_RETRIES) if exc.connect else self.retries
+                if attempt > limit:
                     raise FeedError(
                         f"{redact(url)}: gave up after {attempt} attempts; last problem: {exc}"
                     ) from None
@@ -165,7 +171,9 @@ class Client:
             ) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise _Retryable(f"cannot reach the server ({reason}); are you offline?") from None
+            raise _Retryable(
+                f"cannot reach the server ({reason}); are you offline?", connect=True
+            ) from None
 
     @staticmethod
     def _read(resp, amount: int | None) -> bytes:
