@@ -185,37 +185,58 @@ def diff(
         (["provider", "family"], "by family"),
         (["provider", "region"], "by region"),
     ):
-        _table(result.summary(by).head(15), title)
-    rows = result.changes.head(limit) if limit else result.changes
-    cols = [
-        "provider",
-        "family",
-        "region",
-        "instance_type",
-        "pricing",
-        "change",
-        "usd_per_hour_old",
-        "usd_per_hour_new",
-        "change_usd_per_hour",
-        "change_pct",
-    ]
-    _table(rows[cols], f"largest moves ({len(rows)} of {len(result.changes)}), USD per hour")
+        summary = (
+            result.summary(by)
+            .head(15)
+            .rename(
+                columns={
+                    "median_change_pct": "median change %",
+                    "max_abs_change_pct": "largest |change| %",
+                }
+            )
+        )
+        _table(summary, title)
+    cols = {
+        "provider": "provider",
+        "family": "family",
+        "region": "region",
+        "instance_type": "instance type",
+        "pricing": "pricing",
+        "usd_per_hour_old": "old usd/h",
+        "usd_per_hour_new": "new usd/h",
+        "change_usd_per_hour": "change usd/h",
+        "change_pct": "change %",
+    }
+    for kind, title in (("repriced", "repriced"), ("added", "added"), ("removed", "removed")):
+        part = result.changes[result.changes["change"] == kind]
+        if part.empty:
+            continue
+        shown = part.head(limit) if limit else part
+        keep = [c for c in cols if kind == "repriced" or not c.startswith("change")]
+        keep = [c for c in keep if not (kind == "added" and c == "usd_per_hour_old")]
+        keep = [c for c in keep if not (kind == "removed" and c == "usd_per_hour_new")]
+        frame = shown[keep].rename(columns=cols)
+        _table(frame, f"{title}: {len(shown)} of {len(part)}, largest first")
 
 
 def _table(frame: pd.DataFrame, title: str) -> None:
     t = Table(title=title, show_edge=False, title_justify="left")
     for c in frame.columns:
-        t.add_column(
-            c.replace("usd_per_hour", "usd/h"), no_wrap=True, overflow="ellipsis", max_width=28
-        )
+        t.add_column(c, no_wrap=True, overflow="ellipsis", max_width=28)
     for row in frame.itertuples(index=False):
-        t.add_row(*(_cell(v) for v in row))
+        t.add_row(*(_cell(v, c) for v, c in zip(row, frame.columns, strict=True)))
     out.print(t)
 
 
-def _cell(v) -> str:
+def _cell(v, column: str = "") -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return ""
+    if isinstance(v, float) and "|" in column:
+        return f"{v:.1f}%"
+    if isinstance(v, float) and ("%" in column or column.endswith("_pct")):
+        return f"{v:+.1f}%"
+    if isinstance(v, float) and column.startswith("change"):
+        return f"{v:+.4g}"
     if isinstance(v, float):
         return f"{v:.4g}"
     return str(v)
