@@ -80,6 +80,7 @@ def test_azure_update_pages_parses_and_excludes(server, tmp_path):
     assert price(p, "westeurope", a100, "reserved_1y") == pytest.approx(22000 / 8760)
     assert price(p, "westeurope", a100, "reserved_3y") == pytest.approx(45000 / 26280)
     assert price(p, "eastus", a100, "on_demand") == 3.673  # the newer meter wins over 3.40
+    assert "superseded" in reason(x, "eastus", a100, "on_demand")
     # Windows (4.60), Low Priority (0.90) and DevTest (2.05) meters are not Linux list prices.
     west = p[(p.region == "westeurope") & (p.instance_type == a100)]
     assert sorted(west.pricing) == ["on_demand", "reserved_1y", "reserved_3y", "spot"]
@@ -236,7 +237,8 @@ def test_interrupted_run_resumes_from_saved_pages(server, tmp_path):
     server.faults.append(Fault("$skip=8", "500", times=100))
     r = update(out, "azure", "--retries", "1")
     assert r.exit_code == 2
-    assert "HTTP 500" in json.loads(r.stdout)["message"]
+    message = json.loads(r.stdout)["message"]
+    assert "HTTP 500" in message and "reused when you run the same command again" in message
     assert not list(out.glob("*.csv")) and not (out / "manifest.json").exists()
     assert list((out / ".advisor-update").rglob("page-*.json"))
     before = len(server.requests_to("$skip=4"))

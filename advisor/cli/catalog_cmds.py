@@ -81,8 +81,20 @@ def update(
     from advisor.catalog.update.transport import Client
 
     show = not quiet and fmt != "json" and sys.stderr.isatty()
+    byte_bar = tqdm(
+        desc="downloaded",
+        unit="B",
+        unit_scale=True,
+        disable=not show or provider != "aws",
+        file=sys.stderr,
+        leave=False,
+    )
     bar = tqdm(
-        desc=f"{provider} prices", unit="page", disable=not show, file=sys.stderr, leave=False
+        desc=f"{provider} prices",
+        unit="region" if provider == "aws" else "page",
+        disable=not show,
+        file=sys.stderr,
+        leave=False,
     )
     try:
         result = update_catalog(
@@ -93,13 +105,15 @@ def update(
             api_key=os.environ.get(api_key_env) if provider == "gcp" else None,
             client=Client(timeout_s=timeout_s, retries=retries, backoff_s=backoff_s),
             fresh=fresh,
-            progress=lambda _what: bar.update(1),
+            progress=lambda kind, n: (bar if kind == "page" else byte_bar).update(n),
         )
     except AdvisorError as exc:
         bar.close()
+        byte_bar.close()
         _fail(exc, fmt)
     except KeyboardInterrupt:
         bar.close()
+        byte_bar.close()
         err.print(
             f"interrupted; pages fetched so far are kept in {out_dir}/.advisor-update; "
             "run the same command again to resume",
@@ -107,6 +121,7 @@ def update(
         )
         raise typer.Exit(130) from None
     bar.close()
+    byte_bar.close()
     summary = result.summary()
     if fmt == "json":
         print(json.dumps(summary, indent=2, sort_keys=True))

@@ -14,6 +14,7 @@ EC2 API with credentials); spot rows therefore stay as they are in the catalog.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Callable
@@ -66,7 +67,9 @@ def fetch(
             rows = json.loads(done.read_text(encoding="utf-8"))
         else:
             cache.root.mkdir(parents=True, exist_ok=True)
-            path = client.download(url, cache.file(f"{region}.csv"), progress_bytes)
+            # The offer version is in the URL: a part file of an older version is never resumed.
+            version = hashlib.sha256(url.encode()).hexdigest()[:12]
+            path = client.download(url, cache.file(f"{region}-{version}.csv"), progress_bytes)
             rows = parse_offer_csv(path, region, types, url)
             atomic_write_bytes(done, json.dumps(rows).encode("utf-8"))
             path.unlink()

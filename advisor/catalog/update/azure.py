@@ -51,6 +51,7 @@ def fetch(
     wanted = set(request.instance_types["instance_type"])
     regions = set(request.regions)
     best: dict[tuple[str, str, str], tuple[tuple, dict[str, Any]]] = {}
+    superseded: list[dict[str, Any]] = []
     for url in query_urls(request):
 
         def next_url(page: dict[str, Any], _url: str) -> str | None:
@@ -68,12 +69,20 @@ def fetch(
                     bool(item.get("isPrimaryMeterRegion", True)),
                     item.get("effectiveStartDate", ""),
                 )
-                if key not in best or rank > best[key][0]:
-                    best[key] = (rank, row)
+                if key in best and rank <= best[key][0]:
+                    superseded.append(row)
+                    continue
+                if key in best:
+                    superseded.append(best[key][1])
+                best[key] = (rank, row)
     quotes = Quotes()
-    for _, row in sorted(
-        best.values(), key=lambda r: tuple(r[1][k] for k in ("region", "instance_type", "pricing"))
-    ):
+    order = ("region", "instance_type", "pricing")
+    for _, row in sorted(best.values(), key=lambda r: tuple(r[1][k] for k in order)):
+        quotes.add(**row)
+    for row in superseded:
+        if not row["problem"]:
+            winner = best[tuple(row[k] for k in order)][1]
+            row["problem"] = f"superseded: another meter is newer or primary ({winner['detail']})"
         quotes.add(**row)
     return quotes
 

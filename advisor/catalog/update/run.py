@@ -130,10 +130,14 @@ def update_catalog(
     api_key: str | None = None,
     client: Client | None = None,
     fresh: bool = False,
-    progress: Callable[[str], object] | None = None,
+    progress: Callable[[str, int], object] | None = None,
     now: dt.datetime | None = None,
 ) -> UpdateResult:
-    """Fetch ``provider``'s list prices and write them to the user catalog ``out_dir``."""
+    """Fetch ``provider``'s list prices and write them to the user catalog ``out_dir``.
+
+    ``progress(kind, amount)`` is told of every page or file (``"page", 1``) and, for AWS
+    downloads, of every chunk (``"byte", n``).
+    """
     if provider not in PROVIDERS:
         raise FeedError(f"unknown provider '{provider}'; choose one of {', '.join(PROVIDERS)}")
     out = check_out_dir(out_dir)
@@ -162,8 +166,20 @@ def update_catalog(
     )
     client = client or Client()
     cache = FetchCache(out, provider, fresh=fresh)
-    tick = (lambda: progress("page")) if progress else (lambda: None)
-    quotes = feed.fetch(request, client, cache, tick)
+    tick = (lambda: progress("page", 1)) if progress else (lambda: None)
+    try:
+        if provider == "aws" and progress:
+            quotes = feed.fetch(request, client, cache, tick, lambda n: progress("byte", n))
+        else:
+            quotes = feed.fetch(request, client, cache, tick)
+    except FeedError as exc:
+        saved = list(cache.root.rglob("*.json")) if cache.root.exists() else []
+        if saved:
+            raise FeedError(
+                f"{exc}\nnothing was written to the catalog; what arrived is kept in "
+                f"{cache.root.parent} and reused when you run the same command again"
+            ) from None
+        raise
     fetched = quotes.frame(provider)
     if fetched.empty:
         raise FeedError(
