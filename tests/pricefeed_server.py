@@ -149,6 +149,8 @@ class FeedServer:
             rng = headers.get("Range", "")
             if rng.startswith("bytes="):
                 start = int(rng[6:].split("-")[0])
+                if start >= len(body):
+                    return 416, {"Content-Range": f"bytes */{len(body)}"}, b""
                 return (
                     206,
                     {

@@ -362,3 +362,38 @@ def test_diff_sorts_by_percent_on_request(server, tmp_path):
     assert pct.notna().any()
     assert pct.dropna().is_monotonic_decreasing
     assert pct.isna().sum() == 0 or pct.notna().iloc[: pct.notna().sum()].all()  # NaN last
+
+
+def test_whole_part_file_left_by_a_crash_is_downloaded_again(server, tmp_path):
+    import hashlib
+
+    out = tmp_path / "cat"
+    url = f"{server.url}/offers/v1.0/aws/AmazonEC2/20261201000000/eu-central-1/index.csv"
+    version = hashlib.sha256(url.encode()).hexdigest()[:12]
+    part = out / ".advisor-update" / "aws" / f"eu-central-1-{version}.csv.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes((DATA / "aws" / "eu-central-1.csv").read_bytes() + b"stale tail")
+    r = update(out, "aws", "--regions", "eu-central-1")
+    assert r.exit_code == 0, r.stdout
+    tries = server.requests_to("eu-central-1/index.csv")
+    assert [t.status for t in tries] == [416, 200]
+    assert price(prices(out), "eu-central-1", "p5.48xlarge", "on_demand") == 34.608
+
+
+def test_gcp_two_skus_pricing_one_part_differently_are_ambiguous():
+    from advisor.catalog.update.feed import FeedRequest
+    from advisor.catalog.update.gcp import Component, assemble
+
+    cat = Catalog.load()
+    types = cat.instance_types[cat.instance_types.instance_type == "a3-highgpu-1g"]
+    parts = [
+        Component("gpu:H100", "on_demand", "us-central1", 9.8, "", "G1", "gpu", "u", ""),
+        Component("core:a3", "on_demand", "us-central1", 0.033, "", "C1", "core", "u", ""),
+        Component("core:a3", "on_demand", "us-central1", 0.040, "", "C2", "core", "u", ""),
+        Component("ram:a3", "on_demand", "us-central1", 0.0044, "", "R1", "ram", "u", ""),
+    ]
+    request = FeedRequest("gcp", types, (), "u", "2026-12-01T00:00:00Z",
+                          catalog_regions=frozenset({"us-central1"}))  # fmt: skip
+    (row,) = assemble(parts, request).rows
+    assert row["usd_per_hour"] is None
+    assert row["problem"].startswith("ambiguous: SKUs C1, C2")

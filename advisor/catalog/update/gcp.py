@@ -214,6 +214,17 @@ def assemble(components: list[Component], request: FeedRequest) -> Quotes:
     if request.region_frame is not None:
         faults = _gpu_faults(frame, request.region_frame)
         frame.loc[faults.index, "problem"] = "identical_across_regions: GPU component " + faults
+    # Two clean SKUs pricing one part differently: neither can be trusted.
+    clean = frame["problem"].eq("")
+    spread = frame[clean].groupby(["kind", "pricing", "region"])["usd"].transform("nunique")
+    clash = spread[spread > 1].index
+    if len(clash):
+        skus = (
+            frame.loc[clash]
+            .groupby(["kind", "pricing", "region"])["sku"]
+            .transform(lambda s: ", ".join(sorted(set(s))))
+        )
+        frame.loc[clash, "problem"] = "ambiguous: SKUs " + skus + " price this part differently"
     # One component per kind, pricing and region: a clean price beats a faulty one.
     frame = frame.sort_values(["kind", "pricing", "region", "problem"]).drop_duplicates(
         ["kind", "pricing", "region"]

@@ -288,7 +288,8 @@ def write_user_catalog(result: UpdateResult, request: FeedRequest) -> None:
         "instance_prices.csv": _csv(prices[columns]),
         "excluded_prices.csv": _csv(excluded[EXCLUDED_COLUMNS].sort_values(faults.KEY)),
     }
-    manifest = _manifest(out, result, request, payloads)
+    rows = {"instance_prices.csv": len(prices), "excluded_prices.csv": len(excluded)}
+    manifest = _manifest(out, result, request, payloads, rows)
     payloads["manifest.json"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     out.mkdir(parents=True, exist_ok=True)
     temps: dict[str, str] = {}
@@ -307,7 +308,9 @@ def write_user_catalog(result: UpdateResult, request: FeedRequest) -> None:
             Path(tmp).unlink(missing_ok=True)
 
 
-def _manifest(out: Path, result: UpdateResult, request: FeedRequest, payloads: dict) -> dict:
+def _manifest(
+    out: Path, result: UpdateResult, request: FeedRequest, payloads: dict, rows: dict
+) -> dict:
     path = out / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     manifest["schema_version"] = SCHEMA_VERSION
@@ -331,7 +334,7 @@ def _manifest(out: Path, result: UpdateResult, request: FeedRequest, payloads: d
         stem = name.removesuffix(".csv")
         tables[stem] = {
             "file": name,
-            "rows": payload.count(b"\n") - 1,
+            "rows": rows[name],
             "sha256": hashlib.sha256(payload).hexdigest(),
             "description": "written by advisor catalog update",
         }

@@ -31,6 +31,10 @@ class FeedError(AdvisorError):
 
     exit_code = 2
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
 
 MAX_CONNECT_RETRIES = 2
 """A refused connection or failed name lookup rarely heals in seconds: give up sooner."""
@@ -104,7 +108,17 @@ class Client:
         def fetch_once() -> Path:
             have = part.stat().st_size if part.exists() else 0
             headers = {"Range": f"bytes={have}-"} if have else {}
-            with self._open(url, headers) as resp:
+            try:
+                resp = self._open(url, headers)
+            except FeedError as exc:
+                if exc.status != 416:
+                    raise
+                # The part file is already whole (or longer than the file now is): start over.
+                part.unlink(missing_ok=True)
+                raise _Retryable(
+                    "the saved part does not fit the file; downloading again"
+                ) from None
+            with resp:
                 if have and resp.status != 206:
                     have = 0
                 mode = "ab" if have else "wb"
@@ -167,7 +181,7 @@ class Client:
             if status == 429 or status >= 500:
                 raise _Retryable(f"HTTP {status} {detail}".strip(), wait) from None
             raise FeedError(
-                f"the price API refused {redact(url)}: HTTP {status} {detail}".strip()
+                f"the price API refused {redact(url)}: HTTP {status} {detail}".strip(), status
             ) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
