@@ -51,6 +51,13 @@ class FetchCache:
         if (fresh or stale) and self.root.exists():
             shutil.rmtree(self.root)
 
+    def started_at(self) -> str | None:
+        """When the saved pages began to arrive (UTC, ISO), or None without saved pages."""
+        marker = self.root / "started"
+        if not marker.exists():
+            return None
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(marker.stat().st_mtime))
+
     def query_dir(self, key: str) -> Path:
         return self.root / hashlib.sha256(key.encode()).hexdigest()[:16]
 

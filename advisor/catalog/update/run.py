@@ -192,7 +192,8 @@ def update_catalog(
     result.warnings = cross_checks(kept, catalog)
     if cache.resumed_pages:
         result.notes.append(
-            f"resumed: {cache.resumed_pages} saved pages of an interrupted run reused"
+            f"resumed: {cache.resumed_pages} saved pages of an interrupted run reused "
+            f"(retrieved from {cache.started_at()} on)"
         )
     result.requests = client.requests
     write_user_catalog(result, request)
