@@ -138,6 +138,8 @@ class FeedServer:
                 "skus_page2.json" if query.get("pageToken") == "page-2-token" else "skus_page1.json"
             )
             return 200, js, (DATA / "gcp" / page).read_bytes()
+        if path == "/offers/v1.0/aws/index.json":
+            return 200, js, (DATA / "aws" / "index.json").read_bytes()
         if path == "/offers/v1.0/aws/AmazonEC2/current/region_index.json":
             return 200, js, (DATA / "aws" / "region_index.json").read_bytes()
         if path.startswith("/offers/v1.0/aws/AmazonEC2/") and path.endswith("/index.csv"):

@@ -124,6 +124,11 @@ def test_aws_update_reads_offer_files(server, tmp_path):
         for w in summary["warnings"]
     )
     assert any("no spot prices" in n for n in summary["notes"])
+    first = [s.path for s in server.seen[:2]]
+    assert first == [
+        "/offers/v1.0/aws/index.json",
+        "/offers/v1.0/aws/AmazonEC2/current/region_index.json",
+    ]
     csvs = [s for s in server.seen if s.path.endswith("/index.csv")]
     assert sorted(s.path.split("/")[-2] for s in csvs) == sorted(AWS_REGIONS.split(","))
 

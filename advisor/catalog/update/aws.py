@@ -1,8 +1,8 @@
 """AWS Price List bulk offer files for Amazon EC2, one file per region.
 
 Documented at https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/using-the-aws-price-list-bulk-api.html:
-the region index ``/offers/v1.0/aws/AmazonEC2/current/region_index.json`` names each
-region's ``currentVersionUrl``; the offer file exists as JSON and as CSV at the same path.
+the service index ``/offers/v1.0/aws/index.json`` names EC2's ``currentRegionIndexUrl``; the
+region index names each region's ``currentVersionUrl``; the offer file exists as JSON and as CSV at the same path.
 We read the CSV: a region's EC2 offer is hundreds of MB to GB, and CSV streams row by row
 where JSON would have to sit whole in memory. Its first five rows are metadata
 (FormatVersion, Disclaimer, Publication Date, Version, OfferCode); the sixth is the header.
@@ -26,7 +26,8 @@ from advisor.catalog.update.feed import FeedRequest, Quotes, paged, parse_price
 from advisor.catalog.update.transport import Client, FeedError
 
 DEFAULT_BASE_URL = "https://pricing.us-east-1.amazonaws.com"
-REGION_INDEX = "/offers/v1.0/aws/AmazonEC2/current/region_index.json"
+SERVICE_INDEX = "/offers/v1.0/aws/index.json"
+OFFER = "AmazonEC2"
 METADATA_ROWS = 5
 RESERVED = {"1yr": "reserved_1y", "3yr": "reserved_3y"}
 PLAIN = {
@@ -46,8 +47,9 @@ def fetch(
     tick: Callable[[], None],
     progress_bytes: Callable[[int], None] | None = None,
 ) -> Quotes:
-    index_url = request.base_url.rstrip("/") + REGION_INDEX
-    index = next(iter(paged(client, cache, index_url, index_url, lambda _p, _u: None)))[1]
+    base = request.base_url.rstrip("/")
+    index_url = _region_index_url(base, client, cache)
+    index = _one(client, cache, index_url)
     offered = index.get("regions")
     if not isinstance(offered, dict):
         raise FeedError(f"{index_url}: no 'regions' object in the region index")
@@ -82,6 +84,21 @@ def fetch(
         "AWS publishes no spot prices in the Price List; spot rows keep their catalog values"
     )
     return quotes
+
+
+def _one(client: Client, cache: FetchCache, url: str) -> dict[str, Any]:
+    """One JSON document, saved in the cache like a single page."""
+    return next(iter(paged(client, cache, url, url, lambda _p, _u: None)))[1]
+
+
+def _region_index_url(base: str, client: Client, cache: FetchCache) -> str:
+    """The service index names the EC2 region index (``currentRegionIndexUrl``)."""
+    url = base + SERVICE_INDEX
+    offer = (_one(client, cache, url).get("offers") or {}).get(OFFER) or {}
+    rel = offer.get("currentRegionIndexUrl")
+    if not isinstance(rel, str) or not rel.startswith("/"):
+        raise FeedError(f"{url}: no {OFFER} currentRegionIndexUrl in the service index")
+    return base + rel
 
 
 def parse_offer_csv(path: Path, region: str, types: set[str], url: str) -> list[dict[str, Any]]:
