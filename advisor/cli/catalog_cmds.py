@@ -213,7 +213,6 @@ def diff(
         _table(summary, title)
     cols = {
         "provider": "provider",
-        "family": "family",
         "region": "region",
         "instance_type": "instance type",
         "pricing": "pricing",

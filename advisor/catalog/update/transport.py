@@ -47,11 +47,14 @@ class _Retryable(Exception):
         self.connect = connect
 
 
-def redact(url: str) -> str:
-    """``url`` without secrets: the ``key`` query parameter is dropped."""
+def short(url: str) -> str:
+    """``url`` for messages: scheme, host and path only (no query, so no secrets).
+
+    >>> short("https://prices.azure.com/api/retail/prices?$filter=x&key=s")
+    'https://prices.azure.com/api/retail/prices'
+    """
     parts = urllib.parse.urlsplit(url)
-    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k.lower() != "key"]
-    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query, safe="$',")))
+    return urllib.parse.urlunsplit(parts._replace(query="", fragment=""))
 
 
 def retry_after_s(value: str | None, now: float | None = None) -> float | None:
@@ -159,7 +162,7 @@ class Client:
                 limit = min(self.retries, MAX_CONNECT_RETRIES) if exc.connect else self.retries
                 if attempt > limit:
                     raise FeedError(
-                        f"{redact(url)}: gave up after {attempt} attempts; last problem: {exc}"
+                        f"{short(url)}: gave up after {attempt} attempts; last problem: {exc}"
                     ) from None
                 wait = exc.wait_s
                 if wait is None:
@@ -181,7 +184,7 @@ class Client:
             if status == 429 or status >= 500:
                 raise _Retryable(f"HTTP {status} {detail}".strip(), wait) from None
             raise FeedError(
-                f"the price API refused {redact(url)}: HTTP {status} {detail}".strip(), status
+                f"the price API refused {short(url)}: HTTP {status} {detail}".strip(), status
             ) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
