@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from advisor.cli import render
+from advisor.cli.catalog_cmds import register as register_catalog_cmds
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ catalog_app = typer.Typer(
     help="Browse the catalogs. Example: advisor catalog show hardware", no_args_is_help=True
 )
 app.add_typer(catalog_app, name="catalog")
+register_catalog_cmds(catalog_app)  # catalog update / catalog diff
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
