@@ -21,8 +21,10 @@ residency       target jurisdiction tokens intersect the workload's residency (e
 controls        cloud controls the policy requires, most specific controls.csv row wins
 pricing         spot only if interruptible; reserved term <= horizon; sites are ``owned``
 hardware        SKU owned or buyable at the site; accelerator type / memory; CPU vs GPU box
-memory          gpus x memory x USABLE_MEMORY >= need; gpus <= accelerators per box
-throughput      replicas x per-replica throughput >= demand (roofline or measured)
+memory          gpus x memory x USABLE_MEMORY >= need (LLM: weights + one sequence's KV
+                cache, by the serving model); gpus <= accelerators per box
+throughput      replicas x per-replica throughput >= demand (serving model, compute rate or
+                measured); LLM replicas meet their TTFT/TPOT targets
 units, boxes    capacity units as claimed; cloud billed instances enough for the replicas
 latency         RTT (LAN / measured / distance estimate) + compute time <= SLO
 cost            compute, egress, power, ops and opex of each row
@@ -68,8 +70,8 @@ from advisor.options.assumptions import (
     CONTROL_MITIGATION,
     CPU_WATTS_PER_VCPU,
     HOST_WATTS_PER_ACCELERATOR,
-    MBU,
     MFU,
+    NON_LLM_EFFICIENCY,
     SAME_CONTINENT_KM,
     TIER_EXPOSURE,
     TRAINING_BYTES_PER_PARAM,
@@ -77,6 +79,7 @@ from advisor.options.assumptions import (
     WORLD_GCO2E_PER_KWH,
 )
 from advisor.options.jurisdiction import country_tokens
+from advisor.options.llm import model_columns, peak_tflops, serve_one
 from advisor.schema.types import BYTES_PER_PARAM, CONTROLS, HOURS_IN_MONTH, PRICING_TERM_MONTHS
 
 if TYPE_CHECKING:
@@ -87,7 +90,6 @@ if TYPE_CHECKING:
 ABS_TOL = 1e-6
 """Absolute tolerance on top of ``rel_tol`` (USD, ms, kg, risk points)."""
 EARTH_RADIUS_KM = 6371.0088
-LOW_PRECISIONS = ("int8", "fp8", "int4")
 
 
 @dataclass(frozen=True)
@@ -668,47 +670,53 @@ class _Verifier:
                 u,
                 f"{g:g} < {w.accelerators.count} accelerators required",
             )
-        params = w.model.params_billion if w.model else 0.0
-        weights = params * BYTES_PER_PARAM.get(prec, 2.0)
-        need = (
-            params * TRAINING_BYTES_PER_PARAM
-            if w.kind == "training" and w.model
-            else (weights * (1.0 + w.model.kv_cache_overhead) if w.model else 0.0)
-        )
-        mem = float(acc["memory_gb"])
-        self.check(
-            g * mem * USABLE_MEMORY >= need * (1 - self.rel_tol),
-            "memory",
-            u,
-            f"{need:.1f} GB needed > {g:g} x {mem:g} GB x {USABLE_MEMORY} usable",
-        )
+        cols = model_columns(w) if w.model else {}
+        params = cols.get("params_b", 0.0)
         fp16 = _number(acc["fp16_tflops_dense"]) or 0.0
         int8 = _number(acc["int8_tops_dense"]) or 0.0
-        tf = (
-            (int8 if int8 > 0 else 2 * fp16)
-            if prec in LOW_PRECISIONS
-            else (fp16 / 2 if prec == "fp32" else fp16)
-        )
-        flops = g * tf * 1e12 * MFU
-        bw = (_number(acc["memory_bandwidth_gbps"]) or 0.0) * 1e9 * MBU
+        tf = peak_tflops(prec, fp16, int8)
         compute_ms = 0.0
-        if d.mode == "tokens":
+        if d.mode == "tokens" and w.kind != "training":
             demand = d.requests_per_second * d.tokens_per_request * share
-            decode = w.model.batch_size * g * bw / (weights * 1e9)
-            tput = d.throughput_per_replica or min(
-                decode, flops / (2 * params * 1e9) if flops else 0.0
+            m = self.serve_at(cols, prec, acc, g)
+            self.check(
+                bool(m["fits"]),
+                "memory",
+                u,
+                f"{m['weights_gb']:.1f} GB of weights + one sequence's KV cache do not fit "
+                f"{g:g} x {float(acc['memory_gb']):g} GB x {USABLE_MEMORY} usable",
             )
-            if flops > 0 and bw > 0:
-                compute_ms = (
-                    2 * params * 1e9 * w.model.prompt_tokens / flops + weights * 1e9 / (g * bw)
-                ) * 1e3
-            else:
-                compute_ms = math.inf
+            self.check(
+                bool(m["slo_met"]) or not bool(m["fits"]),
+                "latency",
+                u,
+                f"TTFT {m['ttft_ms']:.0f} ms / TPOT {m['tpot_ms']:.1f} ms miss the targets "
+                f"{cols['ttft_target_ms']:g} / {cols['tpot_target_ms']:g} ms",
+            )
+            tput = d.throughput_per_replica or float(m["tokens_per_s"])
+            compute_ms = float(m["ttft_ms"]) if m["fits"] else math.inf
             self.throughput(u, replicas, tput, demand, "tokens/s")
-        elif d.mode == "images":
+        else:
+            weights = params * BYTES_PER_PARAM.get(prec, 2.0)
+            need = (
+                params * TRAINING_BYTES_PER_PARAM
+                if w.kind == "training" and w.model
+                else (weights * (1.0 + w.model.kv_cache_overhead) if w.model else 0.0)
+            )
+            mem = float(acc["memory_gb"])
+            self.check(
+                g * mem * USABLE_MEMORY >= need * (1 - self.rel_tol),
+                "memory",
+                u,
+                f"{need:.1f} GB needed > {g:g} x {mem:g} GB x {USABLE_MEMORY} usable",
+            )
+        if d.mode == "images":
+            eff = NON_LLM_EFFICIENCY.get(cols.get("model_kind", ""), MFU)
+            flops = g * tf * 1e12 * eff
+            gflops = cols.get("gflops_per_image", d.gflops_per_image)
             demand = d.images_per_second * share
-            tput = d.throughput_per_replica or (flops / (d.gflops_per_image * 1e9))
-            compute_ms = d.gflops_per_image * 1e9 / flops * 1e3 if flops > 0 else math.inf
+            tput = d.throughput_per_replica or (flops / (gflops * 1e9) if flops else 0.0)
+            compute_ms = gflops * 1e9 / flops * 1e3 if flops > 0 else math.inf
             self.throughput(u, replicas, tput, demand, "images/s")
         rc.compute_ms = compute_ms
         rc.box_units = box["n_acc"]
@@ -733,6 +741,18 @@ class _Verifier:
             rc.hours = d.hours_per_month
             rc.item = (g, 0.0)
         return True
+
+    def serve_at(self, cols: dict, prec: str, acc: Any, g: float) -> dict:
+        """Serving metrics of one replica (the option builder's own serving model)."""
+        return serve_one(
+            cols,
+            prec,
+            memory_gb=float(acc["memory_gb"]),
+            bandwidth_gbps=_number(acc["memory_bandwidth_gbps"]) or 0.0,
+            fp16_tflops=_number(acc["fp16_tflops_dense"]) or 0.0,
+            int8_tops=_number(acc["int8_tops_dense"]) or 0.0,
+            g=g,
+        )
 
     def size_cpu(self, r: _Row, rc: _Recomputed, box: dict) -> bool:
         w, u = rc.workload, rc.unit
