@@ -1,4 +1,4 @@
-"""Commands: validate, plan, explain, compare, catalog, schema, init, sweep.
+"""Commands: validate, plan, explain, compare, catalog, schema, init, sweep, size.
 
 Exit codes: 0 plan found / valid, 1 infeasible (reasons printed), 2 invalid input,
 3 solver limit reached without a feasible plan.
@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from advisor.cli import render
+from advisor.cli.size import size as _size_command
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ catalog_app = typer.Typer(
     help="Browse the catalogs. Example: advisor catalog show hardware", no_args_is_help=True
 )
 app.add_typer(catalog_app, name="catalog")
+app.command(name="size")(_size_command)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
