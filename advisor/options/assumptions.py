@@ -27,16 +27,17 @@ USABLE_MEMORY = 0.90
 TensorRT-LLM kv_cache_free_gpu_mem_fraction both default to 0.9)."""
 
 # --- LLM serving (advisor.options.serving); fitted by tools/fit_serving.py ------------------
-MBU_DECODE = 0.80
-"""Memory-bandwidth utilisation of a decode step (fitted; a single A100 stream is measured
-at 77% of the bandwidth roofline, see the calibration table)."""
-MFU_DECODE = 0.45
+MBU_DECODE = 0.75
+"""Memory-bandwidth utilisation of a decode step (fitted; one A100 stream is measured at 77%
+of the bandwidth roofline in the vLLM sweep of the calibration table)."""
+MFU_DECODE = 0.50
 """FLOPs utilisation of the decode GEMMs at large batch (fitted)."""
-MFU_PREFILL = 0.55
+MFU_PREFILL = 0.60
 """FLOPs utilisation of prefill (fitted; large GEMMs reach 50-70% of dense peak)."""
-TP_EFFICIENCY = 0.90
-"""Throughput kept per doubling of the tensor-parallel degree (all-reduce cost; fitted)."""
-STEP_OVERHEAD_MS = 1.0
+TP_EFFICIENCY = 0.80
+"""Throughput kept per doubling of the tensor-parallel degree (all-reduce and synchronisation
+cost; fitted on TP1-TP8 points: TP2 keeps 80%, TP8 51%)."""
+STEP_OVERHEAD_MS = 0.5
 """Fixed cost per decode step: scheduling, sampling, kernel launches (fitted)."""
 RUNTIME_RESERVE_GB = 2.0
 """Per accelerator, memory held by activations, CUDA graphs and workspace (estimate:
