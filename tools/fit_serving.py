@@ -117,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         found = fit(bench, accelerators)
         print("fitted:", ", ".join(f"{k}={v:g}" for k, v in found.items()))
         for k in GRID:  # report and document the constants as shipped, not the fit
-            setattr(serving, k, getattr(__import__("advisor.options.assumptions").options.assumptions, k))
+            setattr(
+                serving,
+                k,
+                getattr(__import__("advisor.options.assumptions").options.assumptions, k),
+            )
     constants = {k: getattr(serving, k) for k in GRID}
     table = calibration_table(bench, accelerators)
     print(table.to_string(index=False))

@@ -159,7 +159,10 @@ def _print_result(r: dict[str, Any]) -> None:
                 f"{r['params_billion']:g} B ({r['active_params_billion']:.3g} B active)",
             ),
             ("weights per replica", f"{r['weights_gb']:,.1f} GB"),
-            (f"KV cache per token ({r['kv_cache_precision']})", f"{r['kv_bytes_per_token'] / 1024:,.1f} KiB"),
+            (
+                f"KV cache per token ({r['kv_cache_precision']})",
+                f"{r['kv_bytes_per_token'] / 1024:,.1f} KiB",
+            ),
             ("KV capacity per replica", f"{r['kv_capacity_tokens']:,.0f} tokens"),
             ("max batch (memory)", f"{r['max_batch']:,.0f} sequences"),
             (
@@ -188,8 +191,18 @@ def _print_result(r: dict[str, Any]) -> None:
 
 
 def _print_presets(table: dict[str, dict], fmt: str) -> None:
-    cols = ("preset", "name", "kind", "params_billion", "active_params_billion", "layers",
-            "kv_heads", "head_dim", "context_tokens", "source")
+    cols = (
+        "preset",
+        "name",
+        "kind",
+        "params_billion",
+        "active_params_billion",
+        "layers",
+        "kv_heads",
+        "head_dim",
+        "context_tokens",
+        "source",
+    )
     rows = [{c: v.get(c, "") for c in cols} for v in table.values()]
     if fmt == "json":
         print(json.dumps(rows, indent=2))

@@ -21,7 +21,6 @@ from advisor.options.llm import peak_tflops, size_llm, slo_targets, spec_columns
 from advisor.schema.presets import resolve_model
 from advisor.schema.scenario import Model
 
-
 MAX_DEMAND = 1e12
 """Demand used to pick the tensor-parallel layout when none is given (maximum throughput)."""
 
@@ -112,9 +111,7 @@ def size_model(
     return {**out, **_demand(demand, tps, per_box, "tokens/s")}
 
 
-def _size_items(
-    spec, precision: str, acc: dict, count: int, rps: float | None
-) -> dict[str, Any]:
+def _size_items(spec, precision: str, acc: dict, count: int, rps: float | None) -> dict[str, Any]:
     """Images (or 30-second audio windows) per second on ``count`` accelerators."""
     eff = NON_LLM_EFFICIENCY.get(spec.kind, MFU)
     peak = peak_tflops(precision, acc["acc_tflops"], acc["acc_tops_int8"])
@@ -135,7 +132,12 @@ def _demand(demand: float, per_replica: float, per_box: int, unit: str) -> dict[
     if demand <= 0:
         return {"demand": 0.0, "demand_unit": unit, "replicas_needed": None, "boxes_needed": None}
     if per_replica <= 0 or per_box <= 0:
-        return {"demand": demand, "demand_unit": unit, "replicas_needed": None, "boxes_needed": None}
+        return {
+            "demand": demand,
+            "demand_unit": unit,
+            "replicas_needed": None,
+            "boxes_needed": None,
+        }
     replicas = math.ceil(demand / per_replica - 1e-9)
     return {
         "demand": demand,

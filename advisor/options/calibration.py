@@ -24,7 +24,16 @@ TOLERANCE = 0.35
 EXCEPTIONS: dict[str, str] = {}
 """Benchmark id -> why it may fall outside TOLERANCE (none at present)."""
 
-COLUMNS = ("id", "published", "ours", "error", "batch", "tensor_parallel", "batch_bound", "step_bound")
+COLUMNS = (
+    "id",
+    "published",
+    "ours",
+    "error",
+    "batch",
+    "tensor_parallel",
+    "batch_bound",
+    "step_bound",
+)
 
 
 def load_benchmarks(path: str | Path) -> pd.DataFrame:

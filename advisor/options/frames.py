@@ -17,7 +17,6 @@ from advisor.options.jurisdiction import country_tokens
 from advisor.options.llm import model_columns
 from advisor.schema.scenario import Scenario
 
-
 NO_MODEL = {
     "params_b": np.nan,
     "active_b": np.nan,

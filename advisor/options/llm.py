@@ -61,11 +61,15 @@ def slo_targets(
     TTFT: ``ttft_ms``, else TTFT_SHARE_OF_SLO x latency_slo_ms. TPOT: ``tpot_ms``, else
     DEFAULT_TPOT_MS when a latency SLO makes the workload interactive.
     """
-    ttft = ttft_ms if ttft_ms is not None else (
-        latency_slo_ms * TTFT_SHARE_OF_SLO if latency_slo_ms is not None else math.inf
+    ttft = (
+        ttft_ms
+        if ttft_ms is not None
+        else (latency_slo_ms * TTFT_SHARE_OF_SLO if latency_slo_ms is not None else math.inf)
     )
-    tpot = tpot_ms if tpot_ms is not None else (
-        DEFAULT_TPOT_MS if latency_slo_ms is not None else math.inf
+    tpot = (
+        tpot_ms
+        if tpot_ms is not None
+        else (DEFAULT_TPOT_MS if latency_slo_ms is not None else math.inf)
     )
     return float(ttft), float(tpot)
 

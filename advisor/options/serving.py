@@ -85,8 +85,8 @@ def kv_bytes_per_token(f: pd.DataFrame) -> np.ndarray:
     g = f["g"].to_numpy(float)
     layers = f["layers"].to_numpy(float)
     latent = f["kv_latent_dim"].to_numpy(float)
-    gqa = 2.0 * layers * np.maximum(f["kv_heads"].to_numpy(float), g) * f["head_dim"].to_numpy(
-        float
+    gqa = (
+        2.0 * layers * np.maximum(f["kv_heads"].to_numpy(float), g) * f["head_dim"].to_numpy(float)
     )
     elems = np.where(latent > 0, layers * latent * g, gqa)
     return elems * f["kv_bytes"].to_numpy(float)
@@ -157,14 +157,18 @@ def serve(f: pd.DataFrame) -> pd.DataFrame:
         lo = np.where(todo & good, mid, lo)
         hi = np.where(todo & ~good, mid - 1.0, hi)
     batch = lo
-    ttft, tpot, t_step = metrics(batch)
+    ttft, tpot, _ = metrics(batch)
     slo_met = ok(batch)
     _, bw_bound = step(batch)
     prefill_share = batch * prefill_s / np.maximum(a["output_tokens"], 1.0) / (tpot / 1e3)
-    step_bound = np.where(prefill_share > 0.5, "prefill", np.where(bw_bound, "bandwidth", "compute"))
-    nxt_ttft, nxt_tpot, _ = metrics(batch + 1.0)
+    step_bound = np.where(
+        prefill_share > 0.5, "prefill", np.where(bw_bound, "bandwidth", "compute")
+    )
+    _, nxt_tpot, _ = metrics(batch + 1.0)
     slo_stop = np.where(nxt_tpot > a["tpot_target_ms"], "tpot", "ttft")
-    bound = np.where(batch >= cap, np.where(cap >= MAX_BATCH_PER_REPLICA, "max_batch", "kv_memory"), slo_stop)
+    bound = np.where(
+        batch >= cap, np.where(cap >= MAX_BATCH_PER_REPLICA, "max_batch", "kv_memory"), slo_stop
+    )
     bound = np.where(has_fixed, "batch_size", bound)
     bound = np.where(slo_met, bound, "slo")
     bound = np.where(fits, bound, "memory")

@@ -73,8 +73,11 @@ def size(rows: pd.DataFrame, ref_tflops: pd.Series) -> pd.DataFrame:
         lr = r[llm]
         served = size_llm(lr, n_box[llm], lr["tokens_per_s"], lr["acc_count"].clip(lower=1))
         g = g.where(~llm, served["g"])
-        need = need.where(~llm, served["weights_gb"] + served["kv_bytes_per_token"] * (
-            lr["prompt_tokens"] + lr["output_tokens"]) / 1e9)
+        need = need.where(
+            ~llm,
+            served["weights_gb"]
+            + served["kv_bytes_per_token"] * (lr["prompt_tokens"] + lr["output_tokens"]) / 1e9,
+        )
         tput = tput.where(~llm, served["tokens_per_s"])
         compute_ms = compute_ms.where(~llm, served["ttft_ms"])
         for col in SERVING_COLUMNS:

@@ -139,7 +139,7 @@ def estimate_architecture(params_billion: float) -> dict[str, int]:
         t = (x - xs[i]) / (xs[i + 1] - xs[i])
     layers = round(points[i][1] + t * (points[i + 1][1] - points[i][1]))
     hidden = points[i][2] * (points[i + 1][2] / points[i][2]) ** t
-    hidden = max(128, int(round(hidden / 128.0)) * 128)
+    hidden = max(128, round(hidden / 128.0) * 128)
     return {
         "layers": max(1, layers),
         "hidden_size": hidden,
