@@ -15,6 +15,9 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
+import advisor.options.assumptions as assumptions
 import advisor.options.serving as serving
 from advisor.catalog import Catalog
 from advisor.options.calibration import (
@@ -24,6 +27,7 @@ from advisor.options.calibration import (
     fit_score,
     load_benchmarks,
 )
+from advisor.schema.presets import preset_table
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "tests" / "data" / "serving_benchmarks.csv"
@@ -38,7 +42,27 @@ GRID = {
 }
 
 
+def fit_item_efficiency(bench, accelerators) -> dict[str, float]:
+    """Per non-LLM kind: the efficiency that makes the geometric-mean error zero."""
+    kinds = {p: r["kind"] for p, r in preset_table().items()}
+    saved = dict(assumptions.NON_LLM_EFFICIENCY)
+    out = {}
+    try:
+        for kind in ("vision", "diffusion", "speech"):
+            rows = bench[(bench["model"].map(kinds) == kind) & ~bench["id"].isin(list(EXCEPTIONS))]
+            if rows.empty:
+                continue
+            assumptions.NON_LLM_EFFICIENCY[kind] = 1.0
+            t = calibration_table(rows, accelerators)
+            out[kind] = float(np.exp(np.mean(np.log(t["published"] / t["ours"]))))
+    finally:
+        assumptions.NON_LLM_EFFICIENCY.clear()
+        assumptions.NON_LLM_EFFICIENCY.update(saved)
+    return out
+
+
 def fit(bench, accelerators) -> dict[str, float]:
+    bench = bench[bench["metric"] == "output_tokens_per_s"]
     best = {k: getattr(serving, k) for k in GRID}
     score = fit_score(calibration_table(bench, accelerators))
     for _ in range(3):
@@ -71,31 +95,44 @@ def markdown(table, constants: dict[str, float], bench) -> str:
         "| constant | value |",
         "|---|---|",
         *[f"| {k} | {v:g} |" for k, v in constants.items()],
+        *[
+            f"| NON_LLM_EFFICIENCY[{k}] | {v:g} |"
+            for k, v in assumptions.NON_LLM_EFFICIENCY.items()
+        ],
         "",
         f"Mean squared log error: {fit_score(table):.4f}. Method: coordinate descent over a grid per",
         "constant, three passes (tools/fit_serving.py).",
         "",
         "## Calibration table",
         "",
-        "| benchmark | published tokens/s | ours | error | our batch | TP | bound | source (date) |",
-        "|---|---:|---:|---:|---:|---:|---|---|",
+        "| benchmark | unit | published | ours | error | our batch | TP | bound | source (date) |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in table.itertuples(index=False):
         b = src.loc[r.id]
+        unit = "tokens/s" if r.metric == "output_tokens_per_s" else "items/s"
+        batch = "" if r.batch != r.batch else f"{r.batch:,.0f}"
+        tp = "" if r.tensor_parallel != r.tensor_parallel else f"{r.tensor_parallel:g}"
+        bound = "; ".join(x for x in (r.batch_bound, r.step_bound) if x)
+        mark = " (exception)" if r.id in EXCEPTIONS else ""
         lines.append(
-            f"| {r.id} | {r.published:,.0f} | {r.ours:,.0f} | {r.error:+.1%} | {r.batch:,.0f} "
-            f"| {r.tensor_parallel:g} | {r.batch_bound}; {r.step_bound} "
+            f"| {r.id}{mark} | {unit} | {r.published:,.1f} | {r.ours:,.1f} | {r.error:+.1%} "
+            f"| {batch} | {tp} | {bound} "
             f"| [{b['engine']}]({b['source_url']}) ({b['published_date']}) |"
         )
     lines += [
         "",
         "## What the table does not cover",
         "",
-        "- No published L4, Whisper or vision (ResNet/YOLO) figure with a confirmable value was",
-        "  found in the sources available when this was fitted; the non-LLM efficiency",
-        "  (`NON_LLM_EFFICIENCY`) therefore stays an estimate and L4 LLM serving is extrapolated",
-        "  from the same constants (PCIe cards without NVLink may scale worse under tensor",
-        "  parallelism than the TP_EFFICIENCY fitted on HGX systems).",
+        "- No LLM figure on L4 comparable with this model was found: MLPerf v3.1's GPT-J on L4",
+        "  uses beam search (4 beams), and no vLLM/TensorRT-LLM L4 table with a confirmable value",
+        "  was in the sources available. L4 LLM serving is extrapolated from the same constants",
+        "  (PCIe cards without NVLink may scale worse under tensor parallelism than the",
+        "  TP_EFFICIENCY fitted on HGX systems); L4 itself is calibrated on ResNet-50.",
+        "- Whisper: the one published figure (MLPerf v5.1) counts unpadded utterances, so the",
+        "  speech efficiency stays an estimate (see Exceptions).",
+        "- The MLPerf prompt lengths (Llama 2 70B: 294, Mixtral: 450) are estimates; output",
+        "  lengths are derived from each log's tokens/s divided by samples/s.",
         "- MLPerf server results sit 6-11% below offline; the model has no queueing term, so it",
         "  gives a server scenario the offline figure whenever the latency limits do not bind.",
         "- A100 has no FP8 tensor cores; FP8 weights on A100 are priced at the INT8 rate, which",
@@ -117,11 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         found = fit(bench, accelerators)
         print("fitted:", ", ".join(f"{k}={v:g}" for k, v in found.items()))
         for k in GRID:  # report and document the constants as shipped, not the fit
-            setattr(
-                serving,
-                k,
-                getattr(__import__("advisor.options.assumptions").options.assumptions, k),
-            )
+            setattr(serving, k, getattr(assumptions, k))
+        items = fit_item_efficiency(bench, accelerators)
+        print("fitted NON_LLM_EFFICIENCY:", ", ".join(f"{k}={v:.3f}" for k, v in items.items()))
     constants = {k: getattr(serving, k) for k in GRID}
     table = calibration_table(bench, accelerators)
     print(table.to_string(index=False))
