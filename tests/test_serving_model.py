@@ -206,3 +206,19 @@ def test_non_llm_preset_uses_its_compute_per_item(acc):
     )
     assert r["gflops_per_item"] == pytest.approx(8.2)
     assert r["items_per_s"] > 2000 and r["replicas_needed"] == 1
+
+
+def test_with_slo_scales_the_llm_targets_too():
+    w = {
+        "id": "chat",
+        "model": {"preset": "llama-3.1-8b"},
+        "demand": {"requests_per_second": 1, "tokens_per_request": 100},
+        "latency_slo_ms": 1000,
+        "ttft_ms": 400,
+        "tpot_ms": 40,
+        "requests_from": "fra",
+    }
+    scn = scenario([w], locations=[location("fra", "frankfurt")])
+    tight = scn.with_slo(factor=0.5).workloads[0]
+    assert (tight.latency_slo_ms, tight.ttft_ms, tight.tpot_ms) == (500, 200, 20)
+    assert scn.workloads[0].ttft_ms == 400  # the original is untouched
