@@ -156,7 +156,8 @@ class Model(Strict):
     prompt_tokens: int = Field(512, ge=1, le=2_000_000)
     """Mean prompt length (input tokens per request)."""
     kv_cache_overhead: float = Field(0.2, ge=0, le=10)
-    """Training / non-LLM only: activations and workspace as a fraction of weight memory."""
+    """Non-LLM inference (images, fixed replicas): activations and workspace as a fraction of
+    weight memory. LLM token demand sizes its KV cache from the architecture instead."""
     batch_size: int | None = Field(None, ge=1, le=4096)
     """Fix the concurrent sequences per replica; by default the largest batch that fits in
     memory and meets the TTFT/TPOT targets."""
