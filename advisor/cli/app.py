@@ -1,4 +1,4 @@
-"""Commands: validate, plan, explain, compare, catalog, schema, init, sweep.
+"""Commands: validate, plan, explain, compare, catalog, schema, init, sweep, size.
 
 Exit codes: 0 plan found / valid, 1 infeasible (reasons printed), 2 invalid input,
 3 solver limit reached without a feasible plan.
@@ -17,6 +17,7 @@ from rich.console import Console
 
 from advisor.cli import render
 from advisor.cli.catalog_cmds import register as register_catalog_cmds
+from advisor.cli.size import size as _size_command
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ catalog_app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog")
 register_catalog_cmds(catalog_app)  # catalog update / catalog diff
+app.command(name="size")(_size_command)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 

@@ -191,7 +191,8 @@ def with_slo(
     validate: bool = True,
 ) -> Scenario:
     """Set (``latency_slo_ms``; ``None`` removes it) or scale (``factor`` < 1 tightens) the
-    latency SLO of some workloads (default: all; with ``factor``, all that have one)."""
+    latency SLO of some workloads (default: all; with ``factor``, all that have one). A factor
+    also scales the LLM targets ``ttft_ms`` and ``tpot_ms`` where they are set."""
     ids = set(_ids("workload", workloads, [w.id for w in scn.workloads]))
     if (factor is None) == (latency_slo_ms is KEEP):
         raise _fail("workloads[].latency_slo_ms", "give exactly one of latency_slo_ms or factor")
@@ -199,8 +200,13 @@ def with_slo(
     for w in scn.workloads:
         if w.id in ids:
             if factor is not None:
-                if w.latency_slo_ms is not None:
-                    w = w.model_copy(update={"latency_slo_ms": w.latency_slo_ms * factor})
+                scaled = {
+                    k: getattr(w, k) * factor
+                    for k in ("latency_slo_ms", "ttft_ms", "tpot_ms")
+                    if getattr(w, k) is not None
+                }
+                if scaled:
+                    w = w.model_copy(update=scaled)
             else:
                 w = w.model_copy(update={"latency_slo_ms": latency_slo_ms})
         out.append(w)
