@@ -8,7 +8,6 @@ HTML in text, and a site called ``<b>x</b>`` must show as written.
 from __future__ import annotations
 
 import html
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -408,94 +407,6 @@ def capex_bars(frame: pd.DataFrame, title: str = "Capex: cash and amortisation")
     return fig
 
 
-def placement_map(
-    points: pd.DataFrame, links: pd.DataFrame, title: str = "Where workloads run"
-) -> go.Figure:
-    """Sites, user locations and used cloud regions on a longitude/latitude plane.
-
-    Deliberately not a ``geo`` map: plotly's geo layouts fetch coastlines from a CDN, and
-    the report must work offline. Lines join each request/data origin to its target.
-    """
-    fig = go.Figure()
-    labelled = len(points) <= MAP_LABELS_MAX
-    opacity = 0.5 if len(links) <= 50 else 0.25
-    for tier in ("local", "edge", "cloud"):
-        sub = links[links["tier"] == tier]
-        if sub.empty:
-            continue
-        xs, ys = [], []
-        for r in sub.to_dict(orient="records"):
-            xs += [r["origin_lon"], r["target_lon"], None]
-            ys += [r["origin_lat"], r["target_lat"], None]
-        fig.add_scatter(
-            x=xs,
-            y=ys,
-            mode="lines",
-            name=f"to {tier}",
-            hoverinfo="skip",
-            line={"color": TIER_COLORS[tier], "width": 1.5 if labelled else 1.0},
-            opacity=opacity,
-        )
-    symbols = {"local": "square", "edge": "triangle-up", "cloud": "circle", "location": "diamond"}
-    colors = {**TIER_COLORS, "location": "#6b7280"}
-    for kind, symbol in symbols.items():
-        sub = points[points["kind"] == kind]
-        if sub.empty:
-            continue
-        fig.add_scatter(
-            x=sub["lon"],
-            y=sub["lat"],
-            mode="markers+text" if labelled else "markers",
-            name=kind,
-            text=[escape_label(i) for i in sub["id"]] if labelled else None,
-            textposition="top center",
-            marker={
-                "symbol": symbol,
-                "size": 12 if labelled else 9,
-                "color": colors[kind],
-                "line": {"width": 1, "color": "#ffffff"},
-            },
-            customdata=np.stack(
-                [[escape_label(v) for v in sub["label"]], sub["workloads"]], axis=-1
-            ),
-            hovertemplate="%{customdata[0]}<br>%{customdata[1]} workload(s)<extra></extra>",
-        )
-    apply_layout(fig, title, height=440)
-    _frame_map(fig, points)
-    return fig
-
-
-MAP_PLOT_WIDTH = 1250
-"""Roughly the plot width of a full-width chart in pixels, to choose the map's height."""
-
-
-def _frame_map(fig: go.Figure, points: pd.DataFrame) -> None:
-    """Equal-distance axes around the points; tall enough that a wide spread fits the width."""
-    lat = points["lat"].to_numpy(float) if len(points) else np.array([0.0])
-    lon = points["lon"].to_numpy(float) if len(points) else np.array([0.0])
-    pad = max(3.0, 0.15 * max(np.ptp(lat), np.ptp(lon)))
-    mid = float(np.clip(lat.mean(), -70, 70))
-    ratio = 1.0 / math.cos(math.radians(mid))
-    lon_span = np.ptp(lon) + 2 * pad
-    lat_span = (np.ptp(lat) + 2 * pad) * ratio
-    plot_height = MAP_PLOT_WIDTH * lat_span / lon_span
-    fig.update_layout(height=int(np.clip(plot_height + 110, 440, 600)))
-    fig.update_xaxes(
-        range=[lon.min() - pad, lon.max() + pad],
-        title_text="longitude °",
-        dtick=5 if np.ptp(lon) < 40 else 20,
-        zeroline=False,
-    )
-    fig.update_yaxes(
-        range=[lat.min() - pad, lat.max() + pad],
-        title_text="latitude °",
-        dtick=5 if np.ptp(lat) < 40 else 20,
-        zeroline=False,
-        scaleanchor="x",
-        scaleratio=ratio,
-    )
-
-
 class PlanFigures:
     """The standard charts of a plan: ``plan.figures.cost_by_tier()`` returns a plotly Figure."""
 
@@ -538,6 +449,8 @@ class PlanFigures:
         return capex_bars(stats.capex_schedule(self.plan))
 
     def map(self) -> go.Figure:
+        from advisor.report.mapfig import placement_map
+
         return placement_map(places.map_points(self.plan), places.map_links(self.plan))
 
     def all(self) -> dict[str, go.Figure]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from advisor.report import audit, figures, places, stats
+from advisor.report import audit, figures, mapfig, places, stats
 from advisor.report.embed import figure_json
 from advisor.report.fmt import money, ms, num, pct, qty
 from advisor.report.tables import Column, data_table
@@ -426,7 +426,9 @@ def chart_set(plan: Plan, sections: dict[str, Any]) -> dict[str, dict[str, Any] 
             "cost-team",
             figures.stacked_cost(stats.cost_by(plan, "team"), "team", "Monthly cost by team"),
         ),
-        "map": chart("map", figures.placement_map(places.map_points(plan), places.map_links(plan))),
+        "map": chart(
+            "map", mapfig.placement_map(places.map_points(plan), places.map_links(plan))
+        ),
         "carbon": chart("carbon", figures.carbon_bars(stats.carbon(plan))),
     }
     c.update(dict.fromkeys(["capex", "breakeven", "capacity", "latency", "budgets"]))
