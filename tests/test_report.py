@@ -22,7 +22,7 @@ from advisor.report.embed import escape_json_text, script_json
 from advisor.report.figures import PlanFigures
 from advisor.report.write import report_html
 
-PLOTLY_BLOCK = re.compile(r"<script>\s*/\*\*\s*\* plotly\.js v.*?</script>", re.S)
+PLOTLY_BLOCK = re.compile(r"<script>\s*/\*\*\s*\* plotly\.js (?:\([^)]*\) )?v.*?</script>", re.S)
 EXTERNAL = [
     re.compile(r"<script[^>]*\bsrc\s*=", re.I),
     re.compile(r"<link\b", re.I),

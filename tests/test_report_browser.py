@@ -117,20 +117,20 @@ def test_placement_filter_sort_and_detail(browser, plan_report, report_plan):
     v = Visit(browser, plan_report)
     try:
         n = len(report_plan.assignments)
-        assert v.visible_rows("placements") == n
-        v.page.fill("#placements input.filter", "fraud-scoring")
-        assert v.visible_rows("placements") == 1
-        assert "fraud-scoring" in v.page.locator("#placements tbody tr.row").inner_text()
-        v.page.fill("#placements input.filter", "no such workload")
-        assert v.visible_rows("placements") == 0
-        v.page.fill("#placements input.filter", "")
-        assert v.visible_rows("placements") == n
-        v.page.click("#placements thead th:has-text('USD/month')")
-        first = v.page.locator("#placements tbody tr.row").first.inner_text()
+        assert v.visible_rows("placements-table") == n
+        v.page.fill("#placements-table input.filter", "fraud-scoring")
+        assert v.visible_rows("placements-table") == 1
+        assert "fraud-scoring" in v.page.locator("#placements-table tbody tr.row").inner_text()
+        v.page.fill("#placements-table input.filter", "no such workload")
+        assert v.visible_rows("placements-table") == 0
+        v.page.fill("#placements-table input.filter", "")
+        assert v.visible_rows("placements-table") == n
+        v.page.click("#placements-table thead th:has-text('USD/month')")
+        first = v.page.locator("#placements-table tbody tr.row").first.inner_text()
         top = report_plan.assignments.sort_values("total_usd").iloc[-1]["unit"]
         assert first.startswith(top)
-        v.page.locator("#placements tbody tr.row").first.click()
-        assert v.page.locator("#placements tbody tr.detail li").count() > 0
+        v.page.locator("#placements-table tbody tr.row").first.click()
+        assert v.page.locator("#placements-table tbody tr.detail li").count() > 0
         v.assert_clean()
     finally:
         v.close()
@@ -140,9 +140,9 @@ def test_markup_in_names_shows_as_text(browser, report_hostile_plan, tmp_path):
     path = write_report(report_hostile_plan, tmp_path / "hostile.html")
     v = Visit(browser, path)
     try:
-        v.page.fill("#placements input.filter", "alert(1)")
-        assert v.visible_rows("placements") == 1
-        assert "<script>alert(1)</script>" in v.page.locator("#placements tbody").inner_text()
+        v.page.fill("#placements-table input.filter", "alert(1)")
+        assert v.visible_rows("placements-table") == 1
+        assert "<script>alert(1)</script>" in v.page.locator("#placements-table tbody").inner_text()
         assert "</script><script>alert(2)</script>" in v.page.locator("h1").inner_text()
         assert v.page.locator("main img").count() == 0
         v.page.wait_for_timeout(200)
@@ -248,11 +248,11 @@ def _expected(rows: list, text: str) -> list[int]:
 
 
 def _info(v: Visit) -> str:
-    return v.page.locator("#placements .info").inner_text()
+    return v.page.locator("#placements-table .info").inner_text()
 
 
 def _usd(v: Visit, row: str = "first") -> str:
-    rows = v.page.locator("#placements tbody tr.row")
+    rows = v.page.locator("#placements-table tbody tr.row")
     return getattr(rows, row).locator("td").nth(7).inner_text()
 
 
@@ -260,53 +260,53 @@ def test_large_plan_table_filters_and_sorts(browser, big_plan, big_report):
     n = len(big_plan.assignments)
     html = big_report.read_text(encoding="utf-8")
     assert 'data-encoding="gzip-base64"' in html, "a 3,000-row table ships compressed"
-    rows = _payload(html, "placements")["rows"]
+    rows = _payload(html, "placements-table")["rows"]
     assert len(rows) == n
     v = Visit(browser, big_report)
     try:
-        assert v.visible_rows("placements") == 50
+        assert v.visible_rows("placements-table") == 50
         assert _info(v) == f"1–50 of {n:,}"
         # one workload by its id (copies are renamed <id>-t<k>)
         unit = big_plan.assignments["unit"].iat[42 + 17 * 100]
         assert unit.endswith("-t17")
         start = time.perf_counter()
-        v.page.fill("#placements input.filter", unit)
-        assert v.visible_rows("placements") == 1
+        v.page.fill("#placements-table input.filter", unit)
+        assert v.visible_rows("placements-table") == 1
         assert time.perf_counter() - start < 1.0
-        assert v.page.locator("#placements tbody tr.row td").first.inner_text() == unit
+        assert v.page.locator("#placements-table tbody tr.row td").first.inner_text() == unit
         # several terms: the page shows exactly the rows the filter rule selects
         team = big_plan.assignments["team"].iat[0]
         for text in (f"{team} cloud", "edge", "no such workload"):
             want = _expected(rows, text)
-            v.page.fill("#placements input.filter", text)
+            v.page.fill("#placements-table input.filter", text)
             if want:
                 shown = min(50, len(want))
-                assert v.visible_rows("placements") == shown, text
+                assert v.visible_rows("placements-table") == shown, text
                 assert _info(v).startswith(f"1–{shown} of {len(want):,}"), (text, _info(v))
-                first = v.page.locator("#placements tbody tr.row").first.inner_text().lower()
+                first = v.page.locator("#placements-table tbody tr.row").first.inner_text().lower()
                 assert all(t in first for t in text.lower().split())
             else:
-                assert v.visible_rows("placements") == 0
+                assert v.visible_rows("placements-table") == 0
                 assert "0 of 0" in _info(v)
-        v.page.fill("#placements input.filter", "")
+        v.page.fill("#placements-table input.filter", "")
         assert _info(v) == f"1–50 of {n:,}"
         # sort by USD/month: descending first, then ascending; across all pages
         usd = sorted(r[7][1] for r in rows)
-        v.page.click("#placements thead th:has-text('USD/month')")
+        v.page.click("#placements-table thead th:has-text('USD/month')")
         assert _usd(v) == rows[max(range(n), key=lambda i: rows[i][7][1])][7][0]
-        v.page.click("#placements button[data-page='last']")
+        v.page.click("#placements-table button[data-page='last']")
         assert _usd(v, "last") == next(r[7][0] for r in rows if r[7][1] == usd[0])
-        v.page.click("#placements thead th:has-text('USD/month')")
-        assert v.page.locator("#placements thead th[aria-sort='ascending']").count() == 1
+        v.page.click("#placements-table thead th:has-text('USD/month')")
+        assert v.page.locator("#placements-table thead th[aria-sort='ascending']").count() == 1
         assert _info(v) == f"1–50 of {n:,}", "sorting returns to the first page"
         assert _usd(v) == next(r[7][0] for r in rows if r[7][1] == usd[0])
         # sort by workload id, with a filter kept
-        v.page.fill("#placements input.filter", team)
-        v.page.click("#placements thead th:has-text('Workload')")
+        v.page.fill("#placements-table input.filter", team)
+        v.page.click("#placements-table thead th:has-text('Workload')")
         ids = sorted(_shown(rows[i][0]).lower() for i in _expected(rows, team))
-        assert v.page.locator("#placements tbody tr.row td").first.inner_text().lower() == ids[0]
-        v.page.locator("#placements tbody tr.row").first.click()
-        assert v.page.locator("#placements tbody tr.detail li").count() > 0
+        assert v.page.locator("#placements-table tbody tr.row td").first.inner_text().lower() == ids[0]
+        v.page.locator("#placements-table tbody tr.row").first.click()
+        assert v.page.locator("#placements-table tbody tr.detail li").count() > 0
         v.page.wait_for_timeout(100)
         v.assert_clean()
     finally:

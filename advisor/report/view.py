@@ -120,7 +120,7 @@ def placement(plan: Plan) -> dict[str, Any]:
         )
     ]
     details = [[s, *reasons.at[u, "details"]] for s, u in zip(sizing, a["unit"], strict=True)]
-    return data_table("placements", PLACEMENT_COLUMNS, records(a), details)
+    return data_table("placements-table", PLACEMENT_COLUMNS, records(a), details)
 
 
 def cost_tables(plan: Plan) -> list[dict[str, Any]]:
@@ -303,7 +303,7 @@ def privacy(plan: Plan) -> dict[str, Any]:
         .sort_values(["units", "source_country", "target_country"], ascending=[False, True, True])
     )
     return {
-        "table": data_table("privacy", PRIVACY_COLUMNS, records(f), privacy_details(f)),
+        "table": data_table("privacy-table", PRIVACY_COLUMNS, records(f), privacy_details(f)),
         "matrix": {
             "tiers": list(matrix.columns),
             "rows": [
