@@ -151,24 +151,47 @@ def component_bars(frame: pd.DataFrame, title: str = "Monthly cost by component"
     return fig
 
 
+BASELINE_STYLE = {
+    "plan": ("#1f4e79", ""),
+    "valid": ("#93c5fd", ""),
+    "breaks limits": ("#d1d5db", "/"),
+    "incomplete": ("#d1d5db", "."),
+}
+"""Bar colour and hatch per baseline status: a baseline that is no real alternative is hatched."""
+
+
 def savings_bars(frame: pd.DataFrame, title: str = "This plan vs baselines") -> go.Figure:
-    """Monthly cost of the plan and each baseline (frame from ``stats.savings``)."""
-    broken = frame["broken"].fillna("").astype(str) != ""
-    flags = list(zip(frame["baseline"], frame["complete"], broken, strict=True))
-    colors = [
-        "#1f4e79" if b == "this plan" else ("#9ca3af" if not ok or bad else "#93c5fd")
-        for b, ok, bad in flags
-    ]
-    labels = [
-        f"{b} (incomplete)" if not ok else (f"{b} (breaks limits)" if bad else b)
-        for b, ok, bad in flags
-    ]
+    """Monthly cost of the plan and each baseline (frame from ``stats.savings``).
+
+    A baseline that breaks limits or leaves workloads out is grey and hatched, and its label
+    says why, so it never reads as a cheaper alternative.
+    """
+    labels, notes = [], []
+    for r in frame.to_dict(orient="records"):
+        if r["status"] == "incomplete":
+            labels.append(f"{r['baseline']} (incomplete)")
+            notes.append(
+                f"places {r['units_placed']:,} of {r['units_total']:,} units; the plan spends "
+                f"${r['plan_same_units_usd']:,.0f} on those"
+            )
+        elif r["status"] == "breaks limits":
+            labels.append(f"{r['baseline']} (breaks limits)")
+            notes.append(f"breaks {r['limits_broken']} limit(s): not a valid alternative")
+        else:
+            labels.append(str(r["baseline"]))
+            notes.append("meets every constraint" if r["status"] == "valid" else "")
+    styles = [BASELINE_STYLE[s] for s in frame["status"]]
     fig = go.Figure(
         go.Bar(
-            x=labels,
+            x=[escape_label(v) for v in labels],
             y=frame["monthly_usd"],
-            marker_color=colors,
-            hovertemplate="%{x}: $%{y:,.0f}/month<extra></extra>",
+            marker={
+                "color": [c for c, _ in styles],
+                "pattern": {"shape": [h for _, h in styles], "fgcolor": "#6b7280"},
+                "line": {"color": "#6b7280", "width": [0 if not h else 1 for _, h in styles]},
+            },
+            customdata=[escape_label(n) for n in notes],
+            hovertemplate="%{x}: $%{y:,.0f}/month<br>%{customdata}<extra></extra>",
         )
     )
     apply_layout(fig, title, showlegend=False)
