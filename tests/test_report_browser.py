@@ -304,7 +304,9 @@ def test_large_plan_table_filters_and_sorts(browser, big_plan, big_report):
         v.page.fill("#placements-table input.filter", team)
         v.page.click("#placements-table thead th:has-text('Workload')")
         ids = sorted(_shown(rows[i][0]).lower() for i in _expected(rows, team))
-        assert v.page.locator("#placements-table tbody tr.row td").first.inner_text().lower() == ids[0]
+        assert (
+            v.page.locator("#placements-table tbody tr.row td").first.inner_text().lower() == ids[0]
+        )
         v.page.locator("#placements-table tbody tr.row").first.click()
         assert v.page.locator("#placements-table tbody tr.detail li").count() > 0
         v.page.wait_for_timeout(100)

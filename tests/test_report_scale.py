@@ -188,6 +188,12 @@ def test_broken_baseline_notes_fold():
 
 def test_insurer_report_uses_data_tables_for_long_sections(report_plan):
     html = report_html(report_plan)
-    for table in ("placements-table", "privacy-table", "purchases-table", "breakeven-table", "capacity-table"):
+    for table in (
+        "placements-table",
+        "privacy-table",
+        "purchases-table",
+        "breakeven-table",
+        "capacity-table",
+    ):
         assert f'id="{table}"' in html, table
     assert 'data-encoding="gzip-base64"' not in html, "a 5-workload report needs no compression"

@@ -209,8 +209,7 @@ def decisions(plan: Plan) -> dict[str, Any]:
         "would not lower the cost. Prices, policies and SLOs shape this plan.",
         "computed": "Each binding limit was relaxed by one step and the plan re-solved; the "
         "saving is per month.",
-        "partial": "Only the first binding limits were re-solved; the others show 'not "
-        "computed'.",
+        "partial": "Only the first binding limits were re-solved; the others show 'not computed'.",
         "not computed": "The value of relaxing these limits was not computed for this plan "
         "(it was solved with sensitivity off, the default above 2,000 placement units; "
         "advisor.solve(scenario, sensitivity=True) computes it).",

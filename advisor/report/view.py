@@ -454,9 +454,7 @@ def chart_set(plan: Plan, sections: dict[str, Any]) -> dict[str, dict[str, Any] 
             "cost-team",
             figures.stacked_cost(stats.cost_by(plan, "team"), "team", "Monthly cost by team"),
         ),
-        "map": chart(
-            "map", mapfig.placement_map(places.map_points(plan), places.map_links(plan))
-        ),
+        "map": chart("map", mapfig.placement_map(places.map_points(plan), places.map_links(plan))),
         "carbon": chart("carbon", figures.carbon_bars(stats.carbon(plan))),
     }
     c.update(dict.fromkeys(["capex", "breakeven", "capacity", "latency", "budgets"]))

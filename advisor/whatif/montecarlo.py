@@ -25,6 +25,7 @@ Method.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -86,6 +87,15 @@ class MonteCarloResult:
         from advisor.whatif.figures import robust_figure
 
         return robust_figure(self)
+
+    def write_report(self, path: str | Path, scenario: Scenario | None = None) -> Path:
+        """Write the run's HTML report (what varied, candidate plans, samples) to ``path``.
+
+        Pass the scenario to describe its ``uncertainty`` distributions in words.
+        """
+        from advisor.whatif.report import write_montecarlo_report
+
+        return write_montecarlo_report(self, path, scenario)
 
     def _repr_html_(self) -> str:
         from advisor.whatif.figures import frame_html

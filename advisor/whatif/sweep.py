@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -43,6 +44,12 @@ class SweepResult:
         from advisor.whatif.figures import sweep_figure
 
         return sweep_figure(self)
+
+    def write_report(self, path: str | Path, scenario_name: str = "") -> Path:
+        """Write the sweep's HTML report (what varied, points, the distinct plans) to ``path``."""
+        from advisor.whatif.report import write_sweep_report
+
+        return write_sweep_report(self, path, scenario_name)
 
     def _repr_html_(self) -> str:
         from advisor.whatif.figures import frame_html
