@@ -88,14 +88,20 @@ class MonteCarloResult:
 
         return robust_figure(self)
 
-    def write_report(self, path: str | Path, scenario: Scenario | None = None) -> Path:
+    def write_report(
+        self,
+        path: str | Path,
+        scenario: Scenario | None = None,
+        uncertainty: Uncertainty | None = None,
+    ) -> Path:
         """Write the run's HTML report (what varied, candidate plans, samples) to ``path``.
 
-        Pass the scenario to describe its ``uncertainty`` distributions in words.
+        Pass the scenario (or the ``uncertainty`` given to :func:`monte_carlo`) to describe
+        the distributions in words.
         """
         from advisor.whatif.report import write_montecarlo_report
 
-        return write_montecarlo_report(self, path, scenario)
+        return write_montecarlo_report(self, path, scenario, uncertainty)
 
     def _repr_html_(self) -> str:
         from advisor.whatif.figures import frame_html

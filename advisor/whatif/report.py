@@ -19,9 +19,10 @@ from advisor.report.fmt import money, pct, signed_money
 from advisor.report.render import render, write_atomic
 from advisor.report.tables import Column, data_table
 from advisor.whatif.describe import describe, signature, targets_of
+from advisor.whatif.montecarlo import draw
 
 if TYPE_CHECKING:
-    from advisor.schema.scenario import Distribution, Scenario
+    from advisor.schema.scenario import Distribution, Scenario, Uncertainty
     from advisor.whatif.montecarlo import MonteCarloResult
     from advisor.whatif.sweep import SweepResult
 
@@ -229,11 +230,16 @@ def distribution_text(d: Distribution) -> str:
     return f"lognormal, median 1, sigma {d.sigma:g}"
 
 
-def uncertainty_rows(scn: Scenario | None, samples: pd.DataFrame) -> list[dict[str, Any]]:
-    """One row per uncertain factor: what it multiplies, its distribution, the drawn range."""
+def uncertainty_rows(unc: Uncertainty | None, samples: pd.DataFrame) -> list[dict[str, Any]]:
+    """One row per uncertain factor: what it multiplies, its distribution, the drawn range.
+
+    ``unc`` describes the factors in words when it is the one the samples were drawn from
+    (its factor names match the sample columns); otherwise only the drawn range is shown.
+    """
     factors = [c for c in samples.columns if "[" in c or c in ("power_price", "hardware_price")]
     specs: list[tuple[str, str]] = []
-    unc = scn.uncertainty if scn is not None else None
+    if unc is not None and list(draw(unc, 1, 0).columns) != factors:
+        unc = None
     if unc is not None:
         for p in unc.prices:
             what = f"{p.provider} prices" + (f", {p.pricing}" if p.pricing else "")
@@ -249,7 +255,7 @@ def uncertainty_rows(scn: Scenario | None, samples: pd.DataFrame) -> list[dict[s
             specs.append(("list price of every box", distribution_text(unc.hardware_price)))
     rows = []
     for i, c in enumerate(factors):
-        what, dist = specs[i] if i < len(specs) and len(specs) == len(factors) else (c, "—")
+        what, dist = specs[i] if specs else (c, "not given to the report")
         v = samples[c].to_numpy(float)
         rows.append(
             {
@@ -275,12 +281,18 @@ SAMPLE_COLUMNS = [
 ]
 
 
-def montecarlo_view(result: MonteCarloResult, scenario: Scenario | None = None) -> dict[str, Any]:
-    """Everything ``montecarlo.html.j2`` shows."""
+def montecarlo_view(
+    result: MonteCarloResult,
+    scenario: Scenario | None = None,
+    uncertainty: Uncertainty | None = None,
+) -> dict[str, Any]:
+    """Everything ``montecarlo.html.j2`` shows; ``uncertainty`` defaults to the scenario's."""
     s = result.samples.copy()
     base = result.baseline
     base_usd = base.row()["monthly_total_usd"] if base.has_plan else float("nan")
-    unc = uncertainty_rows(scenario, s)
+    if uncertainty is None and scenario is not None:
+        uncertainty = scenario.uncertainty
+    unc = uncertainty_rows(uncertainty, s)
     names = [u["factor"] for u in unc]
     s["delta_usd"] = s["monthly_total_usd"] - base_usd
     s["factors"] = [
@@ -340,7 +352,8 @@ def montecarlo_view(result: MonteCarloResult, scenario: Scenario | None = None) 
                 "mc-robust",
                 result.robust_figure(),
                 "Each box: one candidate plan held fixed and re-costed under every sample "
-                "(whisker ends: lowest and highest cost; dashed: mean).",
+                "(box: the middle half of the samples, solid line: median, dashed: mean; whiskers "
+                "reach 1.5 × the box height, dots beyond are single samples).",
             ),
         },
     }
@@ -421,12 +434,19 @@ def montecarlo_narrative(
     return out
 
 
-def montecarlo_html(result: MonteCarloResult, scenario: Scenario | None = None) -> str:
-    return render("montecarlo.html.j2", **montecarlo_view(result, scenario))
+def montecarlo_html(
+    result: MonteCarloResult,
+    scenario: Scenario | None = None,
+    uncertainty: Uncertainty | None = None,
+) -> str:
+    return render("montecarlo.html.j2", **montecarlo_view(result, scenario, uncertainty))
 
 
 def write_montecarlo_report(
-    result: MonteCarloResult, path: str | Path, scenario: Scenario | None = None
+    result: MonteCarloResult,
+    path: str | Path,
+    scenario: Scenario | None = None,
+    uncertainty: Uncertainty | None = None,
 ) -> Path:
     """Write ``montecarlo.html`` (atomically; parent folders are created)."""
-    return write_atomic(montecarlo_html(result, scenario), path)
+    return write_atomic(montecarlo_html(result, scenario, uncertainty), path)
