@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from advisor.report import places, stats
+from advisor.report.notebook_figure import returns_notebook_figure
 
 if TYPE_CHECKING:
     from advisor.plan import Plan
@@ -436,41 +437,53 @@ class PlanFigures:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
 
+    @returns_notebook_figure
     def cost_by_tier(self) -> go.Figure:
         return stacked_cost(stats.cost_by(self.plan, "tier"), "tier", "Monthly cost by tier")
 
+    @returns_notebook_figure
     def cost_by_component(self) -> go.Figure:
         return component_bars(stats.cost_by_component(self.plan))
 
+    @returns_notebook_figure
     def cost_by_team(self) -> go.Figure:
         return stacked_cost(stats.cost_by(self.plan, "team"), "team", "Monthly cost by team")
 
+    @returns_notebook_figure
     def cost_by_provider(self) -> go.Figure:
         return stacked_cost(
             stats.cost_by(self.plan, "owner"), "owner", "Monthly cost by provider / site"
         )
 
+    @returns_notebook_figure
     def savings(self) -> go.Figure:
         return savings_bars(stats.savings(self.plan))
 
+    @returns_notebook_figure
     def site_utilisation(self) -> go.Figure:
         return utilisation_bars(stats.site_capacity(self.plan))
 
+    @returns_notebook_figure
     def latency_vs_slo(self) -> go.Figure:
         return latency_bars(stats.latency(self.plan))
 
+    @returns_notebook_figure
     def carbon_by_region(self) -> go.Figure:
         return carbon_bars(stats.carbon(self.plan))
 
+    @returns_notebook_figure
     def budgets(self) -> go.Figure:
         return budget_bars(stats.budgets(self.plan))
 
+    @returns_notebook_figure
     def breakeven(self) -> go.Figure:
         return breakeven_bars(stats.breakeven(self.plan))
 
+    @returns_notebook_figure
     def capex_schedule(self) -> go.Figure:
         return capex_bars(stats.capex_schedule(self.plan))
 
+    @returns_notebook_figure
     def map(self) -> go.Figure:
         from advisor.report.mapfig import placement_map
 

@@ -33,6 +33,7 @@ import pandas as pd
 
 from advisor.errors import Conflict, InfeasibleScenario, InvalidScenario, Issue
 from advisor.plan.formulate import purchasables
+from advisor.report.notebook_figure import returns_notebook_figure
 from advisor.schema import edits
 from advisor.schema.load import revalidate
 from advisor.schema.scenario import Distribution, Scenario, Uncertainty
@@ -78,11 +79,13 @@ class MonteCarloResult:
         """The units of one candidate plan (unit, workload, target, hardware, pricing, ...)."""
         return self.placements[candidate]
 
+    @returns_notebook_figure
     def figure(self):
         from advisor.whatif.figures import montecarlo_figure
 
         return montecarlo_figure(self)
 
+    @returns_notebook_figure
     def robust_figure(self):
         from advisor.whatif.figures import robust_figure
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from advisor.report.notebook_figure import returns_notebook_figure
 from advisor.schema.scenario import Scenario
 from advisor.whatif.engines import run_tasks
 from advisor.whatif.parameters import Edit, Parameter, parse
@@ -39,6 +40,7 @@ class SweepResult:
         """Each point's :class:`~advisor.Plan` (``keep_plans=True``; ``None`` if infeasible)."""
         return [o.plan for o in self.outcomes]
 
+    @returns_notebook_figure
     def figure(self):
         """Monthly cost against the value, and how many workloads sit in each tier."""
         from advisor.whatif.figures import sweep_figure

@@ -1,0 +1,96 @@
+"""Figures that also show on GitHub and nbviewer: a static PNG beside the plotly MIME type.
+
+GitHub and nbviewer render a notebook's stored outputs without running JavaScript, so a
+figure stored only as ``application/vnd.plotly.v1+json`` shows as nothing there. Every figure
+the public API returns is a :class:`NotebookFigure`: a plain ``plotly.graph_objects.Figure``
+whose notebook display adds an ``image/png`` of itself, drawn by kaleido in the local Chrome or
+Chromium (no network; kaleido never downloads a browser here). JupyterLab, VS Code and
+Jupyter Notebook 7 still pick the interactive plotly output; viewers that cannot run it show
+the PNG. Without kaleido or a browser the bundle carries a short ``text/html`` note instead
+(``pip install 'advisor[notebooks]'`` installs kaleido). ``ADVISOR_STATIC_FIGURES=0`` turns
+the static copy off.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import html
+import os
+from collections.abc import Callable
+from typing import Any
+
+import plotly.graph_objects as go
+
+STATIC_WIDTH_PX = 900
+"""Width of the static copy; its height is the figure's own (or 450 px)."""
+DEFAULT_HEIGHT_PX = 450
+PNG = "image/png"
+
+
+def static_enabled() -> bool:
+    return os.environ.get("ADVISOR_STATIC_FIGURES", "1").strip().lower() not in ("0", "false", "no")
+
+
+@functools.cache
+def _start_kaleido() -> bool:
+    """Start one persistent kaleido browser per process (the first image takes seconds)."""
+    try:
+        import kaleido
+    except ImportError:
+        return False
+    try:
+        kaleido.start_sync_server(silence_warnings=True)
+    except Exception:  # kaleido without a usable browser: fall back to the note
+        return False
+    atexit.register(kaleido.stop_sync_server, silence_warnings=True)
+    return True
+
+
+def static_png(fig: go.Figure) -> tuple[bytes | None, str]:
+    """The figure as PNG bytes, or ``None`` and why not."""
+    if not _start_kaleido():
+        return None, "kaleido is not installed (pip install 'advisor[notebooks]')"
+    import plotly.io as pio
+
+    height = fig.layout.height or DEFAULT_HEIGHT_PX
+    try:
+        return pio.to_image(fig, format="png", width=STATIC_WIDTH_PX, height=height), ""
+    except Exception as exc:  # no Chrome/Chromium, or it failed to start
+        return None, f"no static copy: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+
+
+class NotebookFigure(go.Figure):
+    """A plotly Figure whose notebook output also stores a static copy (see module doc)."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
+        bundle = super()._repr_mimebundle_(include, exclude, **kwargs)
+        if not static_enabled() or PNG in bundle:
+            return bundle
+        png, why = static_png(self)
+        if png is not None:
+            import base64
+
+            bundle[PNG] = base64.b64encode(png).decode("ascii")
+        elif "text/html" not in bundle:
+            title = self.layout.title.text or "figure"
+            bundle["text/html"] = (
+                f"<p><em>Interactive plotly figure: {html.escape(str(title))}. Open the "
+                f"notebook in Jupyter to see it ({html.escape(why)}).</em></p>"
+            )
+        return bundle
+
+
+def notebook_figure(fig: go.Figure) -> NotebookFigure:
+    """``fig`` as a :class:`NotebookFigure` (the same data and layout)."""
+    return fig if isinstance(fig, NotebookFigure) else NotebookFigure(fig)
+
+
+def returns_notebook_figure(func: Callable[..., go.Figure]) -> Callable[..., NotebookFigure]:
+    """Decorator for public figure methods."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> NotebookFigure:
+        return notebook_figure(func(*args, **kwargs))
+
+    return wrapper
