@@ -313,3 +313,116 @@ def test_large_plan_table_filters_and_sorts(browser, big_plan, big_report):
         v.assert_clean()
     finally:
         v.close()
+
+
+# --- layout: the 'Why here' column, print, the map, the what-if reports ---------------------
+
+
+def test_why_here_column_is_visible_at_1400_px_without_scrolling(browser, plan_report):
+    v = Visit(browser, plan_report, width=1400)
+    try:
+        box = v.page.evaluate(
+            """() => {
+              const wrap = document.querySelector('#placements-table .wrap');
+              const th = [...wrap.querySelectorAll('th')].find(t => t.textContent.includes('Why here'));
+              const w = wrap.getBoundingClientRect(), t = th.getBoundingClientRect();
+              return {wrapLeft: w.left, wrapRight: w.right, left: t.left, right: t.right,
+                      scroll: wrap.scrollWidth, client: wrap.clientWidth,
+                      page: document.documentElement.scrollWidth, width: window.innerWidth};
+            }"""
+        )
+        assert box["scroll"] <= box["client"], box
+        assert box["wrapLeft"] <= box["left"] and box["right"] <= box["wrapRight"] + 0.5, box
+        assert box["right"] - box["left"] >= 200, "the reasons need room to be read"
+        assert box["page"] <= box["width"], "no horizontal scrolling of the page"
+        v.assert_clean()
+    finally:
+        v.close()
+
+
+PRINT_ROWS = 220
+
+
+@pytest.fixture(scope="module")
+def long_table(tmp_path_factory):
+    records = [{"id": f"wl-{i:03d}", "why": "cheapest compliant option " * 3} for i in range(220)]
+    cols = [Column("id", "Workload"), Column("why", "Why here", css="wide")]
+    page = ENV.from_string(
+        '{% from "macros.html.j2" import datatable %}<!DOCTYPE html><html><head><style>'
+        "{{ asset('report.css') }}</style></head><body>{{ datatable(t) }}"
+        "<script>{{ asset('table.js') }}</script></body></html>"
+    ).render(t=data_table("long", cols, records))
+    path = tmp_path_factory.mktemp("print") / "long.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def test_print_media_shows_every_row_and_screen_returns_to_one_page(browser, long_table):
+    v = Visit(browser, long_table)
+    try:
+        assert v.visible_rows("long") == 50
+        v.page.emulate_media(media="print")
+        v.page.wait_for_function(
+            f"document.querySelectorAll('#long tbody tr.row').length === {PRINT_ROWS}"
+        )
+        assert "wl-219" in v.page.locator("#long tbody").inner_text()
+        v.page.emulate_media(media="screen")
+        v.page.wait_for_function("document.querySelectorAll('#long tbody tr.row').length === 50")
+        v.assert_clean()
+    finally:
+        v.close()
+
+
+def test_saving_as_pdf_prints_every_row(browser, long_table):
+    v = Visit(browser, long_table)
+    try:
+        v.page.evaluate(
+            """() => { window.__most = 0;
+              const body = document.querySelector('#long tbody');
+              new MutationObserver(() => { window.__most = Math.max(window.__most,
+                body.querySelectorAll('tr.row').length); }).observe(body, {childList: true}); }"""
+        )
+        pdf = v.page.pdf()
+        assert pdf.startswith(b"%PDF")
+        assert v.page.evaluate("window.__most") == PRINT_ROWS, "beforeprint renders every row"
+        v.page.wait_for_function("document.querySelectorAll('#long tbody tr.row').length === 50")
+    finally:
+        v.close()
+
+
+def test_map_draws_land_and_the_bundle_has_every_trace_type_it_needs(browser, plan_report):
+    v = Visit(browser, plan_report)
+    try:
+        assert v.page.locator("#fig-map path.js-fill").count() >= 1, "coastlines filled as land"
+        traces = set(v.page.evaluate("Object.keys(window.Plotly.PlotSchema.get().traces)"))
+        assert {"scatter", "bar", "histogram", "box"} <= traces
+        xr = v.page.evaluate("document.getElementById('fig-map').layout.xaxis.range")
+        assert -180 <= xr[0] < xr[1] <= 180
+        v.assert_clean()
+    finally:
+        v.close()
+
+
+def test_sweep_and_montecarlo_reports_load_offline(
+    browser, report_sweep, report_montecarlo, report_scenario, tmp_path
+):
+    pages = {
+        "sweep": report_sweep.write_report(tmp_path / "sweep.html", report_scenario.name),
+        "montecarlo": report_montecarlo.write_report(tmp_path / "montecarlo.html", report_scenario),
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, path in pages.items():
+        v = Visit(browser, path)
+        try:
+            charts = v.page.locator(".chart")
+            assert charts.count() >= 1
+            for i in range(charts.count()):
+                assert charts.nth(i).locator("svg.main-svg").count() > 0
+            assert v.page.locator("#plans .card.plan").count() >= 1
+            assert v.page.locator(".callout p").count() >= 2, "a narrative"
+            assert v.page.evaluate("document.documentElement.scrollWidth") <= 1400
+            v.page.wait_for_timeout(100)
+            v.assert_clean()
+            v.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        finally:
+            v.close()
