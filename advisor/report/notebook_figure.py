@@ -14,6 +14,7 @@ the static copy off.
 from __future__ import annotations
 
 import atexit
+import base64
 import functools
 import html
 import os
@@ -63,22 +64,57 @@ def static_png(fig: go.Figure) -> tuple[bytes | None, str]:
 class NotebookFigure(go.Figure):
     """A plotly Figure whose notebook output also stores a static copy (see module doc)."""
 
+    def _ipython_display_(self) -> None:
+        """IPython calls this before ``_repr_mimebundle_``; plotly's own goes to ``pio.show``."""
+        import plotly.io as pio
+
+        if not (pio.renderers.render_on_display and pio.renderers.default):
+            print(repr(self))
+            return
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
         bundle = super()._repr_mimebundle_(include, exclude, **kwargs)
-        if not static_enabled() or PNG in bundle:
-            return bundle
+        if not bundle or not static_enabled() or PNG in bundle:
+            return bundle  # nothing displayed inline (e.g. the "browser" renderer), or done
         png, why = static_png(self)
-        if png is not None:
-            import base64
-
-            bundle[PNG] = base64.b64encode(png).decode("ascii")
-        elif "text/html" not in bundle:
-            title = self.layout.title.text or "figure"
-            bundle["text/html"] = (
-                f"<p><em>Interactive plotly figure: {html.escape(str(title))}. Open the "
-                f"notebook in Jupyter to see it ({html.escape(why)}).</em></p>"
-            )
+        if png is None:
+            if "text/html" not in bundle:
+                title = self.layout.title.text or "figure"
+                bundle["text/html"] = (
+                    f"<p><em>Interactive plotly figure: {html.escape(str(title))}. Open the "
+                    f"notebook in Jupyter to see it ({html.escape(why)}).</em></p>"
+                )
+            return bundle
+        b64 = base64.b64encode(png).decode("ascii")
+        bundle[PNG] = b64
+        if "text/html" in bundle:
+            bundle["text/html"] = with_static_image(bundle["text/html"], b64)
         return bundle
+
+
+STATIC_IMG_CLASS = "advisor-static-figure"
+
+
+def with_static_image(figure_html: str, png_b64: str) -> str:
+    """A renderer's script-driven figure HTML with the PNG in front of it.
+
+    Viewers give ``text/html`` priority over ``image/png``; those that strip scripts (GitHub)
+    would show an empty box. Here they show the image; where scripts run, a one-line script
+    removes the image, leaving the interactive figure.
+    """
+    remove = (
+        "<script>(function(s){var i=s.parentNode.querySelector('img."
+        + STATIC_IMG_CLASS
+        + "');if(i){i.remove();}})(document.currentScript);</script>"
+    )
+    img = (
+        f'<img class="{STATIC_IMG_CLASS}" alt="figure" style="max-width:100%" '
+        f'src="data:image/png;base64,{png_b64}">'
+    )
+    return f"<div>{img}{figure_html}{remove}</div>"
 
 
 def notebook_figure(fig: go.Figure) -> NotebookFigure:
