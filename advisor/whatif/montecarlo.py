@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import Conflict, InfeasibleScenario, InvalidScenario, Issue
-from advisor.plan.formulate import purchasables
+from advisor.milp.formulate import purchasables
 from advisor.report.notebook_figure import returns_notebook_figure
 from advisor.schema import edits
 from advisor.schema.load import revalidate
