@@ -419,8 +419,9 @@ def sweep(
     target = out_dir or Path("reports") / scn.name
     frame = result.frame.assign(moved=result.frame["moved"].map(" ".join))
     csv = atomic_write_text(target / "sweep.csv", frame.to_csv(index=False, float_format="%.6g"))
-    page = result.figure().to_html(include_plotlyjs=True, full_html=True)
-    html = atomic_write_text(target / "sweep.html", page)
+    from advisor.whatif.report import sweep_html
+
+    html = atomic_write_text(target / "sweep.html", sweep_html(result, scn.name))
     if fmt == "json":
         print(frame.to_json(orient="records", indent=2))
     elif not quiet:
@@ -467,13 +468,9 @@ def montecarlo(
     csv = atomic_write_text(
         target / "montecarlo.csv", frame.to_csv(index=False, float_format="%.6g")
     )
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Monte Carlo</title></head><body>"
-        + result.figure().to_html(include_plotlyjs=True, full_html=False)
-        + result.robust_figure().to_html(include_plotlyjs=False, full_html=False)
-        + "</body></html>"
-    )
-    html = atomic_write_text(target / "montecarlo.html", page)
+    from advisor.whatif.report import montecarlo_html
+
+    html = atomic_write_text(target / "montecarlo.html", montecarlo_html(result, scn))
     if fmt == "json":
         print(
             json.dumps(
