@@ -1,5 +1,5 @@
 """Every constraint family binds somewhere: solve without the limit, then with it, and check
-that the answer changes exactly as a hand calculation says it must (STYLE.md principle 11).
+that the answer changes exactly as a hand calculation says it must.
 
 Shared numbers (horizon 36 months, so a 60-month box is amortised over the months counted):
 

@@ -113,7 +113,9 @@ def test_components_match_brute_force_and_one_solve(seed):
 
 def test_components_are_connected_sets_of_columns():
     # rows {0,1}, {1,2}, {4,5}; column 3 and 6 alone
-    start, index, value = csr(3, np.array([0, 0, 1, 1, 2, 2]), np.array([0, 1, 1, 2, 4, 5]), np.ones(6))
+    start, index, value = csr(
+        3, np.array([0, 0, 1, 1, 2, 2]), np.array([0, 1, 1, 2, 4, 5]), np.ones(6)
+    )
     a = Arrays(np.zeros(7), 0.0, np.zeros(7), np.ones(7), np.ones(7, bool), np.zeros(3), np.ones(3), start, index, value)  # fmt: skip
     label = reduce.column_components(a)
     assert label.tolist() == [0, 0, 0, 3, 4, 4, 6]

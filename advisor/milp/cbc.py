@@ -12,8 +12,18 @@ from advisor.milp.model import Arrays
 from advisor.milp.problem import SolverSettings
 
 
+def _command(**opts) -> pulp.COIN_CMD:
+    """CBC through ``COIN_CMD``: a ``cbc`` on PATH, else the binary bundled with PuLP 3."""
+    solver = pulp.COIN_CMD(**opts)
+    if not solver.available():
+        from pulp.apis import coin_api
+
+        solver = pulp.COIN_CMD(path=coin_api.pulp_cbc_path, **opts)
+    return solver
+
+
 def available() -> bool:
-    return bool(pulp.PULP_CBC_CMD(msg=False).available())
+    return bool(_command(msg=False).available())
 
 
 def solve(a: Arrays, settings: SolverSettings) -> tuple[str, np.ndarray | None, float | None]:
@@ -48,7 +58,7 @@ def solve(a: Arrays, settings: SolverSettings) -> tuple[str, np.ndarray | None, 
     opts["gapRel"] = settings.mip_gap
     if settings.threads:
         opts["threads"] = settings.threads
-    prob.solve(pulp.PULP_CBC_CMD(**opts))
+    prob.solve(_command(**opts))
     status = _status(prob)
     if status not in ("optimal", "feasible"):
         return status, None, None

@@ -13,19 +13,24 @@ docstrings (``python -m advisor.milp.docs``) and a test keeps it in sync.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from advisor.milp.model import INF, Block, Layout, block, empty_block
 
+Terms = tuple[np.ndarray, np.ndarray, np.ndarray]
 
-def _terms(*parts: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
-    parts = tuple(p for p in parts if len(p[0]))
-    if not parts:
+
+def _terms(*parts: tuple[Any, Any, Any]) -> Terms:
+    """Concatenate (row, col, value) triplets; empty parts are skipped."""
+    kept = [p for p in parts if len(p[0])]
+    if not kept:
         z = np.zeros(0)
         return z, z, z
-    return tuple(np.concatenate([np.asarray(p[i], float) for p in parts]) for i in range(3))
+    row, col, val = (np.concatenate([np.asarray(p[i], float) for p in kept]) for i in range(3))
+    return row, col, val
 
 
 def assignment(m: Layout) -> Block:
@@ -108,7 +113,9 @@ def _installed(m: Layout, per_box: str, cap_col: str, family: str, unit: str) ->
     pur, sites = m.problem.purchasables, m.problem.sites
     buy_col = m.buy_col()
     fixed = (pur[per_box] * pur["inventory"]).groupby(pur["site"]).sum()
-    names, subjects, rows, cols, vals, his, scales = [], [], [], [], [], [], []
+    names: list[str] = []
+    subjects: list[str] = []
+    rows, cols, vals, his, scales = [], [], [], [], []
     for s, cap in zip(sites["site"], sites[cap_col].astype(float), strict=True):
         if not np.isfinite(cap):
             continue
@@ -211,7 +218,10 @@ def budgets(m: Layout) -> Block:
     teams = p.options["team"].to_numpy()
     pur = p.purchasables.set_index(["site", "sku"])
     buy_keys = pd.MultiIndex.from_tuples(m.buy_keys) if m.buy_keys else None
-    parts, names, subjects, his, scales, units = [], [], [], [], [], []
+    parts: list[tuple[Any, Any, Any]] = []
+    names: list[str] = []
+    subjects: list[str] = []
+    his, scales, units = [], [], []
     for r, b in enumerate(p.budgets):
         if b.kind == "opex":
             scope = np.ones(m.n_x, bool) if b.scope == "all" else teams == b.scope[5:]
@@ -297,7 +307,9 @@ def _at_most_one(m: Layout, groups: tuple[tuple[str, ...], ...], family: str) ->
 def colocate(m: Layout) -> Block:
     """colocate[r,t]:  z[a,t] - z[b,t] = 0   for consecutive units a, b of rule r, all t."""
     at = m.options_at()
-    names, subjects, parts = [], [], []
+    names: list[str] = []
+    subjects: list[str] = []
+    parts: list[tuple[Any, Any, Any]] = []
     for r, units in enumerate(m.problem.colocate):
         for a, b in itertools.pairwise(units):
             targets = sorted(set(m.targets_of(a)) | set(m.targets_of(b)))
@@ -332,7 +344,9 @@ def flows(m: Layout) -> Block:
     r_in_of = rates["usd_per_gb_inter"].astype(float)
     prov_of = rates["provider"]
     at = m.options_at()
-    names, subjects, parts = [], [], []
+    names: list[str] = []
+    subjects: list[str] = []
+    parts: list[tuple[Any, Any, Any]] = []
     for j, f in enumerate(p.flows):
         a, b = f.from_units[0], f.to_units[0]
         ta = np.asarray(m.targets_of(a), dtype=object)

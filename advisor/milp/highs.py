@@ -225,39 +225,40 @@ def solve_mip(model: Model, a: Arrays, settings: SolverSettings, warm: bool, sta
     if not len(frac) or frac.max() <= 1e-7:
         return Result("optimal", _integral(lp.values, a), lower, lower)
     target = lower / (1.0 - gap) if gap < 1 else np.inf
+    best_x: np.ndarray | None = None  # the incumbent: a neighbour's plan, then heuristics'
+    best_obj = np.inf
     if start is not None:
-        value = float(a.cost @ start) + a.offset
-        if value <= target:  # the neighbour's plan is already within the gap of the LP bound
-            return Result("optimal", start, value, lower)
+        best_x, best_obj = start, float(a.cost @ start) + a.offset
+        if best_obj <= target:  # the neighbour's plan is already within the gap of the LP bound
+            return Result("optimal", start, best_obj, lower)
     cand = candidate_options(model, lp.values[:n_x], reduced[:n_x])
     # 2. heuristics, each stopped once its plan is provably within the gap of the LP bound
-    best: Result | None = None
     keep = np.ones(a.n_cols, bool)
     keep[:n_x] = cand
     for arr, share in (
         (neighbourhood(model, a, lp.values, cand), NEIGHBOURHOOD_SHARE),
         (_with_upper(a, ~keep), SUB_SHARE),
     ):
-        sub = mip(arr, share, target, gap / 2, best.values if best else start)
-        if sub.values is not None and (best is None or sub.objective < best.objective):
-            best = sub
-        if best is not None and best.objective <= target:
-            return Result("optimal", _integral(best.values, a), best.objective, lower)
-    if best is None:
+        sub = mip(arr, share, target, gap / 2, best_x)
+        if sub.values is not None and sub.objective is not None and sub.objective < best_obj:
+            best_x, best_obj = _integral(sub.values, a), sub.objective
+        if best_x is not None and best_obj <= target:
+            return Result("optimal", best_x, best_obj, lower)
+    if best_x is None:
         return mip(a, 1.0, -np.inf, gap)
     # 3. exact: an option whose LP reduced cost exceeds incumbent - LP bound is 0 in every
     # plan better than the incumbent (reduced-cost fixing); then the full MIP, warm-started
-    inc = best.objective
-    slack = inc - lower + 1e-9 * max(abs(inc), 1.0)
+    slack = best_obj - lower + 1e-9 * max(abs(best_obj), 1.0)
     drop = np.zeros(a.n_cols, bool)
-    drop[:n_x] = (reduced[:n_x] > slack) & (best.values[:n_x] < 0.5)
-    res = mip(_with_upper(a, drop), 1.0, -np.inf, gap, best.values)
-    if res.values is None or res.objective is None or res.objective > inc:
-        res = Result("feasible", _integral(best.values, a), inc, res.bound)
+    drop[:n_x] = (reduced[:n_x] > slack) & (best_x[:n_x] < 0.5)
+    res = mip(_with_upper(a, drop), 1.0, -np.inf, gap, best_x)
+    values, objective = best_x, best_obj
+    if res.values is not None and res.objective is not None and res.objective <= best_obj:
+        values, objective = res.values, res.objective
     bound = max(lower, res.bound) if res.bound is not None else lower
-    bound = min(bound, res.objective)
-    within = res.objective - bound <= gap * max(abs(res.objective), 1e-9)
-    return Result("optimal" if within else "feasible", res.values, res.objective, bound)
+    bound = min(bound, objective)
+    within = objective - bound <= gap * max(abs(objective), 1e-9)
+    return Result("optimal" if within else "feasible", values, objective, bound)
 
 
 def complete(a: Arrays, start: np.ndarray | None, settings: SolverSettings) -> np.ndarray | None:

@@ -18,6 +18,7 @@ and the CBC fallback derives its PuLP model from it, so there is one formulation
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,7 @@ def block(
     family: str,
     names: list[str],
     subjects: list[str],
-    terms: tuple[np.ndarray, np.ndarray, np.ndarray],
+    terms: tuple[Any, Any, Any],
     lo: np.ndarray | float,
     hi: np.ndarray | float,
     *,

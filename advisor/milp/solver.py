@@ -11,6 +11,7 @@ import math
 import os
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def _solution(
 ) -> Solution:
     lay = model.layout
     a = model.arrays
-    common = dict(
+    common: dict[str, Any] = dict(
         solver=name,
         build_seconds=build_s,
         solve_seconds=solve_s,

@@ -88,7 +88,7 @@ def solve(
                 "raise settings.time_limit_s to get a diagnosis"
             )
         raise InfeasibleScenario(found, report={"scenario": scn, "options": opts})
-    if not sol.has_plan:
+    if not sol.has_plan or sol.objective is None:
         raise SolverLimitReached(
             f"the solver stopped ({sol.status}) after {sol.solve_seconds:.1f} s without a feasible plan; "
             "raise settings.time_limit_s or relax the gap",

@@ -154,7 +154,7 @@ def value_of_relaxing(
         alt = solve_problem(relaxed(problem, item), share, start=sol.values)
         saving = (
             (sol.objective - alt.objective) / months
-            if alt.has_plan and sol.objective is not None
+            if sol.objective is not None and alt.objective is not None
             else np.nan
         )
         method = "re-solve (warm start)"
