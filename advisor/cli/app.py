@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -105,10 +106,21 @@ def plan(
         float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001.")
     ] = None,
     objective: Annotated[str | None, typer.Option(help="tco, monthly_cost or weighted.")] = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity",
+            help="Also re-solve each binding limit relaxed by one step (after the plan is "
+            "written; within --time-limit).",
+        ),
+    ] = False,
     fmt: FormatOpt = "table",
     quiet: QuietOpt = False,
 ) -> None:
     """Solve a scenario; write plan.json, plan.csv, report.html and focus.csv.
+
+    --time-limit bounds the whole command after loading (options, solve, explanations and
+    the --sensitivity re-solves).
 
     Example: advisor plan examples/eu-insurer.yaml --out reports/insurer --time-limit 60
     """
@@ -127,6 +139,7 @@ def plan(
     try:
         scn, cat = _load(scenario, catalog)
         target = out_dir or Path("reports") / scn.name
+        started = time.perf_counter()
         with render.progress(err, enabled=show) as step:
             result = solve(
                 scn,
@@ -135,10 +148,25 @@ def plan(
                 time_limit_s=time_limit,
                 mip_gap=gap,
                 objective=objective,
+                sensitivity=False,
                 progress=step,
             )
             step("writing outputs")
             files = write_plan_files(result, target)
+        printed = False
+        if sensitivity and len(result.relaxing):
+            # the plan is out first; the re-solves follow within what is left of the limit
+            if fmt == "table" and not quiet:
+                render.print_plan(out, result, files, sensitivity_hint=False)
+                printed = True
+            limit = time_limit if time_limit is not None else scn.settings.time_limit_s
+            with render.progress(err, enabled=show) as step:
+                step(f"sensitivity: re-solving {len(result.relaxing)} binding limit(s)")
+                result = result.with_sensitivity(limit - (time.perf_counter() - started))
+                step("writing outputs")
+                files = write_plan_files(result, target)
+            if printed:
+                render.print_sensitivity(out, result)
     except InfeasibleScenario as exc:
         if exc.report is not None:
             from advisor.report import write_infeasible_report
@@ -165,7 +193,7 @@ def plan(
                 default=str,
             )
         )
-    elif not quiet:
+    elif not quiet and not printed:
         render.print_plan(out, result, files)
 
 

@@ -432,7 +432,7 @@ def provenance(plan: Plan) -> dict[str, Any]:
 
 
 def sensitivity(plan: Plan) -> list[dict[str, Any]]:
-    return records(plan.sensitivity)
+    return records(plan.relaxing)
 
 
 def chart_set(plan: Plan, sections: dict[str, Any]) -> dict[str, dict[str, Any] | None]:

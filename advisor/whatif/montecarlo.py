@@ -7,8 +7,9 @@ Method.
    :class:`advisor.schema.scenario.Distribution`); ``samples`` draws come from
    ``numpy.random.default_rng(seed)`` in the calling process, so every engine sees the same
    samples and gives the same answer.
-2. **Re-optimisation.** Each sample is solved from scratch: the distribution of the *best*
-   cost, and for each workload the probability that its best target differs from the
+2. **Re-optimisation.** Each sample is re-optimised, warm-started from the baseline plan
+   (its nearest solved neighbour; the optimum does not depend on the start): the
+   distribution of the *best* cost, and for each workload the probability that its best target differs from the
    baseline plan's (the unperturbed scenario).
 3. **Robust choice.** A plan is a commitment made before the uncertainty resolves. The
    candidates are the baseline plan and the ``candidates - 1`` placements that were optimal
@@ -196,16 +197,18 @@ def monte_carlo(
     factors = draw(unc, n, unc.seed if seed is None else seed)
     variants = [apply_sample(scenario, unc, factors.iloc[i]) for i in range(n)]
     kw = {**solve_kw, "keep_plan": False}
+    base = solve_task((scenario, kw))
+    if base.has_plan:  # every sample starts from the unperturbed plan, its nearest neighbour
+        kw["warm_from"] = (base.placement, base.purchases)
     outs = run_tasks(
         solve_task,
-        [(s, kw) for s in [scenario, *variants]],
+        [(s, kw) for s in variants],
         engine=engine,
         scheduler=scheduler,
         workers=workers,
         progress=progress,
         desc="monte carlo",
     )
-    base, outs = outs[0], outs[1:]
     frame = pd.concat([factors, pd.DataFrame([o.row() for o in outs])], axis=1)
     frame.insert(0, "sample", range(n))
     frame["moved"] = [moved(base, o) for o in outs]
@@ -357,24 +360,20 @@ def evaluate_task(task: tuple[Scenario, list[Candidate]]) -> list[dict[str, Any]
     full = _WORKER_RESOLVER.full_options(scn)
     o = full.options.set_index(KEYS)
     pools = purchasables(scn, full).set_index(["site", "sku"])
-    price = full.catalog.hardware.set_index("sku")
     out = []
     for c in cands:
         m = c.placement[KEYS].join(o[["opex_usd", "units", "site", "team"]], on=KEYS)
         missing = int(m["opex_usd"].isna().sum())
         bought = c.purchases
-        life = (
-            price.loc[bought["sku"], "useful_life_months"].to_numpy(float)
+        keys = (
+            pd.MultiIndex.from_arrays([bought["site"], bought["sku"]])
             if len(bought)
-            else np.zeros(0)
+            else pd.MultiIndex.from_arrays([[], []])
         )
-        list_usd = (
-            price.loc[bought["sku"], "list_price_usd"].to_numpy(float)
-            if len(bought)
-            else np.zeros(0)
-        )
+        list_usd = pools["list_price_usd"].reindex(keys).to_numpy(float)
+        per_month = pools["capex_usd_per_month"].reindex(keys).to_numpy(float)
         counts = bought["count"].to_numpy(float) if len(bought) else np.zeros(0)
-        amort = float((counts * list_usd / life).sum())
+        amort = float((counts * per_month).sum())  # the engine's own amortisation rule
         capacity_ok = _fits(m, bought, pools)
         opex = float(m["opex_usd"].sum()) + c.flows_usd_per_month
         budget_ok = _within_budgets(scn, m, opex, float((counts * list_usd).sum()))

@@ -18,7 +18,7 @@ from advisor.report.notebook_figure import returns_notebook_figure
 from advisor.schema.scenario import Scenario
 from advisor.whatif.engines import run_tasks
 from advisor.whatif.parameters import Edit, Parameter, parse
-from advisor.whatif.runner import Outcome, moved, solve_task
+from advisor.whatif.runner import Outcome, chains, moved, solve_chain_task
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,13 +108,13 @@ def _solve_all(
     solve_kw: dict[str, Any],
 ) -> list[Outcome]:
     kw = {**solve_kw, "keep_plan": keep_plans}
-    tasks = [(s, kw) for s in scenarios]
-    return run_tasks(
-        solve_task,
-        tasks,
+    done = run_tasks(
+        solve_chain_task,
+        chains(list(scenarios), kw),
         engine=engine,
         scheduler=scheduler,
         workers=workers,
         progress=progress,
         desc="sweep",
     )
+    return [o for chain in done for o in chain]
