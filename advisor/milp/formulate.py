@@ -102,8 +102,12 @@ def purchasables(scn: Scenario, opts: OptionSet) -> pd.DataFrame:
         "idle_kg_per_month",
     ]
     frame = pd.DataFrame(rows, columns=cols).astype({"is_gpu": bool})
-    capex = lifecycle.monthly_capex_usd(frame["list_price_usd"], frame["useful_life_months"])
-    frame["capex_obj_usd"] = capex * objective_factor(scn) + box_objective(scn, frame)
+    frame["capex_usd_per_month"] = lifecycle.monthly_capex_usd(
+        frame["list_price_usd"], frame["useful_life_months"]
+    )
+    frame["capex_obj_usd"] = frame["capex_usd_per_month"] * objective_factor(scn) + box_objective(
+        scn, frame
+    )
     return frame
 
 
