@@ -3,7 +3,8 @@
 One tidy frame (``estimates_used``), one row per estimate the *chosen* plan uses:
 
 * ``throughput``: replicas sized from an estimated throughput (not a measured
-  ``throughput_per_replica``), with the bound and batch when the option table has them;
+  ``throughput_per_replica``), with the serving model's batch, its bounds (what limits the
+  batch, what limits a step) and time per output token when the option table has them;
 * ``reserved price``: reserved/committed prices derived from on-demand by a discount rule;
 * ``egress``: data-transfer rates that are authored or derived rather than listed;
 * ``carbon``: the region's grid intensity next to the other source we hold for it (the
@@ -28,11 +29,32 @@ if TYPE_CHECKING:
 COLUMNS = ["quantity", "subject", "value", "basis", "source", "affects", "note"]
 
 
+def _serving_note(r: dict) -> str:
+    """``batch 53 (limited by kv_memory), step bound bandwidth, TPOT 46.9 ms``, from what the
+    option table has."""
+
+    def has(k: str) -> bool:
+        return k in r and pd.notna(r[k]) and r[k] != ""
+
+    parts = []
+    if has("batch"):
+        parts.append(
+            f"batch {r['batch']:g}"
+            + (f" (limited by {r['batch_bound']})" if has("batch_bound") else "")
+        )
+    if has("step_bound"):
+        parts.append(f"step bound {r['step_bound']}")
+    if has("tpot_ms"):
+        parts.append(f"TPOT {r['tpot_ms']:.1f} ms")
+    return ", ".join(parts)
+
+
 def _throughput(plan: Plan) -> list[dict]:
     a = plan.assignments
     units = plan.options.units.set_index("unit")
     opts = plan.problem.options
-    extra = [c for c in ("tput_per_replica", "bound", "batch") if c in opts.columns]
+    wanted = ("tput_per_replica", "batch", "batch_bound", "step_bound", "tpot_ms")
+    extra = [c for c in wanted if c in opts.columns and c not in a.columns]
     keys = ["unit", "target", "hardware", "precision", "pricing"]
     m = a.merge(opts[keys + extra], on=keys, how="left") if extra else a
     rows = []
@@ -43,7 +65,7 @@ def _throughput(plan: Plan) -> list[dict]:
         per = r.get("tput_per_replica", np.nan)
         what = "tokens/s" if u["mode"] == "tokens" else "images/s"
         value = f"{per:,.0f} {what} per replica" if pd.notna(per) else f"{r['replicas']:g} replicas"
-        note = ", ".join(f"{k} {r[k]}" for k in ("bound", "batch") if k in r and pd.notna(r.get(k)))
+        note = _serving_note(r)
         rows.append(
             {
                 "quantity": "throughput",
