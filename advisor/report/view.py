@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from advisor.plan.explain import rtt_source
 from advisor.report import audit, decisions, figures, mapfig, places, stats
 from advisor.report.embed import figure_json
 from advisor.report.estimates import estimates_used
@@ -121,14 +122,15 @@ def placement(plan: Plan) -> dict[str, Any]:
     a["reason"] = a["unit"].map(reasons["reason"])
     sizing = [
         f"sizing: {qty(r)} replica(s) x {qty(g)} accelerator(s) each; {qty(b)} box(es) billed; "
-        f"latency {ms(lat)} (network {ms(rtt)}, {basis})"
-        for r, g, b, lat, rtt, basis in zip(
+        f"latency {ms(lat)} (network {ms(rtt)}, {rtt_source(basis, path)})"
+        for r, g, b, lat, rtt, basis, path in zip(
             a["replicas"],
             a["gpus_per_replica"],
             a["billed_boxes"],
             a["latency_ms"],
             a["rtt_ms"],
             a["rtt_basis"],
+            a["rtt_path"].fillna(""),
             strict=True,
         )
     ]
