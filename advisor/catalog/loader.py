@@ -76,6 +76,19 @@ def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
     if spec.name == "hardware":
         for col, share in DRAW_DEFAULTS.items():
             frame[col] = frame[col].fillna(frame["power_kw"] * share)
+        order = (frame["idle_kw"] <= frame["typical_kw"]) & (
+            frame["typical_kw"] <= frame["power_kw"]
+        )
+        if not order.all():
+            bad = frame.index[~order][0]
+            raise CatalogError(
+                str(path),
+                "power draw must satisfy idle_kw <= typical_kw <= power_kw, got "
+                f"{frame.at[bad, 'idle_kw']:g} / {frame.at[bad, 'typical_kw']:g} / "
+                f"{frame.at[bad, 'power_kw']:g} kW",
+                int(bad) + 2,
+                "typical_kw",
+            )
     for col in spec.positive:
         bad = frame.index[frame[col] <= 0]
         if len(bad):
