@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from advisor.cli import render
+from advisor.cli import render, schema_cmds
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
 
 app = typer.Typer(
@@ -30,6 +29,7 @@ catalog_app = typer.Typer(
     help="Browse the catalogs. Example: advisor catalog show hardware", no_args_is_help=True
 )
 app.add_typer(catalog_app, name="catalog")
+schema_cmds.register(app)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -101,10 +101,13 @@ def plan(
         float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001.")
     ] = None,
     objective: Annotated[str | None, typer.Option(help="tco, monthly_cost or weighted.")] = None,
+    focus_period: Annotated[
+        str, typer.Option("--focus-period", help="Month of the FOCUS 1.2 export, YYYY-MM.")
+    ] = "2027-01",
     fmt: FormatOpt = "table",
     quiet: QuietOpt = False,
 ) -> None:
-    """Solve a scenario; write plan.json, plan.csv, report.html and focus.csv.
+    """Solve a scenario; write plan.json, plan.csv, report.html and focus.csv (FOCUS 1.2).
 
     Example: advisor plan examples/eu-insurer.yaml --out reports/insurer --time-limit 60
     """
@@ -119,6 +122,13 @@ def plan(
             f"--objective must be tco, monthly_cost or weighted, not {objective!r}", markup=False
         )
         raise typer.Exit(2)
+    from advisor.report.focus import parse_period
+
+    try:
+        parse_period(focus_period)
+    except ValueError as exc:
+        err.print(f"--focus-period: {exc}", markup=False)
+        raise typer.Exit(2) from None
     show = not quiet and fmt == "table"
     try:
         scn, cat = _load(scenario, catalog)
@@ -134,7 +144,7 @@ def plan(
                 progress=step,
             )
             step("writing outputs")
-            files = write_plan_files(result, target)
+            files = write_plan_files(result, target, focus_period)
     except InfeasibleScenario as exc:
         if exc.report is not None:
             from advisor.report import write_infeasible_report
@@ -285,38 +295,6 @@ def catalog_show(
         render.print_frame(
             out, frame, title=f"{table} ({len(frame)} rows shown)", provenance=provenance
         )
-
-
-@app.command()
-def schema() -> None:
-    """Print the JSON Schema of scenario files (point your editor's YAML plugin at it).
-
-    Example: advisor schema > scenario.schema.json
-    """
-    from advisor.schema.scenario import Scenario
-
-    print(json.dumps(Scenario.model_json_schema(), indent=2, sort_keys=True))
-
-
-@app.command()
-def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the starter scenario.")] = Path(
-        "scenario.yaml"
-    ),
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
-) -> None:
-    """Write a commented starter scenario that validates and solves.
-
-    Example: advisor init my-scenario.yaml
-    """
-    from advisor.plan.io import atomic_write_text
-
-    if path.exists() and not force:
-        err.print(f"{path} exists; use --force to overwrite", markup=False)
-        raise typer.Exit(2)
-    text = resources.files("advisor.cli").joinpath("starter.yaml").read_text(encoding="utf-8")
-    atomic_write_text(path, text)
-    out.print(f"wrote {path}; next: advisor validate {path} && advisor plan {path}", markup=False)
 
 
 EngineOpt = Annotated[

@@ -114,7 +114,10 @@ class Plan:
 
 
 def _clean(value: Any) -> Any:
-    """JSON-safe, deterministic: floats rounded to 6 dp, inf/nan as None, numpy unwrapped."""
+    """JSON-safe and deterministic: floats at full precision (``repr`` round-trips, so a saved
+    plan re-checks exactly), ``±inf`` as the strings ``"Infinity"``/``"-Infinity"`` (JSON has
+    no infinity; :func:`advisor.plan.compare.load_plan_json` reads them back), nan as None,
+    numpy unwrapped."""
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -122,9 +125,11 @@ def _clean(value: Any) -> Any:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
-        if not np.isfinite(value):
+        if np.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if np.isnan(value):
             return None
-        return round(value, 6)
+        return value + 0.0  # -0.0 -> 0.0
     if isinstance(value, frozenset | set):
         return sorted(value)
     return value
