@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 
 import advisor
 from advisor.catalog import Catalog
+from advisor.milp.formulate import formulate
 from advisor.options import build_options
-from advisor.plan.formulate import formulate
 from advisor.plan.verify import verify_plan
 
 MAX_COMBINATIONS = 20_000

@@ -21,13 +21,14 @@ import pytest
 
 import advisor
 from advisor.catalog import Catalog
+from advisor.milp import SolverSettings
+from advisor.milp import solver as milp
+from advisor.milp.constraints import FAMILIES, assignment
+from advisor.milp.formulate import formulate
 from advisor.options import build_options
-from advisor.plan.formulate import formulate
 from advisor.schema import parse_scenario
 from advisor.schema.load import catalog_for
 from advisor.schema.scenario import Scenario
-from advisor.solve import SolverSettings, milp
-from advisor.solve.constraints import FAMILIES, assignment
 
 HORIZON = 36
 BOX = "hgx-h100-8"

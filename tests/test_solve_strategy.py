@@ -9,12 +9,12 @@ import pytest
 
 import advisor
 from advisor.catalog import Catalog
+from advisor.milp import SolverSettings, highs, solve_problem
+from advisor.milp.formulate import formulate
+from advisor.milp.solver import build
 from advisor.options import build_options
-from advisor.plan.formulate import formulate
 from advisor.plan.verify import verify_plan
 from advisor.schema import parse_scenario
-from advisor.solve import SolverSettings, highs, solve_problem
-from advisor.solve.milp import build
 from advisor.synthetic import fleet
 
 GAP = 0.005

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from advisor.milp import Problem, Solution
 from advisor.schema.scenario import Scenario
-from advisor.solve import Problem, Solution
 
 ASSIGNMENT_COLUMNS = [
     "workload",

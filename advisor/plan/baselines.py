@@ -14,9 +14,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from advisor.milp import Problem
 from advisor.options import OptionSet
 from advisor.schema.scenario import Scenario
-from advisor.solve import Problem
 
 
 def _purchases_for(problem: Problem, chosen: pd.DataFrame) -> pd.DataFrame:

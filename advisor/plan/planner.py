@@ -7,17 +7,17 @@ from typing import Any
 
 from advisor.catalog import Catalog
 from advisor.errors import InfeasibleScenario, SolverLimitReached
+from advisor.milp import SolverSettings, solve_problem
+from advisor.milp.formulate import formulate, objective_factor
 from advisor.options import OptionSet, build_options
 from advisor.plan.assemble import assignments_frame, budget_usage, purchases_frame, site_usage
 from advisor.plan.baselines import baselines
 from advisor.plan.explain import alternatives
-from advisor.plan.formulate import formulate, objective_factor
 from advisor.plan.infeasible import elastic_conflicts, presolve_conflicts
 from advisor.plan.result import Plan
 from advisor.plan.sensitivity import binding_limits, value_of_relaxing
 from advisor.schema.load import catalog_for
 from advisor.schema.scenario import Scenario
-from advisor.solve import SolverSettings, solve_problem
 
 
 def solve(

@@ -12,9 +12,9 @@ import pandas as pd
 from advisor.plan.explain import explain_text
 
 if TYPE_CHECKING:
+    from advisor.milp import Problem, Solution
     from advisor.options import OptionSet
     from advisor.schema.scenario import Scenario
-    from advisor.solve import Problem, Solution
 
 PLAN_SCHEMA_VERSION = 1
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from advisor.solve import Budget, Problem, Solution, SolverSettings, solve_problem
+from advisor.milp import Budget, Problem, Solution, SolverSettings, solve_problem
 
 
 def binding_limits(

@@ -15,7 +15,7 @@ Chromium numbers are the median of ``--runs`` page loads in fresh browser contex
 (issue 4): at 1,000 workloads the report is at most 10 MB and interactive within 3 s.
 
 ``--time-limit`` bounds each solve and the output says what the solver returned. Fleets are
-built like the engine benchmark's (:mod:`advisor.bench`): site capacity scaled by
+built like the engine benchmark's (``benchmarks/engine.py``): site capacity scaled by
 ``max(1, n / 1000)``, because the recipe's 50 sites cannot host 10,000 workloads at the
 1,000-workload scale (that fleet is infeasible). Fleets above ``--max-solve`` (10,000) are
 not solved; their report is measured on a report-scale plan tiled from a solved

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import Conflict, InfeasibleScenario, InvalidScenario, Issue
-from advisor.plan.formulate import purchasables
+from advisor.milp.formulate import purchasables
 from advisor.schema import edits
 from advisor.schema.load import revalidate
 from advisor.schema.scenario import Distribution, Scenario, Uncertainty

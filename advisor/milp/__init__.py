@@ -1,13 +1,28 @@
 """Solve stage: the one seam to the solver. Takes a plain Problem, returns a plain Solution."""
 
-from advisor.solve.problem import Budget, FlowSpec, Problem, Solution, SolverSettings
+from advisor.milp.problem import (
+    Budget,
+    FlowSpec,
+    Problem,
+    SlackRecord,
+    Solution,
+    SolverSettings,
+)
 
 
 def solve_problem(problem: Problem, settings: SolverSettings, elastic: bool = False) -> Solution:
     """Solve ``problem`` with the configured solver (HiGHS by default, CBC as fallback)."""
-    from advisor.solve.milp import run
+    from advisor.milp.solver import run
 
     return run(problem, settings, elastic)[0]
 
 
-__all__ = ["Budget", "FlowSpec", "Problem", "Solution", "SolverSettings", "solve_problem"]
+__all__ = [
+    "Budget",
+    "FlowSpec",
+    "Problem",
+    "SlackRecord",
+    "Solution",
+    "SolverSettings",
+    "solve_problem",
+]

@@ -13,7 +13,7 @@ from collections import defaultdict
 import numpy as np
 import pulp
 
-from advisor.solve.model import ModelContext
+from advisor.milp.model import ModelContext
 
 
 def assignment(ctx: ModelContext) -> None:

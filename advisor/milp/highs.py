@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from advisor.solve.model import ModelContext
-from advisor.solve.problem import SolverSettings
+from advisor.milp.model import ModelContext
+from advisor.milp.problem import SolverSettings
 
 INF = highspy.kHighsInf
 CANDIDATES = 10

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
-from advisor.solve.problem import Problem
+from advisor.milp.problem import Problem
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Benchmark: ``python -m advisor.bench [--sizes 100 1000 10000] [--naive-at 100]``.
+"""Benchmark: ``python benchmarks/engine.py [--sizes 100 1000 10000] [--naive-at 100]``.
 
 Seeded synthetic fleets (:mod:`advisor.synthetic`) against the full bundled catalog plus 50
 sites with shared capacity and budgets. Prints numbers; asserts nothing about speed.
@@ -15,10 +15,10 @@ import time
 import pulp
 
 from advisor.catalog import Catalog
+from advisor.milp import SolverSettings, solve_problem
+from advisor.milp.formulate import formulate
 from advisor.options import build_options
-from advisor.plan.formulate import formulate
 from advisor.schema.load import parse_scenario
-from advisor.solve import SolverSettings, solve_problem
 from advisor.synthetic import fleet
 
 

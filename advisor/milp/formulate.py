@@ -1,14 +1,14 @@
-"""Turn a scenario and its option set into the plain :class:`~advisor.solve.Problem`."""
+"""Turn a scenario and its option set into the plain :class:`~advisor.milp.Problem`."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from advisor.milp import Budget, FlowSpec, Problem
 from advisor.options import OptionSet
 from advisor.options.costing import amortise_months
 from advisor.schema.scenario import Scenario
-from advisor.solve import Budget, FlowSpec, Problem
 
 
 def objective_factor(scn: Scenario) -> float:

@@ -17,9 +17,9 @@ import time
 import numpy as np
 import pulp
 
-from advisor.solve.constraints import FAMILIES, team_capex_split
-from advisor.solve.model import ModelContext
-from advisor.solve.problem import Problem, Solution, SolverSettings
+from advisor.milp.constraints import FAMILIES, team_capex_split
+from advisor.milp.model import ModelContext
+from advisor.milp.problem import Problem, SlackRecord, Solution, SolverSettings
 
 
 def build(problem: Problem, elastic: bool = False) -> ModelContext:
@@ -75,7 +75,7 @@ def run(
 ) -> tuple[Solution, ModelContext]:
     """Build and solve; map the solution back by position (never by parsing names).
 
-    HiGHS runs through :mod:`advisor.solve.highs` (arrays in one call, LP-guided warm start;
+    HiGHS runs through :mod:`advisor.milp.highs` (arrays in one call, LP-guided warm start;
     no warm start in elastic mode); CBC through PuLP.
     """
     t0 = time.perf_counter()
@@ -85,7 +85,7 @@ def run(
     solver, name = _solver(settings)
     bound = None
     if name == "highs":
-        from advisor.solve import highs
+        from advisor.milp import highs
 
         with contextlib.nullcontext() if settings.msg else _silenced_stdout():
             res = highs.solve(ctx, settings, warm=not elastic)
@@ -102,7 +102,7 @@ def run(
     chosen: tuple[int, ...] = ()
     buys: dict = {}
     flow_usd: dict = {}
-    slacks: dict = {}
+    slacks: tuple[SlackRecord, ...] = ()
     team_new: dict = {}
     if status in ("optimal", "feasible"):
         vals = np.array([v.varValue or 0.0 for v in ctx.x])
@@ -114,11 +114,11 @@ def run(
             objective = float(pulp.value(ctx.prob.objective) or 0.0)
         bound, gap = _bound(ctx, name, objective, status, bound)
         if elastic:
-            slacks = {
-                s.name: float(s.var.varValue or 0.0)
+            slacks = tuple(
+                SlackRecord(s.name, s.family, s.subject, float(s.var.varValue or 0.0), s.unit)
                 for s in ctx.slacks
                 if (s.var.varValue or 0) > 1e-6
-            }
+            )
     else:
         objective = None
     sol = Solution(
