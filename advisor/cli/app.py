@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
+from advisor.cli import compare as compare_cmd
 from advisor.cli import render, schema_cmds
+from advisor.cli.options import Format, FormatOpt, root
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
 
 app = typer.Typer(
@@ -22,21 +24,20 @@ app = typer.Typer(
     help="Where should each AI/ML workload run? Plans on-prem, edge and cloud placement.\n\n"
     "Example: advisor plan examples/eu-insurer.yaml",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
 )
 catalog_app = typer.Typer(
     help="Browse the catalogs. Example: advisor catalog show hardware", no_args_is_help=True
 )
 app.add_typer(catalog_app, name="catalog")
+app.callback()(root)
 schema_cmds.register(app)
+compare_cmd.register(app)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
-FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="table (for people) or json (for scripts).")
-]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 CatalogOpt = Annotated[
     Path | None,
@@ -44,7 +45,7 @@ CatalogOpt = Annotated[
 ]
 
 
-def _fail(exc: AdvisorError, fmt: str = "table") -> None:
+def _fail(exc: AdvisorError, fmt: str = "table") -> NoReturn:
     if fmt == "json":
         payload: dict = {"error": type(exc).__name__, "exit_code": exc.exit_code}
         if isinstance(exc, InvalidScenario):
@@ -70,7 +71,7 @@ def _load(path: Path, catalog: Path | None):
 
 
 @app.command()
-def validate(scenario: ScenarioArg, fmt: FormatOpt = "table") -> None:
+def validate(scenario: ScenarioArg, fmt: FormatOpt = Format.table) -> None:
     """Check a scenario and print a short summary (or every error, exit code 2).
 
     Example: advisor validate examples/eu-insurer.yaml
@@ -104,7 +105,7 @@ def plan(
     focus_period: Annotated[
         str, typer.Option("--focus-period", help="Month of the FOCUS 1.2 export, YYYY-MM.")
     ] = "2027-01",
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
 ) -> None:
     """Solve a scenario; write plan.json, plan.csv, report.html and focus.csv (FOCUS 1.2).
@@ -204,31 +205,6 @@ def explain(
     out.print(result.explain(workload), markup=False, highlight=False)
 
 
-@app.command()
-def compare(
-    a: Annotated[Path, typer.Argument(help="Scenario YAML or plan.json (before).")],
-    b: Annotated[Path, typer.Argument(help="Scenario YAML or plan.json (after).")],
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder for compare.html.")
-    ] = None,
-    fmt: FormatOpt = "table",
-) -> None:
-    """Compare two scenarios (solving both) or two plan.json files: what moved and why.
-
-    Example: advisor compare examples/eu-insurer.yaml examples/eu-insurer-cheap-gpu.yaml
-    """
-    from advisor.cli.compare import run_compare
-
-    try:
-        result = run_compare(a, b, out_dir)
-    except AdvisorError as exc:
-        _fail(exc, fmt)
-    if fmt == "json":
-        print(json.dumps(result, indent=2, sort_keys=True, default=str))
-    else:
-        render.print_compare(out, result)
-
-
 @catalog_app.command("list")
 def catalog_list(catalog: CatalogOpt = None) -> None:
     """List catalog tables with row counts, sources and dates.
@@ -257,7 +233,7 @@ def catalog_show(
         bool, typer.Option(help="Also show source, as_of, basis and note.")
     ] = False,
     catalog: CatalogOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Show a catalog table, optionally filtered.
 
@@ -363,7 +339,7 @@ def sweep(
         float | None, typer.Option("--time-limit", help="Per-solve time limit in seconds.")
     ] = None,
     gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap.")] = None,
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
 ) -> None:
     """Re-solve the scenario for each value of one parameter; write sweep.csv and sweep.html.
@@ -412,7 +388,7 @@ def montecarlo(
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     out_dir: OutOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
 ) -> None:
     """Sample the scenario's `uncertainty` section; print the cost distribution, which
