@@ -232,6 +232,10 @@ def catalog_show(
     provenance: Annotated[
         bool, typer.Option(help="Also show source, as_of, basis and note.")
     ] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option("--columns", "-c", help="Columns to show, in order: a,b,c (ids in full)."),
+    ] = None,
     catalog: CatalogOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -263,13 +267,29 @@ def catalog_show(
             )
             raise typer.Exit(2)
         frame = frame[frame[col].astype(str) == value]
+    picked = [c.strip() for c in (columns or "").split(",") if c.strip()]
+    for col in picked:
+        if col not in frame.columns:
+            hint = did_you_mean(col, frame.columns)
+            err.print(
+                f"unknown column '{col}' in {table}; columns: {', '.join(frame.columns)}"
+                + (f"; {hint}" if hint else ""),
+                markup=False,
+            )
+            raise typer.Exit(2)
+    if picked:
+        frame = frame[picked]
     if limit:
         frame = frame.head(limit)
     if fmt == "json":
         print(frame.to_json(orient="records", indent=2))
     else:
         render.print_frame(
-            out, frame, title=f"{table} ({len(frame)} rows shown)", provenance=provenance
+            out,
+            frame,
+            title=f"{table} ({len(frame):,} rows shown)",
+            provenance=provenance,
+            columns=picked or None,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from advisor.catalog import Catalog
@@ -34,6 +35,9 @@ def solve(
 ) -> Plan:
     """Find the cheapest compliant placement of every workload.
 
+    ``progress(text)`` is told each step; if it has a ``solver`` attribute, that callable gets
+    the HiGHS incumbent, bound and gap while the MIP runs (see ``SolverSettings.progress``).
+
     ``options`` lets a caller that already built the option set for exactly this scenario
     (the what-if cache, :class:`advisor.whatif.Resolver`) skip rebuilding it.
     Raises :class:`InfeasibleScenario` (with conflicts) or :class:`SolverLimitReached`.
@@ -58,7 +62,8 @@ def solve(
         raise InfeasibleScenario(conflicts, report={"scenario": scn, "options": opts})
     _step(progress, f"solving ({len(opts.options):,} options)")
     problem = formulate(scn, opts)
-    sol = solve_problem(problem, settings)
+    live = getattr(progress, "solver", None)  # incumbent / bound / gap while HiGHS runs
+    sol = solve_problem(problem, replace(settings, progress=live) if live else settings)
     if sol.status == "infeasible":
         _step(progress, "infeasible: elastic re-solve to find the smallest shortfall")
         found, elastic = elastic_conflicts(problem, settings)
@@ -73,17 +78,21 @@ def solve(
             f"the solver stopped ({sol.status}) after {sol.solve_seconds:.1f} s without a feasible plan; "
             "raise settings.time_limit_s or relax the gap",
         )
-    _step(progress, "explaining")
+    _step(progress, "explaining: assignments, site and budget usage")
     purchases = purchases_frame(problem, sol)
     assignments = assignments_frame(problem, sol, purchases)
     usage = site_usage(scn, problem, assignments, purchases)
     budgets = budget_usage(scn, assignments, purchases, sol, problem)
     months = objective_factor(scn)
     kpis = _kpis(scn, assignments, purchases, sol)
+    _step(progress, "explaining: baselines (all-cloud, all-on-prem, greedy)")
     base = baselines(scn, opts, problem, kpis["monthly_total_usd"])
     do_sens = sensitivity if sensitivity is not None else len(opts.units) <= 2000
     items = binding_limits(problem, sol, usage, budgets)
+    if do_sens and items:
+        _step(progress, f"explaining: value of relaxing {min(len(items), 6)} binding limit(s)")
     sens = value_of_relaxing(problem, sol, settings, items, months, limit=6 if do_sens else 0)
+    _step(progress, "explaining: alternatives per workload")
     t1 = time.perf_counter()
     return Plan(
         scenario=scn,
