@@ -28,6 +28,8 @@ class ModelContext:
 
     problem: Problem
     elastic: bool = False
+    relax: frozenset[str] | None = None
+    """In elastic mode, the families that get slacks (None: every elastic family)."""
     prob: pulp.LpProblem = field(default_factory=lambda: pulp.LpProblem("advisor", pulp.LpMinimize))
     x: list = field(default_factory=list)
     buy: dict = field(default_factory=dict)
@@ -53,7 +55,7 @@ class ModelContext:
         elastic: bool = True,
     ) -> None:
         """Add ``expr (<=|>=|==) rhs`` named ``name``; in elastic mode with a slack."""
-        if self.elastic and elastic:
+        if self.elastic and elastic and (self.relax is None or family in self.relax):
             s = pulp.LpVariable(f"slack_{len(self.slacks)}", lowBound=0)
             self.slacks.append(Slack(name, family, subject, unit, max(scale, 1e-9), s, sense))
             if sense == "<=":

@@ -22,9 +22,11 @@ from advisor.milp.model import ModelContext
 from advisor.milp.problem import Problem, SlackRecord, Solution, SolverSettings
 
 
-def build(problem: Problem, elastic: bool = False) -> ModelContext:
+def build(
+    problem: Problem, elastic: bool = False, relax: frozenset[str] | None = None
+) -> ModelContext:
     """Variables, every constraint family and the objective."""
-    ctx = ModelContext(problem, elastic=elastic)
+    ctx = ModelContext(problem, elastic=elastic, relax=relax)
     n = len(problem.options)
     ctx.x = [pulp.LpVariable(f"x{i}", cat=pulp.LpBinary) for i in range(n)]
     used_keys = set(zip(problem.options["site"], problem.options["hardware"], strict=True))
@@ -71,7 +73,10 @@ def _solver(settings: SolverSettings):
 
 
 def run(
-    problem: Problem, settings: SolverSettings, elastic: bool = False
+    problem: Problem,
+    settings: SolverSettings,
+    elastic: bool = False,
+    relax: frozenset[str] | None = None,
 ) -> tuple[Solution, ModelContext]:
     """Build and solve; map the solution back by position (never by parsing names).
 
@@ -79,7 +84,7 @@ def run(
     no warm start in elastic mode); CBC through PuLP.
     """
     t0 = time.perf_counter()
-    ctx = build(problem, elastic)
+    ctx = build(problem, elastic, relax)
     ctx.mip_gap = settings.mip_gap
     t1 = time.perf_counter()
     solver, name = _solver(settings)

@@ -64,26 +64,35 @@ def rejection_summary(opts: OptionSet, unit: str | None = None, top: int = 3) ->
     return out.merge(ex, on=["unit", "rule"])
 
 
-def tier_rejections(opts: OptionSet, unit: str) -> dict[str, list[str]]:
-    """Per tier, the distinct rules that rejected the unit's options there."""
-    r = opts.rejections[opts.rejections["unit"] == unit]
+def rejection_tiers(opts: OptionSet, r: pd.DataFrame) -> list[list[str]]:
+    """For each rejection row of ``r``, the tiers it closes (``*`` targets span tiers)."""
     tiers = opts.targets.set_index("target")["tier"]
     present = set(tiers)
-    out: dict[str, list[str]] = {}
+    cloud_types = _cloud_types(opts)
+    out = []
     for rec in r.itertuples(index=False):
         if rec.target == "*":
             keys = ["local", "edge"] if rec.pricing == "owned" else ["local", "edge", "cloud"]
             if rec.pricing not in ("*", "owned") or (
-                rec.hardware != "*" and rec.hardware in _cloud_types(opts)
+                rec.hardware != "*" and rec.hardware in cloud_types
             ):
                 keys = ["cloud"]
             keys = [k for k in keys if k in present]
         else:
             keys = [tiers.get(rec.target, "cloud")]
+        out.append(keys)
+    return out
+
+
+def tier_rejections(opts: OptionSet, unit: str) -> dict[str, list[str]]:
+    """Per tier, the distinct rules that rejected the unit's options there (pipeline order)."""
+    r = opts.rejections[opts.rejections["unit"] == unit]
+    out: dict[str, list[str]] = {}
+    for rule, keys in zip(r["rule"], rejection_tiers(opts, r), strict=True):
         for k in keys:
             out.setdefault(k, [])
-            if rec.rule not in out[k]:
-                out[k].append(rec.rule)
+            if rule not in out[k]:
+                out[k].append(rule)
     return out
 
 
