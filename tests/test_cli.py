@@ -49,6 +49,8 @@ def test_plan_every_example_exit_0(path: Path, tmp_path: Path):
     focus = validate_focus(tmp_path / "focus.csv", tmp_path)  # the FinOps Foundation's validator
     assert "Validation succeeded" in focus.stdout and "failed" not in focus.stdout, focus.stdout
     assert json.loads((tmp_path / "focus-metadata.json").read_text())["FocusVersion"] == "1.2"
+    r = run("verify", str(tmp_path / "plan.json"))  # plan.json round-trips through the verifier
+    assert r.exit_code == 0 and "0 violations" in r.stdout, r.output
 
 
 def _workload_ids(path: Path) -> set[str]:

@@ -1,7 +1,8 @@
 """Commands: validate, plan, explain, compare, catalog, schema, init, sweep.
 
 Exit codes: 0 plan found / valid, 1 infeasible (reasons printed), 2 invalid input,
-3 solver limit reached without a feasible plan.
+3 solver limit reached without a feasible plan, 4 cost gate failed (compare
+--fail-on-increase), 5 a plan failed independent verification (plan, verify).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import typer
 from rich.console import Console
 
 from advisor.cli import compare as compare_cmd
-from advisor.cli import render, schema_cmds
+from advisor.cli import render, schema_cmds, verify_cmds
 from advisor.cli.options import Format, FormatOpt, root
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
 
@@ -34,6 +35,7 @@ app.add_typer(catalog_app, name="catalog")
 app.callback()(root)
 schema_cmds.register(app)
 compare_cmd.register(app)
+verify_cmds.register(app)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -157,6 +159,16 @@ def plan(
         _fail(exc, fmt)
     except AdvisorError as exc:
         _fail(exc, fmt)
+    from advisor.plan.verify import verify_plan
+
+    verification = verify_plan(result, cat)  # the independent re-check of every plan
+    if not verification.ok:
+        err.print(
+            f"the plan (written to {target}) FAILED independent verification; please report it:",
+            markup=False,
+        )
+        verify_cmds.print_verification(err, verification)
+        raise typer.Exit(verify_cmds.VERIFY_EXIT)
     if fmt == "json":
         print(
             json.dumps(
@@ -181,10 +193,15 @@ def explain(
     scenario: ScenarioArg,
     workload: Annotated[str, typer.Argument(help="Workload id.")],
     catalog: CatalogOpt = None,
+    plan_json: Annotated[
+        Path | None,
+        typer.Option("--plan", help="Explain this saved plan.json instead of solving again."),
+    ] = None,
 ) -> None:
-    """Why a workload goes where it goes: the alternatives and the rules that rejected them.
+    """Why a workload goes where it goes: the alternatives, the limits that bind and the
+    rules that rejected the rest.
 
-    Example: advisor explain examples/eu-insurer.yaml claims-llm
+    Example: advisor explain examples/eu-insurer.yaml claims-llm --plan reports/eu-insurer/plan.json
     """
     from advisor import solve
     from advisor.schema.refs import did_you_mean
@@ -199,10 +216,16 @@ def explain(
                 markup=False,
             )
             raise typer.Exit(2)
-        result = solve(scn, cat, sensitivity=False)
+        if plan_json is not None:
+            from advisor.plan.saved import explain_saved
+
+            text = explain_saved(plan_json, scn, workload, cat)
+        else:
+            with render.progress(err, enabled=True) as step:
+                text = solve(scn, cat, sensitivity=False, progress=step).explain(workload)
     except AdvisorError as exc:
         _fail(exc)
-    out.print(result.explain(workload), markup=False, highlight=False)
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @catalog_app.command("list")

@@ -185,6 +185,11 @@ def plan_schema() -> dict:
             extra=True,
         ),
         "baselines": _records("Simple plans to compare with.", BASELINE, extra=True),
+        "scenario_input": {
+            "type": "object",
+            "description": "The validated scenario the plan was made from (inventories merged "
+            "in, defaults left out); a scenario file in JSON (see `advisor schema`).",
+        },
         "sensitivity": {
             "type": "array",
             "description": "Binding limits and what relaxing each would save.",

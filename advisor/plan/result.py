@@ -54,7 +54,15 @@ class Plan:
 
     def explain(self, workload: str) -> str:
         """Why ``workload`` went where it did, its alternatives, and what rejected the rest."""
-        return explain_text(self.options, self.assignments, self.alternatives, workload)
+        from advisor.plan.binding import why_not_used
+
+        return explain_text(
+            self.options,
+            self.assignments,
+            self.alternatives,
+            workload,
+            reasons=lambda unit, target, sku, team: why_not_used(self, unit, target, sku, team),
+        )
 
     def summary(self) -> pd.DataFrame:
         """One row per tier: workloads, monthly cost split, carbon."""
@@ -76,7 +84,9 @@ class Plan:
         return PlanFigures(self)
 
     def to_dict(self) -> dict[str, Any]:
-        """The versioned, deterministic ``plan.json`` content (no timings, no paths)."""
+        """The versioned, deterministic ``plan.json`` content (no timings, no paths); it
+        carries the validated scenario (``scenario_input``) so that ``advisor verify`` can
+        re-check it alone."""
         from advisor import __version__
 
         return _clean(
@@ -101,6 +111,9 @@ class Plan:
                 "site_usage": self.site_usage.to_dict(orient="records"),
                 "baselines": self.baselines.drop(columns=["missing"]).to_dict(orient="records"),
                 "sensitivity": self.sensitivity.to_dict(orient="records"),
+                "scenario_input": self.scenario.model_dump(
+                    mode="json", exclude_defaults=True, exclude={"workload_inventories"}
+                ),
             }
         )
 
