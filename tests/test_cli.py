@@ -87,7 +87,7 @@ def _infeasible(tmp_path: Path) -> Path:
 def test_infeasible_exit_1_with_reasons(tmp_path: Path):
     r = run("plan", str(_infeasible(tmp_path)), "--out", str(tmp_path / "out"))
     assert r.exit_code == 1
-    assert "budget all short by $" in r.stderr
+    assert "opex budget 'all' is short by $" in r.stderr
     assert (tmp_path / "out" / "report.html").exists()
 
 
