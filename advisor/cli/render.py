@@ -288,7 +288,7 @@ def print_sweep(out: Console, result, files: dict) -> None:
     for r in f.itertuples(index=False):
         ok = r.status in ("optimal", "time_limit")
         t.add_row(
-            "none" if pd.isna(r.value) else f"{r.value:g}",
+            "none" if pd.isna(r.value) else f"{r.value:,.6g}",
             r.status,
             money(r.monthly_total_usd) if ok else "-",
             *(str(getattr(r, f"workloads_{k}")) if ok else "-" for k in ("local", "edge", "cloud")),
