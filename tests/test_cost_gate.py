@@ -139,3 +139,18 @@ def test_thresholds():
     assert not parse_threshold("$1,000").exceeded(5000.0, 5999.0)
     with pytest.raises(ValueError):
         parse_threshold("-5%")
+
+
+def test_only_changed_prints_nothing_for_an_unchanged_scenario(repo, monkeypatch):
+    r = _compare(
+        repo,
+        monkeypatch,
+        "git:HEAD:scenario.yaml",
+        "scenario.yaml",
+        "-f",
+        "markdown",
+        "--only-changed",
+    )
+    assert r.exit_code == 0 and r.stdout == ""
+    r = _compare(repo, monkeypatch, "git:HEAD:scenario.yaml", "scenario.yaml", "-f", "markdown")
+    assert "Nothing moved." in r.stdout and "($0, +0.0%)" in r.stdout

@@ -14,6 +14,7 @@ from rich.console import Console
 from advisor.cli.gate import GATE_EXIT, parse_threshold, run_gate
 from advisor.cli.options import CompareFormat, CompareFormatOpt
 from advisor.errors import AdvisorError
+from advisor.plan.compare import CENT
 
 
 def run_compare(a: Path | str, b: Path | str, out_dir: Path | None) -> dict:
@@ -48,6 +49,13 @@ def compare(
         ),
     ] = None,
     fmt: CompareFormatOpt = CompareFormat.table,
+    only_changed: Annotated[
+        bool,
+        typer.Option(
+            "--only-changed",
+            help="Print nothing when no placement and no cost changed (post no PR comment).",
+        ),
+    ] = False,
 ) -> None:
     """Compare two plans: what moved and why, the cost delta, new purchases, binding budgets.
 
@@ -71,6 +79,11 @@ def compare(
         _fail(exc, "json" if fmt == CompareFormat.json else "table")
     if gate is not None:
         result["gate"] = gate
+    unchanged = (
+        not len(comp.moved) and not len(comp.repriced) and abs(comp.delta_usd_per_month) < CENT
+    )
+    if only_changed and unchanged:
+        return
     if fmt == CompareFormat.json:
         print(json.dumps(result, indent=2, sort_keys=True, default=str))
     elif fmt == CompareFormat.markdown:
