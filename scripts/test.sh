@@ -23,6 +23,7 @@ if [ ! -x .venv-focus/bin/focus-validator ]; then
     "$PY" -m venv .venv-focus
     .venv-focus/bin/python -m pip install -q 'focus-validator==1.0.0' 'multimethod<2'
 fi
-.venv/bin/python -m ruff check advisor tests tools
-.venv/bin/python -m ruff format --check advisor tests tools
+.venv/bin/python -m ruff check advisor tests tools benchmarks
+.venv/bin/python -m ruff format --check advisor tests tools benchmarks
+.venv/bin/python -m mypy
 exec .venv/bin/python -m pytest -n 2 -q "$@"

@@ -97,7 +97,9 @@ def test_solver_limit_exit_3(tmp_path: Path, monkeypatch):
     from advisor.milp import Solution
 
     monkeypatch.setattr(
-        planner, "solve_problem", lambda p, s: Solution("limit_no_solution", None, None, None)
+        planner,
+        "solve_problem",
+        lambda p, s, **kw: Solution("limit_no_solution", None, None, None),
     )
     r = run("plan", str(ROOT / "examples/eu-insurer.yaml"), "--out", str(tmp_path))
     assert r.exit_code == 3

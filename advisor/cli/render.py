@@ -70,7 +70,8 @@ def _solver_text(info: dict) -> str:
         )
     gap = "" if info.get("gap") is None else f", gap {info['gap']:.2%}"
     bound = "" if info.get("bound") is None else f", bound {money(info['bound'])}"
-    return f"solving: best objective {money(info['incumbent'])}{bound}{gap}"
+    part = f" (independent part {info['part']} of {info['parts']})" if "part" in info else ""
+    return f"solving{part}: best objective {money(info['incumbent'])}{bound}{gap}"
 
 
 LOG_SOLVER_EVERY_S = 5.0
@@ -128,7 +129,7 @@ def _amount(x: float, unit: str) -> str:
     return f"{x:,.6g} {unit}"
 
 
-def print_plan(out: Console, plan, files: dict) -> None:
+def print_plan(out: Console, plan, files: dict, sensitivity_hint: bool = True) -> None:
     k = plan.kpis
     gap = "n/a" if plan.gap is None else f"{plan.gap:.4%}"
     status = "optimal" if plan.proven_optimal else f"{plan.status} (not proven optimal)"
@@ -165,18 +166,21 @@ def print_plan(out: Console, plan, files: dict) -> None:
     )
     if len(a) > 40:
         out.print(f"... and {len(a) - 40:,} more in plan.csv", markup=False)
-    rows = []
+    from advisor.report.stats import savings
+
+    status = savings(plan).set_index("baseline")["status"]
+    base_rows: list[tuple[str, ...]] = []
     for r in plan.baselines.itertuples(index=False):
         saving = (
-            "n/a (incomplete)"
-            if pd.isna(r.saving_usd_per_month)
-            else signed_money(r.saving_usd_per_month)
+            signed_money(r.saving_usd_per_month)
+            if status[r.baseline] == "valid"
+            else f"n/a ({status[r.baseline]})"
         )
-        rows.append((r.baseline, money(r.monthly_usd), saving, "; ".join(r.broken[:2]) or "-"))
+        base_rows.append((r.baseline, money(r.monthly_usd), saving, "; ".join(r.broken[:2]) or "-"))
     print_table(
         out,
         ("baseline", "USD/month", "saving", "breaks"),
-        rows,
+        base_rows,
         title="savings against baselines (per month)",
         right=("USD/month", "saving"),
         wrap=("breaks",),
@@ -186,15 +190,34 @@ def print_plan(out: Console, plan, files: dict) -> None:
             "purchases: "
             + ", ".join(f"{p.count} x {p.sku} at {p.site}" for p in plan.purchases.itertuples())
         )
-    for r in plan.sensitivity.itertuples(index=False):
-        if r.saving_usd_per_month and r.saving_usd_per_month > 0:
+    if plan.sensitivity_computed:
+        print_sensitivity(out, plan)
+    elif len(plan.relaxing) and sensitivity_hint:
+        out.print(
+            f"binding limits: {', '.join(plan.relaxing['limit'])} "
+            "(value of relaxing not computed; add --sensitivity)",
+            markup=False,
+        )
+    for _name, path in files.items():
+        out.print(f"wrote {path}", markup=False, soft_wrap=True)
+
+
+def print_sensitivity(out: Console, plan) -> None:
+    """The binding limits and, when computed, what relaxing each would save."""
+    for r in plan.relaxing.itertuples(index=False):
+        if str(r.method).startswith("not computed"):
+            out.print(f"binding: {r.limit} (value of relaxing {r.method})", markup=False)
+        elif r.saving_usd_per_month and r.saving_usd_per_month > 0:
             out.print(
                 f"binding: {r.limit}: {_amount(r.relax_by, r.unit)} more saves "
                 f"{money(r.saving_usd_per_month)}/month",
                 markup=False,
             )
-    for _name, path in files.items():
-        out.print(f"wrote {path}", markup=False, soft_wrap=True)
+        else:
+            out.print(
+                f"binding: {r.limit}: relaxing it by {_amount(r.relax_by, r.unit)} saves nothing",
+                markup=False,
+            )
 
 
 def print_catalog_list(out: Console, cat) -> None:

@@ -55,8 +55,10 @@ def print_table(
         if c in wrap:
             t.add_column(c, overflow="fold", min_width=min(width[c], WRAP_MIN))
         else:
-            just = "right" if c in right else "left"
-            t.add_column(c, justify=just, no_wrap=True, min_width=width[c])
+            if c in right:
+                t.add_column(c, justify="right", no_wrap=True, min_width=width[c])
+            else:
+                t.add_column(c, no_wrap=True, min_width=width[c])
     for r in rows:
         t.add_row(*(r[i] for i in idx))
     out.print(t)

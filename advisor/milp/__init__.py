@@ -14,16 +14,28 @@ def solve_problem(
     problem: Problem,
     settings: SolverSettings,
     elastic: bool = False,
+    start=None,
     relax: frozenset[str] | None = None,
 ) -> Solution:
     """Solve ``problem`` with the configured solver (HiGHS by default, CBC as fallback).
 
-    ``elastic``: every capacity, budget and cap row gets a slack and the total relative
-    shortfall is minimised; ``relax`` limits the slacks to those constraint families.
+    ``start``: column values of a solved problem with the same columns (``Solution.values``,
+    e.g. the unrelaxed plan or a neighbouring what-if point), offered as a first incumbent.
+    ``elastic``: rows get slacks and the total relative shortfall is minimised; ``relax``
+    limits the slacks to those constraint families.
     """
     from advisor.milp.solver import run
 
-    return run(problem, settings, elastic, relax)[0]
+    return run(problem, settings, elastic, start, relax)[0]
+
+
+def start_from(problem: Problem, placement, purchases):
+    """Warm-start column values for ``problem`` from a neighbouring plan's placement rows
+    (unit, target, hardware, precision, pricing) and purchases (site, sku, count)."""
+    from advisor.milp.model import layout
+    from advisor.milp.warm import start_values
+
+    return start_values(layout(problem), placement, purchases)
 
 
 __all__ = [
@@ -34,4 +46,5 @@ __all__ = [
     "Solution",
     "SolverSettings",
     "solve_problem",
+    "start_from",
 ]

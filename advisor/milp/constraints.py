@@ -3,27 +3,61 @@
 Notation: x[o] in {0,1} chooses option o; O(u) are unit u's options; buy[s,k] in Z+ boxes of
 SKU k bought at site s; inv[s,k] boxes owned; U_k capacity units per box (GPUs or vCPUs);
 z[u,t] = sum_{o in O(u), target(o)=t} x[o].
+
+Each family takes the column :class:`~advisor.milp.model.Layout` and returns its rows as one
+:class:`~advisor.milp.model.Block` of sparse triplets, built with array operations over the
+options (no Python loop over options or terms). ``docs/model.md`` is generated from these
+docstrings (``python -m advisor.milp.docs``) and a test keeps it in sync.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
+from typing import Any
 
 import numpy as np
-import pulp
+import pandas as pd
 
-from advisor.milp.model import ModelContext
+from advisor.milp.model import INF, Block, Layout, block, empty_block
+
+Terms = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def assignment(ctx: ModelContext) -> None:
+def _terms(*parts: tuple[Any, Any, Any]) -> Terms:
+    """Concatenate (row, col, value) triplets; empty parts are skipped."""
+    kept = [p for p in parts if len(p[0])]
+    if not kept:
+        z = np.zeros(0)
+        return z, z, z
+    row, col, val = (np.concatenate([np.asarray(p[i], float) for p in kept]) for i in range(3))
+    return row, col, val
+
+
+def assignment(m: Layout) -> Block:
     """assign[u]:  sum_{o in O(u)} x[o] = 1   for every placement unit u."""
-    for u, ix in sorted(ctx.options_by_unit().items()):
-        expr = pulp.LpAffineExpression([(ctx.x[i], 1.0) for i in ix])
-        ctx.add(expr, "==", 1.0, f"assign[{u}]", family="assign", subject=u, elastic=False)
+    codes, units = pd.factorize(pd.Series(m.unit), sort=True)
+    n = m.n_x
+    return block(
+        "assign",
+        [f"assign[{u}]" for u in units],
+        list(units),
+        (codes, np.arange(n), np.ones(n)),
+        1.0,
+        1.0,
+        elastic=False,
+    )
 
 
-def site_capacity(ctx: ModelContext) -> None:
+def _pool_of_options(m: Layout) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each option's row in ``purchasables`` (-1 for cloud options and unknown pools)."""
+    o, pur = m.problem.options, m.problem.purchasables
+    index = pd.MultiIndex.from_arrays([pur["site"], pur["sku"]])
+    pool = index.get_indexer(pd.MultiIndex.from_arrays([o["site"], o["hardware"]]))
+    pool = np.where(m.site_option, pool, -1)
+    return pool, pur
+
+
+def site_capacity(m: Layout) -> Block:
     """capacity[s,k]:  sum_{o at s on k} units[o] x[o] <= U_k (inv[s,k] + buy[s,k]).
 
     units[o] charges each replica the box share it blocks (see ``options.sizing``): with p
@@ -36,69 +70,140 @@ def site_capacity(ctx: ModelContext) -> None:
     for every accelerator box of 1, 2, 4 or 8 GPUs (power-of-two p); on CPU boxes with other
     p the verifier's packing check is the guard.
     """
-    o = ctx.problem.options
-    use: dict[tuple[str, str], list] = defaultdict(list)
-    site_rows = np.flatnonzero((o["tier"] != "cloud").to_numpy())
-    sites, skus, units = o["site"].to_numpy(), o["hardware"].to_numpy(), o["units"].to_numpy(float)
-    for i in site_rows:
-        use[(sites[i], skus[i])].append((ctx.x[i], float(units[i])))
-    for p in ctx.problem.purchasables.itertuples(index=False):
-        key = (p.site, p.sku)
-        if key not in use:
-            continue
-        terms = list(use[key])
-        if key in ctx.buy:
-            terms.append((ctx.buy[key], -float(p.box_units)))
-        ctx.add(
-            pulp.LpAffineExpression(terms),
-            "<=",
-            float(p.box_units * p.inventory),
-            f"capacity[{p.site},{p.sku}]",
-            family="capacity",
-            subject=f"{p.site}/{p.sku}",
-            unit="accelerators" if p.is_gpu else "vCPU",
-            scale=float(p.box_units),
-        )
+    pool, pur = _pool_of_options(m)
+    opt = np.flatnonzero(pool >= 0)
+    pools = np.unique(pool[opt])  # purchasable rows some option uses, in purchasable order
+    if not len(pools):
+        return empty_block("capacity")
+    row_of = np.full(len(pur), -1)
+    row_of[pools] = np.arange(len(pools))
+    units = m.problem.options["units"].to_numpy(float)
+    box = pur["box_units"].to_numpy(float)
+    keys = list(zip(pur["site"], pur["sku"], strict=True))
+    buy_col = m.buy_col()
+    b_rows = [i for i, p in enumerate(pools) if keys[p] in buy_col]
+    b_cols = [buy_col[keys[pools[i]]] for i in b_rows]
+    sel = pur.iloc[pools]
+    return block(
+        "capacity",
+        [f"capacity[{s},{k}]" for s, k in zip(sel["site"], sel["sku"], strict=True)],
+        [f"{s}/{k}" for s, k in zip(sel["site"], sel["sku"], strict=True)],
+        _terms(
+            (row_of[pool[opt]], opt, units[opt]),
+            (np.asarray(b_rows), np.asarray(b_cols), box[pools[b_rows]] * -1.0),
+        ),
+        -INF,
+        (box * pur["inventory"].to_numpy(float))[pools],
+        unit=["accelerators" if g else "vCPU" for g in sel["is_gpu"]],
+        scale=box[pools],
+    )
 
 
-def site_power(ctx: ModelContext) -> None:
+def site_power(m: Layout) -> Block:
     """power[s]:  sum_k kW_k (inv[s,k] + buy[s,k]) <= max_kw[s]   (installed IT load)."""
-    _installed(ctx, "power_kw", "max_kw", "power", "kW")
+    return _installed(m, "power_kw", "max_kw", "power", "kW")
 
 
-def site_space(ctx: ModelContext) -> None:
+def site_space(m: Layout) -> Block:
     """space[s]:  sum_k RU_k (inv[s,k] + buy[s,k]) <= max_rack_units[s]."""
-    _installed(ctx, "rack_units", "max_rack_units", "space", "rack units")
+    return _installed(m, "rack_units", "max_rack_units", "space", "rack units")
 
 
-def _installed(ctx: ModelContext, per_box: str, cap_col: str, family: str, unit: str) -> None:
-    pur = ctx.problem.purchasables
-    for s in ctx.problem.sites.itertuples(index=False):
-        cap = float(getattr(s, cap_col))
+def _installed(m: Layout, per_box: str, cap_col: str, family: str, unit: str) -> Block:
+    pur, sites = m.problem.purchasables, m.problem.sites
+    buy_col = m.buy_col()
+    fixed = (pur[per_box] * pur["inventory"]).groupby(pur["site"]).sum()
+    names: list[str] = []
+    subjects: list[str] = []
+    rows, cols, vals, his, scales = [], [], [], [], []
+    for s, cap in zip(sites["site"], sites[cap_col].astype(float), strict=True):
         if not np.isfinite(cap):
             continue
-        rows = pur[pur["site"] == s.site]
-        fixed = float((rows[per_box] * rows["inventory"]).sum())
+        mine = pur[pur["site"] == s]
         terms = [
-            (ctx.buy[(s.site, k)], float(v))
-            for k, v in zip(rows["sku"], rows[per_box], strict=True)
-            if (s.site, k) in ctx.buy and v > 0
+            (buy_col[(s, k)], float(v))
+            for k, v in zip(mine["sku"], mine[per_box], strict=True)
+            if (s, k) in buy_col and v > 0
         ]
-        if not terms and fixed <= cap:
+        used = float(fixed.get(s, 0.0))
+        if not terms and used <= cap:
             continue
-        ctx.add(
-            pulp.LpAffineExpression(terms),
-            "<=",
-            cap - fixed,
-            f"{family}[{s.site}]",
-            family=family,
-            subject=s.site,
-            unit=unit,
-            scale=max(cap, 1.0),
-        )
+        r = len(names)
+        names.append(f"{family}[{s}]")
+        subjects.append(s)
+        rows += [r] * len(terms)
+        cols += [c for c, _ in terms]
+        vals += [v for _, v in terms]
+        his.append(cap - used)
+        scales.append(max(cap, 1.0))
+    return block(
+        family,
+        names,
+        subjects,
+        (np.asarray(rows), np.asarray(cols), np.asarray(vals)),
+        -INF,
+        np.asarray(his),
+        unit=unit,
+        scale=np.asarray(scales),
+    )
 
 
-def budgets(ctx: ModelContext) -> None:
+def team_capex_split(m: Layout) -> Block:
+    """Variables new[s,k,g] and the pooling rows used by team capex budgets (see budgets):
+    new_le_used[s,k,g]:  new[s,k,g] - sum_{o of team g at s on k} units[o] x[o] <= 0;
+    new_le_bought[s,k]:  sum_g new[s,k,g] - U_k buy[s,k] <= 0;
+    old_le_owned[s,k]:   sum_{o at s on k, team in G(s,k)} units[o] x[o] - sum_g new[s,k,g]
+                         <= U_k inv[s,k]."""
+    if not m.new_keys:
+        return empty_block("capex_split")
+    o, pur = m.problem.options, m.problem.purchasables
+    new = pd.DataFrame(m.new_keys, columns=["site", "hardware", "team"])
+    new["col"] = m.new0 + np.arange(len(new))
+    opt = pd.DataFrame(
+        {
+            "site": o["site"].to_numpy(),
+            "hardware": o["hardware"].to_numpy(),
+            "team": o["team"].to_numpy(),
+            "units": o["units"].to_numpy(float),
+            "i": np.arange(m.n_x),
+        }
+    )[m.site_option]
+    triple = opt.merge(new, on=["site", "hardware", "team"])  # options of each (s, k, g)
+    pools = new[["site", "hardware"]].drop_duplicates().reset_index(drop=True)
+    pools["p"] = np.arange(len(pools))
+    new = new.merge(pools, on=["site", "hardware"])
+    triple = triple.merge(pools, on=["site", "hardware"])
+    info = pur.set_index(["site", "sku"])
+    pkeys = pd.MultiIndex.from_arrays([pools["site"], pools["hardware"]])
+    box = info["box_units"].reindex(pkeys).to_numpy(float)
+    inv = info["inventory"].reindex(pkeys).to_numpy(float)
+    buy_col = m.buy_col()
+    n_new, n_pool = len(new), len(pools)
+    r_used = np.arange(n_new)  # rows 0..n_new-1: new_le_used, in new-column order
+    new_row = pd.Series(r_used, index=new["col"].to_numpy())
+    r_bought = n_new + pools["p"].to_numpy()
+    terms = _terms(
+        (r_used, new["col"].to_numpy(), np.ones(n_new)),
+        (new_row.loc[triple["col"].to_numpy()].to_numpy(), triple["i"], -triple["units"]),
+        (n_new + new["p"].to_numpy(), new["col"].to_numpy(), np.ones(n_new)),
+        (
+            r_bought,
+            [buy_col[(s, k)] for s, k in zip(pools["site"], pools["hardware"], strict=True)],
+            -box,
+        ),
+        (n_new + n_pool + triple["p"].to_numpy(), triple["i"], triple["units"]),
+        (n_new + n_pool + new["p"].to_numpy(), new["col"].to_numpy(), -np.ones(n_new)),
+    )
+    sk = list(zip(pools["site"], pools["hardware"], strict=True))
+    names = [f"new_le_used[{s},{k},{g}]" for s, k, g in new[["site", "hardware", "team"]].values]
+    names += [f"new_le_bought[{s},{k}]" for s, k in sk]
+    names += [f"old_le_owned[{s},{k}]" for s, k in sk]
+    subjects = list(new["team"]) + [s for s, _ in sk] * 2
+    hi = np.r_[np.zeros(n_new + n_pool), box * inv]
+    return block("capex_split", names, subjects, terms, -INF, hi, elastic=False)
+
+
+def budgets(m: Layout) -> Block:
     """opex[scope]:  sum_{o in scope} opex[o] x[o] + flow costs of the scope <= B_opex.
     capex[all]:      sum_{s,k} price_k buy[s,k] <= B_capex.
     capex[team:g]:   sum_{s,k} price_k / U_k * new[s,k,g] <= B_capex(g), with
@@ -106,155 +211,122 @@ def budgets(ctx: ModelContext) -> None:
                      sum_g (used[s,k,g] - new[s,k,g]) <= U_k inv[s,k]
                      (a team's capex is its pro-rata share of newly bought boxes).
     """
-    o = ctx.problem.options
-    opex = o["opex_usd"].to_numpy(float)
-    teams = o["team"].to_numpy()
-    pur = ctx.problem.purchasables
-    for b in ctx.problem.budgets:
+    p = m.problem
+    if not p.budgets:
+        return empty_block("budget")
+    opex = p.options["opex_usd"].to_numpy(float)
+    teams = p.options["team"].to_numpy()
+    pur = p.purchasables.set_index(["site", "sku"])
+    buy_keys = pd.MultiIndex.from_tuples(m.buy_keys) if m.buy_keys else None
+    parts: list[tuple[Any, Any, Any]] = []
+    names: list[str] = []
+    subjects: list[str] = []
+    his, scales, units = [], [], []
+    for r, b in enumerate(p.budgets):
         if b.kind == "opex":
-            rows = range(len(o)) if b.scope == "all" else np.flatnonzero(teams == b.scope[5:])
-            terms = [(ctx.x[i], float(opex[i])) for i in rows if opex[i] != 0]
-            for f in ctx.problem.flows:
-                if b.scope == "all" or f.team == b.scope[5:]:
-                    terms.append((ctx.flow_cost[f.name], 1.0))
-            _budget_row(ctx, b, terms, "USD/month")
-        elif b.scope == "all":
-            terms = [
-                (ctx.buy[(p.site, p.sku)], float(p.list_price_usd))
-                for p in pur.itertuples(index=False)
-                if (p.site, p.sku) in ctx.buy
+            scope = np.ones(m.n_x, bool) if b.scope == "all" else teams == b.scope[5:]
+            i = np.flatnonzero(scope & (opex != 0))
+            parts.append((np.full(len(i), r), i, opex[i]))
+            f = [
+                m.flow0 + j
+                for j, fl in enumerate(p.flows)
+                if b.scope == "all" or fl.team == b.scope[5:]
             ]
-            _budget_row(ctx, b, terms, "USD")
+            parts.append((np.full(len(f), r), np.asarray(f), np.ones(len(f))))
+            units.append("USD/month")
+        elif b.scope == "all":
+            if buy_keys is not None:
+                price = pur["list_price_usd"].reindex(buy_keys).to_numpy(float)
+                cols = m.buy0 + np.arange(len(m.buy_keys))
+                parts.append((np.full(len(cols), r), cols, price))
+            units.append("USD")
         else:
-            _team_capex(ctx, b)
-
-
-def _budget_row(ctx: ModelContext, b, terms: list, unit: str) -> None:
-    ctx.add(
-        pulp.LpAffineExpression(terms),
-        "<=",
-        b.limit_usd,
-        b.name,
-        family="budget",
-        subject=b.scope,
+            team = b.scope[5:]
+            j = [c for c, key in enumerate(m.new_keys) if key[2] == team]
+            if j:
+                keys = pd.MultiIndex.from_tuples([m.new_keys[c][:2] for c in j])
+                per_unit = (pur["list_price_usd"] / pur["box_units"]).reindex(keys)
+                parts.append((np.full(len(j), r), m.new0 + np.asarray(j), per_unit.to_numpy()))
+            units.append("USD")
+        names.append(b.name)
+        subjects.append(b.scope)
+        his.append(b.limit_usd)
+        scales.append(max(b.limit_usd, 1.0))
+    unit = units[0] if len(set(units)) == 1 else "USD or USD/month"
+    return block(
+        "budget",
+        names,
+        subjects,
+        _terms(*parts),
+        -INF,
+        np.asarray(his),
         unit=unit,
-        scale=max(b.limit_usd, 1.0),
+        scale=np.asarray(scales),
     )
 
 
-def _team_capex(ctx: ModelContext, b) -> None:
-    team = b.scope[5:]
-    terms = []
-    for p in ctx.problem.purchasables.itertuples(index=False):
-        key = (p.site, p.sku)
-        new = ctx.team_new.get((p.site, p.sku, team))
-        if new is not None and key in ctx.buy:
-            terms.append((new, float(p.list_price_usd) / float(p.box_units)))
-    _budget_row(ctx, b, terms, "USD")
-
-
-def team_capex_split(ctx: ModelContext) -> None:
-    """Variables new[s,k,g] and the pooling rows used by team capex budgets (see budgets)."""
-    o = ctx.problem.options
-    used: dict[tuple[str, str, str], list] = defaultdict(list)
-    for i in np.flatnonzero((o["tier"] != "cloud").to_numpy()):
-        used[(o["site"].iat[i], o["hardware"].iat[i], o["team"].iat[i])].append(
-            (ctx.x[i], float(o["units"].iat[i]))
-        )
-    pools: dict[tuple[str, str], list] = defaultdict(list)
-    pur = ctx.problem.purchasables.set_index(["site", "sku"])
-    for (s, k, g), terms in sorted(used.items()):
-        if (s, k) not in ctx.buy:
-            continue
-        new = pulp.LpVariable(f"new_{len(ctx.team_new)}", lowBound=0)
-        ctx.team_new[(s, k, g)] = new
-        ctx.add(
-            pulp.LpAffineExpression([(new, 1.0)] + [(v, -c) for v, c in terms]),
-            "<=",
-            0.0,
-            f"new_le_used[{s},{k},{g}]",
-            family="capex_split",
-            subject=g,
-            elastic=False,
-        )
-        pools[(s, k)].append((new, terms))
-    for (s, k), items in sorted(pools.items()):
-        units = float(pur.at[(s, k), "box_units"])
-        inv = float(pur.at[(s, k), "inventory"])
-        ctx.add(
-            pulp.LpAffineExpression([(n, 1.0) for n, _ in items] + [(ctx.buy[(s, k)], -units)]),
-            "<=",
-            0.0,
-            f"new_le_bought[{s},{k}]",
-            family="capex_split",
-            subject=s,
-            elastic=False,
-        )
-        old = [(v, c) for _, terms in items for v, c in terms] + [(n, -1.0) for n, _ in items]
-        ctx.add(
-            pulp.LpAffineExpression(old),
-            "<=",
-            units * inv,
-            f"old_le_owned[{s},{k}]",
-            family="capex_split",
-            subject=s,
-            elastic=False,
-        )
-
-
-def ha_spread(ctx: ModelContext) -> None:
+def ha_spread(m: Layout) -> Block:
     """ha[w,t]:  sum_{g in groups(w)} z[g,t] <= 1   (replica groups on different targets)."""
-    _at_most_one(ctx, ctx.problem.ha_groups, "ha")
+    return _at_most_one(m, m.problem.ha_groups, "ha")
 
 
-def anti_affinity(ctx: ModelContext) -> None:
+def anti_affinity(m: Layout) -> Block:
     """anti_affinity[r,t]:  sum_{u in rule r} z[u,t] <= 1."""
-    _at_most_one(ctx, ctx.problem.anti_affinity, "anti_affinity")
+    return _at_most_one(m, m.problem.anti_affinity, "anti_affinity")
 
 
-def _at_most_one(ctx: ModelContext, groups, family: str) -> None:
-    z = ctx.z()
-    for r, units in enumerate(groups):
-        targets = sorted({t for u in units for t in ctx.targets_of(u)})
-        for t in targets:
-            exprs = [z[(u, t)] for u in units if (u, t) in z]
-            if len(exprs) < 2:
-                continue
-            ctx.add(
-                pulp.lpSum(exprs),
-                "<=",
-                1.0,
-                f"{family}[{r},{t}]",
-                family=family,
-                subject=" & ".join(units),
-                unit="workloads",
-                scale=1.0,
-            )
+def _at_most_one(m: Layout, groups: tuple[tuple[str, ...], ...], family: str) -> Block:
+    if not groups:
+        return empty_block(family)
+    member = pd.DataFrame(
+        [(r, u) for r, units in enumerate(groups) for u in dict.fromkeys(units)],
+        columns=["r", "unit"],
+    )
+    opts = pd.DataFrame({"unit": m.unit, "target": m.target, "i": np.arange(m.n_x)})
+    hit = member.merge(opts, on="unit")
+    n_units = hit.groupby(["r", "target"])["unit"].nunique()
+    keep = n_units[n_units >= 2].index  # sorted by (rule, target)
+    if not len(keep):
+        return empty_block(family)
+    row = pd.Series(np.arange(len(keep)), index=keep)
+    hit = hit.set_index(["r", "target"])
+    hit = hit[hit.index.isin(keep)]
+    r_of = row.loc[hit.index].to_numpy()
+    return block(
+        family,
+        [f"{family}[{r},{t}]" for r, t in keep],
+        [" & ".join(groups[r]) for r, _ in keep],
+        (r_of, hit["i"].to_numpy(), np.ones(len(hit))),
+        -INF,
+        1.0,
+        unit="workloads",
+        scale=1.0,
+    )
 
 
-def colocate(ctx: ModelContext) -> None:
+def colocate(m: Layout) -> Block:
     """colocate[r,t]:  z[a,t] - z[b,t] = 0   for consecutive units a, b of rule r, all t."""
-    z = ctx.z()
-    for r, units in enumerate(ctx.problem.colocate):
+    at = m.options_at()
+    names: list[str] = []
+    subjects: list[str] = []
+    parts: list[tuple[Any, Any, Any]] = []
+    for r, units in enumerate(m.problem.colocate):
         for a, b in itertools.pairwise(units):
-            targets = sorted(set(ctx.targets_of(a)) | set(ctx.targets_of(b)))
+            targets = sorted(set(m.targets_of(a)) | set(m.targets_of(b)))
             for t in targets:
-                expr = z.get((a, t), pulp.LpAffineExpression()) - z.get(
-                    (b, t), pulp.LpAffineExpression()
-                )
-                ctx.add(
-                    expr,
-                    "==",
-                    0.0,
-                    f"colocate[{r},{t}]",
-                    family="colocate",
-                    subject=f"{a} & {b}",
-                    unit="workloads",
-                    scale=1.0,
-                )
+                row = len(names)
+                ia = at.get((a, t), np.zeros(0, np.int64))
+                ib = at.get((b, t), np.zeros(0, np.int64))
+                parts.append((np.full(len(ia), row), ia, np.ones(len(ia))))
+                parts.append((np.full(len(ib), row), ib, -np.ones(len(ib))))
+                names.append(f"colocate[{r},{t}]")
+                subjects.append(f"{a} & {b}")
+    if not names:
+        return empty_block("colocate")
+    return block("colocate", names, subjects, _terms(*parts), 0.0, 0.0, unit="workloads", scale=1.0)
 
 
-def flows(ctx: ModelContext) -> None:
+def flows(m: Layout) -> Block:
     """flow[f,t]: for every target t of the sender a (receiver b), with rate(t, t') the USD/GB
     from t to t' (0 if t' = t, r_in(t) if t' is elsewhere at t's provider, r_out(t) otherwise)
     and M_t = max_t' rate(t, t'):
@@ -264,62 +336,69 @@ def flows(ctx: ModelContext) -> None:
     c[f] = gb * rate(target of a, target of b) exactly, for any r_out, r_in (each flow has
     its own c[f]). Only receiver targets with a non-zero coefficient enter the row.
     """
-    z = ctx.z()
-    rates = ctx.problem.flow_rates.set_index("target")
-    r_out_of = rates["usd_per_gb_out"].astype(float).to_dict()
-    r_in_of = rates["usd_per_gb_inter"].astype(float).to_dict()
-    prov_of = rates["provider"].to_dict()
-    for f in ctx.problem.flows:
+    p = m.problem
+    if not p.flows:
+        return empty_block("flow")
+    rates = p.flow_rates.set_index("target")
+    r_out_of = rates["usd_per_gb_out"].astype(float)
+    r_in_of = rates["usd_per_gb_inter"].astype(float)
+    prov_of = rates["provider"]
+    at = m.options_at()
+    names: list[str] = []
+    subjects: list[str] = []
+    parts: list[tuple[Any, Any, Any]] = []
+    for j, f in enumerate(p.flows):
         a, b = f.from_units[0], f.to_units[0]
-        c = ctx.flow_cost[f.name]
-        b_targets = ctx.targets_of(b)
-        for t in ctx.targets_of(a):
-            r_out, r_in, prov = r_out_of[t], r_in_of[t], prov_of[t]
-            big = max(r_out, r_in) if prov else r_out
-            terms = [(c, 1.0)] + [(v, -f.gb_per_month * big) for v, _ in z[(a, t)].items()]
-            for t2 in b_targets:
-                if t2 == t:
-                    rate = 0.0
-                elif prov and prov_of[t2] == prov:
-                    rate = r_in
-                else:
-                    rate = r_out
-                coef = f.gb_per_month * (big - rate)
-                if coef != 0:
-                    terms += [(v, coef) for v, _ in z[(b, t2)].items()]
-            ctx.add(
-                pulp.LpAffineExpression(terms),
-                ">=",
-                0.0,
-                f"flow[{f.name},{t}]",
-                family="flow",
-                subject=f.name,
-                elastic=False,
+        ta = np.asarray(m.targets_of(a), dtype=object)
+        if not len(ta):
+            continue
+        b_opts = np.concatenate([at[(b, t)] for t in m.targets_of(b)] or [np.zeros(0, np.int64)])
+        tb = m.target[b_opts]
+        r_out = r_out_of.reindex(ta).to_numpy(float)
+        r_in = r_in_of.reindex(ta).to_numpy(float)
+        prov = prov_of.reindex(ta).fillna("").to_numpy(object)
+        big = np.where(prov != "", np.maximum(r_out, r_in), r_out)
+        prov_b = prov_of.reindex(tb).fillna("").to_numpy(object)
+        same_t = ta[:, None] == tb[None, :]
+        same_p = (prov[:, None] != "") & (prov_b[None, :] == prov[:, None])
+        rate = np.where(same_t, 0.0, np.where(same_p, r_in[:, None], r_out[:, None]))
+        coef = f.gb_per_month * (big[:, None] - rate)
+        base = len(names)
+        for k, t in enumerate(ta):
+            ia = at[(a, t)]
+            parts.append(
+                (np.full(len(ia), base + k), ia, np.full(len(ia), -f.gb_per_month * big[k]))
             )
+        rr, cc = np.nonzero(coef)
+        parts.append((base + rr, b_opts[cc], coef[rr, cc]))
+        parts.append((base + np.arange(len(ta)), np.full(len(ta), m.flow0 + j), np.ones(len(ta))))
+        names += [f"flow[{f.name},{t}]" for t in ta]
+        subjects += [f.name] * len(ta)
+    return block("flow", names, subjects, _terms(*parts), 0.0, INF, elastic=False)
 
 
-def risk_cap(ctx: ModelContext) -> None:
+def risk_cap(m: Layout) -> Block:
     """risk:  sum_o risk[o] x[o] <= R."""
-    _cap(ctx, "risk", ctx.problem.risk_max, "privacy_risk", "risk points")
+    return _cap(m, "risk", m.problem.risk_max, "privacy_risk", "risk points")
 
 
-def carbon_cap(ctx: ModelContext) -> None:
+def carbon_cap(m: Layout) -> Block:
     """carbon:  sum_o carbon_kg[o] x[o] <= C   (kgCO2e per month)."""
-    _cap(ctx, "carbon_kg", ctx.problem.carbon_max_kg, "carbon", "kgCO2e/month")
+    return _cap(m, "carbon_kg", m.problem.carbon_max_kg, "carbon", "kgCO2e/month")
 
 
-def _cap(ctx: ModelContext, col: str, limit: float | None, family: str, unit: str) -> None:
+def _cap(m: Layout, col: str, limit: float | None, family: str, unit: str) -> Block:
     if limit is None:
-        return
-    vals = ctx.problem.options[col].to_numpy(float)
-    terms = [(ctx.x[i], float(v)) for i, v in enumerate(vals) if v != 0]
-    ctx.add(
-        pulp.LpAffineExpression(terms),
-        "<=",
+        return empty_block(family)
+    vals = m.problem.options[col].to_numpy(float)
+    i = np.flatnonzero(vals != 0)
+    return block(
+        family,
+        [f"{family}_cap"],
+        ["plan"],
+        (np.zeros(len(i)), i, vals[i]),
+        -INF,
         float(limit),
-        f"{family}_cap",
-        family=family,
-        subject="plan",
         unit=unit,
         scale=max(float(limit), 1.0),
     )

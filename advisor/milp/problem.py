@@ -105,6 +105,8 @@ class Solution:
     n_variables: int = 0
     n_constraints: int = 0
     message: str = ""
+    values: object = field(default=None, repr=False)
+    """Column values of the solved model (numpy array), for warm-starting a neighbour."""
 
     @property
     def has_plan(self) -> bool:

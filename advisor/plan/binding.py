@@ -91,7 +91,7 @@ def _site_reasons(
     site_id: str,
     sku: str,
 ) -> list[str]:
-    out = []
+    out: list[str] = []
     site = next((s for s in scenario.sites if s.id == site_id), None)
     rows = usage[usage["site"] == site_id]
     if site is None or rows.empty:

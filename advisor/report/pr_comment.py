@@ -26,7 +26,7 @@ def _records(plan: Any, key: str) -> list[dict]:
     frame = {
         "purchases": plan.purchases,
         "budgets": plan.budget_usage,
-        "sensitivity": plan.sensitivity,
+        "sensitivity": plan.relaxing,
     }[key]
     return frame.to_dict(orient="records")
 
@@ -70,7 +70,10 @@ def binding(plan: Any) -> list[str]:
                 lines.append(f"limit: {used:,.1f} of {cap:,.1f} {unit} ({used / cap:.1%})")
     for s in _records(plan, "sensitivity"):
         saving = s.get("saving_usd_per_month")
-        if saving and saving > 0:
+        if str(s.get("method", "")).startswith("not computed"):
+            if not str(s["limit"]).startswith(("opex[", "capex[")):  # budgets: listed above
+                lines.append(f"`{s['limit']}` binds (value of relaxing not computed)")
+        elif saving and saving > 0:
             lines.append(
                 f"`{s['limit']}`: {s['relax_by']:,.6g} {s['unit']} more would save "
                 f"{money(saving)}/month"
