@@ -109,7 +109,7 @@ def _shortfall_text(
 ) -> str:
     if family == "budget":
         kind = name.split("[", 1)[0] if "[" in name else "budget"
-        per = "/month" if "month" in unit else ""
+        per = "/month" if kind == "opex" or (kind == "budget" and "month" in unit) else ""
         limit = (limits or {}).get(name)
         text = f"{kind} budget '{subject}' is short by ${amount:,.0f}{per}"
         if limit is not None:
