@@ -202,13 +202,24 @@ def _shared_data_dir() -> Path:
     return Path(os.environ.get("ADVISOR_SHARED_DATA", default))
 
 
+def _price_tables_dir(data: Path) -> Path:
+    return Path(os.environ.get("ADVISOR_PRICE_TABLES", data / "price-tables"))
+
+
 def test_build_is_reproducible(tmp_path: Path) -> None:
     data = _shared_data_dir()
     if not data.is_dir():
         pytest.skip(f"shared data not found at {data} (set ADVISOR_SHARED_DATA)")
+    tables = _price_tables_dir(data)
+    if not (tables / "SOURCE.md").is_file():
+        pytest.skip(
+            f"price tables not found at {tables} (make them with tools/extract_price_tables.py "
+            "and set ADVISOR_PRICE_TABLES)"
+        )
     script = REPO / "tools" / "build_catalogs.py"
     subprocess.run(
-        [sys.executable, str(script), "--data", str(data), "--out", str(tmp_path)],
+        [sys.executable, str(script), "--data", str(data), "--price-tables", str(tables),
+         "--out", str(tmp_path)],  # fmt: skip
         check=True,
         capture_output=True,
     )
