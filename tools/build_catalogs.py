@@ -289,7 +289,9 @@ LIBCLOUD_GPU_FAMILIES: dict[str, str] = {
     "p5": "H100",
 }
 LIBCLOUD_CPU_TYPES: tuple[str, ...] = tuple(
-    f"{fam}.{size}" for fam in ("c7i", "m7i", "r7i") for size in ("xlarge", "2xlarge", "4xlarge", "8xlarge")
+    f"{fam}.{size}"
+    for fam in ("c7i", "m7i", "r7i")
+    for size in ("xlarge", "2xlarge", "4xlarge", "8xlarge")
 )
 # Families whose on-demand price AWS cut in June 2025 (P4d/P4de -33%, P5 -44%): a libcloud
 # (2025-03-02) price for them is stale in every region. p3/p3dn were not cut.
@@ -340,7 +342,9 @@ AZURE_ACCELERATOR_FIXES: dict[str, tuple[str, int, str]] = {
 # AUTHORED: AWS P-family 3-year commitment after the June 2025 cut. No source lists P-family
 # 3-year prices; the issue 9 audit (November 2026) found a P5 3-year savings plan about 25 %
 # below the new on-demand price, so the generic 55 % rule would be far too cheap.
-P_FAMILY_3Y_DISCOUNT: dict[str, float] = {f: 0.25 for f in ("p4d", "p4de", "p5", "p5en", "p6-b200", "p6-b300")}
+P_FAMILY_3Y_DISCOUNT: dict[str, float] = {
+    f: 0.25 for f in ("p4d", "p4de", "p5", "p5en", "p6-b200", "p6-b300")
+}
 P_FAMILY_3Y_NOTE = (
     "AWS P-family 3-year savings plan about 25% below post-June-2025 on-demand "
     "(issue 9 price audit, November 2026)"
@@ -1018,7 +1022,9 @@ def build_aws_libcloud(b: Build, types: dict, prices: list, regions: set) -> Non
             b.exclude(key, "on_demand", r.usd_per_hour, why, "libcloud_prices")
             continue
         usd = float(r.usd_per_hour)
-        prices.append(_price_row(key, "on_demand", usd, "libcloud_prices", "listed", "2025-03-02 vintage"))
+        prices.append(
+            _price_row(key, "on_demand", usd, "libcloud_prices", "listed", "2025-03-02 vintage")
+        )
         if ("aws", r.instance_type) not in types:
             s = spec.loc[r.instance_type]
             acc = LIBCLOUD_GPU_FAMILIES.get(fam, "")
@@ -1205,12 +1211,16 @@ def _candidates_frame(b: Build, rows: list[dict[str, Any]], types: dict) -> pd.D
     if "flat_check_usd" not in df.columns:
         df["flat_check_usd"] = math.nan
     spec = {k: (t["accelerator"], t["accelerator_count"], t["family"]) for k, t in types.items()}
-    facts = [spec.get((p, i), ("", 0, "")) for p, i in zip(df.provider, df.instance_type, strict=True)]
+    facts = [
+        spec.get((p, i), ("", 0, "")) for p, i in zip(df.provider, df.instance_type, strict=True)
+    ]
     df["accelerator"] = [f[0] for f in facts]
     df["accelerator_count"] = [int(f[1]) for f in facts]
     df["family"] = [f[2] for f in facts]
     df["has_spec"] = [(p, i) in spec for p, i in zip(df.provider, df.instance_type, strict=True)]
-    df["continent"] = [b.facts["continent"].get((p, r), "") for p, r in zip(df.provider, df.region, strict=True)]
+    df["continent"] = [
+        b.facts["continent"].get((p, r), "") for p, r in zip(df.provider, df.region, strict=True)
+    ]
     df = df.sort_values(["priority", *price_rules.KEY], kind="mergesort").reset_index(drop=True)
     return df
 
@@ -1218,7 +1228,9 @@ def _candidates_frame(b: Build, rows: list[dict[str, Any]], types: dict) -> pd.D
 def _exclude_rows(b: Build, df: pd.DataFrame, reasons: pd.Series) -> None:
     for i in df.index[reasons != ""]:
         r = df.loc[i]
-        b.exclude((r.provider, r.region, r.instance_type), r.pricing, r.usd_per_hour, reasons[i], r.src)
+        b.exclude(
+            (r.provider, r.region, r.instance_type), r.pricing, r.usd_per_hour, reasons[i], r.src
+        )
 
 
 def _pick(b: Build, df: pd.DataFrame, reasons: pd.Series) -> pd.DataFrame:
@@ -1273,7 +1285,9 @@ def _provider_gpu_spot_ratio(
     gpu = chosen[chosen.accelerator_count > 0]
     out = {}
     for provider, g in gpu.groupby("provider"):
-        fams = [v for (p, f), v in ratios.items() if p == provider and v[1] >= 3 and f in set(g.family)]
+        fams = [
+            v for (p, f), v in ratios.items() if p == provider and v[1] >= 3 and f in set(g.family)
+        ]
         if len(fams) < 3:
             continue
         median = float(np.median([v[0] for v in fams]))
@@ -1291,7 +1305,9 @@ def _derived_rule_rows(chosen: pd.DataFrame, no_spot: set) -> list[dict[str, Any
     reserved: the family's median published ratio (>= 3 rows), else the P-family rule
     (AWS 3-year), else the provider rule in RESERVED_DISCOUNTS."""
     od = chosen[chosen.pricing == "on_demand"]
-    have = set(zip(chosen.provider, chosen.region, chosen.instance_type, chosen.pricing, strict=True))
+    have = set(
+        zip(chosen.provider, chosen.region, chosen.instance_type, chosen.pricing, strict=True)
+    )
     out = []
     for pricing in ("spot", "reserved_1y", "reserved_3y"):
         ratios = _ratio_rules(chosen, pricing)
@@ -1354,7 +1370,9 @@ def build_prices(
     regions = set(zip(regions_df.provider, regions_df.region, strict=True))
     b.facts["continent"] = {
         (p, r): CONTINENT.get(c, "")
-        for p, r, c in zip(regions_df.provider, regions_df.region, regions_df.country_iso2, strict=True)
+        for p, r, c in zip(
+            regions_df.provider, regions_df.region, regions_df.country_iso2, strict=True
+        )
     }
     types: dict[tuple[str, str], dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
@@ -1371,9 +1389,9 @@ def build_prices(
     df = _candidates_frame(b, rows, types)
     b.facts["offered"] = _offered(df, regions_df)
     pre = pd.Series("", index=df.index, dtype=object)
-    pre[~pd.Series(list(zip(df.provider, df.region, strict=True)), index=df.index).isin(regions)] = (
-        "region_unknown: region not in regions.csv"
-    )
+    pre[
+        ~pd.Series(list(zip(df.provider, df.region, strict=True)), index=df.index).isin(regions)
+    ] = "region_unknown: region not in regions.csv"
     pre[~df.has_spec] = "not_catalogued: no instance-type spec in any source"
     _exclude_rows(b, df, pre)
     df = df[pre == ""]
@@ -1387,7 +1405,8 @@ def build_prices(
     no_spot = {
         (e["provider"], types[(e["provider"], e["instance_type"])]["family"])
         for e in b.excluded
-        if e["reason"].startswith("spot_not_below_on_demand") and (e["provider"], e["instance_type"]) in types
+        if e["reason"].startswith("spot_not_below_on_demand")
+        and (e["provider"], e["instance_type"]) in types
     }
     derived = pd.DataFrame(_derived_rule_rows(chosen, no_spot))
     kept = pd.concat([chosen, derived], ignore_index=True)
@@ -1401,7 +1420,9 @@ def build_prices(
         type_rows.append(t)
     b.facts["types_without_prices"] = sorted(k for k in types if k not in priced)
     b.facts["chosen_prices"] = kept
-    return table_frame("instance_types", type_rows), table_frame("instance_prices", kept.to_dict("records"))
+    return table_frame("instance_types", type_rows), table_frame(
+        "instance_prices", kept.to_dict("records")
+    )
 
 
 def _offered(df: pd.DataFrame, regions_df: pd.DataFrame) -> pd.DataFrame:
@@ -1886,7 +1907,9 @@ def check_tables(tables: dict[str, pd.DataFrame]) -> None:
         raise ValueError("instance_prices: unknown pricing value")
 
 
-def build_all(data: Path, price_tables: Path | None = None) -> tuple[dict[str, pd.DataFrame], Build]:
+def build_all(
+    data: Path, price_tables: Path | None = None
+) -> tuple[dict[str, pd.DataFrame], Build]:
     """Build every table in dependency order."""
     b = Build(data=data, price_tables=price_tables or data / "price-tables")
     if not (b.price_tables / "SOURCE.md").is_file():

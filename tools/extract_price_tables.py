@@ -92,9 +92,19 @@ def extract_gcp(mirrors: Path, out: Path) -> tuple[int, str]:
         acc_name, acc_count = acc[0] if acc else ("", 0)
         for region, c in spec["cost"].items():
             rows.append(
-                [mtype, region, spec.get("cpu", ""), spec.get("ram", ""), acc_name, acc_count,
-                 spec.get("local-ssd", 0), c.get("hour", ""), c.get("hour_spot", ""),
-                 c.get("month_1y", ""), c.get("month_3y", "")]  # fmt: skip
+                [
+                    mtype,
+                    region,
+                    spec.get("cpu", ""),
+                    spec.get("ram", ""),
+                    acc_name,
+                    acc_count,
+                    spec.get("local-ssd", 0),
+                    c.get("hour", ""),
+                    c.get("hour_spot", ""),
+                    c.get("month_1y", ""),
+                    c.get("month_3y", ""),
+                ]
             )
     header = ["machine_type", "region", "vcpus", "memory_gb", "accelerator", "accelerator_count",
               "local_ssd_gb", "hour", "hour_spot", "month_1y", "month_3y"]  # fmt: skip
@@ -150,8 +160,16 @@ def extract_vantage(mirrors: Path, out: Path) -> tuple[int, str]:
             rows.append([name, inst["gpu"], inst["gpuCount"], inst["vcpu"], mem, "", "", ""])
         for region, p in inst["pricing"].items():
             rows.append(
-                [name, inst["gpu"], inst["gpuCount"], inst["vcpu"], mem, region,
-                 p.get("onDemand", ""), p.get("reserved", "")]  # fmt: skip
+                [
+                    name,
+                    inst["gpu"],
+                    inst["gpuCount"],
+                    inst["vcpu"],
+                    mem,
+                    region,
+                    p.get("onDemand", ""),
+                    p.get("reserved", ""),
+                ]
             )
     header = ["instance_type", "gpu", "gpu_count", "vcpus", "memory_gib", "region", "on_demand",
               "reserved_1y_no_upfront"]  # fmt: skip

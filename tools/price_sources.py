@@ -137,9 +137,13 @@ def read_gcp(tables: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, An
         ssd = f"; includes bundled {int(r.local_ssd_gb)} GB local SSD" if r.local_ssd_gb else ""
         key = ("gcp", r.region, r.machine_type)
         if _ok(r.hour):
-            rows.append(_row(*key, "on_demand", r.hour, "cyclenerd_gcp", "listed", ssd.lstrip("; ")))
+            rows.append(
+                _row(*key, "on_demand", r.hour, "cyclenerd_gcp", "listed", ssd.lstrip("; "))
+            )
         if _ok(r.hour_spot):
-            rows.append(_row(*key, "spot", r.hour_spot, "cyclenerd_gcp", "listed", ssd.lstrip("; ")))
+            rows.append(
+                _row(*key, "spot", r.hour_spot, "cyclenerd_gcp", "listed", ssd.lstrip("; "))
+            )
         for pricing, col in (("reserved_1y", r.month_1y), ("reserved_3y", r.month_3y)):
             if _ok(col):
                 note = f"committed-use price per month / {HOURS_PER_MONTH:g} h{ssd}"
@@ -171,8 +175,16 @@ def read_aws_karpenter(tables: Path) -> list[dict[str, Any]]:
     df = pd.read_csv(tables / "aws_karpenter_us_east_1.csv", keep_default_na=False)
     keep = df.instance_type.map(aws_selected)
     return [
-        _row("aws", "us-east-1", r.instance_type, "on_demand", r.usd_per_hour, "karpenter_aws",
-             "listed", "")  # fmt: skip
+        _row(
+            "aws",
+            "us-east-1",
+            r.instance_type,
+            "on_demand",
+            r.usd_per_hour,
+            "karpenter_aws",
+            "listed",
+            "",
+        )
         for r in df[keep].itertuples(index=False)
         if _ok(r.usd_per_hour)
     ]

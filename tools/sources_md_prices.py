@@ -60,7 +60,11 @@ def coverage_frame(
 ) -> pd.DataFrame:
     """Per provider x issue family: regions priced (on-demand, spot) / regions offered."""
     fam = types.set_index(["provider", "instance_type"]).family
-    p = prices.assign(family=[fam.get((a, b), "") for a, b in zip(prices.provider, prices.instance_type, strict=True)])
+    p = prices.assign(
+        family=[
+            fam.get((a, b), "") for a, b in zip(prices.provider, prices.instance_type, strict=True)
+        ]
+    )
     eea = regions[regions.jurisdictions.str.contains("EEA")]
     eea_keys = set(zip(eea.provider, eea.region, strict=True))
     rows = []
@@ -89,13 +93,25 @@ def prices_section(t: dict[str, pd.DataFrame], facts: dict[str, Any], reason_cou
     """Markdown for instance_types / instance_prices / excluded_prices."""
     cov = coverage_frame(t["instance_types"], t["instance_prices"], facts["offered"], t["regions"])
     cov_rows = [
-        [r.provider, r.family, f"{r.on_demand_priced} / {r.regions_offered}", r.spot_listed,
-         r.spot_by_rule, r.eu_eea_priced]  # fmt: skip
+        [
+            r.provider,
+            r.family,
+            f"{r.on_demand_priced} / {r.regions_offered}",
+            r.spot_listed,
+            r.spot_by_rule,
+            r.eu_eea_priced,
+        ]
         for r in cov.itertuples(index=False)
     ]
     cov_md = _table(
-        ["provider", "family", "on-demand regions priced / offered", "spot listed",
-         "spot by rule only", "EU/EEA regions priced"],  # fmt: skip
+        [
+            "provider",
+            "family",
+            "on-demand regions priced / offered",
+            "spot listed",
+            "spot by rule only",
+            "EU/EEA regions priced",
+        ],
         cov_rows,
     )
     prices = t["instance_prices"]
