@@ -129,7 +129,7 @@ SRC.update(price_sources.PRICE_TABLE_SOURCES)
 PROVENANCE = "source as_of basis note"
 SCHEMA_SPECS: dict[str, str] = {
     "regions": "provider region display_name city country_iso2 latitude:6 longitude:6 "
-    "jurisdictions partition",
+    "jurisdictions partition area",
     "instance_types": "provider instance_type family accelerator accelerator_count:int "
     "accelerator_memory_gb:1 vcpus:int memory_gb:2 arch",
     "instance_prices": "provider region instance_type pricing usd_per_hour:6",
@@ -141,7 +141,7 @@ SCHEMA_SPECS: dict[str, str] = {
     "latency_measured": "src_provider src_region dst_provider dst_region rtt_ms:3 dataset "
     "statistic measurement_period",
     "latency_model": "parameter value:6 unit",
-    "egress": "provider destination tier_from_gb:1 tier_to_gb:1 usd_per_gb:6",
+    "egress": "provider destination source_area tier_from_gb:1 tier_to_gb:1 usd_per_gb:6",
     "carbon": "provider region gco2e_per_kwh:3 pue:3 dataset year:int metric",
     "country_carbon": "country_iso2 gco2e_per_kwh:3",
     "excluded_prices": "provider region instance_type pricing raw_value reason source as_of",
@@ -171,7 +171,7 @@ SORT_KEYS: dict[str, list[str]] = {
     "controls": ["provider", "region", "family", "control"],
     "latency_measured": ["src_provider", "src_region", "dst_provider", "dst_region"],
     "latency_model": ["parameter"],
-    "egress": ["provider", "destination", "tier_from_gb"],
+    "egress": ["provider", "destination", "source_area", "tier_from_gb"],
     "carbon": ["provider", "region"],
     "country_carbon": ["country_iso2"],
     "excluded_prices": ["provider", "region", "instance_type", "pricing", "reason", "raw_value"],
@@ -406,31 +406,40 @@ SKYPILOT_INTERNET_TIERS: dict[str, list[tuple[float, float | None, float]]] = {
               (50 * TB, 150 * TB, 0.07), (150 * TB, None, 0.05)],
     "gcp": [(0, 1 * TB, 0.12), (1 * TB, 10 * TB, 0.11), (10 * TB, None, 0.08)],
 }  # fmt: skip
-AUTHORED_INTER_REGION: dict[str, dict[str, tuple[float, str]]] = {
+# Inter-region transfer by the *source* region's area (continent key of CONTINENT):
+# (same-continent USD/GB, other-continent USD/GB). "*" is the fallback for areas not listed.
+AUTHORED_INTER_REGION: dict[str, dict[str, tuple[float, float]]] = {
     "azure": {
-        "inter_region_same_continent": (
-            0.02,
-            "Azure Bandwidth pricing, data transfer between regions within North America or "
-            "Europe 0.02/GB (Asia 0.08, South America 0.16); verify",
-        ),
-        "inter_region_other_continent": (
-            0.05,
-            "Azure Bandwidth pricing, inter-continental transfer from North America/Europe "
-            "0.05/GB (from Asia/Oceania 0.08, South America 0.16); verify",
-        ),
+        "*": (0.02, 0.05),
+        "north_america": (0.02, 0.05),
+        "europe": (0.02, 0.05),
+        "asia": (0.08, 0.08),
+        "oceania": (0.08, 0.08),
+        "africa": (0.08, 0.08),
+        "south_america": (0.16, 0.16),
     },
     "gcp": {
-        "inter_region_same_continent": (
-            0.02,
-            "Google Cloud VPC network pricing, inter-region within a continent "
-            "(Northern America/Europe 0.02/GB; Asia 0.08); verify",
-        ),
-        "inter_region_other_continent": (
-            0.08,
-            "Google Cloud VPC network pricing, inter-continental 0.05-0.15/GB "
-            "(0.08 typical Northern America<->Asia); verify",
-        ),
+        "*": (0.02, 0.08),
+        "north_america": (0.02, 0.08),
+        "europe": (0.02, 0.08),
+        "asia": (0.08, 0.08),
+        "oceania": (0.08, 0.15),
+        "africa": (0.08, 0.15),
+        "south_america": (0.08, 0.08),
     },
+}
+AUTHORED_INTER_REGION_NOTES: dict[str, str] = {
+    "azure": (
+        "Azure Bandwidth pricing, data transfer between regions, by source continent: within "
+        "North America or Europe 0.02/GB, between continents from North America/Europe 0.05; "
+        "from Asia, Oceania, Middle East and Africa 0.08; from South America 0.16 (issue 9 "
+        "audit: 0.08-0.16 outside NA/EU); author's reading; verify"
+    ),
+    "gcp": (
+        "Google Cloud VPC network pricing, inter-region data transfer by source continent: "
+        "within Northern America or Europe 0.02/GB, within Asia 0.08, between continents "
+        "0.08, from Oceania/Africa to other continents 0.15; author's reading; verify"
+    ),
 }
 
 # --------------------------------------------------------------------------------------
@@ -771,6 +780,7 @@ def build_regions(b: Build) -> pd.DataFrame:
                 "longitude": lon,
                 "jurisdictions": _jurisdictions(r.country_iso2, jur.loc[r.country_iso2]),
                 "partition": _partition(notes),
+                "area": CONTINENT.get(r.country_iso2, ""),
                 "source": f"shared/data regions/cloud_regions_merged.csv; {src_label}",
                 "as_of": as_of,
                 "basis": "authored",
@@ -1677,12 +1687,19 @@ def build_latency_model(b: Build, lat_df: pd.DataFrame, regions_df: pd.DataFrame
 # egress.csv
 # ======================================================================================
 def _egress_row(
-    provider: str, dest: str, lo: float, hi: float | None, usd: float, prov: dict[str, str]
+    provider: str,
+    dest: str,
+    lo: float,
+    hi: float | None,
+    usd: float,
+    prov: dict[str, str],
+    area: str = "*",
 ) -> dict[str, Any]:
-    """One egress row."""
+    """One egress row (``area`` = the source region's continent key, ``*`` = any)."""
     return {
         "provider": provider,
         "destination": dest,
+        "source_area": area,
         "tier_from_gb": lo,
         "tier_to_gb": math.nan if hi is None else hi,
         "usd_per_gb": usd,
@@ -1691,27 +1708,29 @@ def _egress_row(
 
 
 def _aws_inter_region(b: Build, regions_df: pd.DataFrame) -> list[dict[str, Any]]:
-    """AWS inter-region prices: median over region pairs, split by continent."""
+    """AWS inter-region prices: median over region pairs by source continent (and overall as
+    the ``*`` fallback), split into same / other continent."""
     df = read_csv(b.data / "network_cost" / "skyplane_aws_transfer_costs.csv")
     aws = regions_df[regions_df.provider == "aws"]
     cont = {r: CONTINENT[c] for r, c in zip(aws.region, aws.country_iso2, strict=True)}
-    df = df[df.src.isin(cont) & df.dst.isin(cont)]
+    df = df[df.src.isin(cont) & df.dst.isin(cont)].assign(area=lambda d: d.src.map(cont))
     same = df.src.map(cont) == df.dst.map(cont)
     rows = []
     for dest, part in (
         ("inter_region_same_continent", df[same]),
         ("inter_region_other_continent", df[~same]),
     ):
-        med = float(part.cost.median())
-        note = (
-            f"median of {len(part)} AWS region pairs (range {part.cost.min():g}-"
-            f"{part.cost.max():g}/GB); AWS prices by source region: 0.01-0.02 from "
-            "US/Canada/EU, 0.08-0.147 from Asia-Pacific, Middle East, Africa, South America; "
-            "about 2022-2023 prices"
-        )
-        rows.append(
-            _egress_row("aws", dest, 0, None, med, _prov("skyplane_transfer", "derived", note))
-        )
+        groups = [("*", part), *sorted(part.groupby("area"), key=lambda kv: kv[0])]
+        for area, g in groups:
+            med = float(g.cost.median())
+            who = "all source regions" if area == "*" else f"source regions in {area}"
+            note = (
+                f"median of {len(g)} AWS region pairs, {who} (range {g.cost.min():g}-"
+                f"{g.cost.max():g}/GB); AWS prices inter-region transfer by source region; "
+                "about 2022-2023 prices"
+            )
+            prov = _prov("skyplane_transfer", "derived", note)
+            rows.append(_egress_row("aws", dest, 0, None, med, prov, area))
     inet = read_csv(b.data / "network_cost" / "skyplane_aws_transfer_costs.csv")
     inet = inet[inet.dst == "internet"].cost
     b.facts["aws_internet_first_tier_range"] = (float(inet.min()), float(inet.max()))
@@ -1719,7 +1738,8 @@ def _aws_inter_region(b: Build, regions_df: pd.DataFrame) -> list[dict[str, Any]
 
 
 def build_egress(b: Build, regions_df: pd.DataFrame) -> pd.DataFrame:
-    """Egress tiers: internet (SkyPilot), inter-region (skyplane/authored), same region 0."""
+    """Egress tiers: internet (SkyPilot), inter-region by source area (skyplane/authored),
+    same region 0."""
     rows = []
     for provider, tiers in SKYPILOT_INTERNET_TIERS.items():
         note = "marginal tiers by monthly volume; 1 TB = 1024 GB as in SkyPilot"
@@ -1741,10 +1761,16 @@ def build_egress(b: Build, regions_df: pd.DataFrame) -> pd.DataFrame:
                 _egress_row(provider, "internet", lo, hi, usd, _prov("sky_egress", "listed", note))
             )
     rows += _aws_inter_region(b, regions_df)
-    for provider, dests in AUTHORED_INTER_REGION.items():
-        for dest, (usd, note) in dests.items():
+    for provider, areas in AUTHORED_INTER_REGION.items():
+        prov = _prov("authored", "authored", AUTHORED_INTER_REGION_NOTES[provider])
+        for area, (same_usd, other_usd) in areas.items():
             rows.append(
-                _egress_row(provider, dest, 0, None, usd, _prov("authored", "authored", note))
+                _egress_row(provider, "inter_region_same_continent", 0, None, same_usd, prov, area)
+            )
+            rows.append(
+                _egress_row(
+                    provider, "inter_region_other_continent", 0, None, other_usd, prov, area
+                )
             )
     for provider in ("aws", "azure", "gcp"):
         note = "transfer inside a region treated as free (cross-zone charges ~0.01/GB not modelled)"

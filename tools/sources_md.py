@@ -300,11 +300,18 @@ unbounded); 1 TB = 1024 GB as in SkyPilot.
   tier). Azure (US East): same shape, 0.0875/0.083/0.07/0.05. GCP: 0.12 to 1 TB, 0.11 to
   10 TB, 0.08 above (SkyPilot applies one rate to the whole volume). AWS first-tier internet
   egress varies by source region {lo:g}-{hi:g}/GB in the skyplane table; not modelled.
+- Inter-region transfer depends on the **source** region (column `source_area`, the
+  continent of the region the data leaves, as in regions.csv `area`; `*` is the fallback
+  for an area without its own row). The advisor looks up the source region's area first.
 - AWS inter-region (basis `derived`): median of skyplane's AWS region-pair prices (about
-  2022-2023), split by continent of the two regions' countries; the `note` gives the range.
-  AWS really prices by source region (0.01-0.02 from US/Canada/EU, up to 0.147 from Africa).
-- Azure and GCP inter-region (basis `authored`): no data file; from the provider pricing
-  pages as the author reads them (**verify**).
+  2022-2023) per source continent, split by same / other continent of the destination:
+  0.02 from North America and Europe, 0.09 from Asia, 0.098 from Oceania, 0.138 from South
+  America, 0.147 from Africa (the `note` gives each range).
+- Azure and GCP inter-region (basis `authored`): per source continent from the provider
+  pricing pages as the author reads them (**verify**): Azure 0.02 within North America or
+  Europe, 0.05 from there to other continents, 0.08 from Asia, Oceania and Africa, 0.16
+  from South America; GCP 0.02 within Northern America or Europe, 0.08 within Asia and
+  between continents, 0.15 from Oceania/Africa to other continents.
 - same_region: 0 (cross-zone charges, ~0.01/GB each way, are not modelled).
 """
 

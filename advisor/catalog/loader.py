@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from advisor.catalog.tables import BASES, OPTIONAL_NUMBERS, SCHEMA_VERSION, TABLES, TableSpec
+from advisor.catalog.tables import (
+    BASES,
+    OPTIONAL_NUMBERS,
+    OPTIONAL_TEXT,
+    SCHEMA_VERSION,
+    TABLES,
+    TableSpec,
+)
 from advisor.errors import CatalogError
 
 
@@ -50,6 +57,9 @@ def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise CatalogError(str(path), f"cannot parse CSV: {exc}") from None
+    for col in spec.text:
+        if col in OPTIONAL_TEXT and col not in frame.columns:
+            frame[col] = OPTIONAL_TEXT[col]
     required = spec.text + spec.numbers + (("source", "as_of") if spec.provenance else ())
     missing = [c for c in required if c not in frame.columns]
     if missing:
