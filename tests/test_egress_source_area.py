@@ -22,10 +22,11 @@ def test_inter_region_from_asia_and_south_america_dearer_than_from_europe(
     def rate(dest: str, area: str) -> float:
         return cat.egress_usd_per_gb(provider, f"inter_region_{dest}_continent", 100.0, area)
 
-    for area in ("asia", "south_america"):
-        assert rate("same", area) > rate("same", "europe"), (area, rate("same", area))
+    assert 0.08 <= rate("same", "asia") <= 0.16
+    assert rate("same", "asia") > rate("same", "europe")
+    for area in ("asia", "south_america"):  # AWS has one South American region: no "same"
         assert rate("other", area) >= rate("other", "europe"), (area, rate("other", area))
-        assert 0.08 <= rate("same", area) <= 0.16
+        assert 0.08 <= rate("other", area) <= 0.16
 
 
 def test_unknown_area_falls_back_to_the_generic_rows(cat: Catalog) -> None:
