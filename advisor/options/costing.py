@@ -9,7 +9,8 @@ Site:   power   = (units / box_units) x power_kw x PUE x USD/kWh x hours running
                   P min(h, L) / L over the horizon = h x the monthly figure
 Egress: results to users at the target's internet rate (site: its WAN rate) plus moving the
         input data from its source: same place 0, same provider inter-region rate (by the
-        source region's continent), else the source's internet / WAN rate. Volume tiers apply to each workload's own volume.
+        source region's continent), else the source's internet / WAN rate. Volume tiers
+        apply to each workload's own volume.
 Energy: cloud (accelerator TDP + host overhead, or W/vCPU) x hours x PUE; site box kW x PUE.
 Risk:   classification weight x tier exposure x control mitigations x volume factor.
 """
