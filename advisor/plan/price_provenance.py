@@ -51,7 +51,7 @@ def age_text(as_of: str, today: dt.date | None = None) -> str:
     if days < 0:
         return "dated in the future"
     if days < 62:
-        return f"{days} days old"
+        return f"{days} day old" if days == 1 else f"{days} days old"
     return f"{round(days / 30.4)} months old"
 
 
