@@ -386,11 +386,14 @@ prices. Reasoning per row is in `note`; confirm with a quote before relying on t
 
 NOTICED = """## Noticed but left alone
 
-- GCP accelerator prices vary oddly across regions in the SkyPilot v9 data: H100 is
-  4.20 USD/GPU-h in us-central1 but 12.74 in europe-west4, and H100-MEGA (82.75 for 8) costs
-  far more than 8x H100 (33.61) in us-central1; A100-80GB (1.85/GPU-h) is cheaper than A100
-  40GB (2.93) in us-central1. These may be newer list prices or DWS/flex rates; kept as
-  listed. Many resulting spot > on-demand cases are excluded.
+- The SkyPilot v9 GCP accelerator rows are not list prices: H100 4.20 USD/GPU-h in most
+  regions (list about 10.98), H200 4.58, A100-80GB 1.85 in us-central1 (list about 5.07 per
+  a2-ultragpu-1g). They are ranked below Cyclenerd and caught by the flat/outlier rules;
+  a3-ultragpu-8g (H200) keeps SkyPilot prices only in the 3 regions where they are not
+  flat (us-central1 86.76 vs 83.49 from the Cloud Billing catalog, see the reference table).
+- Azure NC96ads_A100_v4 in eastus: 14.692 in the Retail Prices API extract (2026-06-18) but
+  19.108 in a 2026-11-09 third-party table; a documented known difference in
+  tests/data/reference_prices.csv.
 - AWS p4de.24xlarge spot in ap-southeast-1 is rounded above on-demand by 0.00004 (excluded).
 - Azure H100 sizes list spot == on-demand (likely "no spot offer"); excluded.
 - Region coordinates are city-level; some Azure points are nominal (francecentral centre of
