@@ -1,4 +1,4 @@
-"""Commands: validate, plan, explain, compare, catalog, schema, init, sweep.
+"""Commands: validate, plan, explain, compare, catalog, schema, init, sweep, size.
 
 Exit codes: 0 plan found / valid, 1 infeasible (reasons printed), 2 invalid input,
 3 solver limit reached without a feasible plan.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,8 @@ import typer
 from rich.console import Console
 
 from advisor.cli import render
+from advisor.cli.catalog_cmds import register as register_catalog_cmds
+from advisor.cli.size import size as _size_command
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
 
 app = typer.Typer(
@@ -30,6 +33,8 @@ catalog_app = typer.Typer(
     help="Browse the catalogs. Example: advisor catalog show hardware", no_args_is_help=True
 )
 app.add_typer(catalog_app, name="catalog")
+register_catalog_cmds(catalog_app)  # catalog update / catalog diff
+app.command(name="size")(_size_command)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -101,10 +106,21 @@ def plan(
         float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001.")
     ] = None,
     objective: Annotated[str | None, typer.Option(help="tco, monthly_cost or weighted.")] = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity",
+            help="Also re-solve each binding limit relaxed by one step (after the plan is "
+            "written; within --time-limit).",
+        ),
+    ] = False,
     fmt: FormatOpt = "table",
     quiet: QuietOpt = False,
 ) -> None:
     """Solve a scenario; write plan.json, plan.csv, report.html and focus.csv.
+
+    --time-limit bounds the whole command after loading (options, solve, explanations and
+    the --sensitivity re-solves).
 
     Example: advisor plan examples/eu-insurer.yaml --out reports/insurer --time-limit 60
     """
@@ -123,6 +139,7 @@ def plan(
     try:
         scn, cat = _load(scenario, catalog)
         target = out_dir or Path("reports") / scn.name
+        started = time.perf_counter()
         with render.progress(err, enabled=show) as step:
             result = solve(
                 scn,
@@ -131,10 +148,25 @@ def plan(
                 time_limit_s=time_limit,
                 mip_gap=gap,
                 objective=objective,
+                sensitivity=False,
                 progress=step,
             )
             step("writing outputs")
             files = write_plan_files(result, target)
+        printed = False
+        if sensitivity and len(result.relaxing):
+            # the plan is out first; the re-solves follow within what is left of the limit
+            if fmt == "table" and not quiet:
+                render.print_plan(out, result, files, sensitivity_hint=False)
+                printed = True
+            limit = time_limit if time_limit is not None else scn.settings.time_limit_s
+            with render.progress(err, enabled=show) as step:
+                step(f"sensitivity: re-solving {len(result.relaxing)} binding limit(s)")
+                result = result.with_sensitivity(limit - (time.perf_counter() - started))
+                step("writing outputs")
+                files = write_plan_files(result, target)
+            if printed:
+                render.print_sensitivity(out, result)
     except InfeasibleScenario as exc:
         if exc.report is not None:
             from advisor.report import write_infeasible_report
@@ -161,7 +193,7 @@ def plan(
                 default=str,
             )
         )
-    elif not quiet:
+    elif not quiet and not printed:
         render.print_plan(out, result, files)
 
 
@@ -415,8 +447,9 @@ def sweep(
     target = out_dir or Path("reports") / scn.name
     frame = result.frame.assign(moved=result.frame["moved"].map(" ".join))
     csv = atomic_write_text(target / "sweep.csv", frame.to_csv(index=False, float_format="%.6g"))
-    page = result.figure().to_html(include_plotlyjs=True, full_html=True)
-    html = atomic_write_text(target / "sweep.html", page)
+    from advisor.whatif.report import sweep_html
+
+    html = atomic_write_text(target / "sweep.html", sweep_html(result, scn.name))
     if fmt == "json":
         print(frame.to_json(orient="records", indent=2))
     elif not quiet:
@@ -463,13 +496,9 @@ def montecarlo(
     csv = atomic_write_text(
         target / "montecarlo.csv", frame.to_csv(index=False, float_format="%.6g")
     )
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Monte Carlo</title></head><body>"
-        + result.figure().to_html(include_plotlyjs=True, full_html=False)
-        + result.robust_figure().to_html(include_plotlyjs=False, full_html=False)
-        + "</body></html>"
-    )
-    html = atomic_write_text(target / "montecarlo.html", page)
+    from advisor.whatif.report import montecarlo_html
+
+    html = atomic_write_text(target / "montecarlo.html", montecarlo_html(result, scn))
     if fmt == "json":
         print(
             json.dumps(
