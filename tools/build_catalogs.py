@@ -342,6 +342,10 @@ AZURE_ACCELERATOR_FIXES: dict[str, tuple[str, int, str]] = {
 # AUTHORED: AWS P-family 3-year commitment after the June 2025 cut. No source lists P-family
 # 3-year prices; the issue 9 audit (November 2026) found a P5 3-year savings plan about 25 %
 # below the new on-demand price, so the generic 55 % rule would be far too cheap.
+# AUTHORED: EC2 Spot is offered for every instance type (AWS Spot Instances documentation),
+# so a GPU family without a spot quote still has a spot price; Azure and GCP sell spot per
+# size, so a size without a quote gets no spot row (no estimate that could flip a plan).
+SPOT_ON_EVERY_TYPE: tuple[str, ...] = ("aws",)
 P_FAMILY_3Y_DISCOUNT: dict[str, float] = {
     f: 0.25 for f in ("p4d", "p4de", "p5", "p5en", "p6-b200", "p6-b300")
 }
@@ -1290,9 +1294,10 @@ def _provider_gpu_spot_ratio(
     chosen: pd.DataFrame, ratios: dict[tuple[str, str], tuple[float, int]], no_spot: set
 ) -> dict[tuple[str, str], tuple[float, int]]:
     """Fallback spot ratio for GPU families with no listed spot anywhere: the median of the
-    provider's family ratios. Families whose source quotes spot == on-demand (no spot offer)
-    get none."""
+    provider's family ratios, only for providers that sell spot on every instance type
+    (SPOT_ON_EVERY_TYPE). Families whose source quotes spot == on-demand get none."""
     gpu = chosen[chosen.accelerator_count > 0]
+    gpu = gpu[gpu.provider.isin(SPOT_ON_EVERY_TYPE)]
     out = {}
     for provider, g in gpu.groupby("provider"):
         fams = [

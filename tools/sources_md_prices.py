@@ -170,9 +170,10 @@ GPU prices in EU/EEA regions:
 **Rules where no source lists a price** (basis `derived_rule`, reported as estimates; the
 `note` of each row gives the factor and how many listed rows it comes from):
 - spot = on_demand x the family's median listed spot/on-demand ratio (at least 3 listed
-  rows of that provider and family); for a GPU family with no spot quote in any source,
-  the median of the provider's GPU family ratios; none where the source quotes spot equal
-  to on-demand (no spot discount offered, e.g. Azure H100 sizes). Azure lists spot only for US
+  rows of that provider and family); for an AWS GPU family with no spot quote in any
+  source (EC2 sells spot on every type), the median of AWS's GPU family ratios; otherwise
+  no spot row (Azure and GCP sell spot per size; Azure H100 sizes quote spot equal to
+  on-demand, i.e. no spot discount). Azure lists spot only for US
   regions (SkyPilot fork), so Azure spot elsewhere is by rule.
 - reserved = on_demand x the family's median published commitment ratio (AWS 1-year
   no-upfront RI from vantage; GCP 1y/3y committed use from Cyclenerd) where at least 3 rows
