@@ -38,7 +38,7 @@ import price_rules
 import price_sources
 
 SCHEMA_VERSION = 1
-CATALOG_VERSION = "2026.11.0"
+CATALOG_VERSION = "2026.12.0"  # issue 9: new price sources, regions.area, egress.source_area
 BUILT_ON = "2026-11-28"  # also the collection date of the shared/data snapshot
 BASIS_VALUES = ("listed", "derived", "derived_rule", "estimate", "authored")
 PRICING_VALUES = ("on_demand", "spot", "reserved_1y", "reserved_3y")
