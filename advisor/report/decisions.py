@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from advisor.plan.sensitivity import binding_limits
+from advisor.plan.sensitivity import NOT_COMPUTED, binding_limits
 from advisor.report import stats
 from advisor.report.fmt import money, num, pct, qty
 
@@ -97,7 +97,8 @@ def _own_sites(plan: Plan) -> list[str]:
 def _binding(plan: Plan) -> tuple[list[dict[str, Any]], str]:
     """Binding limits with their relaxation value (or why it is missing), and a state word."""
     items = binding_limits(plan.problem, plan.solution, plan.site_usage, plan.budget_usage)
-    sens = plan.relaxing.set_index("limit") if len(plan.relaxing) else None
+    done = plan.relaxing[~plan.relaxing["method"].astype(str).str.startswith(NOT_COMPUTED)]
+    sens = done.set_index("limit") if len(done) else None
     rows = []
     for it in items:
         saving = None
