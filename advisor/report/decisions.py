@@ -219,8 +219,8 @@ def decisions(plan: Plan) -> dict[str, Any]:
         "partial": f"Only some binding limits were re-solved; the others were not computed "
         f"({reason}).",
         "not computed": f"The value of relaxing these limits was not computed for this plan "
-        f"({reason}): advisor plan --sensitivity, or plan.with_sensitivity() in Python, "
-        "computes it.",
+        f"({reason})."
+        + ("" if "sensitivity" in reason else " advisor plan --sensitivity computes it."),
     }[state]
     return {
         "summary": " ".join(summary),
