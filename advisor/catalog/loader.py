@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from advisor.catalog.tables import BASES, OPTIONAL_NUMBERS, SCHEMA_VERSION, TABLES, TableSpec
+from advisor.catalog.tables import (
+    BASES,
+    INFORMATIONAL_FILES,
+    OPTIONAL_NUMBERS,
+    SCHEMA_VERSION,
+    TABLES,
+    TableSpec,
+)
 from advisor.errors import CatalogError
 
 
@@ -114,7 +121,7 @@ def load_tables(user_dir: Path | None = None) -> tuple[dict[str, pd.DataFrame], 
         unknown = sorted(
             p.name
             for p in user_dir.glob("*.csv")
-            if p.name not in {t.file for t in TABLES.values()}
+            if p.name not in {t.file for t in TABLES.values()} | INFORMATIONAL_FILES
         )
         if unknown:
             known = ", ".join(t.file for t in TABLES.values())

@@ -1,4 +1,4 @@
-"""Commands: validate, plan, explain, compare, catalog, schema, init, sweep.
+"""Commands: validate, plan, explain, compare, catalog, schema, init, sweep, size.
 
 Exit codes: 0 plan found / valid, 1 infeasible (reasons printed), 2 invalid input,
 3 solver limit reached without a feasible plan.
@@ -17,6 +17,8 @@ import typer
 from rich.console import Console
 
 from advisor.cli import render
+from advisor.cli.catalog_cmds import register as register_catalog_cmds
+from advisor.cli.size import size as _size_command
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
 
 app = typer.Typer(
@@ -31,6 +33,8 @@ catalog_app = typer.Typer(
     help="Browse the catalogs. Example: advisor catalog show hardware", no_args_is_help=True
 )
 app.add_typer(catalog_app, name="catalog")
+register_catalog_cmds(catalog_app)  # catalog update / catalog diff
+app.command(name="size")(_size_command)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -443,8 +447,9 @@ def sweep(
     target = out_dir or Path("reports") / scn.name
     frame = result.frame.assign(moved=result.frame["moved"].map(" ".join))
     csv = atomic_write_text(target / "sweep.csv", frame.to_csv(index=False, float_format="%.6g"))
-    page = result.figure().to_html(include_plotlyjs=True, full_html=True)
-    html = atomic_write_text(target / "sweep.html", page)
+    from advisor.whatif.report import sweep_html
+
+    html = atomic_write_text(target / "sweep.html", sweep_html(result, scn.name))
     if fmt == "json":
         print(frame.to_json(orient="records", indent=2))
     elif not quiet:
@@ -491,13 +496,9 @@ def montecarlo(
     csv = atomic_write_text(
         target / "montecarlo.csv", frame.to_csv(index=False, float_format="%.6g")
     )
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Monte Carlo</title></head><body>"
-        + result.figure().to_html(include_plotlyjs=True, full_html=False)
-        + result.robust_figure().to_html(include_plotlyjs=False, full_html=False)
-        + "</body></html>"
-    )
-    html = atomic_write_text(target / "montecarlo.html", page)
+    from advisor.whatif.report import montecarlo_html
+
+    html = atomic_write_text(target / "montecarlo.html", montecarlo_html(result, scn))
     if fmt == "json":
         print(
             json.dumps(

@@ -105,11 +105,14 @@ def print_plan(out: Console, plan, files: dict, sensitivity_hint: bool = True) -
     bt = Table(title="savings against baselines (per month)", show_edge=False)
     for col in ("baseline", "$/month", "saving", "breaks"):
         bt.add_column(col)
+    from advisor.report.stats import savings
+
+    status = savings(plan).set_index("baseline")["status"]
     for r in b.itertuples(index=False):
         saving = (
-            "n/a (incomplete)"
-            if pd.isna(r.saving_usd_per_month)
-            else _money(r.saving_usd_per_month)
+            _money(r.saving_usd_per_month)
+            if status[r.baseline] == "valid"
+            else f"n/a ({status[r.baseline]})"
         )
         bt.add_row(r.baseline, _money(r.monthly_usd), saving, "; ".join(r.broken[:2]) or "-")
     out.print(bt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -98,6 +99,19 @@ class Plan:
         from advisor.report.figures import PlanFigures
 
         return PlanFigures(self)
+
+    def write_report(self, path: str | Path) -> Path:
+        """Write the self-contained, offline HTML report to ``path``; returns the path.
+
+        >>> import advisor, tempfile, pathlib
+        >>> plan = advisor.solve(advisor.load_scenario(advisor.example_path("eu-insurer")))
+        >>> out = plan.write_report(pathlib.Path(tempfile.mkdtemp()) / "report.html")
+        >>> out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+        True
+        """
+        from advisor.report import write_report
+
+        return write_report(self, path)
 
     def to_dict(self) -> dict[str, Any]:
         """The versioned, deterministic ``plan.json`` content (no timings, no paths)."""

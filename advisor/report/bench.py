@@ -50,14 +50,14 @@ GOAL_MB = 10.0
 GOAL_INTERACTIVE_MS = 3000.0
 
 _READY = """() => {
-  const rows = document.querySelectorAll('#placements tbody tr.row').length;
+  const rows = document.querySelectorAll('#placements-table tbody tr.row').length;
   const charts = [...document.querySelectorAll('.chart')];
   const drawn = charts.every(c => c.querySelector('svg.main-svg'));
   return rows > 0 && drawn ? performance.now() : false;
 }"""
 
 _ROUND_TRIP = """([action, term]) => new Promise(resolve => {
-  const root = document.querySelector('#placements');
+  const root = document.querySelector('#placements-table');
   const t0 = performance.now();
   if (action === 'filter') {
     const input = root.querySelector('input.filter');
@@ -112,7 +112,7 @@ def chromium_times(path: Path, runs: int = 3, term: str = "") -> BrowserTimes:
                     " return [n.domInteractive, n.loadEventEnd]; }"
                 )
                 filter_ms = page.evaluate(_ROUND_TRIP, ["filter", term])
-                rows = page.locator("#placements .info").inner_text()
+                rows = page.locator("#placements-table .info").inner_text()
                 page.evaluate(_ROUND_TRIP, ["filter", ""])
                 sort_ms = page.evaluate(_ROUND_TRIP, ["sort", "USD/month"])
                 if errors or requests[1:]:

@@ -26,6 +26,7 @@ Method.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ import pandas as pd
 
 from advisor.errors import Conflict, InfeasibleScenario, InvalidScenario, Issue
 from advisor.milp.formulate import purchasables
+from advisor.report.notebook_figure import returns_notebook_figure
 from advisor.schema import edits
 from advisor.schema.load import revalidate
 from advisor.schema.scenario import Distribution, Scenario, Uncertainty
@@ -78,15 +80,32 @@ class MonteCarloResult:
         """The units of one candidate plan (unit, workload, target, hardware, pricing, ...)."""
         return self.placements[candidate]
 
+    @returns_notebook_figure
     def figure(self):
         from advisor.whatif.figures import montecarlo_figure
 
         return montecarlo_figure(self)
 
+    @returns_notebook_figure
     def robust_figure(self):
         from advisor.whatif.figures import robust_figure
 
         return robust_figure(self)
+
+    def write_report(
+        self,
+        path: str | Path,
+        scenario: Scenario | None = None,
+        uncertainty: Uncertainty | None = None,
+    ) -> Path:
+        """Write the run's HTML report (what varied, candidate plans, samples) to ``path``.
+
+        Pass the scenario (or the ``uncertainty`` given to :func:`monte_carlo`) to describe
+        the distributions in words.
+        """
+        from advisor.whatif.report import write_montecarlo_report
+
+        return write_montecarlo_report(self, path, scenario, uncertainty)
 
     def _repr_html_(self) -> str:
         from advisor.whatif.figures import frame_html

@@ -21,8 +21,10 @@ residency       target jurisdiction tokens intersect the workload's residency (e
 controls        cloud controls the policy requires, most specific controls.csv row wins
 pricing         spot only if interruptible; reserved term <= horizon; sites are ``owned``
 hardware        SKU owned or buyable at the site; accelerator type / memory; CPU vs GPU box
-memory          gpus x memory x USABLE_MEMORY >= need; gpus <= accelerators per box
-throughput      replicas x per-replica throughput >= demand (roofline or measured)
+memory          gpus x memory x USABLE_MEMORY >= need (LLM: weights + one sequence's KV
+                cache, by the serving model); gpus <= accelerators per box
+throughput      replicas x per-replica throughput >= demand (serving model, compute rate or
+                measured); LLM replicas meet their TTFT/TPOT targets
 units, boxes    capacity units as claimed; cloud billed instances enough for the replicas
 latency         RTT (LAN / measured / distance estimate) + compute time <= SLO
 cost            compute, egress, power, ops and opex of each row

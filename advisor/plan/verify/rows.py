@@ -11,15 +11,16 @@ from advisor.options.assumptions import (
     CONTROL_MITIGATION,
     CPU_WATTS_PER_VCPU,
     HOST_WATTS_PER_ACCELERATOR,
-    MBU,
     MFU,
+    NON_LLM_EFFICIENCY,
     SAME_CONTINENT_KM,
     TIER_EXPOSURE,
     TRAINING_BYTES_PER_PARAM,
     USABLE_MEMORY,
 )
+from advisor.options.llm import model_columns, peak_tflops, serve_one
 from advisor.plan.verify.base import VerifierBase
-from advisor.plan.verify.facts import LOW_PRECISIONS, Recomputed, Row, great_circle_km, number
+from advisor.plan.verify.facts import Recomputed, Row, great_circle_km, number
 from advisor.schema.types import BYTES_PER_PARAM, CONTROLS, HOURS_IN_MONTH, PRICING_TERM_MONTHS
 
 
@@ -274,47 +275,53 @@ class RowChecks(VerifierBase):
                 u,
                 f"{g:g} < {w.accelerators.count} accelerators required",
             )
-        params = w.model.params_billion if w.model else 0.0
-        weights = params * BYTES_PER_PARAM.get(prec, 2.0)
-        need = (
-            params * TRAINING_BYTES_PER_PARAM
-            if w.kind == "training" and w.model
-            else (weights * (1.0 + w.model.kv_cache_overhead) if w.model else 0.0)
-        )
-        mem = float(acc["memory_gb"])
-        self.check(
-            g * mem * USABLE_MEMORY >= need * (1 - self.rel_tol),
-            "memory",
-            u,
-            f"{need:.1f} GB needed > {g:g} x {mem:g} GB x {USABLE_MEMORY} usable",
-        )
+        cols = model_columns(w) if w.model else {}
+        params = cols.get("params_b", 0.0)
         fp16 = number(acc["fp16_tflops_dense"]) or 0.0
         int8 = number(acc["int8_tops_dense"]) or 0.0
-        tf = (
-            (int8 if int8 > 0 else 2 * fp16)
-            if prec in LOW_PRECISIONS
-            else (fp16 / 2 if prec == "fp32" else fp16)
-        )
-        flops = g * tf * 1e12 * MFU
-        bw = (number(acc["memory_bandwidth_gbps"]) or 0.0) * 1e9 * MBU
+        tf = peak_tflops(prec, fp16, int8)
         compute_ms = 0.0
-        if d.mode == "tokens":
+        if d.mode == "tokens" and w.kind != "training":
             demand = d.requests_per_second * d.tokens_per_request * share
-            decode = w.model.batch_size * g * bw / (weights * 1e9)
-            tput = d.throughput_per_replica or min(
-                decode, flops / (2 * params * 1e9) if flops else 0.0
+            m = self.serve_at(cols, prec, acc, g)
+            self.check(
+                bool(m["fits"]),
+                "memory",
+                u,
+                f"{m['weights_gb']:.1f} GB of weights + one sequence's KV cache do not fit "
+                f"{g:g} x {float(acc['memory_gb']):g} GB x {USABLE_MEMORY} usable",
             )
-            if flops > 0 and bw > 0:
-                compute_ms = (
-                    2 * params * 1e9 * w.model.prompt_tokens / flops + weights * 1e9 / (g * bw)
-                ) * 1e3
-            else:
-                compute_ms = math.inf
+            self.check(
+                bool(m["slo_met"]) or not bool(m["fits"]),
+                "latency",
+                u,
+                f"TTFT {m['ttft_ms']:.0f} ms / TPOT {m['tpot_ms']:.1f} ms miss the targets "
+                f"{cols['ttft_target_ms']:g} / {cols['tpot_target_ms']:g} ms",
+            )
+            tput = d.throughput_per_replica or float(m["tokens_per_s"])
+            compute_ms = float(m["ttft_ms"]) if m["fits"] else math.inf
             self.throughput(u, replicas, tput, demand, "tokens/s")
-        elif d.mode == "images":
+        else:
+            weights = params * BYTES_PER_PARAM.get(prec, 2.0)
+            need = (
+                params * TRAINING_BYTES_PER_PARAM
+                if w.kind == "training" and w.model
+                else (weights * (1.0 + w.model.kv_cache_overhead) if w.model else 0.0)
+            )
+            mem = float(acc["memory_gb"])
+            self.check(
+                g * mem * USABLE_MEMORY >= need * (1 - self.rel_tol),
+                "memory",
+                u,
+                f"{need:.1f} GB needed > {g:g} x {mem:g} GB x {USABLE_MEMORY} usable",
+            )
+        if d.mode == "images":
+            eff = NON_LLM_EFFICIENCY.get(cols.get("model_kind", ""), MFU)
+            flops = g * tf * 1e12 * eff
+            gflops = cols.get("gflops_per_image", d.gflops_per_image)
             demand = d.images_per_second * share
-            tput = d.throughput_per_replica or (flops / (d.gflops_per_image * 1e9))
-            compute_ms = d.gflops_per_image * 1e9 / flops * 1e3 if flops > 0 else math.inf
+            tput = d.throughput_per_replica or (flops / (gflops * 1e9) if flops else 0.0)
+            compute_ms = gflops * 1e9 / flops * 1e3 if flops > 0 else math.inf
             self.throughput(u, replicas, tput, demand, "images/s")
         rc.compute_ms = compute_ms
         rc.box_units = box["n_acc"]
@@ -339,6 +346,18 @@ class RowChecks(VerifierBase):
             rc.hours = d.hours_per_month
             rc.item = (g, 0.0)
         return True
+
+    def serve_at(self, cols: dict, prec: str, acc, g: float) -> dict:
+        """Serving metrics of one replica (the option builder's own serving model)."""
+        return serve_one(
+            cols,
+            prec,
+            memory_gb=float(acc["memory_gb"]),
+            bandwidth_gbps=number(acc["memory_bandwidth_gbps"]) or 0.0,
+            fp16_tflops=number(acc["fp16_tflops_dense"]) or 0.0,
+            int8_tops=number(acc["int8_tops_dense"]) or 0.0,
+            g=g,
+        )
 
     def size_cpu(self, r: Row, rc: Recomputed, box: dict) -> bool:
         w, u = rc.workload, rc.unit
