@@ -55,9 +55,7 @@ def test_solve_with_sensitivity_equals_on_demand(capped, plan):
 
 
 def test_no_time_left_means_not_computed_and_says_so(plan):
-    items = [
-        {"limit": "power[dc]", "family": "power", "subject": "dc", "step": 10.0, "unit": "kW"}
-    ]
+    items = [{"limit": "power[dc]", "family": "power", "subject": "dc", "step": 10.0, "unit": "kW"}]
     frame = value_of_relaxing(
         plan.problem, plan.solution, SolverSettings(), items, 36.0, time_budget_s=0.0
     )

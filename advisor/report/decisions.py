@@ -97,7 +97,8 @@ def _own_sites(plan: Plan) -> list[str]:
 def _binding(plan: Plan) -> tuple[list[dict[str, Any]], str]:
     """Binding limits with their relaxation value (or why it is missing), and a state word."""
     items = binding_limits(plan.problem, plan.solution, plan.site_usage, plan.budget_usage)
-    sens = plan.sensitivity.set_index("limit") if len(plan.sensitivity) else None
+    done = plan.relaxing[~plan.relaxing["method"].str.startswith("not computed")]
+    sens = done.set_index("limit") if len(done) else None
     rows = []
     for it in items:
         saving = None
@@ -211,8 +212,8 @@ def decisions(plan: Plan) -> dict[str, Any]:
         "saving is per month.",
         "partial": "Only the first binding limits were re-solved; the others show 'not computed'.",
         "not computed": "The value of relaxing these limits was not computed for this plan "
-        "(it was solved with sensitivity off, the default above 2,000 placement units; "
-        "advisor.solve(scenario, sensitivity=True) computes it).",
+        "(sensitivity is computed on demand: advisor plan --sensitivity, "
+        "plan.sensitivity() or advisor.solve(scenario, sensitivity=True)).",
     }[state]
     return {
         "summary": " ".join(summary),
