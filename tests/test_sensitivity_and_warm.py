@@ -79,3 +79,29 @@ def test_warm_started_neighbour_has_the_cold_optimum(capped, plan):
     assert warm.objective == pytest.approx(cold.objective)
     assert warm.objective == pytest.approx(plan.objective - 36 * SAVING)
     assert advisor.verify_plan(warm).ok
+
+
+def test_cli_writes_the_plan_first_then_the_sensitivity(capped, tmp_path):
+    """`advisor plan --sensitivity`: the plan is printed (and written) before the re-solves;
+    the rewritten plan.json carries the computed saving."""
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from advisor.cli import app
+
+    path = tmp_path / "capped.yaml"
+    data = capped.model_dump(mode="json", exclude_none=True, exclude={"uncertainty"})
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "out"
+    plain = CliRunner().invoke(app, ["plan", str(path), "--out", str(out), "--gap", "0"])
+    assert plain.exit_code == 0, plain.output
+    assert "value of relaxing not computed; add --sensitivity" in plain.output
+    r = CliRunner().invoke(
+        app, ["plan", str(path), "--out", str(out), "--gap", "0", "--sensitivity"]
+    )
+    assert r.exit_code == 0, r.output
+    assert r.output.index("wrote ") < r.output.index("binding: power[dc]"), r.output
+    saved = json.loads((out / "plan.json").read_text())["sensitivity"][0]
+    assert saved["saving_usd_per_month"] == pytest.approx(SAVING)

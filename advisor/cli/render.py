@@ -141,10 +141,14 @@ def print_sensitivity(out: Console, plan) -> None:
         elif r.saving_usd_per_month and r.saving_usd_per_month > 0:
             out.print(
                 f"binding: {r.limit}: {r.relax_by:g} {r.unit} more saves "
-                f"{_money(r.saving_usd_per_month)}/month"
+                f"{_money(r.saving_usd_per_month)}/month",
+                markup=False,
             )
         else:
-            out.print(f"binding: {r.limit}: relaxing it by {r.relax_by:g} {r.unit} saves nothing")
+            out.print(
+                f"binding: {r.limit}: relaxing it by {r.relax_by:g} {r.unit} saves nothing",
+                markup=False,
+            )
 
 
 def print_catalog_list(out: Console, cat) -> None:
