@@ -254,4 +254,15 @@ def _old_option_in_b(r, plan_b: Plan) -> str:
 
 
 def load_plan_json(path: str | Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """A saved ``plan.json``; the strings ``"Infinity"``/``"-Infinity"`` become floats."""
+    return _infinities(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _infinities(value):
+    if isinstance(value, dict):
+        return {k: _infinities(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_infinities(v) for v in value]
+    if value in ("Infinity", "-Infinity"):
+        return float(value)
+    return value

@@ -30,10 +30,13 @@ def plan_csv(plan: Plan) -> str:
     return plan.assignments.to_csv(index=False, float_format="%.6f", lineterminator="\n")
 
 
-def write_plan_files(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
-    """plan.json, plan.csv, report.html and focus.csv in ``out_dir``."""
+def write_plan_files(
+    plan: Plan, out_dir: str | Path, focus_period: str = "2027-01"
+) -> dict[str, Path]:
+    """plan.json, plan.csv, report.html, focus.csv (FOCUS 1.2 for the month ``focus_period``,
+    ``YYYY-MM``) and focus-metadata.json in ``out_dir``."""
     from advisor.report import write_report
-    from advisor.report.focus import write_focus_csv
+    from advisor.report.focus import write_focus_csv, write_focus_metadata
 
     out = Path(out_dir)
     files = {
@@ -41,5 +44,6 @@ def write_plan_files(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
         "plan.csv": atomic_write_text(out / "plan.csv", plan_csv(plan)),
     }
     files["report.html"] = write_report(plan, out / "report.html")
-    files["focus.csv"] = write_focus_csv(plan, out / "focus.csv")
+    files["focus.csv"] = write_focus_csv(plan, out / "focus.csv", focus_period)
+    files["focus-metadata.json"] = write_focus_metadata(out / "focus-metadata.json")
     return files

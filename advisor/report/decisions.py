@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from advisor.plan.sensitivity import binding_limits
+from advisor.plan.sensitivity import NOT_COMPUTED, binding_limits
 from advisor.report import stats
 from advisor.report.fmt import money, num, pct, qty
 
@@ -97,7 +97,7 @@ def _own_sites(plan: Plan) -> list[str]:
 def _binding(plan: Plan) -> tuple[list[dict[str, Any]], str]:
     """Binding limits with their relaxation value (or why it is missing), and a state word."""
     items = binding_limits(plan.problem, plan.solution, plan.site_usage, plan.budget_usage)
-    done = plan.relaxing[~plan.relaxing["method"].str.startswith("not computed")]
+    done = plan.relaxing[~plan.relaxing["method"].astype(str).str.startswith(NOT_COMPUTED)]
     sens = done.set_index("limit") if len(done) else None
     rows = []
     for it in items:
@@ -212,8 +212,8 @@ def decisions(plan: Plan) -> dict[str, Any]:
         "saving is per month.",
         "partial": "Only the first binding limits were re-solved; the others show 'not computed'.",
         "not computed": "The value of relaxing these limits was not computed for this plan "
-        "(sensitivity is computed on demand: advisor plan --sensitivity, "
-        "plan.sensitivity() or advisor.solve(scenario, sensitivity=True)).",
+        "(it was solved with sensitivity off, the default above 2,000 placement units; "
+        "advisor.solve(scenario, sensitivity=True) computes it).",
     }[state]
     return {
         "summary": " ".join(summary),
