@@ -15,6 +15,7 @@ from advisor.catalog.tables import (
     BASES,
     INFORMATIONAL_FILES,
     OPTIONAL_NUMBERS,
+    OPTIONAL_TEXT,
     SCHEMA_VERSION,
     TABLES,
     TableSpec,
@@ -57,6 +58,9 @@ def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise CatalogError(str(path), f"cannot parse CSV: {exc}") from None
+    for col in spec.text:
+        if col in OPTIONAL_TEXT and col not in frame.columns:
+            frame[col] = OPTIONAL_TEXT[col]
     required = spec.text + spec.numbers + (("source", "as_of") if spec.provenance else ())
     missing = [c for c in required if c not in frame.columns]
     if missing:

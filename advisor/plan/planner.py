@@ -15,6 +15,7 @@ from advisor.plan.assemble import assignments_frame, budget_usage, purchases_fra
 from advisor.plan.baselines import baselines
 from advisor.plan.explain import alternatives
 from advisor.plan.infeasible import elastic_conflicts, presolve_conflicts
+from advisor.plan.price_provenance import with_price_provenance
 from advisor.plan.result import Plan
 from advisor.plan.sensitivity import binding_limits, not_computed, value_of_relaxing
 from advisor.schema.load import catalog_for
@@ -102,7 +103,7 @@ def solve(
         )
     _step(progress, "explaining: assignments, site and budget usage")
     purchases = purchases_frame(problem, sol)
-    assignments = assignments_frame(problem, sol, purchases)
+    assignments = with_price_provenance(assignments_frame(problem, sol, purchases), opts.catalog)
     usage = site_usage(scn, problem, assignments, purchases)
     budgets = budget_usage(scn, assignments, purchases, sol, problem)
     months = objective_factor(scn)
