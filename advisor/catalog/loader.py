@@ -16,6 +16,7 @@ from advisor.catalog.tables import (
     DRAW_DEFAULTS,
     INFORMATIONAL_FILES,
     OPTIONAL_NUMBERS,
+    OPTIONAL_TEXT,
     SCHEMA_VERSION,
     TABLES,
     TableSpec,
@@ -62,6 +63,9 @@ def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
         for col in DRAW_DEFAULTS:
             if col not in frame.columns:
                 frame[col] = ""
+    for col in spec.text:
+        if col in OPTIONAL_TEXT and col not in frame.columns:
+            frame[col] = OPTIONAL_TEXT[col]
     required = spec.text + spec.numbers + (("source", "as_of") if spec.provenance else ())
     missing = [c for c in required if c not in frame.columns]
     if missing:

@@ -43,6 +43,7 @@ TABLES: dict[str, TableSpec] = {
                 "country_iso2",
                 "jurisdictions",
                 "partition",
+                "area",
             ),
             ("latitude", "longitude"),
             ("provider", "region"),
@@ -124,9 +125,9 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "egress",
             "egress.csv",
-            ("provider", "destination"),
+            ("provider", "destination", "source_area"),
             ("tier_from_gb", "tier_to_gb", "usd_per_gb"),
-            ("provider", "destination", "tier_from_gb"),
+            ("provider", "destination", "source_area", "tier_from_gb"),
         ),
         TableSpec(
             "carbon",
@@ -153,6 +154,10 @@ IDLE_OF_MAX_KW = 0.20
 DRAW_DEFAULTS = {"idle_kw": IDLE_OF_MAX_KW, "typical_kw": TYPICAL_OF_MAX_KW}
 """Hardware columns a user's catalog may leave out (or empty): a share of ``power_kw``."""
 
+# Text columns a user catalog may omit, with the value they take (added in catalog 2026.12:
+# regions.area = continent of the region; egress.source_area = continent the data leaves,
+# "*" = any).
+OPTIONAL_TEXT = {"area": "", "source_area": "*"}
 OPTIONAL_NUMBERS = {
     "idle_kw",
     "typical_kw",

@@ -129,9 +129,13 @@ def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
     total_opex = 0.0
     budgets = {b.scope: b.limit_usd for b in problem.budgets if b.kind == "opex"}
     picks = []
-    groups = {u: g for u, g in o.groupby("unit", sort=False)}
+    o = o.reset_index(drop=True)
+    narrow = o[["tier", "site", "hardware", "units", "opex_usd", "box_share_usd", "team"]]
+    rows = list(narrow.itertuples(index=False))  # one pass over the few columns used
+    groups = o.groupby("unit", sort=False).indices
     for unit in first["unit"]:
-        for r in groups[unit].itertuples(index=False):
+        for i in groups[unit]:
+            r = rows[i]
             charge = r.opex_usd + r.box_share_usd
             t_ok = total_opex + charge <= budgets.get("all", math.inf) + 1e-6
             t_ok &= (
@@ -156,9 +160,9 @@ def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
                 ru[r.site] += extra * box_ru[key]
             total_opex += charge
             team_opex[r.team] = team_opex.get(r.team, 0.0) + charge
-            picks.append(r._asdict())
+            picks.append(i)
             break
-    chosen = pd.DataFrame(picks) if picks else o.iloc[0:0]
+    chosen = o.iloc[picks].reset_index(drop=True)
     missing = sorted(set(opts.units["unit"]) - set(chosen["unit"] if len(chosen) else []))
     return evaluate(scn, problem, chosen, "greedy", missing)
 
