@@ -266,7 +266,8 @@ def breakeven(plan: Plan) -> dict[str, Any]:
             "claim": r["their_text"],
             "ours": fmt[r["metric"]](r["computed_value"]),
             "aligned": fmt[r["metric"]](r["computed_aligned"]),
-            "why": r["why_differs"],
+            "why": r["why_differs"]
+            + (f" {r['exception']}" if isinstance(r.get("exception"), str) else ""),
         }
         for r in st.to_dict(orient="records")
     ]
