@@ -5,7 +5,8 @@ with random HA, co-location / anti-affinity rules, flows, budgets, and risk / ca
 The brute force enumerates every combination of the *unpruned* options
 (``build_options(prune=False)`` + ``formulate``): for a fixed assignment the cheapest
 purchases are the fewest boxes per (site, SKU), so each combination has one objective
-``sum obj_usd + sum capex_obj_usd x buys + flow_obj_factor x flow costs``, and every coupling
+``sum obj_usd + sum capex_obj_usd x buys + flow_obj_factor x flow costs`` plus the fixed
+cost of the boxes already owned (lifecycle: idle power + ops per installed box), and every coupling
 constraint is checked directly (vectorised with numpy). The solver's objective must equal the
 optimum, it must be infeasible exactly when no combination is feasible, and the independent
 verifier must accept every plan.
@@ -69,7 +70,8 @@ class Enumeration:
         g = np.column_stack([rows[i][grid[:, i]] for i in range(len(rows))])  # global option rows
         self.g = g
         col = {
-            c: o[c].to_numpy(float) for c in ("obj_usd", "opex_usd", "risk", "carbon_kg", "units")
+            c: o[c].to_numpy(float)
+            for c in ("obj_usd", "opex_usd", "box_share_usd", "risk", "carbon_kg", "units")
         }
         team = o["team"].to_numpy()
         target = o["target"].to_numpy()
@@ -131,21 +133,31 @@ class Enumeration:
             flow_team.setdefault(sender, np.zeros(self.n))
             flow_team[sender] += cost
         self.value["flows"] = flow_all
+        # every installed box (owned or bought) pays its fixed cost and idle carbon; a team is
+        # charged its options' opex plus their share of their boxes' fixed cost
+        fixed = pur["fixed_usd_per_month"].to_numpy(float)
+        idle_kg = pur["idle_kg_per_month"].to_numpy(float)
         opex_rows = col["opex_usd"][g]
-        self.value["opex:all"] = opex_rows.sum(axis=1) + flow_all
+        self.value["opex:all"] = opex_rows.sum(axis=1) + flow_all + boxes @ fixed
+        charged = opex_rows + col["box_share_usd"][g]
         for t in teams:
             self.value[f"opex:{t}"] = (
-                np.where(team[g] == t, opex_rows, 0.0).sum(axis=1) + flow_team[t]
+                np.where(team[g] == t, charged, 0.0).sum(axis=1) + flow_team[t]
             )
         self.value["risk"] = col["risk"][g].sum(axis=1)
-        self.value["carbon"] = col["carbon_kg"][g].sum(axis=1)
+        self.value["carbon"] = col["carbon_kg"][g].sum(axis=1) + boxes @ idle_kg
         self._rules(scn, col_of)
         self._budgets(scn, pur, use, use_team, inv, box_units, price)
         months = (
             1.0 if scn.settings.objective == "monthly_cost" else float(scn.settings.horizon_months)
         )
         capex_obj = pur["capex_obj_usd"].to_numpy(float)
-        self.objective = col["obj_usd"][g].sum(axis=1) + buys @ capex_obj + months * flow_all
+        w = scn.settings.weights
+        carbon_usd = w.usd_per_tonne_co2e / 1000.0 if scn.settings.objective == "weighted" else 0
+        owned = months * inv @ (fixed + carbon_usd * idle_kg)  # boxes owned cost this anyway
+        self.objective = (
+            col["obj_usd"][g].sum(axis=1) + buys @ capex_obj + months * flow_all + owned
+        )
 
     def _rules(self, scn, col_of) -> None:
         def distinct(cols):

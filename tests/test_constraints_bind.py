@@ -3,8 +3,9 @@ that the answer changes exactly as a hand calculation says it must.
 
 Shared numbers (horizon 36 months, so a 60-month box is amortised over the months counted):
 
-* one 8x H100 box (``hgx-h100-8`` re-priced by ``overrides.hardware``): USD 120,000, 10 kW,
-  8 U, 60 months, no ops cost -> capex 120,000 x min(36, 60) / 60 / 36 = USD 2,000 a month;
+* one 8x H100 box (``hgx-h100-8`` re-priced by ``overrides.hardware``): USD 120,000, 10 kW
+  (idle 0, typical 10 kW, so an installed box costs nothing while idle), 8 U, 60 months, no
+  ops cost -> capex 120,000 / 60 = USD 2,000 a month (lifecycle: P / L);
 * site power 10 kW x PUE 1.5 x USD 0.20/kWh = USD 3.00 per running hour;
 * the equivalent cloud box (``p5.48xlarge``, on-demand only) re-priced to USD 20.00 an hour.
 
@@ -35,7 +36,7 @@ BOX = "hgx-h100-8"
 BOX_PRICE = 120_000.0
 BOX_KW = 10.0
 BOX_LIFE = 60
-CAPEX_MONTH = BOX_PRICE * min(HORIZON, BOX_LIFE) / BOX_LIFE / HORIZON  # 2,000
+CAPEX_MONTH = BOX_PRICE / BOX_LIFE  # 2,000
 PUE = 1.5
 USD_PER_KWH = 0.2
 SITE_PER_HOUR = BOX_KW * PUE * USD_PER_KWH  # 3.00
@@ -56,6 +57,8 @@ def box_override(**changes: Any) -> dict:
         "memory_gb": 1024,
         "list_price_usd": BOX_PRICE,
         "power_kw": BOX_KW,
+        "idle_kw": 0.0,
+        "typical_kw": BOX_KW,
         "rack_units": 8,
         "useful_life_months": BOX_LIFE,
         "ops_usd_per_month": 0.0,

@@ -136,7 +136,8 @@ SCHEMA_SPECS: dict[str, str] = {
     "accelerators": "accelerator name vendor class memory_gb:1 memory_bandwidth_gbps:1 "
     "fp16_tflops_dense:2 int8_tops_dense:2 tdp_watts:1",
     "hardware": "sku tier name accelerator accelerator_count:int vcpus:int memory_gb:int "
-    "list_price_usd:2 power_kw:3 rack_units:int useful_life_months:int ops_usd_per_month:2",
+    "list_price_usd:2 power_kw:3 idle_kw:3 typical_kw:3 rack_units:int useful_life_months:int "
+    "ops_usd_per_month:2",
     "controls": "provider region family control available:bool",
     "latency_measured": "src_provider src_region dst_provider dst_region rtt_ms:3 dataset "
     "statistic measurement_period",
@@ -515,6 +516,19 @@ CONTROLS: list[tuple[str, str, str, str, bool, str]] = [
 # --------------------------------------------------------------------------------------
 SUPPORT_RATE_PER_YEAR = 0.08  # vendor support contract, fraction of list price per year
 ADMIN_USD_PER_MONTH = {"local": 400.0, "edge": 30.0}  # share of admin/monitoring time
+# Idle and typical draw (estimate, calibrated on the one node with published measurements):
+# an 8x H100 HGX/DGX node is rated 10.2 kW max, draws 6.5-8.5 kW typical
+# (https://www.supercluster.blog/p/6-ai-supercluster-nvidia-dgx-h100, citing NVIDIA's DGX H100
+# documentation) and peaked at ~8.4 kW even with GPUs near full use when measured
+# (Latif et al. 2024, https://arxiv.org/abs/2412.08602). LLM serving holds an H100 SXM at
+# ~400-550 W of its 700 W TDP; an idle Hopper-class GPU draws ~60-90 W; servers idle at
+# roughly 25-35% of their host power (SPECpower-class servers). Hence typical = 0.72 x GPU
+# TDP + 0.75 x host and idle = 0.11 x GPU TDP + 0.30 x host: 7.5 kW typical and 2.0 kW idle
+# for the 8x H100 node, inside the published 6.5-8.5 kW band.
+GPU_TYPICAL_OF_TDP = 0.72
+HOST_TYPICAL_OF_MAX = 0.75
+GPU_IDLE_OF_TDP = 0.11
+HOST_IDLE_OF_MAX = 0.30
 
 
 @dataclass(frozen=True)
@@ -589,8 +603,8 @@ PUE_DEFAULTS: dict[str, tuple[float, str]] = {
 
 # AUTHORED: latency constants.
 LAN_RTT_MS = 1.0
-SAME_METRO_RTT_MS = 2.0
-SAME_METRO_MAX_KM = 50.0
+KNEE_GRID_KM = tuple(float(k) for k in range(250, 8001, 250))
+INTERNET_PATH_FACTOR = 2.1  # Bozkurt et al. 2017 rule of thumb (reference only)
 EARTH_RADIUS_KM = 6371.0088
 FIBRE_MIN_MS_PER_KM = 0.01  # light in fibre ~200 km/ms one way -> 0.01 ms/km round trip
 LATENCY_PRIORITY = ("azure_docs_p50", "cloudping_aws_p50_1y", "skyplane_ping_2022")
@@ -1520,11 +1534,17 @@ def build_hardware(b: Build, acc_df: pd.DataFrame) -> pd.DataFrame:
     for h in HARDWARE:
         gpu_kw = tdp[h.accelerator] * h.accelerator_count / 1000 if h.accelerator else 0.0
         power = gpu_kw + h.host_overhead_kw
+        typical = GPU_TYPICAL_OF_TDP * gpu_kw + HOST_TYPICAL_OF_MAX * h.host_overhead_kw
+        idle = GPU_IDLE_OF_TDP * gpu_kw + HOST_IDLE_OF_MAX * h.host_overhead_kw
         ops = h.list_price_usd * h.support_rate / 12 + ADMIN_USD_PER_MONTH[h.tier]
         note = (
             f"price: {h.price_reason}. power_kw = {h.accelerator_count} x "
             f"{tdp.get(h.accelerator, 0):g} W accelerator TDP + {h.host_overhead_kw:g} kW host "
-            f"overhead (CPUs, RAM, NICs, fans, PSU loss). ops = list x "
+            f"overhead (CPUs, RAM, NICs, fans, PSU loss). typical_kw = {GPU_TYPICAL_OF_TDP:g} x "
+            f"accelerator TDP + {HOST_TYPICAL_OF_MAX:g} x host, idle_kw = {GPU_IDLE_OF_TDP:g} x "
+            f"accelerator TDP + {HOST_IDLE_OF_MAX:g} x host (estimate calibrated on the 8x H100 "
+            "node: 6.5-8.5 kW typical, 8.4 kW measured peak; see tools/build_catalogs.py). "
+            "ops = list x "
             f"{h.support_rate:.0%}/yr support / 12 + USD {ADMIN_USD_PER_MONTH[h.tier]:g} admin "
             f"share. useful life {h.useful_life_months} months (typical depreciation)"
         )
@@ -1539,6 +1559,8 @@ def build_hardware(b: Build, acc_df: pd.DataFrame) -> pd.DataFrame:
                 "memory_gb": h.memory_gb,
                 "list_price_usd": h.list_price_usd,
                 "power_kw": power,
+                "idle_kw": idle,
+                "typical_kw": typical,
                 "rack_units": h.rack_units,
                 "useful_life_months": h.useful_life_months,
                 "ops_usd_per_month": ops,
@@ -1612,73 +1634,103 @@ def pair_distances_km(lat_df: pd.DataFrame, regions_df: pd.DataFrame) -> np.ndar
     return great_circle_km(s[:, 0], s[:, 1], d[:, 0], d[:, 1])
 
 
-def fit_lad(x: np.ndarray, y: np.ndarray, iterations: int = 200) -> tuple[float, float]:
-    """Least-absolute-deviations line y = a + b x by iteratively reweighted least squares."""
-    a_mat = np.column_stack([np.ones_like(x), x])
-    w = np.ones_like(y)
-    coef = np.zeros(2)
-    for _ in range(iterations):
-        sw = np.sqrt(w)
-        coef = np.linalg.lstsq(a_mat * sw[:, None], y * sw, rcond=None)[0]
-        w = 1.0 / np.maximum(np.abs(a_mat @ coef - y), 1e-6)
-    return float(coef[0]), float(coef[1])
+def hinge_rtt_ms(km: np.ndarray, coef: tuple[float, float, float], knee_km: float) -> np.ndarray:
+    """The catalogued path curve, continuous in distance (no metro step):
+    rtt = intercept + near x min(km, knee) + far x max(km - knee, 0)."""
+    a, near, far = coef
+    return a + near * np.minimum(km, knee_km) + far * np.maximum(km - knee_km, 0.0)
 
 
-def estimate_rtt_ms(km: np.ndarray, intercept: float, slope: float) -> np.ndarray:
-    """The catalogued estimator: same-metro constant below the threshold, else the line."""
-    return np.where(km < SAME_METRO_MAX_KM, SAME_METRO_RTT_MS, intercept + slope * km)
+def fit_hinge(km: np.ndarray, y: np.ndarray) -> tuple[tuple[float, float, float], float]:
+    """LAD fit of the hinge curve; the knee is the grid value with the least absolute error."""
+    best = None
+    for knee in KNEE_GRID_KM:
+        x = np.column_stack([np.ones_like(km), np.minimum(km, knee), np.maximum(km - knee, 0.0)])
+        w = np.ones_like(y)
+        coef = np.zeros(3)
+        for _ in range(200):
+            sw = np.sqrt(w)
+            coef = np.linalg.lstsq(x * sw[:, None], y * sw, rcond=None)[0]
+            w = 1.0 / np.maximum(np.abs(x @ coef - y), 1e-6)
+        err = float(np.abs(x @ coef - y).sum())
+        if best is None or err < best[0]:
+            best = (err, (float(coef[0]), float(coef[1]), float(coef[2])), float(knee))
+    return best[1], best[2]
 
 
 def build_latency_model(b: Build, lat_df: pd.DataFrame, regions_df: pd.DataFrame) -> pd.DataFrame:
-    """Fit rtt = intercept + slope*km (LAD) on measured pairs and store fit statistics."""
+    """Fit one continuous RTT curve per path class on the measured pairs (LAD, hinge at a
+    fitted knee): ``backbone`` = same-provider region pairs (the provider's own network),
+    ``public`` = cross-provider pairs (traffic leaves the provider over peering / the public
+    internet), used for sites, edge and user locations reaching anything."""
     km = pair_distances_km(lat_df, regions_df)
     y = lat_df.rtt_ms.to_numpy(float)
-    far = km >= SAME_METRO_MAX_KM
-    intercept, slope = fit_lad(km[far], y[far])
-    err = np.abs(estimate_rtt_ms(km, intercept, slope) - y)
-    stats = {
-        "n_pairs": float(len(y)),
-        "n_pairs_fit": float(far.sum()),
-        "median_abs_error_ms": float(np.median(err)),
-        "p90_abs_error_ms": float(np.percentile(err, 90)),
-        "median_rel_error": float(np.median(err / y)),
-    }
-    b.facts["latency_fit"] = {"intercept_ms": intercept, "ms_per_km": slope, **stats}
-    fit_note = (
-        f"least-absolute-deviations (IRLS) fit on {int(far.sum())} directed measured pairs "
-        f">= {SAME_METRO_MAX_KM:g} km apart; great-circle km from regions.csv coordinates"
-    )
-    stat_note = (
-        f"error of the full estimator (same-metro rule + line) over all {len(y)} measured "
-        "directed pairs in latency_measured.csv"
-    )
-    sanity = "physics check: >= fibre_min_ms_per_km" if slope >= FIBRE_MIN_MS_PER_KM else "FAIL"
-    derived, authored = "derived", "authored"
-    spec = [
-        ("intercept_ms", intercept, "ms", derived, fit_note),
-        ("ms_per_km", slope, "ms/km", derived, f"{fit_note}; {sanity}"),
-        ("n_pairs", stats["n_pairs"], "count", derived, stat_note),
-        ("n_pairs_fit", stats["n_pairs_fit"], "count", derived, fit_note),
-        ("median_abs_error_ms", stats["median_abs_error_ms"], "ms", derived, stat_note),
-        ("p90_abs_error_ms", stats["p90_abs_error_ms"], "ms", derived, stat_note),
-        ("median_rel_error", stats["median_rel_error"], "fraction", derived, stat_note),
-        ("lan_rtt_ms", LAN_RTT_MS, "ms", authored, "RTT inside one site/LAN; authored; verify"),
-        ("same_metro_rtt_ms", SAME_METRO_RTT_MS, "ms", authored,
-         "RTT used when great-circle distance < same_metro_max_km; authored; verify"),
-        ("same_metro_max_km", SAME_METRO_MAX_KM, "km", authored,
-         "below this distance use same_metro_rtt_ms instead of the line; authored"),
-        ("fibre_min_ms_per_km", FIBRE_MIN_MS_PER_KM, "ms/km", authored,
+    same = (lat_df.src_provider == lat_df.dst_provider).to_numpy()
+    src = "latency_measured.csv (this catalog) + regions.csv coordinates"
+    spec = []
+    b.facts["latency_fit"] = {}
+    for cls, mask, what in (
+        ("backbone", same, "same-provider region pairs (provider backbone)"),
+        ("public", ~same, "cross-provider region pairs (peering / public internet)"),
+    ):
+        coef, knee = fit_hinge(km[mask], y[mask])
+        coef = (round(coef[0], 6), round(coef[1], 6), round(coef[2], 6))  # as stored
+        est = hinge_rtt_ms(km[mask], coef, knee)
+        err = np.abs(est - y[mask])
+        far_km = float(np.median(km[mask][km[mask] > 3000]))
+        factor = float(hinge_rtt_ms(np.array([far_km]), coef, knee)[0]) / (
+            FIBRE_MIN_MS_PER_KM * far_km
+        )
+        note = (
+            f"least-absolute-deviations (IRLS) fit of rtt = intercept + near x min(km, knee) + "
+            f"far x max(km - knee, 0) on {int(mask.sum())} directed {what}; knee chosen on "
+            f"{KNEE_GRID_KM[0]:g}-{KNEE_GRID_KM[-1]:g} km; continuous in distance"
+        )
+        stat = (
+            f"error of the {cls} curve on its {int(mask.sum())} fitted pairs; per-band errors "
+            "of the estimator as used are in tests/data/latency_error_by_band.csv"
+        )
+        b.facts["latency_fit"][cls] = {
+            "intercept_ms": coef[0],
+            "near_ms_per_km": coef[1],
+            "far_ms_per_km": coef[2],
+            "knee_km": knee,
+            "n_pairs": int(mask.sum()),
+            "median_abs_error_ms": float(np.median(err)),
+            "path_factor_at_median_far_km": factor,
+        }
+        spec += [
+            (f"{cls}_intercept_ms", coef[0], "ms", "derived", note),
+            (f"{cls}_near_ms_per_km", coef[1], "ms/km", "derived", note),
+            (f"{cls}_far_ms_per_km", coef[2], "ms/km", "derived", note),
+            (f"{cls}_knee_km", knee, "km", "derived", note),
+            (f"{cls}_n_pairs", float(mask.sum()), "count", "derived", stat),
+            (f"{cls}_median_abs_error_ms", float(np.median(err)), "ms", "derived", stat),
+            (f"{cls}_p90_abs_error_ms", float(np.percentile(err, 90)), "ms", "derived", stat),
+            (f"{cls}_median_rel_error", float(np.median(err / y[mask])), "fraction", "derived",
+             stat),
+            (f"{cls}_path_factor", factor, "ratio", "derived",
+             f"fitted RTT / fibre lower bound at the class's median distance beyond 3000 km "
+             f"({far_km:.0f} km); the published rule of thumb for internet paths is 2.1 "
+             "(Bozkurt et al. 2017, https://arxiv.org/abs/1811.10737)"),
+        ]  # fmt: skip
+    spec += [
+        ("lan_rtt_ms", LAN_RTT_MS, "ms", "authored", "RTT inside one site/LAN; authored; verify"),
+        ("fibre_min_ms_per_km", FIBRE_MIN_MS_PER_KM, "ms/km", "authored",
          "light in fibre ~200 km/ms one way -> 0.01 ms/km round trip lower bound"),
-        ("earth_radius_km", EARTH_RADIUS_KM, "km", authored,
+        ("internet_path_factor_rule_of_thumb", INTERNET_PATH_FACTOR, "ratio", "authored",
+         "published rule of thumb: internet RTT ~ 2.1 x line-of-sight distance at the speed of "
+         "light in fibre (Bozkurt et al. 2017, https://arxiv.org/abs/1811.10737); reference "
+         "for the fitted public_path_factor, not used in the estimate"),
+        ("earth_radius_km", EARTH_RADIUS_KM, "km", "authored",
          "mean Earth radius used for the haversine great-circle distance"),
     ]  # fmt: skip
-    src = "latency_measured.csv (this catalog) + regions.csv coordinates"
     rows = [
         {
             "parameter": p,
             "value": v,
             "unit": u,
-            "source": src if basis == derived else SRC["authored"][0],
+            "source": src if basis == "derived" else SRC["authored"][0],
             "as_of": BUILT_ON,
             "basis": basis,
             "note": n,

@@ -252,7 +252,8 @@ def _latency_section(facts: dict[str, Any]) -> str:
     lat, fit = facts["latency"], facts["latency_fit"]
     by = ", ".join(f"{k} {v}" for k, v in lat["by_dataset"].items())
     missing = ", ".join(f"{p}:{r}" for p, r in lat["regions_missing"])
-    return f"""## latency_measured.csv, latency_model.csv
+    return (
+        f"""## latency_measured.csv, latency_model.csv
 
 Source: `latency/inter_region_rtt_long.csv` ({lat["input_rows"]} rows): Azure docs P50
 (CC BY 4.0, 30 days to 2026-07-30), CloudPing AWS P50 1 year to 2025-05-29, skyplane ICMP
@@ -262,28 +263,36 @@ priority azure_docs_p50 > cloudping_aws_p50_1y > skyplane_ping_2022. Dropped:
 lower-priority duplicates, {lat["pairs_without_region_dropped"]} pairs with a region not in
 regions.csv ({missing}). Both directions kept. Kept: {by}.
 
-Model: `rtt_ms = intercept_ms + ms_per_km x great_circle_km` for distances >=
-same_metro_max_km (50 km), else `same_metro_rtt_ms` (2.0, authored); `lan_rtt_ms` = 1.0
-(authored) inside one site. Fit: **least absolute deviations** (IRLS, robust to slow
-2022 public-IP pings) on {int(fit["n_pairs_fit"])} directed pairs >= 50 km apart, with
-haversine distances from regions.csv coordinates (R = 6371.0088 km).
+Model (continuous in distance, no metro step): one curve per path class,
+`rtt_ms = intercept + near x min(km, knee) + far x max(km - knee, 0)`, fitted by **least
+absolute deviations** (IRLS, robust to slow 2022 public-IP pings) with the knee chosen on a
+250 km grid; haversine distances from regions.csv coordinates (R = 6371.0088 km).
+`backbone` is fitted on same-provider region pairs (the provider's own network) and
+`public` on cross-provider pairs (traffic leaves the provider's network), which stands in
+for sites, edge and user locations reaching anything. At run time an unmeasured path also
+tries every measured pair it can ride: RTT(origin, R) on the curve + measured RTT(R, target),
+and takes the least (continuous, and it fixes the transatlantic overestimate of a pure
+distance curve). `lan_rtt_ms` = 1.0 (authored) inside one site.
 
-| parameter | value |
-|---|---|
-| intercept_ms | {fit["intercept_ms"]:.3f} |
-| ms_per_km | {fit["ms_per_km"]:.6f} |
-| n_pairs (error evaluated on) | {int(fit["n_pairs"])} |
-| median_abs_error_ms | {fit["median_abs_error_ms"]:.2f} |
-| p90_abs_error_ms | {fit["p90_abs_error_ms"]:.2f} |
-| median_rel_error | {fit["median_rel_error"]:.3f} |
-
-Physics sanity check: light in fibre covers ~200 km/ms one way, so RTT >= 0.01 ms/km of
-great-circle distance. The fitted {fit["ms_per_km"]:.4f} ms/km is
-{fit["ms_per_km"] / 0.01:.2f}x that bound, the usual route-inflation factor (fibre paths are
-longer than great circles, plus switching). The intercept covers last-mile/processing.
-Region coordinates are city-level (some Azure points are nominal), which adds error.
-There is no measured edge/on-prem -> cloud data; use the model for those.
+| class | intercept ms | near ms/km | far ms/km | knee km | pairs | median abs error ms | path factor |
+|---|---|---|---|---|---|---|---|
 """
+        + "".join(
+            f"| {c} | {f['intercept_ms']:.2f} | {f['near_ms_per_km']:.5f} | {f['far_ms_per_km']:.5f} "
+            f"| {f['knee_km']:.0f} | {f['n_pairs']} | {f['median_abs_error_ms']:.2f} "
+            f"| {f['path_factor_at_median_far_km']:.2f} |\n"
+            for c, f in fit.items()
+        )
+        + """
+Physics sanity check: light in fibre covers ~200 km/ms one way, so RTT >= 0.01 ms/km of
+great-circle distance; the path factor is the curve over that bound at long range (published
+rule of thumb for internet paths: 2.1, Bozkurt et al. 2017). Per-distance-band errors of the
+estimator as used (leave-one-out over measured pairs) are in
+`tests/data/latency_error_by_band.csv`, held by `tests/test_latency_model.py`.
+Region coordinates are city-level (some Azure points are nominal), which adds error.
+There is no measured edge/on-prem -> cloud data; the public curve covers those.
+"""
+    )
 
 
 def _egress_section(facts: dict[str, Any]) -> str:

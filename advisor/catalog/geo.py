@@ -1,4 +1,4 @@
-"""Great-circle distance and the distance-based RTT estimate used where nothing is measured."""
+"""Great-circle distance (the RTT estimate built on it is in :mod:`advisor.catalog.latency`)."""
 
 from __future__ import annotations
 
@@ -18,19 +18,3 @@ def great_circle_km(lat1, lon1, lat2, lon2):
     dlmb = np.radians(lon2) - np.radians(lon1)
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def estimate_rtt_ms(
-    km, intercept_ms: float, ms_per_km: float, same_metro_rtt_ms: float, same_metro_max_km: float
-):
-    """``rtt = intercept + ms_per_km * km``; within ``same_metro_max_km`` the same-metro RTT.
-
-    The coefficients are fitted on measured inter-region pairs (catalog ``latency_model.csv``).
-
-    >>> float(estimate_rtt_ms(10.0, 10.0, 0.0155, 2.0, 50.0))
-    2.0
-    >>> round(float(estimate_rtt_ms(1000.0, 10.0, 0.0155, 2.0, 50.0)), 1)
-    25.5
-    """
-    km = np.asarray(km, dtype=float)
-    return np.where(km < same_metro_max_km, same_metro_rtt_ms, intercept_ms + ms_per_km * km)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from advisor.catalog.tables import (
     BASES,
+    DRAW_DEFAULTS,
     INFORMATIONAL_FILES,
     OPTIONAL_NUMBERS,
     OPTIONAL_TEXT,
@@ -58,6 +59,10 @@ def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise CatalogError(str(path), f"cannot parse CSV: {exc}") from None
+    if spec.name == "hardware":  # idle/typical draw may be left out: a share of power_kw
+        for col in DRAW_DEFAULTS:
+            if col not in frame.columns:
+                frame[col] = ""
     for col in spec.text:
         if col in OPTIONAL_TEXT and col not in frame.columns:
             frame[col] = OPTIONAL_TEXT[col]
@@ -72,6 +77,22 @@ def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
         frame[col] = frame[col].str.strip()
     for col in spec.numbers:
         _to_number(frame, col, path, optional=col in OPTIONAL_NUMBERS)
+    if spec.name == "hardware":
+        for col, share in DRAW_DEFAULTS.items():
+            frame[col] = frame[col].fillna(frame["power_kw"] * share)
+        order = (frame["idle_kw"] <= frame["typical_kw"]) & (
+            frame["typical_kw"] <= frame["power_kw"]
+        )
+        if not order.all():
+            bad = frame.index[~order][0]
+            raise CatalogError(
+                str(path),
+                "power draw must satisfy idle_kw <= typical_kw <= power_kw, got "
+                f"{frame.at[bad, 'idle_kw']:g} / {frame.at[bad, 'typical_kw']:g} / "
+                f"{frame.at[bad, 'power_kw']:g} kW",
+                int(bad) + 2,
+                "typical_kw",
+            )
     for col in spec.positive:
         bad = frame.index[frame[col] <= 0]
         if len(bad):

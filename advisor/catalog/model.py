@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.catalog.loader import bundled_catalog_dir, load_tables
+from advisor.catalog.tables import IDLE_OF_MAX_KW, TYPICAL_OF_MAX_KW
 
 if TYPE_CHECKING:
     from advisor.schema.scenario import CloudScope, Overrides
@@ -182,6 +183,10 @@ class Catalog:
                 ]
             )
             for col in ("accelerator_count", "vcpus", "memory_gb", "list_price_usd", "power_kw"):
+                rows[col] = rows[col].astype(float)
+            rows["typical_kw"] = rows["typical_kw"].fillna(rows["power_kw"] * TYPICAL_OF_MAX_KW)
+            rows["idle_kw"] = rows["idle_kw"].fillna(rows["power_kw"] * IDLE_OF_MAX_KW)
+            for col in ("idle_kw", "typical_kw"):
                 rows[col] = rows[col].astype(float)
             for col in ("rack_units", "useful_life_months", "ops_usd_per_month"):
                 rows[col] = rows[col].astype(float)

@@ -87,12 +87,14 @@ TABLES: dict[str, TableSpec] = {
                 "memory_gb",
                 "list_price_usd",
                 "power_kw",
+                "idle_kw",
+                "typical_kw",
                 "rack_units",
                 "useful_life_months",
                 "ops_usd_per_month",
             ),
             ("sku",),
-            positive=("power_kw", "useful_life_months"),
+            positive=("power_kw", "typical_kw", "useful_life_months"),
         ),
         TableSpec(
             "controls",
@@ -143,11 +145,22 @@ TABLES: dict[str, TableSpec] = {
         ),
     )
 }
+TYPICAL_OF_MAX_KW = 0.73
+"""Typical / maximum draw when a hardware row gives only ``power_kw``: the 8x H100 node's
+7.5 kW of 10.2 kW (catalog estimate inside the published 6.5-8.5 kW band)."""
+IDLE_OF_MAX_KW = 0.20
+"""Idle / maximum draw when a hardware row gives only ``power_kw`` (8x H100 node: 2.0 kW of
+10.2 kW, catalog estimate; see tools/build_catalogs.py)."""
+DRAW_DEFAULTS = {"idle_kw": IDLE_OF_MAX_KW, "typical_kw": TYPICAL_OF_MAX_KW}
+"""Hardware columns a user's catalog may leave out (or empty): a share of ``power_kw``."""
+
 # Text columns a user catalog may omit, with the value they take (added in catalog 2026.12:
 # regions.area = continent of the region; egress.source_area = continent the data leaves,
 # "*" = any).
 OPTIONAL_TEXT = {"area": "", "source_area": "*"}
 OPTIONAL_NUMBERS = {
+    "idle_kw",
+    "typical_kw",
     "accelerator_memory_gb",
     "memory_bandwidth_gbps",
     "fp16_tflops_dense",

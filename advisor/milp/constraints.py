@@ -204,8 +204,11 @@ def team_capex_split(m: Layout) -> Block:
 
 
 def budgets(m: Layout) -> Block:
-    """opex[scope]:  sum_{o in scope} opex[o] x[o] + flow costs of the scope <= B_opex.
-    capex[all]:      sum_{s,k} price_k buy[s,k] <= B_capex.
+    """opex[all]:    sum_o opex[o] x[o] + sum_{s,k} F_k (inv[s,k] + buy[s,k]) + flows <= B_opex
+                     (F_k: fixed cost a month of one installed box, idle power + ops).
+    opex[team:g]:   sum_{o of g} (opex[o] + share[o]) x[o] + flow costs of g <= B_opex(g)
+                     (share[o]: the option's share of its box's fixed cost, chargeback).
+    capex[all]:      sum_{s,k} price_k buy[s,k] <= B_capex   (the up-front purchase).
     capex[team:g]:   sum_{s,k} price_k / U_k * new[s,k,g] <= B_capex(g), with
                      new[s,k,g] <= used[s,k,g],  sum_g new[s,k,g] <= U_k buy[s,k],
                      sum_g (used[s,k,g] - new[s,k,g]) <= U_k inv[s,k]
@@ -215,6 +218,7 @@ def budgets(m: Layout) -> Block:
     if not p.budgets:
         return empty_block("budget")
     opex = p.options["opex_usd"].to_numpy(float)
+    share = p.options["box_share_usd"].to_numpy(float)
     teams = p.options["team"].to_numpy()
     pur = p.purchasables.set_index(["site", "sku"])
     buy_keys = pd.MultiIndex.from_tuples(m.buy_keys) if m.buy_keys else None
@@ -223,10 +227,17 @@ def budgets(m: Layout) -> Block:
     subjects: list[str] = []
     his, scales, units = [], [], []
     for r, b in enumerate(p.budgets):
+        limit = b.limit_usd
         if b.kind == "opex":
-            scope = np.ones(m.n_x, bool) if b.scope == "all" else teams == b.scope[5:]
-            i = np.flatnonzero(scope & (opex != 0))
-            parts.append((np.full(len(i), r), i, opex[i]))
+            everyone = b.scope == "all"
+            scope = np.ones(m.n_x, bool) if everyone else teams == b.scope[5:]
+            coef = opex if everyone else opex + share
+            i = np.flatnonzero(scope & (coef != 0))
+            parts.append((np.full(len(i), r), i, coef[i]))
+            if everyone:  # every installed box's fixed cost: owned (constant) and bought
+                cols, vals, owned = _installed_terms(m, "fixed_usd_per_month")
+                parts.append((np.full(len(cols), r), cols, vals))
+                limit -= owned
             f = [
                 m.flow0 + j
                 for j, fl in enumerate(p.flows)
@@ -250,7 +261,7 @@ def budgets(m: Layout) -> Block:
             units.append("USD")
         names.append(b.name)
         subjects.append(b.scope)
-        his.append(b.limit_usd)
+        his.append(limit)
         scales.append(max(b.limit_usd, 1.0))
     return block(
         "budget",
@@ -382,8 +393,20 @@ def risk_cap(m: Layout) -> Block:
 
 
 def carbon_cap(m: Layout) -> Block:
-    """carbon:  sum_o carbon_kg[o] x[o] <= C   (kgCO2e per month)."""
+    """carbon:  sum_o carbon_kg[o] x[o] + sum_{s,k} I_k (inv[s,k] + buy[s,k]) <= C
+    (kgCO2e per month; I_k the idle carbon of one installed box)."""
     return _cap(m, "carbon_kg", m.problem.carbon_max_kg, "carbon", "kgCO2e/month")
+
+
+def _installed_terms(m: Layout, col: str) -> tuple[np.ndarray, np.ndarray, float]:
+    """Per-box amounts ``col`` of installed boxes: (buy columns, values, owned total)."""
+    pur = m.problem.purchasables
+    owned = float((pur[col] * pur["inventory"]).sum())
+    if not m.buy_keys:
+        return np.zeros(0, int), np.zeros(0), owned
+    per_box = pur.set_index(["site", "sku"])[col]
+    vals = per_box.reindex(pd.MultiIndex.from_tuples(m.buy_keys)).to_numpy(float)
+    return m.buy0 + np.arange(len(m.buy_keys)), vals, owned
 
 
 def _cap(m: Layout, col: str, limit: float | None, family: str, unit: str) -> Block:
@@ -391,13 +414,16 @@ def _cap(m: Layout, col: str, limit: float | None, family: str, unit: str) -> Bl
         return empty_block(family)
     vals = m.problem.options[col].to_numpy(float)
     i = np.flatnonzero(vals != 0)
+    b_cols, b_vals, owned = np.zeros(0, int), np.zeros(0), 0.0
+    if family == "carbon":
+        b_cols, b_vals, owned = _installed_terms(m, "idle_kg_per_month")
     return block(
         family,
         [f"{family}_cap"],
         ["plan"],
-        (np.zeros(len(i)), i, vals[i]),
+        _terms((np.zeros(len(i)), i, vals[i]), (np.zeros(len(b_cols)), b_cols, b_vals)),
         -INF,
-        float(limit),
+        float(limit) - owned,
         unit=unit,
         scale=max(float(limit), 1.0),
     )

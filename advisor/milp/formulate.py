@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.milp import Budget, FlowSpec, Problem
-from advisor.options import OptionSet
-from advisor.options.costing import amortise_months, box_capex_usd_per_month
+from advisor.options import OptionSet, lifecycle
 from advisor.schema.scenario import Scenario
 
 
@@ -16,12 +15,21 @@ def objective_factor(scn: Scenario) -> float:
     return 1.0 if scn.settings.objective == "monthly_cost" else float(scn.settings.horizon_months)
 
 
-def capex_objective(scn: Scenario, price: pd.Series, life: pd.Series) -> pd.Series:
-    """Objective weight of one box: its monthly amortised price P / max(L, h) times the months
-    counted (1 for monthly cost; h otherwise, i.e. P min(h, L) / L), so the objective, the
-    reported monthly capex and the horizon TCO all use one convention."""
-    monthly = box_capex_usd_per_month(price, life, scn.settings.horizon_months)
-    return pd.Series(monthly, index=price.index) * objective_factor(scn)
+def box_objective(scn: Scenario, frame: pd.DataFrame) -> pd.Series:
+    """Objective weight of the fixed cost of one installed box (owned or bought): idle power
+    + ops a month (``options/lifecycle``) and, with the weighted objective, the price of its
+    idle carbon; times the months counted. A purchase adds its capex P / L a month."""
+    w = scn.settings.weights
+    monthly = frame["fixed_usd_per_month"].copy()
+    if scn.settings.objective == "weighted":
+        monthly = monthly + w.usd_per_tonne_co2e * frame["idle_kg_per_month"] / 1000.0
+    return monthly * objective_factor(scn)
+
+
+def objective_constant(scn: Scenario, purchasables: pd.DataFrame) -> float:
+    """The objective's constant: fixed cost of the boxes already owned (they exist whatever
+    the plan), added to the solver's objective so that it is the plan's full cost."""
+    return float((purchasables["inventory"] * box_objective(scn, purchasables)).sum())
 
 
 def option_objective(scn: Scenario, o: pd.DataFrame) -> pd.Series:
@@ -39,13 +47,17 @@ def option_objective(scn: Scenario, o: pd.DataFrame) -> pd.Series:
 
 
 def purchasables(scn: Scenario, opts: OptionSet) -> pd.DataFrame:
+    """One row per (site, SKU) owned or purchasable, with per-box power, space, price, fixed
+    cost a month (idle power + ops), idle carbon and the objective weight of one purchase."""
     hw = opts.catalog.hardware.set_index("sku")
+    grid = opts.targets.set_index("target")["gco2e_per_kwh"]
     rows = []
     for s in scn.sites:
         inv = {i.sku: i.count for i in s.inventory}
         for sku in sorted(set(inv) | set(s.can_buy)):
             h = hw.loc[sku]
             n_acc = float(h["accelerator_count"])
+            idle_kwh = float(lifecycle.idle_energy_kwh_per_month(h["idle_kw"], s.power.pue))
             rows.append(
                 {
                     "site": s.id,
@@ -55,12 +67,21 @@ def purchasables(scn: Scenario, opts: OptionSet) -> pd.DataFrame:
                     "box_units": n_acc if n_acc > 0 else float(h["vcpus"]),
                     "is_gpu": n_acc > 0,
                     "power_kw": float(h["power_kw"]),
+                    "idle_kw": float(h["idle_kw"]),
+                    "typical_kw": float(h["typical_kw"]),
                     "rack_units": float(h["rack_units"]),
                     "list_price_usd": float(h["list_price_usd"]),
                     "useful_life_months": float(h["useful_life_months"]),
-                    "amortise_months": float(
-                        amortise_months(float(h["useful_life_months"]), scn.settings.horizon_months)
+                    "fixed_usd_per_month": float(
+                        lifecycle.box_fixed_usd_per_month(
+                            h["idle_kw"],
+                            s.power.pue,
+                            s.power.usd_per_kwh,
+                            h["ops_usd_per_month"],
+                        )
                     ),
+                    "idle_power_usd_per_month": idle_kwh * s.power.usd_per_kwh,
+                    "idle_kg_per_month": idle_kwh * float(grid[f"site:{s.id}"]) / 1000.0,
                 }
             )
     cols = [
@@ -71,17 +92,21 @@ def purchasables(scn: Scenario, opts: OptionSet) -> pd.DataFrame:
         "box_units",
         "is_gpu",
         "power_kw",
+        "idle_kw",
+        "typical_kw",
         "rack_units",
         "list_price_usd",
         "useful_life_months",
-        "amortise_months",
+        "fixed_usd_per_month",
+        "idle_power_usd_per_month",
+        "idle_kg_per_month",
     ]
     frame = pd.DataFrame(rows, columns=cols).astype({"is_gpu": bool})
-    frame["capex_usd_per_month"] = box_capex_usd_per_month(
-        frame["list_price_usd"], frame["useful_life_months"], scn.settings.horizon_months
+    frame["capex_usd_per_month"] = lifecycle.monthly_capex_usd(
+        frame["list_price_usd"], frame["useful_life_months"]
     )
-    frame["capex_obj_usd"] = capex_objective(
-        scn, frame["list_price_usd"], frame["useful_life_months"]
+    frame["capex_obj_usd"] = frame["capex_usd_per_month"] * objective_factor(scn) + box_objective(
+        scn, frame
     )
     return frame
 

@@ -34,9 +34,11 @@ class Problem:
     """Everything the MILP needs. Options rows are binaries; purchasables are integers.
 
     options: unit, workload, team, target, site, hardware, tier, provider, units, opex_usd,
-             risk, carbon_kg, obj_usd (objective coefficient)
+             box_share_usd (share of its box's fixed cost, team budgets), risk, carbon_kg,
+             obj_usd (objective coefficient)
     purchasables: site, sku, inventory, max_buy, box_units, power_kw, rack_units,
-             list_price_usd, capex_obj_usd (objective coefficient of one box)
+             list_price_usd, fixed_usd_per_month and idle_kg_per_month (per installed box),
+             capex_obj_usd (objective coefficient of one purchase: capex + fixed costs)
     sites: site, max_kw, max_rack_units (inf = unlimited)
     flow_rates: target, provider, usd_per_gb_out, usd_per_gb_inter (same provider elsewhere)
     """

@@ -15,7 +15,6 @@ import pandas as pd
 
 from advisor.catalog import Catalog
 from advisor.options.costing import (
-    amortise_months,
     cloud_costs,
     egress_usd,
     risk_scores,
@@ -54,9 +53,13 @@ OPTION_COLUMNS = [
     "ops_usd",
     "opex_usd",
     "capex_equiv_usd",
+    "box_share_usd",
+    "box_share_kwh",
+    "box_share_kg",
     "latency_ms",
     "rtt_ms",
     "rtt_basis",
+    "rtt_path",
     "compute_ms",
     "batch",
     "batch_bound",
@@ -144,6 +147,7 @@ def _build_chunk(scn, cat, units, targets, rtt, do_prune):
             axis=1
         )
         options["carbon_kg"] = options["energy_kwh"] * options["gco2e_per_kwh"] / 1000.0
+        options["box_share_kg"] = options["box_share_kwh"] * options["gco2e_per_kwh"] / 1000.0
         options["risk"] = risk_scores(options, list(CONTROLS))
     options, rej_lat = _latency_filter(options)
     options = (
@@ -158,7 +162,7 @@ def _build_chunk(scn, cat, units, targets, rtt, do_prune):
     dominated = options.iloc[0:0]
     if do_prune and len(options):
         options, dominated = prune_dominated(scn, options)
-        monthly = dominated["opex_usd"] + dominated["capex_equiv_usd"]
+        monthly = dominated["opex_usd"] + dominated["box_share_usd"] + dominated["capex_equiv_usd"]
         dominated = (
             dominated.assign(_m=monthly)
             .sort_values(["unit", "tier", "_m", "target"], kind="mergesort")
@@ -193,6 +197,8 @@ def _latency_filter(o: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         + bad["rtt_ms"].map("{:.0f}".format)
         + " + compute "
         + bad["compute_ms"].map("{:.0f}".format)
+        + ", RTT "
+        + bad["rtt_basis"].map({"estimate": "estimated"}).fillna(bad["rtt_basis"])
         + ") > SLO "
         + bad["slo_ms"].map("{:.0f} ms".format),
     )
@@ -354,6 +360,8 @@ def _site_options(scn, cat, units, targets, pairs, sized):
     o = rows.merge(sp, on="unit", how="inner").merge(ss, on=["site", "hardware"], how="inner")
     for col in (
         "power_kw",
+        "idle_kw",
+        "typical_kw",
         "list_price_usd",
         "useful_life_months",
         "ops_usd_per_month",
@@ -403,7 +411,6 @@ def _site_options(scn, cat, units, targets, pairs, sized):
     o = o[~(too_big | kw_bad)]
     tgt = targets.set_index("target")
     o["gco2e_per_kwh"] = o["target"].map(tgt["gco2e_per_kwh"])
-    o["amortise_months"] = amortise_months(o["useful_life_months"], scn.settings.horizon_months)
     o = site_costs(o)
     for c in CONTROLS:
         o[c] = False

@@ -1,12 +1,14 @@
 """Monthly cost, energy, carbon and privacy risk of candidate options (vectorised).
 
 Cloud:  compute = boxes x billed hours x USD/hour (reserved bills 730 h on whole instances)
-Site:   power   = (units / box_units) x power_kw x PUE x USD/kWh x hours running
-        ops     = (units / box_units) x ops_usd_per_month
-        capex   = purchases only (integer decisions in the MILP), amortised straight-line:
-                  P / max(L, h) a month for price P, useful life L and horizon h months
-                  (P / L as usual; a box is bought once, so P / h when h > L), hence
-                  P min(h, L) / L over the horizon = h x the monthly figure
+Site:   lifecycle rules in ``advisor/options/lifecycle.py`` (written once). With
+        share = units / box_units of a box:
+        power     = share x (typical_kw - idle_kw) x PUE x USD/kWh x hours running (the
+                    option's own, variable cost: the busy increment)
+        box share = share x (idle power all month + ops) of the box (fixed cost of the box,
+                    paid per box installed; the share is for team chargeback and display)
+        capex     = purchases only (integer decisions in the MILP); share x P / L is the
+                    option's capex-equivalent for display and baselines
 Egress: results to users at the target's internet rate (site: its WAN rate) plus moving the
         input data from its source: same place 0, same provider inter-region rate (by the
         source region's continent), else the source's internet / WAN rate. Volume tiers
@@ -22,6 +24,7 @@ import pandas as pd
 
 from advisor.catalog import Catalog
 from advisor.catalog.geo import great_circle_km
+from advisor.options import lifecycle
 from advisor.options.assumptions import (
     CLASSIFICATION_WEIGHT,
     CONTROL_MITIGATION,
@@ -120,6 +123,8 @@ def cloud_costs(o: pd.DataFrame) -> pd.DataFrame:
     o["power_usd"] = 0.0
     o["ops_usd"] = 0.0
     o["capex_equiv_usd"] = 0.0
+    o["box_share_usd"] = 0.0
+    o["box_share_kwh"] = 0.0
     watts = np.where(
         o["accelerator_count"] > 0,
         o["accelerator_count"] * (o["acc_tdp_w"] + HOST_WATTS_PER_ACCELERATOR),
@@ -129,30 +134,26 @@ def cloud_costs(o: pd.DataFrame) -> pd.DataFrame:
     return o
 
 
-def amortise_months(life_months, horizon_months: float):
-    """Months a box's price is spread over: max(useful life, horizon) (see module docstring)."""
-    return np.maximum(life_months, float(horizon_months))
-
-
-def box_capex_usd_per_month(list_price_usd, life_months, horizon_months: float):
-    """The one amortisation rule: a box priced P with useful life L costs P / max(L, h) a
-    month over a horizon of h months. The engine's objective, the plan's purchases, the
-    baselines and Monte Carlo's re-costing all call this (the verifier keeps its own copy)."""
-    return np.asarray(list_price_usd, float) / amortise_months(life_months, horizon_months)
-
-
 def site_costs(o: pd.DataFrame) -> pd.DataFrame:
-    """Power, operations and capex-equivalent of site rows (units share of a box).
+    """Busy power, box share (idle power + ops) and capex-equivalent of site rows.
 
-    Needs ``amortise_months`` (:func:`amortise_months`) for the capex-equivalent."""
+    Needs units, box_units, mode, hours, idle_kw, typical_kw, pue, usd_per_kwh,
+    ops_usd_per_month, list_price_usd, useful_life_months (see module docstring)."""
     share = o["units"] / o["box_units"]
     hours = np.where(o["mode"] == "gpu_hours", HOURS_IN_MONTH, o["hours"])
-    kwh = share * o["power_kw"] * o["pue"] * hours
+    kwh = lifecycle.busy_energy_kwh(share, o["typical_kw"], o["idle_kw"], o["pue"], hours)
+    fixed = lifecycle.box_fixed_usd_per_month(
+        o["idle_kw"], o["pue"], o["usd_per_kwh"], o["ops_usd_per_month"]
+    )
     o["billed_boxes"] = share
     o["compute_usd"] = 0.0
     o["power_usd"] = kwh * o["usd_per_kwh"]
-    o["ops_usd"] = share * o["ops_usd_per_month"]
-    o["capex_equiv_usd"] = share * o["list_price_usd"] / o["amortise_months"]
+    o["ops_usd"] = 0.0
+    o["box_share_usd"] = share * fixed
+    o["box_share_kwh"] = share * lifecycle.idle_energy_kwh_per_month(o["idle_kw"], o["pue"])
+    o["capex_equiv_usd"] = share * lifecycle.monthly_capex_usd(
+        o["list_price_usd"], o["useful_life_months"]
+    )
     o["energy_kwh"] = kwh
     return o
 

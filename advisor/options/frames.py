@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.catalog import Catalog
-from advisor.catalog.geo import estimate_rtt_ms, great_circle_km
+from advisor.catalog.latency import LatencyModel
 from advisor.options.assumptions import CLOUD_PUE_DEFAULT, WORLD_GCO2E_PER_KWH
 from advisor.options.jurisdiction import country_tokens
 from advisor.options.llm import model_columns
@@ -173,41 +173,33 @@ def endpoint_points(scn: Scenario, cat: Catalog) -> dict[str, tuple[float, float
 def rtt_matrix(
     scn: Scenario, cat: Catalog, origins: list[str], targets: pd.DataFrame
 ) -> pd.DataFrame:
-    """RTT in ms from each origin to each target: LAN, measured, or the distance estimate.
+    """RTT in ms from each origin to each target: LAN, measured, or the continuous estimate
+    of :mod:`advisor.catalog.latency` (path class, or a detour over a measured pair).
 
-    Returns a long frame: origin, target, rtt_ms, rtt_basis.
+    Returns a long frame: origin, target, rtt_ms, rtt_basis (lan | measured | estimate),
+    rtt_path (backbone | public | via <region> for estimates, else '').
     """
     pts = endpoint_points(scn, cat)
-    lan = cat.latency_param("lan_rtt_ms")
-    metro = cat.latency_param("same_metro_rtt_ms")
-    a = cat.latency_param("intercept_ms")
-    b = cat.latency_param("ms_per_km")
-    metro_km = cat.latency_param("same_metro_max_km")
-    meas = cat.latency_measured
+    model = LatencyModel.from_catalog(cat)
     measured = {
-        (f"{p}:{r}", f"{q}:{s}"): v
-        for p, r, q, s, v in meas[
-            ["src_provider", "src_region", "dst_provider", "dst_region", "rtt_ms"]
-        ].itertuples(index=False)
+        (s, d): v for s, d, v in model.measured[["src", "dst", "rtt_ms"]].itertuples(index=False)
     }
     out = []
-    t_lat = targets["lat"].to_numpy(float)
-    t_lon = targets["lon"].to_numpy(float)
     t_code = targets["target"].tolist()
     for origin in origins:
         if origin not in pts:
             continue
         lat, lon, code = pts[origin]
-        km = great_circle_km(lat, lon, t_lat, t_lon)
-        est = estimate_rtt_ms(km, a, b, metro, metro_km)
+        provider = code.split(":", 1)[0] if code and not code.startswith("site:") else ""
+        est, path = model.estimate(lat, lon, provider, targets, exclude="")
         for j, tcode in enumerate(t_code):
             if code and code == tcode:
-                out.append((origin, tcode, lan, "lan"))
+                out.append((origin, tcode, model.lan_rtt_ms, "lan", ""))
             elif code and (code, tcode) in measured:
-                out.append((origin, tcode, float(measured[(code, tcode)]), "measured"))
+                out.append((origin, tcode, float(measured[(code, tcode)]), "measured", ""))
             else:
-                out.append((origin, tcode, float(est[j]), "estimate"))
-    return pd.DataFrame(out, columns=["origin", "target", "rtt_ms", "rtt_basis"])
+                out.append((origin, tcode, float(est[j]), "estimate", str(path[j])))
+    return pd.DataFrame(out, columns=["origin", "target", "rtt_ms", "rtt_basis", "rtt_path"])
 
 
 def box_frame(scn: Scenario, cat: Catalog) -> pd.DataFrame:

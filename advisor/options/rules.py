@@ -88,10 +88,13 @@ def unit_target_pairs(
         )
     pairs = pairs[res_ok]
     pairs = pairs.merge(
-        rtt[["origin", "target", "rtt_ms", "rtt_basis"]], on=["origin", "target"], how="left"
+        rtt[["origin", "target", "rtt_ms", "rtt_basis", "rtt_path"]],
+        on=["origin", "target"],
+        how="left",
     )
     pairs["rtt_ms"] = pairs["rtt_ms"].fillna(0.0)
     pairs["rtt_basis"] = pairs["rtt_basis"].fillna("none")
+    pairs["rtt_path"] = pairs["rtt_path"].fillna("")
     slow = pairs["rtt_ms"] > pairs["slo_ms"]
     bad = pairs[slow]
     if len(bad):
@@ -101,14 +104,27 @@ def unit_target_pairs(
                 "latency",
                 "network RTT "
                 + bad["rtt_ms"].map("{:.0f} ms".format)
-                + " from "
+                + " ("
+                + bad["rtt_basis"]
+                + np.where(bad["rtt_path"] != "", ", " + bad["rtt_path"], "")
+                + ") from "
                 + bad["origin"]
                 + " > SLO "
                 + bad["slo_ms"].map("{:.0f} ms".format),
             )
         )
     pairs = pairs[~slow]
-    keep = ["unit", "target", "tier", "provider", "region", "site", "rtt_ms", "rtt_basis"]
+    keep = [
+        "unit",
+        "target",
+        "tier",
+        "provider",
+        "region",
+        "site",
+        "rtt_ms",
+        "rtt_basis",
+        "rtt_path",
+    ]
     rej_frame = (
         pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTION_COLUMNS)
     )

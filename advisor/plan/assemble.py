@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.milp import Problem, Solution
+from advisor.options import lifecycle
 from advisor.schema.scenario import Scenario
 
 ASSIGNMENT_COLUMNS = [
@@ -31,11 +32,13 @@ ASSIGNMENT_COLUMNS = [
     "power_usd",
     "ops_usd",
     "opex_usd",
+    "box_share_usd",
     "capex_usd",
     "total_usd",
     "latency_ms",
     "rtt_ms",
     "rtt_basis",
+    "rtt_path",
     "slo_ms",
     "risk",
     "energy_kwh",
@@ -44,42 +47,84 @@ ASSIGNMENT_COLUMNS = [
 ]
 
 
-def purchases_frame(problem: Problem, sol: Solution) -> pd.DataFrame:
+PURCHASE_COLUMNS = [
+    "site",
+    "sku",
+    "count",
+    "unit_price_usd",
+    "capex_usd",
+    "useful_life_months",
+    "purchases_in_horizon",
+    "purchase_months",
+    "horizon_capex_gross_usd",
+    "residual_value_usd",
+    "amortised_usd_per_month",
+    "fixed_usd_per_month",
+    "power_kw",
+    "rack_units",
+]
+
+
+def purchases_frame(problem: Problem, sol: Solution, horizon_months: float) -> pd.DataFrame:
+    """Boxes bought, with the lifecycle of each line (``options/lifecycle``): ``capex_usd``
+    is the up-front purchase (what capex budgets cap), ``purchases_in_horizon`` counts it
+    and its replacements (at ``purchase_months``), ``residual_value_usd`` is what the last
+    ones are worth at the horizon end and ``amortised_usd_per_month`` = count x P / L."""
     pur = problem.purchasables.set_index(["site", "sku"])
     rows = []
     for (site, sku), n in sorted(sol.buys.items()):
         p = pur.loc[(site, sku)]
+        price, life = float(p["list_price_usd"]), float(p["useful_life_months"])
         rows.append(
             {
                 "site": site,
                 "sku": sku,
                 "count": int(n),
-                "unit_price_usd": float(p["list_price_usd"]),
-                "capex_usd": float(n * p["list_price_usd"]),
-                "useful_life_months": float(p["useful_life_months"]),
-                "amortised_usd_per_month": float(n * p["capex_usd_per_month"]),
+                "unit_price_usd": price,
+                "capex_usd": float(n * price),
+                "useful_life_months": life,
+                "purchases_in_horizon": int(lifecycle.purchases_in_horizon(life, horizon_months)),
+                "purchase_months": " ".join(
+                    str(m) for m in lifecycle.purchase_months(life, horizon_months)
+                ),
+                "horizon_capex_gross_usd": float(
+                    n * lifecycle.gross_capex_usd(price, life, horizon_months)
+                ),
+                "residual_value_usd": float(
+                    n * lifecycle.residual_value_usd(price, life, horizon_months)
+                ),
+                "amortised_usd_per_month": float(n * lifecycle.monthly_capex_usd(price, life)),
+                "fixed_usd_per_month": float(n * p["fixed_usd_per_month"]),
                 "power_kw": float(n * p["power_kw"]),
                 "rack_units": float(n * p["rack_units"]),
             }
         )
-    cols = [
-        "site",
-        "sku",
-        "count",
-        "unit_price_usd",
-        "capex_usd",
-        "useful_life_months",
-        "amortised_usd_per_month",
-        "power_kw",
-        "rack_units",
-    ]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=PURCHASE_COLUMNS)
 
 
 def assignments_frame(problem: Problem, sol: Solution, purchases: pd.DataFrame) -> pd.DataFrame:
-    """Chosen options; bought boxes' amortised capex is shared pro rata by units used."""
+    """Chosen options, costed for chargeback: a site option's power and ops include its
+    share (units / box units) of its box's idle power and ops (``box_share_usd``, also in
+    ``opex_usd``); bought boxes' amortised capex is shared pro rata by the units used."""
     a = problem.options.iloc[list(sol.chosen)].copy()
     a["capex_usd"] = 0.0
+    site = (a["tier"] != "cloud").to_numpy()
+    if site.any():
+        pur = problem.purchasables.set_index(["site", "sku"])
+        key = pd.MultiIndex.from_frame(a.loc[site, ["site", "hardware"]])
+        share = a.loc[site, "units"].to_numpy(float) / pur["box_units"].reindex(key).to_numpy()
+        idle = share * pur["idle_power_usd_per_month"].reindex(key).to_numpy()
+        a.loc[site, "power_usd"] = a.loc[site, "power_usd"].to_numpy(float) + idle
+        a.loc[site, "ops_usd"] = a.loc[site, "box_share_usd"].to_numpy(float) - idle
+        a.loc[site, "opex_usd"] = (
+            a.loc[site, "opex_usd"].to_numpy(float) + a.loc[site, "box_share_usd"].to_numpy()
+        )
+        a.loc[site, "energy_kwh"] = (
+            a.loc[site, "energy_kwh"].to_numpy(float) + a.loc[site, "box_share_kwh"].to_numpy()
+        )
+        a.loc[site, "carbon_kg"] = (
+            a.loc[site, "carbon_kg"].to_numpy(float) + a.loc[site, "box_share_kg"].to_numpy()
+        )
     if len(purchases):
         used = a[a["tier"] != "cloud"].groupby(["site", "hardware"])["units"].transform("sum")
         key = pd.MultiIndex.from_frame(a.loc[used.index, ["site", "hardware"]])
@@ -96,6 +141,37 @@ def assignments_frame(problem: Problem, sol: Solution, purchases: pd.DataFrame) 
     )
     a.attrs["unit"] = "USD per month (costs), ms (latency), kgCO2e per month (carbon)"
     return a
+
+
+def idle_capacity(problem: Problem, sol: Solution, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Per (site, SKU): fixed cost (idle power + ops) and idle carbon of installed boxes that
+    no assignment's share covers. ``sum(assignments.opex_usd) + flows + this`` is the plan's
+    opex; the carbon likewise."""
+    pur = problem.purchasables.copy()
+    pur["boxes"] = pur["inventory"] + [
+        float(sol.buys.get((s, k), 0)) for s, k in zip(pur["site"], pur["sku"], strict=True)
+    ]
+    used = assignments[assignments["tier"] != "cloud"].groupby(["site", "hardware"])["units"].sum()
+    pur["boxes_used"] = [
+        float(used.get((s, k), 0.0)) / u
+        for s, k, u in zip(pur["site"], pur["sku"], pur["box_units"], strict=True)
+    ]
+    free = (pur["boxes"] - pur["boxes_used"]).clip(lower=0.0)
+    ops = pur["fixed_usd_per_month"] - pur["idle_power_usd_per_month"]
+    out = pd.DataFrame(
+        {
+            "site": pur["site"],
+            "sku": pur["sku"],
+            "idle_boxes": free,
+            "power_usd": free * pur["idle_power_usd_per_month"],
+            "ops_usd": free * ops,
+            "carbon_kg": free * pur["idle_kg_per_month"],
+        }
+    )
+    out["usd"] = out["power_usd"] + out["ops_usd"]
+    out = out[out["idle_boxes"] > 1e-9].reset_index(drop=True)
+    out.attrs["unit"] = "boxes; USD per month; kgCO2e per month"
+    return out
 
 
 def site_usage(
@@ -145,8 +221,14 @@ def budget_usage(
     purchases: pd.DataFrame,
     sol: Solution,
     problem: Problem,
+    idle: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Each budget: used vs limit (opex per month, capex in total)."""
+    """Each budget: used vs limit (opex per month, capex in total).
+
+    A team's opex is its assignments' opex (with their share of box fixed costs); the plan's
+    (scope ``all``) adds the fixed cost of idle capacity (``idle``). Capex budgets count the
+    up-front purchase only (replacements fall in later budget cycles, see lifecycle)."""
+    idle_usd = float(idle["usd"].sum()) if idle is not None and len(idle) else 0.0
     flows_usd = sol.flow_usd
     rows = []
     flow_team = {f.name: f.team for f in problem.flows}
@@ -157,6 +239,8 @@ def budget_usage(
             used = float(a["opex_usd"].sum()) + sum(
                 v for k, v in flows_usd.items() if team is None or flow_team[k] == team
             )
+            if team is None:
+                used += idle_usd
             rows.append(
                 {
                     "scope": b.scope,

@@ -4,7 +4,8 @@
 * all-on-prem: each unit's cheapest local/edge option, with the boxes it needs bought;
 * greedy: units in decreasing order of their cheapest cost take their cheapest option that
   still fits the remaining site capacity, power, space and budgets (buying boxes as needed).
-Costs are per month: opex + amortised capex of the purchases each baseline implies.
+Costs are per month: opex, the fixed cost (idle power + ops) of every box installed, and
+the amortised capex of the purchases each baseline implies (``options/lifecycle.py``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def evaluate(
     pur = _purchases_for(problem, chosen)
     capex = float((pur["buy"] * pur["list_price_usd"]).sum())
     amort = float((pur["buy"] * pur["capex_usd_per_month"]).sum())
-    opex = float(chosen["opex_usd"].sum())
+    fixed = float(((pur["inventory"] + pur["buy"]) * pur["fixed_usd_per_month"]).sum())
+    opex = float(chosen["opex_usd"].sum()) + fixed
     broken = []
     if missing:
         broken.append(f"{len(missing)} workload(s) have no option in this baseline")
@@ -59,7 +61,7 @@ def evaluate(
     for b in problem.budgets:
         rows = chosen if b.scope == "all" else chosen[chosen["team"] == b.scope[5:]]
         used = (
-            float(rows["opex_usd"].sum())
+            (opex if b.scope == "all" else float((rows["opex_usd"] + rows["box_share_usd"]).sum()))
             if b.kind == "opex"
             else (capex if b.scope == "all" else math.nan)
         )
@@ -67,13 +69,11 @@ def evaluate(
             broken.append(f"{b.name}: ${used:,.0f} > ${b.limit_usd:,.0f}")
     if problem.risk_max is not None and chosen["risk"].sum() > problem.risk_max + 1e-6:
         broken.append(f"privacy_risk_cap: {chosen['risk'].sum():,.1f} > {problem.risk_max:,.1f}")
-    if (
-        problem.carbon_max_kg is not None
-        and chosen["carbon_kg"].sum() > problem.carbon_max_kg + 1e-6
-    ):
-        broken.append(
-            f"carbon_cap: {chosen['carbon_kg'].sum():,.0f} > {problem.carbon_max_kg:,.0f} kg"
-        )
+    carbon = float(chosen["carbon_kg"].sum()) + float(
+        ((pur["inventory"] + pur["buy"]) * pur["idle_kg_per_month"]).sum()
+    )
+    if problem.carbon_max_kg is not None and carbon > problem.carbon_max_kg + 1e-6:
+        broken.append(f"carbon_cap: {carbon:,.0f} > {problem.carbon_max_kg:,.0f} kg")
     return {
         "baseline": name,
         "monthly_usd": opex + amort,
@@ -87,7 +87,7 @@ def evaluate(
 
 def _cheapest(pool: pd.DataFrame, tiers: tuple[str, ...]) -> pd.DataFrame:
     sub = pool[pool["tier"].isin(tiers)].copy()
-    sub["_m"] = sub["opex_usd"] + sub["capex_equiv_usd"]
+    sub["_m"] = sub["opex_usd"] + sub["box_share_usd"] + sub["capex_equiv_usd"]
     return sub.sort_values(["unit", "_m", "target"], kind="mergesort").drop_duplicates("unit")
 
 
@@ -107,7 +107,7 @@ def all_on_prem(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
 
 def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
     o = problem.options.copy()
-    o["_m"] = o["opex_usd"] + o["capex_equiv_usd"]
+    o["_m"] = o["opex_usd"] + o["box_share_usd"] + o["capex_equiv_usd"]
     o = o.sort_values(["unit", "_m", "target"], kind="mergesort")
     first = o.drop_duplicates("unit").sort_values("_m", ascending=False)
     pur = problem.purchasables
@@ -130,15 +130,16 @@ def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
     budgets = {b.scope: b.limit_usd for b in problem.budgets if b.kind == "opex"}
     picks = []
     o = o.reset_index(drop=True)
-    narrow = o[["tier", "site", "hardware", "units", "opex_usd", "team"]]
+    narrow = o[["tier", "site", "hardware", "units", "opex_usd", "box_share_usd", "team"]]
     rows = list(narrow.itertuples(index=False))  # one pass over the few columns used
     groups = o.groupby("unit", sort=False).indices
     for unit in first["unit"]:
         for i in groups[unit]:
             r = rows[i]
-            t_ok = total_opex + r.opex_usd <= budgets.get("all", math.inf) + 1e-6
+            charge = r.opex_usd + r.box_share_usd
+            t_ok = total_opex + charge <= budgets.get("all", math.inf) + 1e-6
             t_ok &= (
-                team_opex.get(r.team, 0.0) + r.opex_usd
+                team_opex.get(r.team, 0.0) + charge
                 <= budgets.get(f"team:{r.team}", math.inf) + 1e-6
             )
             if not t_ok:
@@ -157,8 +158,8 @@ def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
                 free_units[key] += extra * box[key] - r.units
                 kw[r.site] += extra * box_kw[key]
                 ru[r.site] += extra * box_ru[key]
-            total_opex += r.opex_usd
-            team_opex[r.team] = team_opex.get(r.team, 0.0) + r.opex_usd
+            total_opex += charge
+            team_opex[r.team] = team_opex.get(r.team, 0.0) + charge
             picks.append(i)
             break
     chosen = o.iloc[picks].reset_index(drop=True)

@@ -26,11 +26,12 @@ def alternatives(opts: OptionSet, assignments: pd.DataFrame) -> pd.DataFrame:
         "precision",
         "pricing",
         "opex_usd",
+        "box_share_usd",
         "capex_equiv_usd",
         "latency_ms",
     ]
     pool = pool[cols].copy()
-    pool["monthly_usd"] = pool["opex_usd"] + pool["capex_equiv_usd"]
+    pool["monthly_usd"] = pool["opex_usd"] + pool["box_share_usd"] + pool["capex_equiv_usd"]
     # the chosen option is not its own alternative (its capex-equivalent price differs from
     # what the plan pays when it runs on owned boxes)
     key = ["unit", "target", "hardware", "precision", "pricing"]
@@ -98,6 +99,24 @@ def tier_rejections(opts: OptionSet, unit: str) -> dict[str, list[str]]:
     return out
 
 
+def rtt_source(basis: str, path: str) -> str:
+    """How an RTT was obtained, for readers: measured, LAN, or which estimate.
+
+    >>> rtt_source("estimate", "via aws:us-east-1")
+    'estimated: public internet to aws:us-east-1, then its measured RTT'
+    """
+    if basis == "measured":
+        return "measured"
+    if basis == "lan":
+        return "same site (LAN, authored)"
+    if basis == "none":
+        return "no network hop"
+    if str(path).startswith("via "):
+        return f"estimated: public internet to {path[4:]}, then its measured RTT"
+    kind = {"backbone": "provider backbone", "public": "public internet"}.get(path, path)
+    return f"estimated from distance ({kind} curve)"
+
+
 def explain_text(
     opts: OptionSet,
     assignments: pd.DataFrame,
@@ -117,6 +136,7 @@ def explain_text(
             f"{a.unit}: {a.tier} at {where} on {a.hardware} ({a.precision}, {a.pricing}), "
             f"${a.total_usd:,.0f}/month; latency {a.latency_ms:.0f} ms"
             + (f" vs SLO {a.slo_ms:.0f} ms" if a.slo_ms != float("inf") else "")
+            + f" (RTT {a.rtt_ms:.0f} ms, {rtt_source(a.rtt_basis, a.rtt_path)})"
             + f"; risk {a.risk:.2f}; {a.carbon_kg:,.0f} kgCO2e/month."
         )
         others = alts[(alts["unit"] == a.unit) & (alts["tier"] != a.tier)]

@@ -77,6 +77,10 @@ ASSIGNMENT = {
     "latency_ms": _num("Estimated latency in ms (round trip + compute).", minimum=0),
     "rtt_ms": _num("Network round trip in ms.", minimum=0),
     "rtt_basis": _str("Where the round trip comes from (measured, estimate, lan ...)."),
+    "rtt_path": _str("For an estimate: backbone, public or `via <region>`; else empty."),
+    "box_share_usd": _num(
+        f"Of opex: the unit's share of its box's idle power and ops (sites), {USD_M}.", minimum=0
+    ),
     "slo_ms": {
         "description": "Latency SLO in ms; `Infinity` when the workload has none.",
         "anyOf": [{"type": "number", "minimum": 0}, INFINITY],
@@ -98,9 +102,23 @@ PURCHASE = {
     "unit_price_usd": _num("Price per box in USD.", minimum=0),
     "capex_usd": _num("Price of all boxes in USD.", minimum=0),
     "useful_life_months": _num("Useful life in months.", minimum=0),
-    "amortised_usd_per_month": _num(f"Amortised capex, {USD_M}.", minimum=0),
+    "amortised_usd_per_month": _num(f"Amortised capex (count x price / life), {USD_M}.", minimum=0),
+    "purchases_in_horizon": _int("Times each box is bought in the horizon (replacements)."),
+    "purchase_months": _str("Months (0-based) of the purchase and each replacement."),
+    "horizon_capex_gross_usd": _num("Cash for purchases and replacements, USD.", minimum=0),
+    "residual_value_usd": _num("Straight-line value left at the horizon end, USD.", minimum=0),
+    "fixed_usd_per_month": _num(f"Idle power and ops of the boxes bought, {USD_M}.", minimum=0),
     "power_kw": _num("Power per box in kW.", minimum=0),
     "rack_units": _num("Rack units per box.", minimum=0),
+}
+IDLE = {
+    "site": _str("Site id."),
+    "sku": _str("Hardware SKU."),
+    "idle_boxes": _num("Boxes' worth of capacity unused.", minimum=0),
+    "power_usd": _num(f"Idle power, {USD_M}.", minimum=0),
+    "ops_usd": _num(f"Operations, {USD_M}.", minimum=0),
+    "carbon_kg": _num("Idle emissions, kg CO2e per month.", minimum=0),
+    "usd": _num(f"Idle power + ops, {USD_M}.", minimum=0),
 }
 BUDGET = {
     "scope": _str("`all` or `team:<id>`."),
@@ -129,6 +147,11 @@ KPIS = {
     "capex_usd": _num("New hardware bought, USD.", minimum=0),
     "carbon_kg_per_month": _num("Emissions in kg CO2e per month.", minimum=0),
     "flows_usd_per_month": _num(f"Transfer cost of data flows between workloads, {USD_M}."),
+    "horizon_capex_gross_usd": _num("Cash for purchases and replacements, USD.", minimum=0),
+    "residual_value_usd": _num("Value of bought boxes left at the horizon end, USD.", minimum=0),
+    "monthly_idle_capacity_usd": _num(
+        f"Idle power and ops of installed boxes no workload uses (in opex), {USD_M}.", minimum=0
+    ),
     "horizon_months": _int("Planning horizon in months."),
     "horizon_tco_usd": _num("Total cost over the horizon, USD."),
     "monthly_capex_amortised_usd": _num(f"Amortised capex, {USD_M}."),
@@ -178,6 +201,10 @@ def plan_schema() -> dict:
             "Where each placement unit runs, and its monthly cost.", ASSIGNMENT
         ),
         "purchases": _records("Hardware bought.", PURCHASE),
+        "idle_capacity": _records(
+            "Installed boxes no workload uses: their idle power, ops and carbon a month.",
+            IDLE,
+        ),
         "flows_usd_per_month": {
             "type": "object",
             "description": f"Transfer cost per data flow, {USD_M}.",

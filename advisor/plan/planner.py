@@ -6,12 +6,20 @@ import time
 from dataclasses import replace
 from typing import Any
 
+import pandas as pd
+
 from advisor.catalog import Catalog
 from advisor.errors import InfeasibleScenario, SolverLimitReached
 from advisor.milp import SolverSettings, solve_problem, start_from
-from advisor.milp.formulate import formulate, objective_factor
+from advisor.milp.formulate import formulate, objective_constant, objective_factor
 from advisor.options import OptionSet, build_options
-from advisor.plan.assemble import assignments_frame, budget_usage, purchases_frame, site_usage
+from advisor.plan.assemble import (
+    assignments_frame,
+    budget_usage,
+    idle_capacity,
+    purchases_frame,
+    site_usage,
+)
 from advisor.plan.baselines import baselines
 from advisor.plan.explain import alternatives
 from advisor.plan.infeasible import elastic_conflicts, presolve_conflicts
@@ -102,12 +110,14 @@ def solve(
             "raise settings.time_limit_s or relax the gap",
         )
     _step(progress, "explaining: assignments, site and budget usage")
-    purchases = purchases_frame(problem, sol)
+    purchases = purchases_frame(problem, sol, scn.settings.horizon_months)
     assignments = with_price_provenance(assignments_frame(problem, sol, purchases), opts.catalog)
+    idle = idle_capacity(problem, sol, assignments)
     usage = site_usage(scn, problem, assignments, purchases)
-    budgets = budget_usage(scn, assignments, purchases, sol, problem)
+    budgets = budget_usage(scn, assignments, purchases, sol, problem, idle)
     months = objective_factor(scn)
-    kpis = _kpis(scn, assignments, purchases, sol)
+    kpis = _kpis(scn, assignments, purchases, sol, idle)
+    constant = objective_constant(scn, problem.purchasables)
     _step(progress, "explaining: baselines (all-cloud, all-on-prem, greedy)")
     base = baselines(scn, opts, problem, kpis["monthly_total_usd"])
     items = binding_limits(problem, sol, usage, budgets)
@@ -124,8 +134,8 @@ def solve(
     return Plan(
         scenario=scn,
         status=sol.status,
-        objective=float(sol.objective),
-        best_bound=sol.best_bound,
+        objective=float(sol.objective) + constant,
+        best_bound=None if sol.best_bound is None else sol.best_bound + constant,
         gap=sol.gap,
         solver=sol.solver,
         assignments=assignments,
@@ -136,6 +146,7 @@ def solve(
         baselines=base,
         relaxing=sens,
         flows_usd=dict(sol.flow_usd),
+        idle_capacity=idle,
         kpis=kpis,
         options=opts,
         problem=problem,
@@ -171,13 +182,17 @@ MIN_SOLVE_SHARE = 0.25
 limit itself."""
 
 
-def _kpis(scn: Scenario, a, purchases, sol) -> dict:
+def _kpis(scn: Scenario, a, purchases, sol, idle) -> dict:
+    """Plan totals. Opex includes the fixed cost of idle capacity; capex follows the
+    lifecycle convention (``options/lifecycle``): P / L a month, P h / L net over the
+    horizon (= purchases and replacements, ``horizon_capex_gross_usd``, minus the residual
+    value at the horizon end)."""
     flows = float(sum(sol.flow_usd.values()))
-    opex = float(a["opex_usd"].sum()) + flows
-    amort = float(purchases["amortised_usd_per_month"].sum()) if len(purchases) else 0.0
-    capex = float(purchases["capex_usd"].sum()) if len(purchases) else 0.0
+    idle_usd = float(idle["usd"].sum()) if len(idle) else 0.0
+    opex = float(a["opex_usd"].sum()) + flows + idle_usd
+    total = purchases.sum(numeric_only=True) if len(purchases) else pd.Series(dtype=float)
+    amort = float(total.get("amortised_usd_per_month", 0.0))
     h = scn.settings.horizon_months
-    horizon_capex = amort * h  # = P min(h, L) / L per box (monthly amortised is P / max(L, h))
     counts = a.drop_duplicates("workload").groupby("tier").size()
     return {
         "workloads": int(a["workload"].nunique()),
@@ -186,11 +201,15 @@ def _kpis(scn: Scenario, a, purchases, sol) -> dict:
         "monthly_capex_amortised_usd": amort,
         "monthly_total_usd": opex + amort,
         "horizon_months": h,
-        "horizon_tco_usd": opex * h + horizon_capex,
-        "capex_usd": capex,
+        "horizon_tco_usd": (opex + amort) * h,
+        "capex_usd": float(total.get("capex_usd", 0.0)),
+        "horizon_capex_gross_usd": float(total.get("horizon_capex_gross_usd", 0.0)),
+        "residual_value_usd": float(total.get("residual_value_usd", 0.0)),
+        "monthly_idle_capacity_usd": idle_usd,
         "flows_usd_per_month": flows,
         "privacy_risk": float(a["risk"].sum()),
-        "carbon_kg_per_month": float(a["carbon_kg"].sum()),
+        "carbon_kg_per_month": float(a["carbon_kg"].sum())
+        + (float(idle["carbon_kg"].sum()) if len(idle) else 0.0),
         "workloads_per_tier": {t: int(counts.get(t, 0)) for t in ("local", "edge", "cloud")},
     }
 

@@ -44,6 +44,8 @@ class Plan:
     problem: Problem = field(repr=False)
     solution: Solution = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict)
+    idle_capacity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Fixed cost (idle power + ops) and carbon of installed boxes no workload uses."""
 
     @property
     def sensitivity_computed(self) -> bool:
@@ -144,6 +146,7 @@ class Plan:
                 "kpis": self.kpis,
                 "assignments": self.assignments.to_dict(orient="records"),
                 "purchases": self.purchases.to_dict(orient="records"),
+                "idle_capacity": self.idle_capacity.to_dict(orient="records"),
                 "flows_usd_per_month": self.flows_usd,
                 "budgets": self.budget_usage.to_dict(orient="records"),
                 "site_usage": self.site_usage.to_dict(orient="records"),

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from advisor.options import lifecycle
 from advisor.schema.types import CONTROLS, HOURS_IN_MONTH, PRICING_TERM_MONTHS
 
 if TYPE_CHECKING:
@@ -109,11 +110,12 @@ def cheapest_compliant_cloud(plan: Plan) -> pd.DataFrame:
 def breakeven(plan: Plan) -> pd.DataFrame:
     """On-prem vs cloud break-even utilisation per purchasable accelerator SKU and pricing.
 
-    on-prem USD per accelerator-month = (price / life + power_kw x PUE x USD/kWh x 730 + ops)
-    / accelerators, taken at full load (conservative). The compliant cloud costs ``p`` USD per
-    accelerator-hour, so break-even utilisation = on-prem / (p x 730): above it, owning is
-    cheaper. Reserved capacity is billed every hour, so against reserved the test is simply
-    break-even < 100%. With no compliant cloud the cloud columns are NaN.
+    on-prem USD per accelerator-month = (P / L + idle power all month + ops + busy power
+    increment at full use) / accelerators (``options/lifecycle``). The compliant cloud costs
+    ``p`` USD per accelerator-hour; break-even utilisation u* solves
+    P/L + fixed + u 730 (typical - idle) PUE c = u 730 p (``lifecycle.breakeven_utilisation``):
+    above it, owning is cheaper. Reserved capacity is billed every hour, so against reserved
+    the test is simply break-even < 100%. With no compliant cloud the cloud columns are NaN.
     """
     hw = plan.options.catalog.hardware.set_index("sku")
     sites = {s.id: s for s in plan.scenario.sites}
@@ -124,9 +126,13 @@ def breakeven(plan: Plan) -> pd.DataFrame:
     for r in pur.to_dict(orient="records"):
         spec, site = hw.loc[r["sku"]], sites[r["site"]]
         n = float(spec["accelerator_count"])
-        capex = r["list_price_usd"] / r["useful_life_months"] / n
-        power = r["power_kw"] * site.power.pue * site.power.usd_per_kwh * HOURS_IN_MONTH / n
-        ops = float(spec["ops_usd_per_month"]) / n
+        pue, kwh_usd = site.power.pue, site.power.usd_per_kwh
+        idle_kw, typical_kw = float(spec["idle_kw"]), float(spec["typical_kw"])
+        box_ops = float(spec["ops_usd_per_month"])
+        capex = float(lifecycle.monthly_capex_usd(r["list_price_usd"], r["useful_life_months"])) / n
+        busy = lifecycle.busy_energy_kwh(1.0, typical_kw, idle_kw, pue, HOURS_IN_MONTH) * kwh_usd
+        power = float(lifecycle.idle_power_usd_per_month(idle_kw, pue, kwh_usd) + busy) / n
+        ops = box_ops / n
         own = capex + power + ops
         for c in cloud[cloud["accelerator"] == spec["accelerator"]].to_dict(orient="records"):
             hourly = c["usd_per_accelerator_hour"]
@@ -146,7 +152,18 @@ def breakeven(plan: Plan) -> pd.DataFrame:
                     "compliant_for": c["compliant_for"],
                     "cloud_usd_per_accelerator_hour": hourly,
                     "cloud_usd_per_accelerator_month": month,
-                    "breakeven_utilisation": own / month if month == month else np.nan,
+                    "breakeven_utilisation": lifecycle.breakeven_utilisation(
+                        float(r["list_price_usd"]),
+                        float(r["useful_life_months"]),
+                        idle_kw,
+                        typical_kw,
+                        pue,
+                        kwh_usd,
+                        box_ops,
+                        hourly * n,
+                    )
+                    if month == month
+                    else np.nan,
                     "cheapest_any_target": c["cheapest_any_target"],
                     "cheapest_any_usd_per_accelerator_hour": c[
                         "cheapest_any_usd_per_accelerator_hour"

@@ -407,16 +407,31 @@ def breakeven_bars(
 
 
 def capex_bars(frame: pd.DataFrame, title: str = "Capex: cash and amortisation") -> go.Figure:
-    """Cash paid and capex amortised per month (frame from ``stats.capex_schedule``)."""
-    g = frame.groupby("month", as_index=False)[["cash_usd", "amortised_usd"]].sum()
+    """Cash paid (purchases and replacements), residual value at the horizon end and capex
+    amortised per month (frame from ``stats.capex_schedule``)."""
+    g = frame.groupby("month", as_index=False)[["cash_usd", "residual_usd", "amortised_usd"]].sum()
     fig = go.Figure()
-    fig.add_bar(
-        x=g["month"],
-        y=g["cash_usd"],
-        name="cash (purchase)",
-        marker_color="#9d755d",
-        hovertemplate="month %{x}: $%{y:,.0f} paid<extra></extra>",
-    )
+    first = g["month"] == 1
+    for mask, name, color in (
+        (first, "cash (purchase)", "#9d755d"),
+        (~first, "cash (replacement at end of life)", "#c49a6c"),
+    ):
+        if (g.loc[mask, "cash_usd"] > 0).any() or name.startswith("cash (purchase)"):
+            fig.add_bar(
+                x=g.loc[mask, "month"],
+                y=g.loc[mask, "cash_usd"],
+                name=name,
+                marker_color=color,
+                hovertemplate="month %{x}: $%{y:,.0f} paid<extra></extra>",
+            )
+    if (g["residual_usd"] > 0).any():
+        fig.add_bar(
+            x=g["month"],
+            y=-g["residual_usd"],
+            name="residual value at horizon end",
+            marker_color="#7a9a5a",
+            hovertemplate="month %{x}: $%{y:,.0f} residual value<extra></extra>",
+        )
     fig.add_scatter(
         x=g["month"],
         y=g["amortised_usd"].cumsum(),

@@ -42,9 +42,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from advisor.options import lifecycle
 from advisor.report.focus_spec import COLUMNS, DECIMAL_COLUMNS, FOCUS_VERSION, schema_metadata
 from advisor.report.render import write_atomic
-from advisor.report.stats import cost_lines
+from advisor.report.stats import IDLE_CAPACITY, cost_lines
 
 if TYPE_CHECKING:
     from advisor.plan import Plan
@@ -191,7 +192,7 @@ def _tags(**tags: str) -> str:
 
 def _usage_rows(plan: Plan) -> list[dict]:
     lines = cost_lines(plan)
-    lines = lines[lines["component"] != "capex"]
+    lines = lines[(lines["component"] != "capex") & (lines["workload"] != IDLE_CAPACITY)]
     a = plan.assignments.drop_duplicates("unit").set_index("unit")
     prices = _prices(plan)
     qty = _quantities(plan)
@@ -316,6 +317,68 @@ def _commitment_purchase(
     )
 
 
+def _idle_rows(plan: Plan) -> list[dict]:
+    """Idle power and ops of installed boxes no workload uses (``plan.idle_capacity``): the
+    lifecycle rule charges every box owned or bought, so these keep sum(EffectiveCost) equal
+    to the plan's monthly total."""
+    site_name = {s.id: s.name or s.id for s in plan.scenario.sites}
+    pur = plan.problem.purchasables.set_index(["site", "sku"])
+    rows: list[dict] = []
+    for r in plan.idle_capacity.to_dict(orient="records"):
+        pue = next(s.power.pue for s in plan.scenario.sites if s.id == r["site"])
+        idle_kw = pur.at[(r["site"], r["sku"]), "idle_kw"]
+        kwh = float(r["idle_boxes"] * lifecycle.idle_energy_kwh_per_month(idle_kw, pue))
+        for comp, cost, quantity in (
+            ("power", float(r["power_usd"]), kwh),
+            ("ops", float(r["ops_usd"]), float(r["idle_boxes"])),
+        ):
+            if cost <= 0 or quantity <= 0:
+                continue
+            cat, sub_cat, _, site_service, rtype, meter = COMPONENT[comp]
+            rows.append(
+                {
+                    "BilledCost": cost,
+                    "EffectiveCost": cost,
+                    "ListCost": cost,
+                    "ContractedCost": cost,
+                    "ListUnitPrice": cost / quantity,
+                    "ContractedUnitPrice": cost / quantity,
+                    "PricingQuantity": quantity,
+                    "PricingUnit": UNIT[comp],
+                    "ConsumedQuantity": quantity,
+                    "ConsumedUnit": UNIT[comp],
+                    "ChargeCategory": "Usage",
+                    "ChargeFrequency": "Usage-Based",
+                    "ChargeDescription": f"Projected {comp} of {r['idle_boxes']:g} idle "
+                    f"{r['sku']} at {r['site']} (idle draw and per-box operations)",
+                    "PricingCategory": PRICING_CATEGORY["owned"],
+                    "ProviderName": SELF,
+                    "PublisherName": SELF,
+                    "InvoiceIssuerName": SELF,
+                    "RegionId": r["site"],
+                    "RegionName": site_name.get(r["site"]),
+                    "ServiceCategory": cat,
+                    "ServiceSubcategory": sub_cat,
+                    "ServiceName": site_service,
+                    "ResourceId": f"site:{r['site']}/{r['sku']}",
+                    "ResourceName": f"{r['site']}/{r['sku']}",
+                    "ResourceType": rtype,
+                    "SkuId": r["sku"],
+                    "SkuMeter": meter,
+                    "SkuPriceId": f"{r['site']}:{meter}",
+                    "SubAccountId": "team:(unallocated)",
+                    "SubAccountName": "(unallocated)",
+                    "Tags": _tags(team="(unallocated)", workload=IDLE_CAPACITY),
+                    "x_WorkloadId": IDLE_CAPACITY,
+                    "x_Team": "(unallocated)",
+                    "x_Tier": next(s.kind for s in plan.scenario.sites if s.id == r["site"]),
+                    "x_Component": comp,
+                    "x_CarbonKgCO2e": float(r["carbon_kg"]) if comp == "power" else 0.0,
+                }
+            )
+    return rows
+
+
 def _purchase_rows(plan: Plan) -> list[dict]:
     site_name = {s.id: s.name or s.id for s in plan.scenario.sites}
     kind = {s.id: s.kind for s in plan.scenario.sites}
@@ -369,7 +432,7 @@ def focus_frame(
     ``period_start`` (``YYYY-MM-01``) is the older spelling of ``period``.
     """
     start, end = parse_period(period_start or period)
-    rows = _usage_rows(plan) + _purchase_rows(plan)
+    rows = _usage_rows(plan) + _idle_rows(plan) + _purchase_rows(plan)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["BillingAccountId"] = f"projection:{plan.scenario.name}"
     frame["BillingAccountName"] = f"{plan.scenario.name} (projection)"

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 COMPONENTS = ("compute", "egress", "flows", "power", "ops", "capex")
 """Monthly cost components; ``capex`` is purchases amortised over their useful life."""
 TIERS = ("local", "edge", "cloud")
+IDLE_CAPACITY = "(idle capacity)"
+"""Workload label of the fixed cost (idle power + ops) of boxes no workload uses."""
 
 
 def _tidy(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
@@ -49,6 +51,25 @@ def cost_lines(plan: Plan) -> pd.DataFrame:
         if f.from_units and f.from_units[0] in sender.index:
             row = {"unit": f.from_units[0], **sender.loc[f.from_units[0]].to_dict()}
             parts.append(pd.DataFrame([{**row, "component": "flows", "usd": usd}]))
+    for r in plan.idle_capacity.to_dict(orient="records"):
+        tier = next(s.kind for s in plan.scenario.sites if s.id == r["site"])
+        row = {
+            "workload": IDLE_CAPACITY,
+            "unit": f"{IDLE_CAPACITY} {r['site']}/{r['sku']}",
+            "team": "",
+            "tier": tier,
+            "target": f"site:{r['site']}",
+            "provider": "",
+            "site": r["site"],
+        }
+        parts.append(
+            pd.DataFrame(
+                [
+                    {**row, "component": "power", "usd": r["power_usd"]},
+                    {**row, "component": "ops", "usd": r["ops_usd"]},
+                ]
+            )
+        )
     lines = pd.concat(parts, ignore_index=True)
     lines = lines[lines["usd"].abs() > 1e-9]
     lines["owner"] = owner_label(lines["provider"], lines["tier"], lines["site"])
@@ -197,26 +218,28 @@ def budgets(plan: Plan) -> pd.DataFrame:
 
 
 def capex_schedule(plan: Plan) -> pd.DataFrame:
-    """Per month of the horizon: cash paid for purchases (month 1) and capex amortised.
-
-    Amortisation follows the plan's convention, ``P / max(life, horizon)`` every month of
-    the horizon, so the schedule sums to the horizon capex in the KPIs, ``P min(h, L) / L``.
-    """
+    """Per month of the horizon and purchase line: cash paid (the purchase in month 1 and
+    each replacement at the end of a useful life, ``options/lifecycle``), the residual value
+    credited in the last month, and capex amortised (count x P / L every month), so the cash
+    less the residual sums to the amortised total, the horizon capex in the KPIs."""
     p = plan.purchases
-    months = np.arange(1, int(plan.kpis["horizon_months"]) + 1)
+    horizon = int(plan.kpis["horizon_months"])
     rows = []
     for r in p.to_dict(orient="records"):
-        for m in months:
+        buys = {int(m) + 1 for m in str(r["purchase_months"]).split()}
+        for m in range(1, horizon + 1):
             rows.append(
                 {
-                    "month": int(m),
+                    "month": m,
                     "site": r["site"],
                     "sku": r["sku"],
-                    "cash_usd": r["capex_usd"] if m == 1 else 0.0,
+                    "event": ("purchase" if m == 1 else "replacement") if m in buys else "",
+                    "cash_usd": r["capex_usd"] if m in buys else 0.0,
+                    "residual_usd": r["residual_value_usd"] if m == horizon else 0.0,
                     "amortised_usd": r["amortised_usd_per_month"],
                 }
             )
-    cols = ["month", "site", "sku", "cash_usd", "amortised_usd"]
+    cols = ["month", "site", "sku", "event", "cash_usd", "residual_usd", "amortised_usd"]
     return _tidy(pd.DataFrame(rows, columns=cols), "USD")
 
 

@@ -11,10 +11,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from advisor.plan.explain import rtt_source
 from advisor.plan.price_provenance import basis_text
 from advisor.report import audit, decisions, figures, mapfig, places, stats
 from advisor.report.embed import figure_json
+from advisor.report.estimates import estimates_used
 from advisor.report.fmt import money, ms, num, pct, qty
+from advisor.report.studies import (
+    CLOUD,
+    REFERENCE_PUE,
+    REFERENCE_USD_PER_KWH,
+    SKU,
+    breakeven_vs_studies,
+)
 from advisor.report.tables import Column, data_table
 
 if TYPE_CHECKING:
@@ -125,14 +134,15 @@ def placement(plan: Plan) -> dict[str, Any]:
     a["price_text"] = price_texts(a)
     sizing = [
         f"sizing: {qty(r)} replica(s) x {qty(g)} accelerator(s) each; {qty(b)} box(es) billed; "
-        f"latency {ms(lat)} (network {ms(rtt)}, {basis})"
-        for r, g, b, lat, rtt, basis in zip(
+        f"latency {ms(lat)} (network {ms(rtt)}, {rtt_source(basis, path)})"
+        for r, g, b, lat, rtt, basis, path in zip(
             a["replicas"],
             a["gpus_per_replica"],
             a["billed_boxes"],
             a["latency_ms"],
             a["rtt_ms"],
             a["rtt_basis"],
+            a["rtt_path"].fillna(""),
             strict=True,
         )
     ]
@@ -175,6 +185,9 @@ PURCHASE_COLUMNS = [
     Column("unit_price_usd", "Unit price", money),
     Column("capex_usd", "Capex", money),
     Column("useful_life_months", "Life (months)", num),
+    Column("purchases_in_horizon", "Bought in horizon", num),
+    Column("purchase_months", "At months"),
+    Column("residual_value_usd", "Residual at end", money),
     Column("amortised_usd_per_month", "Amortised / month", money),
     Column("power_kw", "Power kW", lambda v: num(v, 1)),
     Column("rack_units", "Rack U", num),
@@ -198,6 +211,19 @@ def purchases(plan: Plan) -> dict[str, Any]:
         "amortised_usd_per_month": plan.kpis["monthly_capex_amortised_usd"],
         "amortised_in_horizon_usd": float(sched["amortised_usd"].sum()) if len(sched) else 0.0,
         "horizon_months": horizon,
+        "replacements": [
+            {
+                "site": r["site"],
+                "sku": r["sku"],
+                "times": int(r["purchases_in_horizon"]),
+                "months": ", ".join(str(int(m) + 1) for m in str(r["purchase_months"]).split()),
+                "cash_usd": float(r["horizon_capex_gross_usd"]),
+                "residual_usd": float(r["residual_value_usd"]),
+            }
+            for r in p.to_dict(orient="records")
+            if r["purchases_in_horizon"] > 1
+        ],
+        "residual_usd": plan.kpis.get("residual_value_usd", 0.0),
     }
 
 
@@ -230,6 +256,21 @@ def breakeven(plan: Plan) -> dict[str, Any]:
         ),
         verdict=[_breakeven_verdict(u) for u in f["breakeven_utilisation"]],
     )
+    st = breakeven_vs_studies(plan.options.catalog)
+    fmt = {"payback_months": lambda v: f"{v:.1f} months", "breakeven_utilisation": pct}
+    studies = [
+        {
+            "publisher": r["publisher"],
+            "url": r["url"],
+            "published": str(r["published"]),
+            "claim": r["their_text"],
+            "ours": fmt[r["metric"]](r["computed_value"]),
+            "aligned": fmt[r["metric"]](r["computed_aligned"]),
+            "why": r["why_differs"]
+            + (f" {r['exception']}" if isinstance(r.get("exception"), str) else ""),
+        }
+        for r in st.to_dict(orient="records")
+    ]
     details = [
         [
             f"compliant for: {r['compliant_for']}"
@@ -250,6 +291,30 @@ def breakeven(plan: Plan) -> dict[str, Any]:
         ),
         "frame": f[compliant],
         "policy_excluded": sorted(set(excluded["cheapest_any_target"])),
+        "studies": studies,
+        "reference": f"{SKU} vs {CLOUD[2]} ({CLOUD[0]}:{CLOUD[1]}), PUE {REFERENCE_PUE:g}, "
+        f"USD {REFERENCE_USD_PER_KWH:g}/kWh",
+    }
+
+
+ESTIMATE_COLUMNS = [
+    Column("quantity", "Quantity"),
+    Column("subject", "Where"),
+    Column("value", "Value"),
+    Column("basis", "Basis"),
+    Column("affects", "Moves"),
+    Column("source", "Source", css="narrow"),
+    Column("note", "Note", css="narrow"),
+]
+
+
+def estimates(plan: Plan) -> dict[str, Any]:
+    """The estimates the chosen plan rests on (``report/estimates.py``)."""
+    f = estimates_used(plan)
+    return {
+        "rows": len(f),
+        "counts": f.groupby("quantity").size().to_dict(),
+        "table": data_table("estimates-table", ESTIMATE_COLUMNS, records(f), page_size=25),
     }
 
 
@@ -503,6 +568,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "costs": cost_tables(plan),
         "purchases": purchases(plan),
         "breakeven": breakeven(plan),
+        "estimates": estimates(plan),
         "capacity": capacity(plan),
         "latency": latency(plan),
         "privacy": privacy(plan),

@@ -163,6 +163,8 @@ def with_hardware_prices(
             memory_gb=float(r["memory_gb"]),
             list_price_usd=float(r["list_price_usd"]) * factor,
             power_kw=float(r["power_kw"]),
+            idle_kw=float(r["idle_kw"]),
+            typical_kw=float(r["typical_kw"]),
             rack_units=int(r["rack_units"]),
             useful_life_months=int(r["useful_life_months"]),
             ops_usd_per_month=float(r["ops_usd_per_month"]),

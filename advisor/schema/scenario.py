@@ -576,7 +576,11 @@ class HardwareOverride(Strict):
     list_price_usd: NonNegFloat
     """Purchase price per box in USD."""
     power_kw: PosFloat = Field(le=500)
-    """Power draw per box in kW at load."""
+    """Maximum (nameplate) power draw per box in kW: what site power caps count."""
+    idle_kw: NonNegFloat | None = Field(None, le=500)
+    """Idle draw per box in kW, paid every hour the box exists (default 20% of power_kw)."""
+    typical_kw: PosFloat | None = Field(None, le=500)
+    """Typical draw per box in kW when busy (default 73% of power_kw)."""
     rack_units: int = Field(ge=0, le=100)
     """Rack units per box (U)."""
     useful_life_months: int = Field(60, ge=1, le=240)
@@ -585,6 +589,18 @@ class HardwareOverride(Strict):
     """Operations cost per box in USD per month."""
     note: str = ""
     """Source of the numbers; shown in reports."""
+
+    @model_validator(mode="after")
+    def _draw_order(self) -> HardwareOverride:
+        idle = self.idle_kw if self.idle_kw is not None else 0.0
+        typical = self.typical_kw if self.typical_kw is not None else self.power_kw
+        if not idle <= typical <= self.power_kw:
+            raise ValueError(
+                f"power draw must satisfy idle_kw <= typical_kw <= power_kw; got idle "
+                f"{self.idle_kw}, typical {self.typical_kw}, max {self.power_kw} kW "
+                "(omit idle_kw/typical_kw to use 20% / 73% of power_kw)"
+            )
+        return self
 
 
 class Overrides(Strict):

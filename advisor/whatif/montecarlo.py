@@ -362,7 +362,9 @@ def evaluate_task(task: tuple[Scenario, list[Candidate]]) -> list[dict[str, Any]
     pools = purchasables(scn, full).set_index(["site", "sku"])
     out = []
     for c in cands:
-        m = c.placement[KEYS].join(o[["opex_usd", "units", "site", "team"]], on=KEYS)
+        m = c.placement[KEYS].join(
+            o[["opex_usd", "box_share_usd", "units", "site", "team"]], on=KEYS
+        )
         missing = int(m["opex_usd"].isna().sum())
         bought = c.purchases
         keys = (
@@ -375,7 +377,7 @@ def evaluate_task(task: tuple[Scenario, list[Candidate]]) -> list[dict[str, Any]
         counts = bought["count"].to_numpy(float) if len(bought) else np.zeros(0)
         amort = float((counts * per_month).sum())  # the engine's own amortisation rule
         capacity_ok = _fits(m, bought, pools)
-        opex = float(m["opex_usd"].sum()) + c.flows_usd_per_month
+        opex = float(m["opex_usd"].sum()) + c.flows_usd_per_month + _fixed_usd(bought, pools)
         budget_ok = _within_budgets(scn, m, opex, float((counts * list_usd).sum()))
         feasible = missing == 0 and capacity_ok
         out.append(
@@ -388,6 +390,13 @@ def evaluate_task(task: tuple[Scenario, list[Candidate]]) -> list[dict[str, Any]
             }
         )
     return out
+
+
+def _fixed_usd(bought: pd.DataFrame, pools: pd.DataFrame) -> float:
+    """Idle power + ops a month of every installed box (owned and bought)."""
+    extra = bought.set_index(["site", "sku"])["count"] if len(bought) else pd.Series(dtype=float)
+    boxes = pools["inventory"] + extra.reindex(pools.index).fillna(0.0)
+    return float((boxes * pools["fixed_usd_per_month"]).sum())
 
 
 def _fits(m: pd.DataFrame, bought: pd.DataFrame, pools: pd.DataFrame) -> bool:
@@ -413,7 +422,9 @@ def _within_budgets(scn: Scenario, m: pd.DataFrame, opex_all: float, capex_all: 
             spent = (
                 opex_all
                 if b.scope == "all"
-                else float(m.loc[m["team"] == b.scope[5:], "opex_usd"].sum())
+                else float(
+                    m.loc[m["team"] == b.scope[5:], ["opex_usd", "box_share_usd"]].sum().sum()
+                )
             )
             if spent > b.opex_usd_per_month_max * (1 + 1e-9):
                 return False

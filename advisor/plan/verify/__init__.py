@@ -26,8 +26,11 @@ memory          gpus x memory x USABLE_MEMORY >= need (LLM: weights + one sequen
 throughput      replicas x per-replica throughput >= demand (serving model, compute rate or
                 measured); LLM replicas meet their TTFT/TPOT targets
 units, boxes    capacity units as claimed; cloud billed instances enough for the replicas
-latency         RTT (LAN / measured / distance estimate) + compute time <= SLO
-cost            compute, egress, power, ops and opex of each row
+latency         RTT (LAN / measured / continuous estimate: path-class curve or a detour
+                over a measured pair) + compute time <= SLO
+cost            compute, egress, power, ops and opex of each row; a site row's power is its
+                busy increment (typical - idle kW) for its hours plus its share of the box's
+                idle draw all month, its ops its share of the box's ops
 risk, carbon    per-row privacy risk and carbon, then the plan caps
 capacity        per (site, SKU): units used <= box units x (inventory + bought); a replica
                 uses the box share it blocks: B / floor(B / k) of a B-unit box (CPU: B / p,
@@ -35,16 +38,16 @@ capacity        per (site, SKU): units used <= box units x (inventory + bought);
 packing         whole replicas fit in whole boxes (flagged only when provably impossible)
 power, space    installed kW and rack units (inventory + purchases) <= the site caps
 purchase        only ``can_buy`` SKUs, whole counts <= max_buy_per_sku, row values right
-budget          opex per month (all / team, flows charged to the sender's team), capex
-                total, and team capex (see :func:`_team_capex_feasible`)
+budget          opex per month (team: its rows + flows; all: + idle capacity, i.e. every
+                installed box's idle power and ops), up-front capex, and team capex
 ha, colocate,   replica groups on distinct targets; co-located workloads on one target;
 anti_affinity   anti-affine workloads on distinct targets
 flow            each flow's monthly cost from where both ends landed, vs ``flows_usd``
                 (keyed ``from->to``; a repeated pair's later flows ``from->to#2``, ...)
 kpi, objective  monthly opex, amortised capex, TCO and the objective value; a box priced P
-                with useful life L costs P / max(L, h) a month over a horizon of h months
-                (P / L as usual; bought once, so P / h if h > L) and P min(h, L) / L over
-                the horizon, so horizon TCO = h x monthly total
+                with useful life L is bought ceil(h / L) times over a horizon of h months
+                and left with residual value P (n L - h) / L, so it costs P / L a month
+                and P h / L net; horizon TCO = h x monthly total
 ==============  =============================================================================
 
 Where the documentation leaves room, the verifier reads it as follows (and says so here):

@@ -24,6 +24,31 @@ class VerifierBase:
         self.checks = 0
         self.recomputed: dict[str, Any] = {}
         self.done: dict[int, Recomputed] = {}
+        self.installed: tuple[float, float] = (0.0, 0.0)  # set by ``sites`` (USD, kgCO2e)
+
+    # -- lifecycle (the verifier's own copy): a box priced P with useful life L is replaced at
+    # the end of each life that starts in the horizon h (n = ceil(h / L) purchases) and is
+    # worth P (n L - h) / L at the end, so it costs P / L a month and P h / L net; every
+    # installed box (owned or bought) draws idle_kw all 730 hours and pays its ops.
+    def box_fixed(self, site_id: str, sku: str) -> tuple[float, float]:
+        """(USD, kgCO2e) a month of one installed box whether used or not."""
+        s, h = self.f.sites[site_id], self.f.hardware[sku]
+        kwh = float(h["idle_kw"]) * s.power.pue * 730.0
+        grid = self.target(f"site:{site_id}").grid
+        return kwh * s.power.usd_per_kwh + float(h["ops_usd_per_month"]), kwh * grid / 1000.0
+
+    def installed_fixed(self, bought: dict[tuple[str, str], int]) -> tuple[float, float]:
+        """Fixed USD and idle kgCO2e a month of every installed box (inventory + bought)."""
+        usd = kg = 0.0
+        for s in self.scn.sites:
+            inv = {i.sku: i.count for i in s.inventory}
+            for sku in set(inv) | {k for (site, k) in bought if site == s.id}:
+                if sku not in self.f.hardware:
+                    continue
+                n = inv.get(sku, 0) + bought.get((s.id, sku), 0)
+                one_usd, one_kg = self.box_fixed(s.id, sku)
+                usd, kg = usd + n * one_usd, kg + n * one_kg
+        return usd, kg
 
     # -- helpers
     def check(self, ok: bool, check: str, subject: str, detail: str) -> bool:

@@ -33,11 +33,15 @@ class CouplingChecks(VerifierBase):
                 ok, "purchase", subj, f"count {n:g} not a whole number in [0, {s.max_buy_per_sku}]"
             )
             price, life = float(h["list_price_usd"]), float(h["useful_life_months"])
+            times = math.ceil(self.horizon / life - 1e-9)
             for col, val in (
                 ("unit_price_usd", price),
                 ("capex_usd", n * price),
                 ("useful_life_months", life),
-                ("amortised_usd_per_month", n * price / max(life, self.horizon)),
+                ("purchases_in_horizon", times),
+                ("horizon_capex_gross_usd", n * price * times),
+                ("residual_value_usd", n * price * (times * life - self.horizon) / life),
+                ("amortised_usd_per_month", n * price / life),
                 ("power_kw", n * float(h["power_kw"])),
                 ("rack_units", n * float(h["rack_units"])),
             ):
@@ -47,6 +51,7 @@ class CouplingChecks(VerifierBase):
         return bought
 
     def sites(self, rows: list[Row], bought: dict[tuple[str, str], int]) -> None:
+        self.installed = self.installed_fixed(bought)
         used: dict[tuple[str, str], list[Recomputed]] = defaultdict(list)
         for r in rows:
             rc = self.done.get(id(r))
@@ -81,7 +86,7 @@ class CouplingChecks(VerifierBase):
                 amortised = (
                     bought.get((s.id, sku), 0)
                     * float(h["list_price_usd"])
-                    / max(float(h["useful_life_months"]), self.horizon)
+                    / float(h["useful_life_months"])
                 )
                 for rc in rcs:
                     self.row_capex(rc, amortised * rc.units / total if total > 0 else 0.0)
@@ -182,8 +187,12 @@ class CouplingChecks(VerifierBase):
         for b in self.scn.budgets:
             team = None if b.scope == "all" else b.scope[5:]
             if b.opex_usd_per_month_max is not None:
+                # a team pays its rows (with their box share); the plan pays every box's
+                # fixed cost, used or idle
                 opex = sum(rc.opex for rc in rcs if team is None or rc.workload.team == team)
                 opex += sum(usd for t, usd in flows.values() if team is None or t == team)
+                if team is None:
+                    opex += self.installed[0] - sum(rc.fixed_share for rc in rcs)
                 self.check(
                     self.le(opex, b.opex_usd_per_month_max),
                     "budget",
@@ -278,7 +287,8 @@ class CouplingChecks(VerifierBase):
         rcs = [rc for r in rows if (rc := self.done.get(id(r))) is not None]
         lim = self.scn.limits
         self.recomputed["privacy_risk"] = risk = sum(rc.risk for rc in rcs)
-        self.recomputed["carbon_kg_per_month"] = carbon = sum(rc.carbon for rc in rcs)
+        idle_kg = self.installed[1] - sum(rc.idle_kg_share for rc in rcs)
+        self.recomputed["carbon_kg_per_month"] = carbon = sum(rc.carbon for rc in rcs) + idle_kg
         if lim.privacy_risk_max is not None:
             self.check(
                 self.le(risk, lim.privacy_risk_max),

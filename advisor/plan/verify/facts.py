@@ -198,6 +198,8 @@ class Recomputed:
     latency: float = 0.0
     risk: float = 0.0
     carbon: float = 0.0
+    fixed_share: float = 0.0  # the row's share of its box's idle power + ops (in opex)
+    idle_kg_share: float = 0.0  # the row's share of its box's idle carbon (in carbon)
 
 
 def number(value: Any) -> float | None:

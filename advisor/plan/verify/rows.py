@@ -200,6 +200,8 @@ class RowChecks(VerifierBase):
                 "memory_gb": float(h["memory_gb"]),
                 "accelerator": h["accelerator"] or "",
                 "power_kw": float(h["power_kw"]),
+                "idle_kw": float(h["idle_kw"]),
+                "typical_kw": float(h["typical_kw"]),
                 "ops": float(h["ops_usd_per_month"]),
             }
             rc.site_sku = (t.site, hw)
@@ -429,8 +431,15 @@ class RowChecks(VerifierBase):
             self.same(
                 r.num("billed_boxes"), share_boxes, "cost", u, "billed_boxes (share of a box)"
             )
-            energy = share_boxes * box["power_kw"] * s.power.pue * rc.hours
+            # busy increment for the hours it runs + its share of the box's idle draw all month
+            busy = share_boxes * (box["typical_kw"] - box["idle_kw"]) * s.power.pue * rc.hours
+            idle = share_boxes * box["idle_kw"] * s.power.pue * 730.0
+            energy = busy + idle
             compute, power, ops = 0.0, energy * s.power.usd_per_kwh, share_boxes * box["ops"]
+            rc.fixed_share = idle * s.power.usd_per_kwh + ops
+            rc.idle_kg_share = idle * t.grid / 1000.0
+            if r.rec.get("box_share_usd") is not None:
+                self.same(r.num("box_share_usd"), rc.fixed_share, "cost", u, "box_share_usd")
         egress = self.egress(
             rc, w.data.egress_gb_per_month * share, w.data.ingress_gb_per_month * share
         )
@@ -477,6 +486,7 @@ class RowChecks(VerifierBase):
         return usd + self.f.tiered_usd(s_prov, dest, in_gb, self.f.area(src))
 
     def rtt(self, rc: Recomputed) -> tuple[float, str]:
+        """LAN inside one place, measured where a pair is, else the continuous estimate."""
         w, t = rc.workload, rc.target
         origin = self.f.place(w.requests_from or w.data.source)
         if origin is None:
@@ -487,10 +497,27 @@ class RowChecks(VerifierBase):
             return lm["lan_rtt_ms"], "lan"
         if code is not None and (code, t.code) in self.f.measured:
             return self.f.measured[(code, t.code)], "measured"
+        # continuous estimate: the path-class curve, or a detour over a measured pair
+        prov = code.split(":", 1)[0] if code and not code.startswith("site:") else ""
+
+        def curve(km: float, same_provider: bool) -> float:
+            c = "backbone" if same_provider and prov else "public"
+            knee = lm[f"{c}_knee_km"]
+            return (
+                lm[f"{c}_intercept_ms"]
+                + lm[f"{c}_near_ms_per_km"] * min(km, knee)
+                + lm[f"{c}_far_ms_per_km"] * max(km - knee, 0.0)
+            )
+
         km = great_circle_km(lat, lon, t.lat, t.lon)
-        if km < lm["same_metro_max_km"]:
-            return lm["same_metro_rtt_ms"], "estimate"
-        return lm["intercept_ms"] + lm["ms_per_km"] * km, "estimate"
+        best = curve(km, t.provider == prov)
+        for (src, dst), ms in self.f.measured.items():
+            if dst != t.code or src not in self.f.regions:
+                continue
+            reg = self.f.regions[src]
+            leg = great_circle_km(lat, lon, float(reg["latitude"]), float(reg["longitude"]))
+            best = min(best, curve(leg, src.split(":", 1)[0] == prov) + ms)
+        return max(best, lm["fibre_min_ms_per_km"] * km), "estimate"
 
     def latency(self, r: Row, rc: Recomputed) -> None:
         u, w = rc.unit, rc.workload

@@ -1,10 +1,13 @@
 """Totals: monthly opex, amortised capex, horizon TCO and the objective, recomputed.
 
-A box priced P with useful life L costs P / max(L, h) a month over a horizon of h months and
-P min(h, L) / L over the horizon (the verifier's own copy of the documented rule).
+A box priced P with useful life L is bought ceil(h / L) times over a horizon of h months
+and is worth P (n L - h) / L at its end, so it costs P / L a month and P h / L net over the
+horizon; every installed box pays idle power and ops (the verifier's own copy of the rule).
 """
 
 from __future__ import annotations
+
+import math
 
 from advisor.plan.verify.base import VerifierBase
 from advisor.plan.verify.facts import Row
@@ -20,14 +23,18 @@ class TotalsChecks(VerifierBase):
         s = self.scn.settings
         h = s.horizon_months
         flow_usd = sum(usd for _, usd in flows.values())
-        opex = sum(rc.opex for rc in rcs) + flow_usd
-        capex = amort = horizon_capex = 0.0
+        idle_usd = self.installed[0] - sum(rc.fixed_share for rc in rcs)
+        opex = sum(rc.opex for rc in rcs) + flow_usd + idle_usd
+        capex = amort = horizon_capex = gross = residual = 0.0
         for (_, sku), n in bought.items():
             hw = self.f.hardware[sku]
             price, life = float(hw["list_price_usd"]), float(hw["useful_life_months"])
+            times = math.ceil(h / life - 1e-9)
             capex += n * price
-            amort += n * price / max(life, h)
-            horizon_capex += n * price * min(h, life) / life
+            amort += n * price / life
+            gross += n * price * times
+            residual += n * price * (times * life - h) / life
+            horizon_capex += n * price * times - n * price * (times * life - h) / life
         rec = self.recomputed
         rec.update(
             monthly_opex_usd=opex,
@@ -35,6 +42,9 @@ class TotalsChecks(VerifierBase):
             monthly_total_usd=opex + amort,
             horizon_tco_usd=opex * h + horizon_capex,
             capex_usd=capex,
+            horizon_capex_gross_usd=gross,
+            residual_value_usd=residual,
+            monthly_idle_capacity_usd=idle_usd,
             flows_usd_per_month=flow_usd,
         )
         if s.objective == "monthly_cost":
@@ -43,11 +53,12 @@ class TotalsChecks(VerifierBase):
             extra = 0.0
             if s.objective == "weighted":
                 w = s.weights
-                extra = sum(
-                    w.usd_per_latency_ms * rc.latency
-                    + w.usd_per_risk_point * rc.risk
-                    + w.usd_per_tonne_co2e * rc.carbon / 1000.0
-                    for rc in rcs
+                extra = (
+                    sum(
+                        w.usd_per_latency_ms * rc.latency + w.usd_per_risk_point * rc.risk
+                        for rc in rcs
+                    )
+                    + w.usd_per_tonne_co2e * rec["carbon_kg_per_month"] / 1000.0
                 )
             rec["objective"] = (opex + extra) * h + horizon_capex
         if len(rcs) == len(rows):
