@@ -6,6 +6,11 @@
 * :class:`InfeasibleScenario`: the input is valid but no plan satisfies it; carries the
   conflicting requirements.
 * :class:`SolverLimitReached`: the solver stopped on a limit without a feasible plan.
+* :class:`OutputError`: an output path cannot or must not be written (exit 2).
+
+Exit codes: 0 success, 1 infeasible, 2 invalid input (including a bad output path),
+3 solver limit without a plan, 70 an internal error (a bug; ``--debug`` shows the traceback),
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -118,3 +123,14 @@ class SolverLimitReached(AdvisorError):
     def __init__(self, message: str, best_bound: float | None = None):
         self.best_bound = best_bound
         super().__init__(message)
+
+
+class OutputError(AdvisorError):
+    """An output path advisor refuses or fails to write (a device, a symlink to something other
+    than a regular file, a folder that is a file, no permission, ...)."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, message: str, hint: str = ""):
+        self.path, self.hint = path, hint
+        super().__init__(f"{path}: {message}" + (f"\n    hint: {hint}" if hint else ""))

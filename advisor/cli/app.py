@@ -1,7 +1,8 @@
 """Commands: validate, plan, explain, compare, catalog, schema, init, sweep.
 
 Exit codes: 0 plan found / valid, 1 infeasible (reasons printed), 2 invalid input,
-3 solver limit reached without a feasible plan.
+3 solver limit reached without a feasible plan, 70 internal error (a bug; ``--debug`` shows the
+traceback), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from advisor.cli import render
+from advisor.cli import checks, render
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
+from advisor.safeio import clip, safe_folder_name
 
 app = typer.Typer(
     name="advisor",
@@ -30,8 +32,21 @@ catalog_app = typer.Typer(
     help="Browse the catalogs. Example: advisor catalog show hardware", no_args_is_help=True
 )
 app.add_typer(catalog_app, name="catalog")
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+# User strings and paths are printed as plain text: no rich markup, no :emoji: codes.
+out = Console(markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
+EXIT_BUG = 70
+"""Exit code of an unexpected internal error (EX_SOFTWARE): a bug, reported in one line."""
+_debug = {"on": False}
+
+
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an internal error.")
+    ] = False,
+) -> None:
+    _debug["on"] = debug
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 FormatOpt = Annotated[
@@ -57,7 +72,7 @@ def _fail(exc: AdvisorError, fmt: str = "table") -> None:
             payload["message"] = str(exc)
         print(json.dumps(payload, indent=2, default=str))
     else:
-        err.print(str(exc), markup=False, highlight=False)
+        err.print("\n".join(clip(line, 400) for line in str(exc).splitlines()))
     raise typer.Exit(exc.exit_code)
 
 
@@ -95,10 +110,14 @@ def plan(
     ] = None,
     solver: Annotated[str | None, typer.Option(help="highs (default) or cbc.")] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Solver time limit in seconds.")
+        float | None,
+        typer.Option(
+            "--time-limit", help="Solver time limit in seconds (0-86400].", callback=checks.TIME_LIMIT
+        ),
     ] = None,
     gap: Annotated[
-        float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001.")
+        float | None,
+        typer.Option("--gap", help="Relative MIP gap in [0, 0.5], e.g. 0.001.", callback=checks.GAP),
     ] = None,
     objective: Annotated[str | None, typer.Option(help="tco, monthly_cost or weighted.")] = None,
     fmt: FormatOpt = "table",
@@ -108,11 +127,11 @@ def plan(
 
     Example: advisor plan examples/eu-insurer.yaml --out reports/insurer --time-limit 60
     """
-    from advisor import solve
-    from advisor.plan.io import write_plan_files
+    import advisor
+    from advisor.report.files import write_infeasible_outputs, write_plan_outputs
 
     if solver not in (None, "highs", "cbc"):
-        err.print(f"--solver must be highs or cbc, not {solver!r}", markup=False)
+        err.print(f"--solver must be highs or cbc, not {solver!r}")
         raise typer.Exit(2)
     if objective not in (None, "tco", "monthly_cost", "weighted"):
         err.print(
@@ -122,9 +141,9 @@ def plan(
     show = not quiet and fmt == "table"
     try:
         scn, cat = _load(scenario, catalog)
-        target = out_dir or Path("reports") / scn.name
+        target = out_dir or Path("reports") / safe_folder_name(scn.name)
         with render.progress(err, enabled=show) as step:
-            result = solve(
+            result = advisor.solve(
                 scn,
                 cat,
                 solver=solver,
@@ -134,15 +153,16 @@ def plan(
                 progress=step,
             )
             step("writing outputs")
-            files = write_plan_files(result, target)
+            files = write_plan_outputs(result, target, on_wait=step)
     except InfeasibleScenario as exc:
         if exc.report is not None:
-            from advisor.report import write_infeasible_report
-
-            target = out_dir or Path("reports") / exc.report["scenario"].name
-            path = write_infeasible_report(exc, target / "report.html")
+            target = out_dir or Path("reports") / safe_folder_name(exc.report["scenario"].name)
+            try:
+                path = write_infeasible_outputs(exc, target)
+            except AdvisorError as write_exc:
+                _fail(write_exc, fmt)
             if show:
-                err.print(f"infeasibility report: {path}", markup=False)
+                err.print(f"infeasibility report: {path}")
         _fail(exc, fmt)
     except AdvisorError as exc:
         _fail(exc, fmt)
@@ -309,14 +329,17 @@ def init(
 
     Example: advisor init my-scenario.yaml
     """
-    from advisor.plan.io import atomic_write_text
+    from advisor.safeio import atomic_write_text
 
-    if path.exists() and not force:
-        err.print(f"{path} exists; use --force to overwrite", markup=False)
+    if (path.exists() or path.is_symlink()) and not force:
+        err.print(f"{path} exists; use --force to overwrite")
         raise typer.Exit(2)
     text = resources.files("advisor.cli").joinpath("starter.yaml").read_text(encoding="utf-8")
-    atomic_write_text(path, text)
-    out.print(f"wrote {path}; next: advisor validate {path} && advisor plan {path}", markup=False)
+    try:
+        atomic_write_text(path, text)
+    except AdvisorError as exc:
+        _fail(exc)
+    out.print(f"wrote {path}; next: advisor validate {path} && advisor plan {path}")
 
 
 EngineOpt = Annotated[
@@ -330,7 +353,10 @@ OutOpt = Annotated[
     Path | None, typer.Option("--out", "-o", help="Folder [default: reports/<name>].")
 ]
 WorkersOpt = Annotated[
-    int | None, typer.Option("--workers", help="Processes of the local pool [default: CPUs].")
+    int | None,
+    typer.Option(
+        "--workers", help="Processes of the local pool [default: CPUs].", callback=checks.WORKERS
+    ),
 ]
 
 
@@ -382,9 +408,14 @@ def sweep(
     workers: WorkersOpt = None,
     out_dir: OutOpt = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Per-solve time limit in seconds.")
+        float | None,
+        typer.Option(
+            "--time-limit", help="Per-solve time limit in seconds.", callback=checks.TIME_LIMIT
+        ),
     ] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap.")] = None,
+    gap: Annotated[
+        float | None, typer.Option("--gap", help="Relative MIP gap.", callback=checks.GAP)
+    ] = None,
     fmt: FormatOpt = "table",
     quiet: QuietOpt = False,
 ) -> None:
@@ -393,7 +424,7 @@ def sweep(
     Example: advisor sweep examples/eu-insurer.yaml price:aws 0.5:1.5:0.25 --engine dask
     --scheduler tcp://127.0.0.1:8786
     """
-    from advisor.plan.io import atomic_write_text
+    from advisor.safeio import csv_text, write_output_set
     from advisor.whatif import sweep as run_sweep
 
     vals = parse_values(values)
@@ -410,13 +441,17 @@ def sweep(
             time_limit_s=time_limit,
             mip_gap=gap,
         )
+        target = out_dir or Path("reports") / safe_folder_name(scn.name)
+        frame = result.frame.assign(moved=result.frame["moved"].map(" ".join))
+        page = result.figure().to_html(include_plotlyjs=True, full_html=True)
+        written = write_output_set(
+            target,
+            {"sweep.csv": csv_text(frame, float_format="%.6g"), "sweep.html": page},
+            command="sweep",
+        ).files
     except AdvisorError as exc:
         _fail(exc, fmt)
-    target = out_dir or Path("reports") / scn.name
-    frame = result.frame.assign(moved=result.frame["moved"].map(" ".join))
-    csv = atomic_write_text(target / "sweep.csv", frame.to_csv(index=False, float_format="%.6g"))
-    page = result.figure().to_html(include_plotlyjs=True, full_html=True)
-    html = atomic_write_text(target / "sweep.html", page)
+    csv, html = written["sweep.csv"], written["sweep.html"]
     if fmt == "json":
         print(frame.to_json(orient="records", indent=2))
     elif not quiet:
@@ -427,9 +462,12 @@ def sweep(
 def montecarlo(
     scenario: ScenarioArg,
     samples: Annotated[
-        int | None, typer.Option("--samples", "-n", help="[default: the scenario's]")
+        int | None,
+        typer.Option("--samples", "-n", help="[default: the scenario's]", callback=checks.SAMPLES),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="[default: the scenario's]")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="[default: the scenario's]", callback=checks.SEED)
+    ] = None,
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
@@ -442,7 +480,7 @@ def montecarlo(
 
     Example: advisor montecarlo examples/eu-insurer.yaml --samples 200 --engine local
     """
-    from advisor.plan.io import atomic_write_text
+    from advisor.safeio import csv_text, write_output_set
     from advisor.whatif import monte_carlo
 
     try:
@@ -456,20 +494,23 @@ def montecarlo(
             workers=workers,
             progress=not quiet and fmt == "table",
         )
+        target = out_dir or Path("reports") / safe_folder_name(scn.name)
+        frame = result.samples.assign(moved=result.samples["moved"].map(" ".join))
+        page = (
+            "<!doctype html><html><head><meta charset='utf-8'><title>Monte Carlo</title></head>"
+            "<body>"
+            + result.figure().to_html(include_plotlyjs=True, full_html=False)
+            + result.robust_figure().to_html(include_plotlyjs=False, full_html=False)
+            + "</body></html>"
+        )
+        written = write_output_set(
+            target,
+            {"montecarlo.csv": csv_text(frame, float_format="%.6g"), "montecarlo.html": page},
+            command="montecarlo",
+        ).files
     except AdvisorError as exc:
         _fail(exc, fmt)
-    target = out_dir or Path("reports") / scn.name
-    frame = result.samples.assign(moved=result.samples["moved"].map(" ".join))
-    csv = atomic_write_text(
-        target / "montecarlo.csv", frame.to_csv(index=False, float_format="%.6g")
-    )
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Monte Carlo</title></head><body>"
-        + result.figure().to_html(include_plotlyjs=True, full_html=False)
-        + result.robust_figure().to_html(include_plotlyjs=False, full_html=False)
-        + "</body></html>"
-    )
-    html = atomic_write_text(target / "montecarlo.html", page)
+    csv, html = written["montecarlo.csv"], written["montecarlo.html"]
     if fmt == "json":
         print(
             json.dumps(
@@ -489,9 +530,27 @@ def montecarlo(
 
 
 def main() -> None:
-    """Console entry point; turns unexpected errors into a short message (no traceback)."""
+    """Console entry point, and the outermost guard.
+
+    An error advisor raises on purpose has already been printed with its exit code (0-3). Any
+    other exception is a bug: one line and exit 70, the traceback only under ``--debug``.
+    """
+    _debug["on"] = "--debug" in sys.argv[1:]
     try:
-        app()
+        app(standalone_mode=True)
     except KeyboardInterrupt:
-        err.print("interrupted", markup=False)
+        err.print("interrupted")
         sys.exit(130)
+    except AdvisorError as exc:  # raised outside a command's own handler
+        err.print("\n".join(clip(line, 400) for line in str(exc).splitlines()))
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - the outermost guard
+        if _debug["on"]:
+            import traceback
+
+            err.print("".join(traceback.format_exception(exc)))
+        err.print(
+            f"internal error ({type(exc).__name__}: {clip(exc, 200)}); this is a bug in advisor, "
+            "please report it with the command you ran (add --debug for the traceback)"
+        )
+        sys.exit(EXIT_BUG)
