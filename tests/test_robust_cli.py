@@ -305,12 +305,12 @@ def test_report_assumptions_show_cli_overrides(tmp_path, tiny):
 
 
 def test_paths_print_as_plain_text(tmp_path):
-    path = tmp_path / "file:100:[bold]x[/bold].yaml"
+    path = tmp_path / "file:100:[bold]x.yaml"
     path.write_text("name: [unclosed\n")
     r = cli("validate", path)
     assert r.code == 2
     assert "\U0001f4af" not in r.output
-    assert ":100:[bold]x[/bold].yaml" in r.output
+    assert ":100:[bold]x.yaml" in r.output
 
 
 def test_plan_summary_prints_user_strings_plain(tmp_path):
