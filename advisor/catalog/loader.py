@@ -6,6 +6,7 @@ replace bundled rows with the same key and add the rest.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from pathlib import Path
@@ -139,6 +140,15 @@ def _to_number(frame: pd.DataFrame, col: str, path: Path, optional: bool) -> Non
     frame[col] = numbers.astype(float)
 
 
+@functools.lru_cache(maxsize=32)
+def _bundled_table(name: str, path: Path, mtime_ns: int) -> pd.DataFrame:
+    """A bundled table, parsed once per process (and again if the file changes); callers get a
+    copy, so the cached frame is never modified."""
+    frame = read_table(TABLES[name], path)
+    frame["origin"] = "bundled"
+    return frame
+
+
 def load_tables(user_dir: Path | None = None) -> tuple[dict[str, pd.DataFrame], dict, dict]:
     """Read every table (bundled, then the user's overlay). Returns tables, manifests."""
     bundled = bundled_catalog_dir()
@@ -155,7 +165,9 @@ def load_tables(user_dir: Path | None = None) -> tuple[dict[str, pd.DataFrame], 
         )
         if unknown:
             known = ", ".join(t.file for t in TABLES.values())
-            raise CatalogError(str(user_dir / unknown[0]), f"unknown catalog table; known: {known}")
+            raise CatalogError(
+                str(user_dir / clip(unknown[0], 100)), f"unknown catalog table; known: {known}"
+            )
     tables: dict[str, pd.DataFrame] = {}
     user_rows: dict[str, pd.DataFrame] = {}
     user_files: dict[str, str] = {}
@@ -163,8 +175,7 @@ def load_tables(user_dir: Path | None = None) -> tuple[dict[str, pd.DataFrame], 
         path = bundled / spec.file
         if not path.exists():
             raise CatalogError(str(path), "catalog table is missing")
-        frame = read_table(spec, path)
-        frame["origin"] = "bundled"
+        frame = _bundled_table(name, path, path.stat().st_mtime_ns).copy()
         if user_dir is not None and (user_dir / spec.file).exists():
             extra = read_table(spec, user_dir / spec.file, user=True)
             extra["origin"] = "user"
