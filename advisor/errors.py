@@ -18,6 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+MAX_FIELD_CHARS = 400
+"""Longest text of one issue field (message, expected, hint) shown or returned; user values
+inside are cut at 200 characters where they are formatted, this is the backstop."""
+
+
+def _cut(text: str, limit: int = MAX_FIELD_CHARS) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -31,22 +39,23 @@ class Issue:
     hint: str = ""
 
     def format(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        text = f"{where}: {self.path or '<root>'}: {self.message}"
+        d = self.to_dict()
+        where = d["file"] if self.line is None else f"{d['file']}:{self.line}"
+        text = f"{where}: {d['path'] or '<root>'}: {d['message']}"
         if self.expected:
-            text += f"\n    expected: {self.expected}"
+            text += f"\n    expected: {d['expected']}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {d['hint']}"
         return text
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "file": self.file,
+            "file": _cut(self.file),
             "line": self.line,
-            "path": self.path,
-            "message": self.message,
-            "expected": self.expected,
-            "hint": self.hint,
+            "path": _cut(self.path, 200),
+            "message": _cut(self.message),
+            "expected": _cut(self.expected),
+            "hint": _cut(self.hint),
         }
 
 

@@ -74,7 +74,11 @@ def cli(*args: str | Path) -> Result:
         code = exc.code
     finally:
         sys.argv = argv
-    return Result(code if isinstance(code, int) else (0 if code is None else 1), out.getvalue(), err.getvalue())
+    return Result(
+        code if isinstance(code, int) else (0 if code is None else 1),
+        out.getvalue(),
+        err.getvalue(),
+    )
 
 
 def write_yaml(path: Path, data: dict) -> Path:

@@ -9,7 +9,6 @@ import io
 from pathlib import Path
 
 import pytest
-
 from robust_helpers import TINY, cli, write_yaml
 
 from advisor.catalog import TABLES, Catalog, bundled_catalog_dir
@@ -97,8 +96,15 @@ def test_negative_price_catalog_does_not_plan(tmp_path):
 
 def test_plan_with_catalog_option_reports_the_bad_row(tmp_path):
     folder = _catalog(tmp_path, "instance_prices", usd_per_hour="-3")
-    r = cli("plan", write_yaml(tmp_path / "s.yaml", TINY), "--catalog", folder, "-q",
-            "--out", tmp_path / "out")
+    r = cli(
+        "plan",
+        write_yaml(tmp_path / "s.yaml", TINY),
+        "--catalog",
+        folder,
+        "-q",
+        "--out",
+        tmp_path / "out",
+    )
     assert r.code == 2, r.output
     assert "instance_prices.csv:2: usd_per_hour" in r.output
     assert "expected" in r.output  # the hint states the range
@@ -124,7 +130,7 @@ def test_enumerations_match_the_scenario_schema():
     from advisor.schema import types
 
     assert schemas.PROVIDERS == types.PROVIDERS
-    assert schemas.PRICINGS == tuple(types.PRICING_TERM_MONTHS)
+    assert tuple(types.PRICING_TERM_MONTHS) == schemas.PRICINGS
     assert schemas.CONTROLS == types.CONTROLS
     assert set(schemas.TIERS) < set(types.TIERS)
 
@@ -139,8 +145,10 @@ def test_every_numeric_column_is_finite_even_without_a_stated_range(monkeypatch)
     try:
         model = schemas.row_model("hardware")
         with pytest.raises(Exception, match="finite"):
-            model(**{c: "x" for c in TABLES["hardware"].text} | {
-                c: float("inf") for c in TABLES["hardware"].numbers})
+            model(
+                **{c: "x" for c in TABLES["hardware"].text}
+                | {c: float("inf") for c in TABLES["hardware"].numbers}
+            )
     finally:
         schemas.row_model.cache_clear()
         schemas._rows_adapter.cache_clear()

@@ -39,7 +39,6 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-
 from robust_helpers import TINY, TINY_WITH_SITE, cli
 
 import advisor
@@ -92,12 +91,39 @@ SCENARIO_SEEDS = {
 }
 PLAN_SEEDS = ("tiny", "tiny-site")
 INVENTORY_SEED = [
-    ["id", "team", "kind", "cpu.vcpus", "cpu.memory_gb", "demand.replicas",
-     "model.params_billion", "model.precision", "demand.requests_per_second",
-     "demand.tokens_per_request", "data.classification", "data.residency",
-     "data.egress_gb_per_month", "interruptible"],
+    [
+        "id",
+        "team",
+        "kind",
+        "cpu.vcpus",
+        "cpu.memory_gb",
+        "demand.replicas",
+        "model.params_billion",
+        "model.precision",
+        "demand.requests_per_second",
+        "demand.tokens_per_request",
+        "data.classification",
+        "data.residency",
+        "data.egress_gb_per_month",
+        "interruptible",
+    ],
     ["inv-a", "ops", "batch", "8", "32", "2", "", "", "", "", "internal", "EU", "10", "True"],
-    ["inv-b", "ml", "inference", "", "", "", "3", "bf16", "5", "200", "confidential", "EU;DE", "1", ""],
+    [
+        "inv-b",
+        "ml",
+        "inference",
+        "",
+        "",
+        "",
+        "3",
+        "bf16",
+        "5",
+        "200",
+        "confidential",
+        "EU;DE",
+        "1",
+        "",
+    ],
     ["inv-c", "ops", "inference", "4", "8", "1", "", "", "", "", "public", "", "", "False"],
 ]
 
@@ -108,16 +134,59 @@ def _bundled_rows(table: str, n: int) -> list[list[str]]:
     return rows[: n + 1]
 
 
-CATALOG_SEED = {"hardware.csv": _bundled_rows("hardware", 3),
-                "instance_prices.csv": _bundled_rows("instance_prices", 4)}
+CATALOG_SEED = {
+    "hardware.csv": _bundled_rows("hardware", 3),
+    "instance_prices.csv": _bundled_rows("instance_prices", 4),
+}
 
 # --- mutations ---------------------------------------------------------------------------------
 
-BAD_NUMBERS = [-1, -1e9, 0, -0.0, 1e-300, float("nan"), float("inf"), -float("inf"), 1e308,
-               10**30, 2**63, "inf", "nan", "-inf", "1e999", "0x10", "1_000", "12abc", ""]
-BAD_WORDS = ["moon", "", " ", "LOCAL", "aws ", "../../x", "/etc/passwd", "=cmd|' /C calc'!A0",
-             "+1", "@SUM(A1)", "-2+3", ":100:", "[bold]x[/]", "<script>alert(1)</script>",
-             "null", "~", "yes", "no", "0", "-", "a\x00b", "\u202eevil", "\x1b[31mred"]
+BAD_NUMBERS = [
+    -1,
+    -1e9,
+    0,
+    -0.0,
+    1e-300,
+    float("nan"),
+    float("inf"),
+    -float("inf"),
+    1e308,
+    10**30,
+    2**63,
+    "inf",
+    "nan",
+    "-inf",
+    "1e999",
+    "0x10",
+    "1_000",
+    "12abc",
+    "",
+]
+BAD_WORDS = [
+    "moon",
+    "",
+    " ",
+    "LOCAL",
+    "aws ",
+    "../../x",
+    "/etc/passwd",
+    "=cmd|' /C calc'!A0",
+    "+1",
+    "@SUM(A1)",
+    "-2+3",
+    ":100:",
+    "[bold]x[/]",
+    "<script>alert(1)</script>",
+    "null",
+    "~",
+    "yes",
+    "no",
+    "0",
+    "-",
+    "a\x00b",
+    "\u202eevil",
+    "\x1b[31mred",
+]
 VALUES = st.one_of(
     st.none(),
     st.booleans(),
@@ -172,10 +241,10 @@ def mutate_tree(tree: dict, data: st.DataObject) -> dict:
         elif op == "duplicate" and isinstance(parent, list):
             parent.append(copy.deepcopy(parent[key]))
         elif op == "alias":
-            other = _parent(tree, data.draw(st.sampled_from(slots), label="other") + ("x",))
+            other = _parent(tree, (*data.draw(st.sampled_from(slots), label="other"), "x"))
             parent[key] = other  # the same object twice: YAML writes an anchor and an alias
         elif op == "rename" and isinstance(parent, dict):
-            parent[data.draw(st.sampled_from(BAD_WORDS + ["nme", "Name"]), label="key")] = (
+            parent[data.draw(st.sampled_from([*BAD_WORDS, "nme", "Name"]), label="key")] = (
                 parent.pop(key)
             )
     return tree
@@ -204,13 +273,19 @@ def mutate_text(raw: bytes, data: st.DataObject) -> bytes:
             raw = re.sub(rb"(: )(\d+)", lambda m: m.group(1) + b"9" * 5000, raw, count=1)
         elif op == "control" and raw:
             at = data.draw(st.integers(0, len(raw)), label="at")
-            raw = raw[:at] + data.draw(st.sampled_from([b"\x00", b"\x07", b"\x1b", b"\x7f", b"\t"])) + raw[at:]
+            raw = (
+                raw[:at]
+                + data.draw(st.sampled_from([b"\x00", b"\x07", b"\x1b", b"\x7f", b"\t"]))
+                + raw[at:]
+            )
     return raw
 
 
 def _dump(tree: Any) -> bytes:
     try:
-        return yaml.safe_dump(tree, sort_keys=False, allow_unicode=True).encode("utf-8", "surrogatepass")
+        return yaml.safe_dump(tree, sort_keys=False, allow_unicode=True).encode(
+            "utf-8", "surrogatepass"
+        )
     except (yaml.YAMLError, UnicodeEncodeError, RecursionError):
         return yaml.safe_dump({"name": "unrepresentable"}).encode()
 
@@ -218,17 +293,25 @@ def _dump(tree: Any) -> bytes:
 def mutate_rows(rows: list[list[str]], data: st.DataObject) -> list[list[str]]:
     rows = [list(r) for r in rows]
     for _ in range(data.draw(st.integers(1, 3), label="cell mutations")):
-        op = data.draw(st.sampled_from(["cell", "cell", "drop_col", "rename_col", "dup_row", "short_row"]))
+        op = data.draw(
+            st.sampled_from(["cell", "cell", "drop_col", "rename_col", "dup_row", "short_row"])
+        )
         STATS[f"rows:{op}"] += 1
         r = data.draw(st.integers(0, len(rows) - 1), label="row")
         c = data.draw(st.integers(0, len(rows[0]) - 1), label="col")
         if op == "cell" and c < len(rows[r]):
             value = data.draw(VALUES, label="cell")
-            rows[r][c] = value if isinstance(value, str) else json.dumps(value) if not isinstance(value, float) else repr(value)
+            rows[r][c] = (
+                value
+                if isinstance(value, str)
+                else json.dumps(value)
+                if not isinstance(value, float)
+                else repr(value)
+            )
         elif op == "drop_col":
             rows = [row[:c] + row[c + 1 :] for row in rows]
         elif op == "rename_col":
-            rows[0][c] = data.draw(st.sampled_from(BAD_WORDS + ["ID", "demand.rps"]))
+            rows[0][c] = data.draw(st.sampled_from([*BAD_WORDS, "ID", "demand.rps"]))
         elif op == "dup_row" and len(rows) > 1:
             rows.append(list(rows[max(r, 1)]))
         elif op == "short_row":
@@ -381,7 +464,10 @@ def test_fuzz_style_cases_as_real_subprocesses(tmp_path, case):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         [sys.executable, "-m", "advisor", "plan", str(path), "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr

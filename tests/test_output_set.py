@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from robust_helpers import TINY, cli, write_yaml
 
 from advisor.errors import OutputError
@@ -87,7 +86,7 @@ def _plan_identity(out: Path) -> set[str]:
     """Which run wrote each file: the scenario name in plan.json, focus.csv and report.html,
     and the manifest's hashes for every file."""
     name = json.loads((out / "plan.json").read_text())["scenario"]
-    assert f"x_Scenario" in (out / "focus.csv").read_text()
+    assert "x_Scenario" in (out / "focus.csv").read_text()
     for other in ("focus.csv", "report.html"):
         text = (out / other).read_text()
         for candidate in ("run-a", "run-b"):

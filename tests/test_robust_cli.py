@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from robust_helpers import TINY, TINY_WITH_SITE, cli, write_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -261,7 +260,9 @@ def test_internal_error_exit_70_and_one_line(tiny, monkeypatch):
 def test_non_finite_or_absurd_numbers_in_yaml(tmp_path, field, value):
     path = write_yaml(tmp_path / "s.yaml", TINY)
     text = path.read_text().replace(
-        "  demand:\n    replicas: 2", f"  demand:\n    replicas: 2\n  data:\n    {field}: {value}", 1
+        "  demand:\n    replicas: 2",
+        f"  demand:\n    replicas: 2\n  data:\n    {field}: {value}",
+        1,
     )
     path.write_text(text)
     r = cli("plan", path, "--out", tmp_path / "out", "-q")
@@ -271,7 +272,9 @@ def test_non_finite_or_absurd_numbers_in_yaml(tmp_path, field, value):
 
 
 def test_non_finite_number_in_an_inventory(tmp_path):
-    (tmp_path / "inv.csv").write_text("id,cpu.vcpus,cpu.memory_gb,demand.replicas,data.egress_gb_per_month\nx,2,4,1,inf\n")
+    (tmp_path / "inv.csv").write_text(
+        "id,cpu.vcpus,cpu.memory_gb,demand.replicas,data.egress_gb_per_month\nx,2,4,1,inf\n"
+    )
     data = {**TINY, "workload_inventories": ["inv.csv"]}
     r = cli("validate", write_yaml(tmp_path / "s.yaml", data))
     assert r.code == 2, r.output
@@ -280,8 +283,15 @@ def test_non_finite_number_in_an_inventory(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "option", [("--time-limit", "-1"), ("--time-limit", "nan"), ("--time-limit", "inf"),
-               ("--gap", "-0.5"), ("--gap", "nan"), ("--gap", "2")]
+    "option",
+    [
+        ("--time-limit", "-1"),
+        ("--time-limit", "nan"),
+        ("--time-limit", "inf"),
+        ("--gap", "-0.5"),
+        ("--gap", "nan"),
+        ("--gap", "2"),
+    ],
 )
 def test_cli_numbers_are_finite_and_in_range(tmp_path, tiny, option):
     r = cli("plan", tiny, *option, "--out", tmp_path / "out", "-q")
@@ -294,8 +304,19 @@ def test_cli_numbers_are_finite_and_in_range(tmp_path, tiny, option):
 
 
 def test_report_assumptions_show_cli_overrides(tmp_path, tiny):
-    r = cli("plan", tiny, "--time-limit", "7", "--solver", "cbc", "--gap", "0.02",
-            "--out", tmp_path / "out", "-q")
+    r = cli(
+        "plan",
+        tiny,
+        "--time-limit",
+        "7",
+        "--solver",
+        "cbc",
+        "--gap",
+        "0.02",
+        "--out",
+        tmp_path / "out",
+        "-q",
+    )
     assert r.code == 0, r.output
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "cbc, time limit 7 s, relative gap 0.02" in html
@@ -401,3 +422,19 @@ def test_json_errors_stay_json(tmp_path):
     assert r.code == 2
     payload = json.loads(r.stdout)
     assert payload["exit_code"] == 2
+
+
+def test_scenario_symlinked_to_another_file_does_not_leak_it(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("root:$6$SECRETHASH:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n")
+    (tmp_path / "s.yaml").symlink_to(secret)
+    r = cli("validate", tmp_path / "s.yaml")
+    assert r.code == 2, r.output
+    assert "SECRETHASH" not in r.output and "daemon" not in r.output
+    assert "2 top-level keys" in r.output
+
+
+def test_unknown_workload_in_explain_is_cut(tiny):
+    r = cli("explain", tiny, "w" * 100_000)
+    assert r.code == 2
+    assert len(r.output) < 2_000

@@ -50,7 +50,11 @@ class Range:
     hint: str = ""
 
     def describe(self) -> str:
-        low = f">= {self.ge:g}" if self.ge is not None else (f"> {self.gt:g}" if self.gt is not None else "")
+        low = (
+            f">= {self.ge:g}"
+            if self.ge is not None
+            else (f"> {self.gt:g}" if self.gt is not None else "")
+        )
         high = f"<= {self.le:g}" if self.le is not None else ""
         return " and ".join(p for p in (low, high) if p) or "a finite number"
 
@@ -191,13 +195,22 @@ def validate_table(spec: TableSpec, frame: pd.DataFrame, file: str) -> None:
     for col in INTEGERS.get(spec.name, ()):
         if col in frame.columns:
             values = frame[col]
-            bad = values.notna() & values.map(lambda v: isinstance(v, float) and math.isfinite(v) and not float(v).is_integer())
-            problems += [(frame.index.get_loc(i), col, values[i], "must be a whole number") for i in frame.index[bad]]
+            bad = values.notna() & values.map(
+                lambda v: isinstance(v, float) and math.isfinite(v) and not float(v).is_integer()
+            )
+            problems += [
+                (frame.index.get_loc(i), col, values[i], "must be a whole number")
+                for i in frame.index[bad]
+            ]
     if not problems:
         return
     problems.sort(key=lambda p: p[0])
     pos, col, value, msg = problems[0]
-    more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
+    more = (
+        f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
+        if len(problems) > 1
+        else ""
+    )
     hint = _hint(spec.name, col)
     raise CatalogError(
         file,
@@ -207,7 +220,9 @@ def validate_table(spec: TableSpec, frame: pd.DataFrame, file: str) -> None:
     )
 
 
-def check_references(tables: dict[str, pd.DataFrame], user_rows: dict[str, pd.DataFrame], files: dict[str, str]) -> None:
+def check_references(
+    tables: dict[str, pd.DataFrame], user_rows: dict[str, pd.DataFrame], files: dict[str, str]
+) -> None:
     """Every non-empty reference in a user row names an existing row (e.g. an accelerator)."""
     import difflib
 

@@ -19,6 +19,7 @@ from rich.console import Console
 from advisor.cli import checks, render
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
 from advisor.safeio import clip, safe_folder_name
+from advisor.safeio.outset import check_output_target
 
 app = typer.Typer(
     name="advisor",
@@ -47,6 +48,7 @@ def _global_options(
     ] = False,
 ) -> None:
     _debug["on"] = debug
+
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 FormatOpt = Annotated[
@@ -112,12 +114,16 @@ def plan(
     time_limit: Annotated[
         float | None,
         typer.Option(
-            "--time-limit", help="Solver time limit in seconds (0-86400].", callback=checks.TIME_LIMIT
+            "--time-limit",
+            help="Solver time limit in seconds (0-86400].",
+            callback=checks.TIME_LIMIT,
         ),
     ] = None,
     gap: Annotated[
         float | None,
-        typer.Option("--gap", help="Relative MIP gap in [0, 0.5], e.g. 0.001.", callback=checks.GAP),
+        typer.Option(
+            "--gap", help="Relative MIP gap in [0, 0.5], e.g. 0.001.", callback=checks.GAP
+        ),
     ] = None,
     objective: Annotated[str | None, typer.Option(help="tco, monthly_cost or weighted.")] = None,
     fmt: FormatOpt = "table",
@@ -142,6 +148,7 @@ def plan(
     try:
         scn, cat = _load(scenario, catalog)
         target = out_dir or Path("reports") / safe_folder_name(scn.name)
+        check_output_target(target)
         with render.progress(err, enabled=show) as step:
             result = advisor.solve(
                 scn,
@@ -204,7 +211,7 @@ def explain(
         if workload not in ids:
             hint = did_you_mean(workload, ids)
             err.print(
-                f"{scenario}: no workload '{workload}'" + (f"; {hint}" if hint else ""),
+                f"{scenario}: no workload '{clip(workload)}'" + (f"; {hint}" if hint else ""),
                 markup=False,
             )
             raise typer.Exit(2)
@@ -279,7 +286,8 @@ def catalog_show(
     if table not in TABLES:
         hint = did_you_mean(table, TABLES)
         err.print(
-            f"unknown table '{table}'; tables: {', '.join(TABLES)}" + (f"; {hint}" if hint else ""),
+            f"unknown table '{clip(table)}'; tables: {', '.join(TABLES)}"
+            + (f"; {hint}" if hint else ""),
             markup=False,
         )
         raise typer.Exit(2)
@@ -292,9 +300,7 @@ def catalog_show(
         col, _, value = cond.partition("=")
         if col not in frame.columns:
             hint = did_you_mean(col, frame.columns)
-            err.print(
-                f"unknown column '{col}' in {table}" + (f"; {hint}" if hint else ""), markup=False
-            )
+            err.print(f"unknown column '{clip(col)}' in {table}" + (f"; {hint}" if hint else ""))
             raise typer.Exit(2)
         frame = frame[frame[col].astype(str) == value]
     if limit:
@@ -430,6 +436,7 @@ def sweep(
     vals = parse_values(values)
     try:
         scn, _ = _load(scenario, None)
+        check_output_target(out_dir or Path("reports") / safe_folder_name(scn.name))
         result = run_sweep(
             scn,
             parameter,
@@ -485,6 +492,7 @@ def montecarlo(
 
     try:
         scn, _ = _load(scenario, None)
+        check_output_target(out_dir or Path("reports") / safe_folder_name(scn.name))
         result = monte_carlo(
             scn,
             samples,
@@ -544,7 +552,7 @@ def main() -> None:
     except AdvisorError as exc:  # raised outside a command's own handler
         err.print("\n".join(clip(line, 400) for line in str(exc).splitlines()))
         sys.exit(exc.exit_code)
-    except Exception as exc:  # noqa: BLE001 - the outermost guard
+    except Exception as exc:
         if _debug["on"]:
             import traceback
 

@@ -69,7 +69,9 @@ def load_plan_json(path: str | Path) -> dict:
     except RecursionError:
         raise _issue(display, "", "nested too deeply to be a plan.json", hint=hint) from None
     if not isinstance(doc, dict):
-        raise _issue(display, "", f"the top level is a JSON {type(doc).__name__}, not an object", hint=hint)
+        raise _issue(
+            display, "", f"the top level is a JSON {type(doc).__name__}, not an object", hint=hint
+        )
     try:
         _PlanFile.model_validate(doc)
     except ValidationError as exc:

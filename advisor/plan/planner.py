@@ -17,8 +17,8 @@ from advisor.plan.formulate import formulate, objective_factor
 from advisor.plan.infeasible import elastic_conflicts, presolve_conflicts
 from advisor.plan.result import Plan
 from advisor.plan.sensitivity import binding_limits, value_of_relaxing
-from advisor.schema.load import catalog_for
 from advisor.schema.errors import issues_from_validation
+from advisor.schema.load import catalog_for
 from advisor.schema.scenario import Scenario
 from advisor.schema.sourcemap import SourceMap
 from advisor.solve import SolverSettings, solve_problem
@@ -121,11 +121,11 @@ def with_settings_used(scenario: Scenario, **overrides: Any) -> Scenario:
     if not given:
         return scenario
     try:
-        settings = type(scenario.settings).model_validate(
-            scenario.settings.model_dump() | given
-        )
+        settings = type(scenario.settings).model_validate(scenario.settings.model_dump() | given)
     except ValidationError as exc:
-        raise InvalidScenario(issues_from_validation(exc, SourceMap("<solve arguments>"), type(scenario.settings))) from None
+        raise InvalidScenario(
+            issues_from_validation(exc, SourceMap("<solve arguments>"), type(scenario.settings))
+        ) from None
     return scenario.model_copy(update={"settings": settings})
 
 

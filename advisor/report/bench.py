@@ -196,8 +196,8 @@ def _gap(plan: Plan) -> str:
 
 def measure(plan: Plan, label: str, out_dir: Path, runs: int) -> dict[str, Any]:
     """Render ``plan``'s report into ``out_dir``, time it in Chromium, print one line."""
-    from advisor.safeio import atomic_write_text
     from advisor.report.write import report_html
+    from advisor.safeio import atomic_write_text
 
     t0 = time.perf_counter()
     html = report_html(plan)

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from advisor.safeio import atomic_write_text, csv_text
 from advisor.report.stats import cost_lines
+from advisor.safeio import atomic_write_text, csv_text
 
 if TYPE_CHECKING:
     from advisor.plan import Plan

@@ -6,8 +6,6 @@ Each report is ``render(template, **view)``: the view model comes from ``view.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -47,4 +45,3 @@ ENV = _environment()
 def render(template: str, **content: object) -> str:
     """Render ``template`` with ``content`` (a view model)."""
     return ENV.get_template(template).render(**content)
-

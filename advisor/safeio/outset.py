@@ -72,6 +72,24 @@ def check_output_folder(folder: Path) -> Path:
     return folder
 
 
+def check_output_target(folder: str | Path) -> Path:
+    """Refuse, before any work is done, an output folder that cannot be written: a file, a
+    path below a file, a dangling symlink, or a folder without write permission."""
+    folder = check_output_folder(Path(folder))
+    probe = folder.parent
+    while not probe.exists() and probe != probe.parent:
+        if probe.is_symlink():
+            raise OutputError(str(probe), "is a dangling symlink", hint="choose another --out")
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(
+            str(folder), f"{probe} is a file, not a folder", hint="choose another --out"
+        )
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(str(folder), f"no permission to write in {probe}")
+    return folder
+
+
 @contextlib.contextmanager
 def folder_lock(
     folder: Path, timeout_s: float = LOCK_TIMEOUT_S, on_wait: Callable[[str], None] | None = None
@@ -83,7 +101,9 @@ def folder_lock(
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except OSError as exc:
-        raise OutputError(str(lock_path), f"cannot create the lock file ({_problem(exc)})") from None
+        raise OutputError(
+            str(lock_path), f"cannot create the lock file ({_problem(exc)})"
+        ) from None
     try:
         deadline = time.monotonic() + timeout_s
         told = False
@@ -137,7 +157,13 @@ def _exchange(a: Path, b: Path) -> bool:
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     if rc == 0:
         return True
