@@ -94,12 +94,14 @@ def check_output_target(folder: str | Path) -> Path:
 def folder_lock(
     folder: Path, timeout_s: float = LOCK_TIMEOUT_S, on_wait: Callable[[str], None] | None = None
 ) -> Iterator[None]:
-    """Hold ``.<folder>.lock`` (beside ``folder``) exclusively; wait up to ``timeout_s``."""
-    import fcntl
+    """Hold ``.<folder>.lock`` (beside ``folder``) exclusively; wait up to ``timeout_s``.
 
+    The lock is an OS lock on the open file (``flock``; ``msvcrt.locking`` on Windows), so it
+    is released when its process ends, however it ends: a killed run never blocks the next.
+    """
     lock_path = folder.parent / f".{folder.name}.lock"
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
         raise OutputError(
             str(lock_path), f"cannot create the lock file ({_problem(exc)})"
@@ -109,10 +111,10 @@ def folder_lock(
         told = False
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _try_lock(fd)
                 break
-            except BlockingIOError:
-                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            except (BlockingIOError, PermissionError):
+                holder = _holder(fd)
                 if time.monotonic() > deadline:
                     raise OutputError(
                         str(folder),
@@ -125,10 +127,33 @@ def folder_lock(
                     told = True
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, str(os.getpid()).encode())
         yield
     finally:
         os.close(fd)  # releases the lock (also when the process dies)
+
+
+def _try_lock(fd: int) -> None:
+    """Take the lock without waiting; BlockingIOError (PermissionError on Windows) if held."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _holder(fd: int) -> str:
+    """The pid the lock holder wrote into the lock file, for the message."""
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 32).decode("ascii", "replace").strip() or "?"
+    except OSError:
+        return "?"
 
 
 def _siblings(folder: Path, kind: str) -> list[Path]:
