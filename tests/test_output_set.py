@@ -188,3 +188,28 @@ def test_out_symlink_to_a_folder_is_followed_not_replaced(tmp_path):
     link.symlink_to(real)
     write_output_set(link, {"a.txt": "1"})
     assert link.is_symlink() and (real / "a.txt").read_text() == "1"
+
+
+def test_a_folder_advisor_did_not_write_is_never_replaced(tmp_path, monkeypatch):
+    scn = write_yaml(tmp_path / "s.yaml", TINY)
+    r = cli("plan", scn, "--out", tmp_path, "-q")  # tmp_path holds the scenario itself
+    assert r.code == 2, r.output
+    assert "advisor did not write" in r.output and "s.yaml" in r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+    monkeypatch.chdir(tmp_path / "..")
+    sub = tmp_path / "work"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    r = cli("plan", scn, "--out", ".", "-q")
+    assert r.code == 2, r.output
+    assert "working directory" in r.output
+
+
+def test_legacy_output_folder_without_manifest_is_accepted(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text("{}")
+    (out / "sweep.csv").write_text("old sweep\n")
+    write_output_set(out, {"plan.json": "new"}, owns=PLAN_FILES, command="plan")
+    assert (out / "plan.json").read_text() == "new"
+    assert (out / "sweep.csv").read_text() == "old sweep\n"

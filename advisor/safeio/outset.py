@@ -36,6 +36,7 @@ from pathlib import Path
 
 from advisor.errors import OutputError
 from advisor.safeio.atomic import ensure_folder, write_bytes_into
+from advisor.safeio.paths import clip
 
 MANIFEST = "manifest.json"
 LOCK_TIMEOUT_S = 600.0
@@ -55,20 +56,62 @@ def _problem(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+LEGACY_OUTPUTS = frozenset(
+    {
+        "plan.json",
+        "plan.csv",
+        "report.html",
+        "focus.csv",
+        "sweep.csv",
+        "sweep.html",
+        "montecarlo.csv",
+        "montecarlo.html",
+        "compare.html",
+    }
+)
+"""Files advisor wrote into output folders before they had a manifest (still accepted)."""
+
+
 def check_output_folder(folder: Path) -> Path:
-    """The real folder ``folder`` names (a symlink to a folder is followed), or raise."""
+    """The real folder ``folder`` names (a symlink to a folder is followed), or raise.
+
+    The folder is replaced as a whole, so it must be new, empty, or one advisor wrote (it has
+    a ``manifest.json``, or only advisor's output files); never the working directory or one
+    that contains it.
+    """
     if folder.is_symlink():
         if not folder.exists():
             raise OutputError(
                 str(folder), "is a dangling symlink", hint="remove it or choose another --out"
             )
-        folder = Path(os.path.realpath(folder))
+    shown = folder
+    folder = Path(os.path.realpath(folder))
     if folder.exists() and not folder.is_dir():
         raise OutputError(
-            str(folder), "is a file, not a folder", hint="--out names a folder for the outputs"
+            str(shown), "is a file, not a folder", hint="--out names a folder for the outputs"
         )
-    if folder.name in ("", ".", ".."):
-        folder = Path(os.path.abspath(folder))
+    if not folder.is_dir():
+        return folder
+    cwd = Path(os.path.realpath(os.getcwd()))
+    if folder == cwd or folder in cwd.parents:
+        raise OutputError(
+            str(shown),
+            "is the working directory (or contains it); advisor replaces its output folder as "
+            "a whole",
+            hint="name a folder for the outputs, e.g. --out reports/my-plan",
+        )
+    entries = list(folder.iterdir())
+    if entries and not (folder / MANIFEST).is_file():
+        foreign = [e.name for e in entries if e.name not in LEGACY_OUTPUTS or not e.is_file()]
+        if foreign:
+            raise OutputError(
+                str(shown),
+                f"holds {len(foreign)} entr{'y' if len(foreign) == 1 else 'ies'} advisor did not "
+                f"write (e.g. '{clip(sorted(foreign)[0], 60)}'); advisor replaces its output "
+                "folder as a whole, so it writes only into a new or empty folder, or one it "
+                "wrote before",
+                hint="choose another --out, e.g. --out reports/my-plan",
+            )
     return folder
 
 
