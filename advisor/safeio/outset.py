@@ -79,11 +79,10 @@ def check_output_folder(folder: Path) -> Path:
     a ``manifest.json``, or only advisor's output files); never the working directory or one
     that contains it.
     """
-    if folder.is_symlink():
-        if not folder.exists():
-            raise OutputError(
-                str(folder), "is a dangling symlink", hint="remove it or choose another --out"
-            )
+    if folder.is_symlink() and not folder.exists():
+        raise OutputError(
+            str(folder), "is a dangling symlink", hint="remove it or choose another --out"
+        )
     shown = folder
     folder = Path(os.path.realpath(folder))
     if folder.exists() and not folder.is_dir():
