@@ -438,3 +438,10 @@ def test_unknown_workload_in_explain_is_cut(tiny):
     r = cli("explain", tiny, "w" * 100_000)
     assert r.code == 2
     assert len(r.output) < 2_000
+
+
+@pytest.mark.parametrize("values", [["nan"], ["inf"], ["0:1:1e-9"], ["0:inf:1"], ["a:b:c"]])
+def test_sweep_values_are_finite_and_bounded(tiny, values):
+    r = cli("sweep", tiny, "price", *values, "--engine", "inline", "-q")
+    assert r.code == 2, r.output
+    _no_traceback(r)

@@ -8,6 +8,7 @@ traceback), 130 interrupted.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from importlib import resources
 from pathlib import Path
@@ -366,6 +367,10 @@ WorkersOpt = Annotated[
 ]
 
 
+MAX_SWEEP_VALUES = 10_000
+"""Most values one sweep takes (each is a full re-optimisation)."""
+
+
 def parse_values(tokens: list[str]) -> list[float | None]:
     """``0.6 0.8 1.0``, ``0.5:1.5:0.25`` (start:stop:step, stop included) or ``none``.
 
@@ -378,18 +383,34 @@ def parse_values(tokens: list[str]) -> list[float | None]:
             if part.lower() == "none":
                 values.append(None)
             elif part.count(":") == 2:
-                a, b, step = (float(x) for x in part.split(":"))
-                if step <= 0 or b < a:
-                    raise typer.BadParameter(f"'{part}': need start <= stop and step > 0")
+                try:
+                    a, b, step = (float(x) for x in part.split(":"))
+                except ValueError:
+                    raise typer.BadParameter(
+                        f"'{clip(part, 60)}': start:stop:step takes three numbers"
+                    ) from None
+                if not all(map(math.isfinite, (a, b, step))) or step <= 0 or b < a:
+                    raise typer.BadParameter(
+                        f"'{clip(part, 60)}': need finite numbers, start <= stop and step > 0"
+                    )
                 n = round((b - a) / step) + 1
+                if n > MAX_SWEEP_VALUES:
+                    raise typer.BadParameter(
+                        f"'{clip(part, 60)}' makes {n:,} values; at most {MAX_SWEEP_VALUES:,}"
+                    )
                 values.extend(round(a + i * step, 10) for i in range(n))
             else:
                 try:
-                    values.append(float(part))
+                    value = float(part)
                 except ValueError:
                     raise typer.BadParameter(
-                        f"'{part}' is not a number, start:stop:step or none"
+                        f"'{clip(part, 60)}' is not a number, start:stop:step or none"
                     ) from None
+                if not math.isfinite(value):
+                    raise typer.BadParameter(f"'{clip(part, 60)}' is not a finite number")
+                values.append(value)
+    if len(values) > MAX_SWEEP_VALUES:
+        raise typer.BadParameter(f"{len(values):,} values; at most {MAX_SWEEP_VALUES:,}")
     return values
 
 
