@@ -213,3 +213,22 @@ def test_legacy_output_folder_without_manifest_is_accepted(tmp_path):
     write_output_set(out, {"plan.json": "new"}, owns=PLAN_FILES, command="plan")
     assert (out / "plan.json").read_text() == "new"
     assert (out / "sweep.csv").read_text() == "old sweep\n"
+
+
+def test_one_atomic_write_helper_and_the_plan_stage_writes_no_files():
+    """Issue 13 §4: one atomic-write helper (advisor.safeio), and the plan stage neither writes
+    files nor renders report pages to files (the report layer and the CLI do)."""
+    root = Path(__file__).resolve().parents[1] / "advisor"
+    writers = ("os.replace(", "mkstemp(", ".write_text(", ".write_bytes(", "write_atomic(")
+    offenders = [
+        f"{p.relative_to(root)}: {w}"
+        for p in root.rglob("*.py")
+        if "safeio" not in p.parts
+        for w in writers
+        if w in p.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+    assert not (root / "plan" / "io.py").exists()
+    for p in (root / "plan").glob("*.py"):
+        text = p.read_text(encoding="utf-8")
+        assert "write_report" not in text and "report.html" not in text, p.name
