@@ -241,8 +241,10 @@ def mutate_tree(tree: dict, data: st.DataObject) -> dict:
         elif op == "duplicate" and isinstance(parent, list):
             parent.append(copy.deepcopy(parent[key]))
         elif op == "alias":
-            other = _parent(tree, (*data.draw(st.sampled_from(slots), label="other"), "x"))
-            parent[key] = other  # the same object twice: YAML writes an anchor and an alias
+            other_path = data.draw(st.sampled_from(slots), label="other")
+            if path[: len(other_path)] != other_path:  # an ancestor would make a cycle
+                # the same object twice: YAML writes an anchor (&id) and an alias (*id)
+                parent[key] = _parent(tree, (*other_path, "x"))
         elif op == "rename" and isinstance(parent, dict):
             parent[data.draw(st.sampled_from([*BAD_WORDS, "nme", "Name"]), label="key")] = (
                 parent.pop(key)
@@ -338,6 +340,18 @@ def _snapshot(root: Path) -> dict[str, str]:
     return out
 
 
+def _keep_if_failing(sandbox: Path, files: dict[str, bytes], r: Any) -> None:
+    """With ``ADVISOR_FUZZ_FAILURES=DIR``, copy the inputs and output of a bad case there."""
+    keep = os.environ.get("ADVISOR_FUZZ_FAILURES")
+    if not keep or (r.code in (0, 1, 2) and "Traceback" not in r.output):
+        return
+    dest = Path(keep) / f"case-{STATS['cases']:06d}"
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (dest / name.replace("/", "__")).write_bytes(content)
+    (dest / "output.txt").write_text(f"exit {r.code}\n{r.output}", encoding="utf-8")
+
+
 def run_case(files: dict[str, bytes], args: list[str], plan: bool) -> None:
     sandbox = Path(tempfile.mkdtemp(prefix="advisor-fuzz-"))
     try:
@@ -363,6 +377,7 @@ def run_case(files: dict[str, bytes], args: list[str], plan: bool) -> None:
             advisor.solve = real_solve
         STATS[f"exit:{r.code}"] += 1
         STATS["cases"] += 1
+        _keep_if_failing(sandbox, files, r)
         assert "Traceback" not in r.output, r.output[-3000:]
         assert r.code in (0, 1, 2), (r.code, r.output[-3000:])
         assert len(r.output) < 200_000, "echoed values must be cut"
@@ -422,7 +437,7 @@ def test_fuzz_user_catalogs(data):
     run_case(files, ["validate", "scn.yaml"], plan=False)
 
 
-@_examples(fast=12, long=1200)
+@_examples(fast=12, long=1000)
 @given(st.data())
 def test_fuzz_plans(data):
     seed = data.draw(st.sampled_from(PLAN_SEEDS), label="seed")
