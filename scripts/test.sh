@@ -18,6 +18,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
-.venv/bin/python -m ruff check advisor tests tools
-.venv/bin/python -m ruff format --check advisor tests tools
+.venv/bin/python -m ruff check advisor tests tools benchmarks
+.venv/bin/python -m ruff format --check advisor tests tools benchmarks
+.venv/bin/python -m mypy
 exec .venv/bin/python -m pytest -n 2 -q "$@"

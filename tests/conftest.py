@@ -80,3 +80,18 @@ def report_no_option(report_scenario):
     with pytest.raises(advisor.InfeasibleScenario) as info:
         advisor.solve(advisor.revalidate(scn.model_copy(update={"workloads": tuple(workloads)})))
     return info.value
+
+
+# --- what-if report fixtures (tests/test_report_whatif.py, tests/test_report_browser.py) ------
+
+
+@pytest.fixture(scope="session")
+def report_sweep(report_scenario):
+    """A small sweep of AWS prices on the insurer: cheap AWS moves workloads to the cloud."""
+    return advisor.sweep(report_scenario, "price:aws", [0.4, 1.0], engine="inline", progress=False)
+
+
+@pytest.fixture(scope="session")
+def report_montecarlo(report_scenario):
+    """A small Monte Carlo run of the insurer's own uncertainty section."""
+    return advisor.monte_carlo(report_scenario, 6, engine="inline", progress=False)

@@ -1,7 +1,7 @@
 """The analytic break-even: an 8-GPU server against the equivalent cloud instance.
 
 One workload needs 8 H100 for ``H`` hours a month. On-prem it runs on a bought 8x H100 box,
-costed as in ``advisor/options/costing.py`` and ``advisor/plan/formulate.py``:
+costed as in ``advisor/options/costing.py`` and ``advisor/milp/formulate.py``:
 
     capex a month = P x min(horizon, L) / L / horizon      (straight line, months counted)
     power a month = kW x PUE x USD/kWh x H                 (site power by running hours)

@@ -1,4 +1,4 @@
-"""The MILP against brute force on small random scenarios (STYLE.md principle 11).
+"""The MILP against brute force on small random scenarios.
 
 Each example is a random scenario of 2-4 workloads, 0-2 tiny sites and 1-3 cloud regions,
 with random HA, co-location / anti-affinity rules, flows, budgets, and risk / carbon caps.
@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 
 import advisor
 from advisor.catalog import Catalog
+from advisor.milp.formulate import formulate
 from advisor.options import build_options
-from advisor.plan.formulate import formulate
 from advisor.plan.verify import verify_plan
 
 MAX_COMBINATIONS = 20_000

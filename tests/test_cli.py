@@ -86,10 +86,12 @@ def test_infeasible_exit_1_with_reasons(tmp_path: Path):
 def test_solver_limit_exit_3(tmp_path: Path, monkeypatch):
     """The mapping of 'limit reached, no feasible plan' to exit code 3."""
     import advisor.plan.planner as planner
-    from advisor.solve import Solution
+    from advisor.milp import Solution
 
     monkeypatch.setattr(
-        planner, "solve_problem", lambda p, s: Solution("limit_no_solution", None, None, None)
+        planner,
+        "solve_problem",
+        lambda p, s, **kw: Solution("limit_no_solution", None, None, None),
     )
     r = run("plan", str(ROOT / "examples/eu-insurer.yaml"), "--out", str(tmp_path))
     assert r.exit_code == 3

@@ -1,8 +1,9 @@
 """The notebooks in ``notebooks/`` run top to bottom and show their figures, and are stored clean.
 
 Every code cell that should display a plotly figure carries the cell tag ``figure``; after
-execution such a cell must have an ``application/vnd.plotly.v1+json`` output and no other
-cell may have one, so a figure that silently stops displaying (or an untagged new one)
+execution such a cell must have an ``application/vnd.plotly.v1+json`` output, with a static
+``image/png`` copy beside it (so the figure shows on GitHub and nbviewer, which run no
+JavaScript; kaleido draws it in the local Chromium), and no other cell may have one, so a figure that silently stops displaying (or an untagged new one)
 fails the test. The ``python3`` kernel is pinned to this test's interpreter (a kernelspec in
 a temporary ``JUPYTER_PATH`` entry, which wins over user and system ones), and a probe cell
 appended to each executed copy checks it, so the notebooks import this checkout of advisor.
@@ -26,6 +27,7 @@ pytest.importorskip("ipykernel")
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+STATIC_MIME = "image/png"
 FIGURE_TAG = "figure"
 MIN_FIGURES = 3
 PROBE_MARK = "__advisor_test_kernel__="
@@ -47,6 +49,15 @@ def _is_figure_cell(cell) -> bool:
 
 def _plotly_outputs(cell) -> int:
     return sum(1 for o in cell.get("outputs", []) if PLOTLY_MIME in o.get("data", {}))
+
+
+def _without_static_copy(cell) -> int:
+    """Plotly outputs of ``cell`` that lack the PNG a static viewer shows."""
+    return sum(
+        1
+        for o in cell.get("outputs", [])
+        if PLOTLY_MIME in o.get("data", {}) and STATIC_MIME not in o["data"]
+    )
 
 
 def _errors(nb) -> list[str]:
@@ -130,17 +141,20 @@ def test_notebook_runs_and_shows_its_figures(path: Path, kernels_dir: Path, monk
     assert os.path.samefile(kernel["executable"], here["executable"]), (kernel, here)
     assert os.path.samefile(kernel["advisor"], here["advisor"]), (kernel, here)
 
-    missing, unexpected = [], []
+    missing, unexpected, not_static = [], [], []
     for i, cell in enumerate(nb.cells[:n_cells]):
         if cell.cell_type != "code":
             continue
         shown = _plotly_outputs(cell)
+        if _without_static_copy(cell):
+            not_static.append((i, cell.source.splitlines()[-1]))
         if _is_figure_cell(cell) and shown != 1:
             missing.append((i, shown, cell.source.splitlines()[-1]))
         elif not _is_figure_cell(cell) and shown:
             unexpected.append((i, cell.source.splitlines()[-1]))
     assert not missing, f"{path.name}: figure cells without exactly one plotly output: {missing}"
     assert not unexpected, f"{path.name}: untagged cells showing a figure: {unexpected}"
+    assert not not_static, f"{path.name}: figures without a static PNG copy: {not_static}"
     n_fig = sum(_is_figure_cell(c) for c in nb.cells[:n_cells])
     total = sum(_plotly_outputs(c) for c in nb.cells[:n_cells])
     assert total == n_fig >= MIN_FIGURES

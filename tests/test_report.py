@@ -22,7 +22,7 @@ from advisor.report.embed import escape_json_text, script_json
 from advisor.report.figures import PlanFigures
 from advisor.report.write import report_html
 
-PLOTLY_BLOCK = re.compile(r"<script>\s*/\*\*\s*\* plotly\.js v.*?</script>", re.S)
+PLOTLY_BLOCK = re.compile(r"<script>\s*/\*\*\s*\* plotly\.js (?:\([^)]*\) )?v.*?</script>", re.S)
 EXTERNAL = [
     re.compile(r"<script[^>]*\bsrc\s*=", re.I),
     re.compile(r"<link\b", re.I),
@@ -90,7 +90,7 @@ def test_user_text_is_escaped_everywhere(report_hostile_plan):
     assert "</script><b>" not in html
     assert "&lt;img src=x onerror=alert(3)&gt;" in html
     assert "insurer &lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html
-    placements = re.search(r'id="placements-data">(.*?)</script>', html, re.S).group(1)
+    placements = re.search(r'id="placements-table-data">(.*?)</script>', html, re.S).group(1)
     rows = json.loads(placements)["rows"]
     assert any(r[1] == "<script>alert(1)</script>" for r in rows)
 

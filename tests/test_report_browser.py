@@ -117,20 +117,20 @@ def test_placement_filter_sort_and_detail(browser, plan_report, report_plan):
     v = Visit(browser, plan_report)
     try:
         n = len(report_plan.assignments)
-        assert v.visible_rows("placements") == n
-        v.page.fill("#placements input.filter", "fraud-scoring")
-        assert v.visible_rows("placements") == 1
-        assert "fraud-scoring" in v.page.locator("#placements tbody tr.row").inner_text()
-        v.page.fill("#placements input.filter", "no such workload")
-        assert v.visible_rows("placements") == 0
-        v.page.fill("#placements input.filter", "")
-        assert v.visible_rows("placements") == n
-        v.page.click("#placements thead th:has-text('USD/month')")
-        first = v.page.locator("#placements tbody tr.row").first.inner_text()
+        assert v.visible_rows("placements-table") == n
+        v.page.fill("#placements-table input.filter", "fraud-scoring")
+        assert v.visible_rows("placements-table") == 1
+        assert "fraud-scoring" in v.page.locator("#placements-table tbody tr.row").inner_text()
+        v.page.fill("#placements-table input.filter", "no such workload")
+        assert v.visible_rows("placements-table") == 0
+        v.page.fill("#placements-table input.filter", "")
+        assert v.visible_rows("placements-table") == n
+        v.page.click("#placements-table thead th:has-text('USD/month')")
+        first = v.page.locator("#placements-table tbody tr.row").first.inner_text()
         top = report_plan.assignments.sort_values("total_usd").iloc[-1]["unit"]
         assert first.startswith(top)
-        v.page.locator("#placements tbody tr.row").first.click()
-        assert v.page.locator("#placements tbody tr.detail li").count() > 0
+        v.page.locator("#placements-table tbody tr.row").first.click()
+        assert v.page.locator("#placements-table tbody tr.detail li").count() > 0
         v.assert_clean()
     finally:
         v.close()
@@ -140,9 +140,9 @@ def test_markup_in_names_shows_as_text(browser, report_hostile_plan, tmp_path):
     path = write_report(report_hostile_plan, tmp_path / "hostile.html")
     v = Visit(browser, path)
     try:
-        v.page.fill("#placements input.filter", "alert(1)")
-        assert v.visible_rows("placements") == 1
-        assert "<script>alert(1)</script>" in v.page.locator("#placements tbody").inner_text()
+        v.page.fill("#placements-table input.filter", "alert(1)")
+        assert v.visible_rows("placements-table") == 1
+        assert "<script>alert(1)</script>" in v.page.locator("#placements-table tbody").inner_text()
         assert "</script><script>alert(2)</script>" in v.page.locator("h1").inner_text()
         assert v.page.locator("main img").count() == 0
         v.page.wait_for_timeout(200)
@@ -248,11 +248,11 @@ def _expected(rows: list, text: str) -> list[int]:
 
 
 def _info(v: Visit) -> str:
-    return v.page.locator("#placements .info").inner_text()
+    return v.page.locator("#placements-table .info").inner_text()
 
 
 def _usd(v: Visit, row: str = "first") -> str:
-    rows = v.page.locator("#placements tbody tr.row")
+    rows = v.page.locator("#placements-table tbody tr.row")
     return getattr(rows, row).locator("td").nth(7).inner_text()
 
 
@@ -260,54 +260,169 @@ def test_large_plan_table_filters_and_sorts(browser, big_plan, big_report):
     n = len(big_plan.assignments)
     html = big_report.read_text(encoding="utf-8")
     assert 'data-encoding="gzip-base64"' in html, "a 3,000-row table ships compressed"
-    rows = _payload(html, "placements")["rows"]
+    rows = _payload(html, "placements-table")["rows"]
     assert len(rows) == n
     v = Visit(browser, big_report)
     try:
-        assert v.visible_rows("placements") == 50
+        assert v.visible_rows("placements-table") == 50
         assert _info(v) == f"1–50 of {n:,}"
         # one workload by its id (copies are renamed <id>-t<k>)
         unit = big_plan.assignments["unit"].iat[42 + 17 * 100]
         assert unit.endswith("-t17")
         start = time.perf_counter()
-        v.page.fill("#placements input.filter", unit)
-        assert v.visible_rows("placements") == 1
+        v.page.fill("#placements-table input.filter", unit)
+        assert v.visible_rows("placements-table") == 1
         assert time.perf_counter() - start < 1.0
-        assert v.page.locator("#placements tbody tr.row td").first.inner_text() == unit
+        assert v.page.locator("#placements-table tbody tr.row td").first.inner_text() == unit
         # several terms: the page shows exactly the rows the filter rule selects
         team = big_plan.assignments["team"].iat[0]
         for text in (f"{team} cloud", "edge", "no such workload"):
             want = _expected(rows, text)
-            v.page.fill("#placements input.filter", text)
+            v.page.fill("#placements-table input.filter", text)
             if want:
                 shown = min(50, len(want))
-                assert v.visible_rows("placements") == shown, text
+                assert v.visible_rows("placements-table") == shown, text
                 assert _info(v).startswith(f"1–{shown} of {len(want):,}"), (text, _info(v))
-                first = v.page.locator("#placements tbody tr.row").first.inner_text().lower()
+                first = v.page.locator("#placements-table tbody tr.row").first.inner_text().lower()
                 assert all(t in first for t in text.lower().split())
             else:
-                assert v.visible_rows("placements") == 0
+                assert v.visible_rows("placements-table") == 0
                 assert "0 of 0" in _info(v)
-        v.page.fill("#placements input.filter", "")
+        v.page.fill("#placements-table input.filter", "")
         assert _info(v) == f"1–50 of {n:,}"
         # sort by USD/month: descending first, then ascending; across all pages
         usd = sorted(r[7][1] for r in rows)
-        v.page.click("#placements thead th:has-text('USD/month')")
+        v.page.click("#placements-table thead th:has-text('USD/month')")
         assert _usd(v) == rows[max(range(n), key=lambda i: rows[i][7][1])][7][0]
-        v.page.click("#placements button[data-page='last']")
+        v.page.click("#placements-table button[data-page='last']")
         assert _usd(v, "last") == next(r[7][0] for r in rows if r[7][1] == usd[0])
-        v.page.click("#placements thead th:has-text('USD/month')")
-        assert v.page.locator("#placements thead th[aria-sort='ascending']").count() == 1
+        v.page.click("#placements-table thead th:has-text('USD/month')")
+        assert v.page.locator("#placements-table thead th[aria-sort='ascending']").count() == 1
         assert _info(v) == f"1–50 of {n:,}", "sorting returns to the first page"
         assert _usd(v) == next(r[7][0] for r in rows if r[7][1] == usd[0])
         # sort by workload id, with a filter kept
-        v.page.fill("#placements input.filter", team)
-        v.page.click("#placements thead th:has-text('Workload')")
+        v.page.fill("#placements-table input.filter", team)
+        v.page.click("#placements-table thead th:has-text('Workload')")
         ids = sorted(_shown(rows[i][0]).lower() for i in _expected(rows, team))
-        assert v.page.locator("#placements tbody tr.row td").first.inner_text().lower() == ids[0]
-        v.page.locator("#placements tbody tr.row").first.click()
-        assert v.page.locator("#placements tbody tr.detail li").count() > 0
+        assert (
+            v.page.locator("#placements-table tbody tr.row td").first.inner_text().lower() == ids[0]
+        )
+        v.page.locator("#placements-table tbody tr.row").first.click()
+        assert v.page.locator("#placements-table tbody tr.detail li").count() > 0
         v.page.wait_for_timeout(100)
         v.assert_clean()
     finally:
         v.close()
+
+
+# --- layout: the 'Why here' column, print, the map, the what-if reports ---------------------
+
+
+def test_why_here_column_is_visible_at_1400_px_without_scrolling(browser, plan_report):
+    v = Visit(browser, plan_report, width=1400)
+    try:
+        box = v.page.evaluate(
+            """() => {
+              const wrap = document.querySelector('#placements-table .wrap');
+              const th = [...wrap.querySelectorAll('th')].find(t => t.textContent.includes('Why here'));
+              const w = wrap.getBoundingClientRect(), t = th.getBoundingClientRect();
+              return {wrapLeft: w.left, wrapRight: w.right, left: t.left, right: t.right,
+                      scroll: wrap.scrollWidth, client: wrap.clientWidth,
+                      page: document.documentElement.scrollWidth, width: window.innerWidth};
+            }"""
+        )
+        assert box["scroll"] <= box["client"], box
+        assert box["wrapLeft"] <= box["left"] and box["right"] <= box["wrapRight"] + 0.5, box
+        assert box["right"] - box["left"] >= 200, "the reasons need room to be read"
+        assert box["page"] <= box["width"], "no horizontal scrolling of the page"
+        v.assert_clean()
+    finally:
+        v.close()
+
+
+PRINT_ROWS = 220
+
+
+@pytest.fixture(scope="module")
+def long_table(tmp_path_factory):
+    records = [{"id": f"wl-{i:03d}", "why": "cheapest compliant option " * 3} for i in range(220)]
+    cols = [Column("id", "Workload"), Column("why", "Why here", css="wide")]
+    page = ENV.from_string(
+        '{% from "macros.html.j2" import datatable %}<!DOCTYPE html><html><head><style>'
+        "{{ asset('report.css') }}</style></head><body>{{ datatable(t) }}"
+        "<script>{{ asset('table.js') }}</script></body></html>"
+    ).render(t=data_table("long", cols, records))
+    path = tmp_path_factory.mktemp("print") / "long.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def test_print_media_shows_every_row_and_screen_returns_to_one_page(browser, long_table):
+    v = Visit(browser, long_table)
+    try:
+        assert v.visible_rows("long") == 50
+        v.page.emulate_media(media="print")
+        v.page.wait_for_function(
+            f"document.querySelectorAll('#long tbody tr.row').length === {PRINT_ROWS}"
+        )
+        assert "wl-219" in v.page.locator("#long tbody").inner_text()
+        v.page.emulate_media(media="screen")
+        v.page.wait_for_function("document.querySelectorAll('#long tbody tr.row').length === 50")
+        v.assert_clean()
+    finally:
+        v.close()
+
+
+def test_saving_as_pdf_prints_every_row(browser, long_table):
+    v = Visit(browser, long_table)
+    try:
+        v.page.evaluate(
+            """() => { window.__most = 0;
+              const body = document.querySelector('#long tbody');
+              new MutationObserver(() => { window.__most = Math.max(window.__most,
+                body.querySelectorAll('tr.row').length); }).observe(body, {childList: true}); }"""
+        )
+        pdf = v.page.pdf()
+        assert pdf.startswith(b"%PDF")
+        assert v.page.evaluate("window.__most") == PRINT_ROWS, "beforeprint renders every row"
+        v.page.wait_for_function("document.querySelectorAll('#long tbody tr.row').length === 50")
+    finally:
+        v.close()
+
+
+def test_map_draws_land_and_the_bundle_has_every_trace_type_it_needs(browser, plan_report):
+    v = Visit(browser, plan_report)
+    try:
+        assert v.page.locator("#fig-map path.js-fill").count() >= 1, "coastlines filled as land"
+        traces = set(v.page.evaluate("Object.keys(window.Plotly.PlotSchema.get().traces)"))
+        assert {"scatter", "bar", "histogram", "box"} <= traces
+        xr = v.page.evaluate("document.getElementById('fig-map').layout.xaxis.range")
+        assert -180 <= xr[0] < xr[1] <= 180
+        v.assert_clean()
+    finally:
+        v.close()
+
+
+def test_sweep_and_montecarlo_reports_load_offline(
+    browser, report_sweep, report_montecarlo, report_scenario, tmp_path
+):
+    pages = {
+        "sweep": report_sweep.write_report(tmp_path / "sweep.html", report_scenario.name),
+        "montecarlo": report_montecarlo.write_report(tmp_path / "montecarlo.html", report_scenario),
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, path in pages.items():
+        v = Visit(browser, path)
+        try:
+            charts = v.page.locator(".chart")
+            assert charts.count() >= 1
+            for i in range(charts.count()):
+                assert charts.nth(i).locator("svg.main-svg").count() > 0
+            assert v.page.locator("#plans .card.plan").count() >= 1
+            assert v.page.locator(".callout p").count() >= 2, "a narrative"
+            assert v.page.evaluate("document.documentElement.scrollWidth") <= 1400
+            v.page.wait_for_timeout(100)
+            v.assert_clean()
+            v.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        finally:
+            v.close()

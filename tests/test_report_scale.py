@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from advisor.report import figures, view
+from advisor.report import figures, mapfig, view
 from advisor.report.embed import script_json
 from advisor.report.tables import COMPRESS_ABOVE, Column, data_table, unpack
 from advisor.report.write import report_html
@@ -151,10 +151,11 @@ def test_crowded_map_has_no_text_labels():
     )
     coords = ["origin_lat", "origin_lon", "target_lat", "target_lon"]
     links = pd.DataFrame(columns=["origin", "target", "tier", "units", *coords])
-    fig = figures.placement_map(pts, links)
-    assert all(tr.mode == "markers" for tr in fig.data)
-    few = figures.placement_map(pts.head(5), links)
-    assert all(tr.mode == "markers+text" for tr in few.data)
+    fig = mapfig.placement_map(pts, links)
+    markers = [tr for tr in fig.data if tr.name != mapfig.LAND_TRACE]
+    assert all(tr.mode == "markers" for tr in markers)
+    few = mapfig.placement_map(pts.head(5), links)
+    assert all(tr.mode == "markers+text" for tr in few.data if tr.name != mapfig.LAND_TRACE)
 
 
 def test_breakeven_chart_aggregates_sites_per_sku():
@@ -187,6 +188,12 @@ def test_broken_baseline_notes_fold():
 
 def test_insurer_report_uses_data_tables_for_long_sections(report_plan):
     html = report_html(report_plan)
-    for table in ("placements", "privacy", "purchases-table", "breakeven-table", "capacity-table"):
+    for table in (
+        "placements-table",
+        "privacy-table",
+        "purchases-table",
+        "breakeven-table",
+        "capacity-table",
+    ):
         assert f'id="{table}"' in html, table
     assert 'data-encoding="gzip-base64"' not in html, "a 5-workload report needs no compression"

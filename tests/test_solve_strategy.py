@@ -9,12 +9,12 @@ import pytest
 
 import advisor
 from advisor.catalog import Catalog
+from advisor.milp import SolverSettings, highs, solve_problem
+from advisor.milp.formulate import formulate
+from advisor.milp.model import build
 from advisor.options import build_options
-from advisor.plan.formulate import formulate
 from advisor.plan.verify import verify_plan
 from advisor.schema import parse_scenario
-from advisor.solve import SolverSettings, highs, solve_problem
-from advisor.solve.milp import build
 from advisor.synthetic import fleet
 
 GAP = 0.005
@@ -57,13 +57,13 @@ def test_plan_from_warm_path_verifies():
 
 def test_heuristic_sets_are_well_formed(problem):
     _, prob = problem
-    ctx = build(prob)
-    a = highs.arrays(ctx)
-    n_x = len(ctx.x)
-    assert a.n_cols >= n_x and a.n_rows == len(ctx.constraints)
+    model = build(prob)
+    a = model.arrays
+    n_x = model.n_x
+    assert a.n_cols >= n_x and a.n_rows == len(model.rows)
     lp = np.zeros(a.n_cols)
-    cand = highs.candidate_options(ctx, lp[:n_x], np.arange(n_x, dtype=float))
+    cand = highs.candidate_options(model, lp[:n_x], np.arange(n_x, dtype=float))
     units = prob.options["unit"].to_numpy()
     assert set(units[cand]) == set(units)  # every unit keeps at least one option
-    nb = highs.neighbourhood(ctx, a, lp, cand)
+    nb = highs.neighbourhood(model, a, lp, cand)
     assert (nb.hi[:n_x] <= a.hi[:n_x]).all() and (nb.lo <= nb.hi).all()

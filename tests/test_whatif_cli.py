@@ -34,6 +34,8 @@ def test_sweep_writes_csv_and_offline_html(tmp_path: Path):
     assert frame["monthly_total_usd"].is_monotonic_increasing
     page = (tmp_path / "sweep.html").read_text()
     assert "<script src=" not in page and "cdn.plot.ly" not in page.split("</script>")[-1]
+    for section in ("What varied and how", 'id="points-table"', '<section id="plans">'):
+        assert section in page, section
 
 
 def test_sweep_json_and_infeasible_points(tmp_path: Path):
@@ -95,7 +97,10 @@ def test_montecarlo_prints_robust_plan(tmp_path: Path):
     assert out["samples"] == 4
     assert out["robust"] in {c["candidate"] for c in out["candidates"]}
     assert len(pd.read_csv(tmp_path / "montecarlo.csv")) == 4
-    assert (tmp_path / "montecarlo.html").stat().st_size > 1_000_000  # plotly.js inlined
+    page = (tmp_path / "montecarlo.html").read_text()
+    assert len(page) > 1_000_000  # plotly.js inlined
+    for section in ("What varied and how", "Candidate plans", "plan 0", 'id="samples-table"'):
+        assert section in page, section
 
 
 @pytest.mark.slow

@@ -14,7 +14,14 @@ from pathlib import Path
 import pandas as pd
 
 from advisor.catalog.schemas import check_references, validate_table
-from advisor.catalog.tables import BASES, OPTIONAL_NUMBERS, SCHEMA_VERSION, TABLES, TableSpec
+from advisor.catalog.tables import (
+    BASES,
+    INFORMATIONAL_FILES,
+    OPTIONAL_NUMBERS,
+    SCHEMA_VERSION,
+    TABLES,
+    TableSpec,
+)
 from advisor.errors import CatalogError
 from advisor.safeio.paths import UnsafePath, clip, read_input_bytes
 
@@ -161,7 +168,7 @@ def load_tables(user_dir: Path | None = None) -> tuple[dict[str, pd.DataFrame], 
         unknown = sorted(
             p.name
             for p in user_dir.glob("*.csv")
-            if p.name not in {t.file for t in TABLES.values()}
+            if p.name not in {t.file for t in TABLES.values()} | INFORMATIONAL_FILES
         )
         if unknown:
             known = ", ".join(t.file for t in TABLES.values())

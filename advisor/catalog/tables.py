@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 SCHEMA_VERSION = 1
 PROVENANCE = ("source", "as_of", "basis", "note")
+INFORMATIONAL_FILES = frozenset({"excluded_prices.csv"})
+"""Files a catalog directory may hold that the loader does not read (kept for people)."""
 BASES = ("listed", "derived", "derived_rule", "estimate", "authored", "user")
 
 

@@ -1,4 +1,4 @@
-"""Commands: validate, plan, explain, compare, catalog, schema, init, sweep.
+"""Commands: validate, plan, explain, compare, catalog, schema, init, sweep, size.
 
 Exit codes: 0 plan found / valid, 1 infeasible (reasons printed), 2 invalid input,
 3 solver limit reached without a feasible plan, 70 internal error (a bug; ``--debug`` shows the
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +19,8 @@ import typer
 from rich.console import Console
 
 from advisor.cli import checks, render
+from advisor.cli.catalog_cmds import register as register_catalog_cmds
+from advisor.cli.size import size as _size_command
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
 from advisor.safeio import clip, safe_folder_name
 from advisor.safeio.outset import check_output_target
@@ -34,6 +37,8 @@ catalog_app = typer.Typer(
     help="Browse the catalogs. Example: advisor catalog show hardware", no_args_is_help=True
 )
 app.add_typer(catalog_app, name="catalog")
+register_catalog_cmds(catalog_app)  # catalog update / catalog diff
+app.command(name="size")(_size_command)
 # User strings and paths are printed as plain text: no rich markup, no :emoji: codes.
 out = Console(markup=False, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
@@ -127,10 +132,21 @@ def plan(
         ),
     ] = None,
     objective: Annotated[str | None, typer.Option(help="tco, monthly_cost or weighted.")] = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity",
+            help="Also re-solve each binding limit relaxed by one step (after the plan is "
+            "written; within --time-limit).",
+        ),
+    ] = False,
     fmt: FormatOpt = "table",
     quiet: QuietOpt = False,
 ) -> None:
     """Solve a scenario; write plan.json, plan.csv, report.html and focus.csv.
+
+    --time-limit bounds the whole command after loading (options, solve, explanations and
+    the --sensitivity re-solves).
 
     Example: advisor plan examples/eu-insurer.yaml --out reports/insurer --time-limit 60
     """
@@ -150,6 +166,7 @@ def plan(
         scn, cat = _load(scenario, catalog)
         target = out_dir or Path("reports") / safe_folder_name(scn.name)
         check_output_target(target)
+        started = time.perf_counter()
         with render.progress(err, enabled=show) as step:
             result = advisor.solve(
                 scn,
@@ -158,10 +175,25 @@ def plan(
                 time_limit_s=time_limit,
                 mip_gap=gap,
                 objective=objective,
+                sensitivity=False,
                 progress=step,
             )
             step("writing outputs")
             files = write_plan_outputs(result, target, on_wait=step)
+        printed = False
+        if sensitivity and len(result.relaxing):
+            # the plan is out first; the re-solves follow within what is left of the limit
+            if fmt == "table" and not quiet:
+                render.print_plan(out, result, files, sensitivity_hint=False)
+                printed = True
+            limit = time_limit if time_limit is not None else scn.settings.time_limit_s
+            with render.progress(err, enabled=show) as step:
+                step(f"sensitivity: re-solving {len(result.relaxing)} binding limit(s)")
+                result = result.with_sensitivity(limit - (time.perf_counter() - started))
+                step("writing outputs")
+                files = write_plan_outputs(result, target, on_wait=step)
+            if printed:
+                render.print_sensitivity(out, result)
     except InfeasibleScenario as exc:
         if exc.report is not None:
             target = out_dir or Path("reports") / safe_folder_name(exc.report["scenario"].name)
@@ -189,7 +221,7 @@ def plan(
                 default=str,
             )
         )
-    elif not quiet:
+    elif not quiet and not printed:
         render.print_plan(out, result, files)
 
 
@@ -471,7 +503,9 @@ def sweep(
         )
         target = out_dir or Path("reports") / safe_folder_name(scn.name)
         frame = result.frame.assign(moved=result.frame["moved"].map(" ".join))
-        page = result.figure().to_html(include_plotlyjs=True, full_html=True)
+        from advisor.whatif.report import sweep_html
+
+        page = sweep_html(result, scn.name)
         written = write_output_set(
             target,
             {"sweep.csv": csv_text(frame, float_format="%.6g"), "sweep.html": page},
@@ -525,13 +559,9 @@ def montecarlo(
         )
         target = out_dir or Path("reports") / safe_folder_name(scn.name)
         frame = result.samples.assign(moved=result.samples["moved"].map(" ".join))
-        page = (
-            "<!doctype html><html><head><meta charset='utf-8'><title>Monte Carlo</title></head>"
-            "<body>"
-            + result.figure().to_html(include_plotlyjs=True, full_html=False)
-            + result.robust_figure().to_html(include_plotlyjs=False, full_html=False)
-            + "</body></html>"
-        )
+        from advisor.whatif.report import montecarlo_html
+
+        page = montecarlo_html(result, scn)
         written = write_output_set(
             target,
             {"montecarlo.csv": csv_text(frame, float_format="%.6g"), "montecarlo.html": page},

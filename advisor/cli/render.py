@@ -73,7 +73,7 @@ def _money(x: float) -> str:
     return f"${x:,.0f}"
 
 
-def print_plan(out: Console, plan, files: dict) -> None:
+def print_plan(out: Console, plan, files: dict, sensitivity_hint: bool = True) -> None:
     k = plan.kpis
     gap = "n/a" if plan.gap is None else f"{plan.gap:.4%}"
     status = "optimal" if plan.proven_optimal else f"{plan.status} (not proven optimal)"
@@ -109,11 +109,14 @@ def print_plan(out: Console, plan, files: dict) -> None:
     bt = Table(title="savings against baselines (per month)", show_edge=False)
     for col in ("baseline", "$/month", "saving", "breaks"):
         bt.add_column(col)
+    from advisor.report.stats import savings
+
+    status = savings(plan).set_index("baseline")["status"]
     for r in b.itertuples(index=False):
         saving = (
-            "n/a (incomplete)"
-            if pd.isna(r.saving_usd_per_month)
-            else _money(r.saving_usd_per_month)
+            _money(r.saving_usd_per_month)
+            if status[r.baseline] == "valid"
+            else f"n/a ({status[r.baseline]})"
         )
         bt.add_row(r.baseline, _money(r.monthly_usd), saving, "; ".join(r.broken[:2]) or "-")
     out.print(bt)
@@ -122,13 +125,30 @@ def print_plan(out: Console, plan, files: dict) -> None:
             "purchases: "
             + ", ".join(f"{p.count} x {p.sku} at {p.site}" for p in plan.purchases.itertuples())
         )
-    for r in plan.sensitivity.itertuples(index=False):
-        if r.saving_usd_per_month and r.saving_usd_per_month > 0:
-            out.print(
-                f"binding: {r.limit}: {r.relax_by:g} {r.unit} more saves {_money(r.saving_usd_per_month)}/month"
-            )
+    if plan.sensitivity_computed:
+        print_sensitivity(out, plan)
+    elif len(plan.relaxing) and sensitivity_hint:
+        out.print(
+            f"binding limits: {', '.join(plan.relaxing['limit'])} "
+            "(value of relaxing not computed; add --sensitivity)",
+            markup=False,
+        )
     for _name, path in files.items():
         out.print(f"wrote {path}")
+
+
+def print_sensitivity(out: Console, plan) -> None:
+    """The binding limits and, when computed, what relaxing each would save."""
+    for r in plan.relaxing.itertuples(index=False):
+        if str(r.method).startswith("not computed"):
+            out.print(f"binding: {r.limit} (value of relaxing {r.method})", markup=False)
+        elif r.saving_usd_per_month and r.saving_usd_per_month > 0:
+            out.print(
+                f"binding: {r.limit}: {r.relax_by:g} {r.unit} more saves "
+                f"{_money(r.saving_usd_per_month)}/month"
+            )
+        else:
+            out.print(f"binding: {r.limit}: relaxing it by {r.relax_by:g} {r.unit} saves nothing")
 
 
 def print_catalog_list(out: Console, cat) -> None:

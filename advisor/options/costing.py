@@ -129,6 +129,13 @@ def amortise_months(life_months, horizon_months: float):
     return np.maximum(life_months, float(horizon_months))
 
 
+def box_capex_usd_per_month(list_price_usd, life_months, horizon_months: float):
+    """The one amortisation rule: a box priced P with useful life L costs P / max(L, h) a
+    month over a horizon of h months. The engine's objective, the plan's purchases, the
+    baselines and Monte Carlo's re-costing all call this (the verifier keeps its own copy)."""
+    return np.asarray(list_price_usd, float) / amortise_months(life_months, horizon_months)
+
+
 def site_costs(o: pd.DataFrame) -> pd.DataFrame:
     """Power, operations and capex-equivalent of site rows (units share of a box).
 

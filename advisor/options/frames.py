@@ -14,7 +14,30 @@ from advisor.catalog import Catalog
 from advisor.catalog.geo import estimate_rtt_ms, great_circle_km
 from advisor.options.assumptions import CLOUD_PUE_DEFAULT, WORLD_GCO2E_PER_KWH
 from advisor.options.jurisdiction import country_tokens
+from advisor.options.llm import model_columns
 from advisor.schema.scenario import Scenario
+
+NO_MODEL = {
+    "params_b": np.nan,
+    "active_b": np.nan,
+    "expert_b": 0.0,
+    "experts": 0.0,
+    "experts_per_token": 0.0,
+    "layers": 0.0,
+    "attention_heads": 0.0,
+    "kv_heads": 0.0,
+    "head_dim": 0.0,
+    "kv_latent_dim": 0.0,
+    "model_kind": "",
+    "arch_basis": "",
+    "kv_precision": "auto",
+    "prompt_tokens": 0,
+    "output_tokens": 0,
+    "ttft_target_ms": np.inf,
+    "tpot_target_ms": np.inf,
+    "fixed_batch": np.nan,
+}
+"""Serving columns of a workload without a model (accelerators or cpu only)."""
 
 
 def unit_frame(scn: Scenario) -> pd.DataFrame:
@@ -33,11 +56,13 @@ def unit_frame(scn: Scenario) -> pd.DataFrame:
             "team": w.team,
             "kind": w.kind,
             "mode": d.mode,
-            "params_b": w.model.params_billion if w.model else np.nan,
+            **(
+                model_columns(w)
+                if w.model
+                else {**NO_MODEL, "gflops_per_image": d.gflops_per_image}
+            ),
             "precisions": (w.model.precision, *w.model.variants) if w.model else ("fp16",),
-            "prompt_tokens": w.model.prompt_tokens if w.model else 0,
             "kv_overhead": w.model.kv_cache_overhead if w.model else 0.0,
-            "batch": w.model.batch_size if w.model else 1,
             "acc_count": w.accelerators.count if w.accelerators else 0,
             "acc_min_mem": (w.accelerators.min_memory_gb or 0.0) if w.accelerators else 0.0,
             "acc_types": w.accelerators.types if w.accelerators else (),
@@ -45,7 +70,6 @@ def unit_frame(scn: Scenario) -> pd.DataFrame:
             "cpu_mem": w.cpu.memory_gb if w.cpu else 0.0,
             "tokens_per_s": (d.requests_per_second or 0) * (d.tokens_per_request or 0) * share,
             "images_per_s": (d.images_per_second or 0) * share,
-            "gflops_per_image": d.gflops_per_image,
             "gpu_hours": (d.gpu_hours_per_month or 0) * share,
             "ref_acc": d.reference_accelerator,
             "replicas_fixed": int(np.ceil((d.replicas or 0) * share)),

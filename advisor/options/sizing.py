@@ -1,6 +1,8 @@
-"""Sizing: accelerators per replica from memory fit, replicas from demand, boxes and units.
+"""Sizing: accelerators per replica, replicas from demand, boxes and units.
 
-Vectorised over (unit x box x precision) rows. Formulas are in
+Vectorised over (unit x box x precision) rows. LLM token demand is sized by the
+continuous-batching serving model (:mod:`advisor.options.llm`, :mod:`advisor.options.serving`);
+images, GPU-hours and fixed replicas by memory fit and a compute rate. Formulas are in
 :mod:`advisor.options.assumptions`. Rows that cannot work get ``rule`` and ``detail``.
 """
 
@@ -10,29 +12,31 @@ import numpy as np
 import pandas as pd
 
 from advisor.options.assumptions import (
-    MBU,
     MFU,
+    NON_LLM_EFFICIENCY,
     TP_DEGREES,
     TRAINING_BYTES_PER_PARAM,
     USABLE_MEMORY,
 )
+from advisor.options.llm import peak_tflops, size_llm
 from advisor.schema.types import BYTES_PER_PARAM, HOURS_IN_MONTH
+
+SERVING_COLUMNS = ("batch", "batch_bound", "step_bound", "ttft_ms", "tpot_ms", "slo_met")
+"""Serving results kept on LLM rows (NaN / '' elsewhere)."""
 
 
 def tflops_at(precision: pd.Series, fp16: pd.Series, int8: pd.Series) -> pd.Series:
     """Dense tensor throughput at a precision: int8/fp8/int4 use INT8 TOPS (or 2x FP16)."""
-    low = precision.isin(["int8", "fp8", "int4"])
-    int_rate = int8.where(int8 > 0, 2.0 * fp16)
-    out = fp16.where(~low, int_rate)
-    return out.where(precision != "fp32", fp16 / 2.0)
+    return peak_tflops(precision, fp16, int8)
 
 
 def size(rows: pd.DataFrame, ref_tflops: pd.Series) -> pd.DataFrame:
     """Add sizing columns to unit x box x precision rows.
 
     Adds: weights_gb, mem_needed_gb, gpus_per_replica, replicas, tput_per_replica,
-    compute_ms, box_units, units, boxes (cloud instances; hours billed per box is
-    ``box_hours``), and ``rule``/``detail`` for rows that cannot work.
+    compute_ms (time to first token for LLMs), the serving columns (batch, batch_bound,
+    step_bound, ttft_ms, tpot_ms, slo_met), box_units, units, boxes (cloud instances; hours
+    billed per box is ``box_hours``), and ``rule``/``detail`` for rows that cannot work.
 
     ``units`` are the capacity units (accelerators, or vCPUs on CPU boxes) the option blocks.
     A replica never spans boxes, so with p replicas fitting a B-unit box (p = floor(B / k)
@@ -47,47 +51,55 @@ def size(rows: pd.DataFrame, ref_tflops: pd.Series) -> pd.DataFrame:
     prec = r["precision"]
     bpp = prec.map(BYTES_PER_PARAM).astype(float)
     weights = (r["params_b"] * bpp).fillna(0.0)
+    training = r["kind"].eq("training") & r["params_b"].notna()
+    llm = r["mode"].eq("tokens") & ~training & ~is_cpu_unit & ~is_cpu_box
     need = np.where(
-        r["kind"].eq("training") & r["params_b"].notna(),
-        r["params_b"] * TRAINING_BYTES_PER_PARAM,
-        weights * (1.0 + r["kv_overhead"]),
+        training, r["params_b"] * TRAINING_BYTES_PER_PARAM, weights * (1.0 + r["kv_overhead"])
     )
     need = pd.Series(need, index=r.index).fillna(0.0)
-    r["weights_gb"] = weights
-    r["mem_needed_gb"] = need
     per_gpu = r["acc_mem_gb"] * USABLE_MEMORY
     g_mem = pd.Series(np.nan, index=r.index)
     for g in reversed(TP_DEGREES):
         g_mem = g_mem.where(~(need <= g * per_gpu), g)
     g_mem = g_mem.where(need > 0, 1.0)
     g = np.maximum(g_mem.fillna(np.inf), r["acc_count"].clip(lower=1))
-    g = g.where(~is_cpu_unit, 0.0)
-    r["gpus_per_replica"] = g
     tf = tflops_at(prec, r["acc_tflops"], r["acc_tops_int8"])
-    eff_flops = g * tf * 1e12 * MFU
-    params = r["params_b"].fillna(0.0) * 1e9
-    decode = r["batch"] * g * r["acc_bw_gbps"] * 1e9 * MBU / (weights * 1e9).where(weights > 0)
-    prefill_cap = eff_flops / (2.0 * params).where(params > 0)
-    tok_tput = np.minimum(decode, prefill_cap)
-    img_tput = eff_flops / (r["gflops_per_image"] * 1e9)
+    for col in SERVING_COLUMNS:
+        r[col] = "" if col in ("batch_bound", "step_bound") else np.nan
+    r["slo_met"] = True
     tput = pd.Series(np.nan, index=r.index)
-    tput = tput.where(r["mode"] != "tokens", tok_tput)
+    compute_ms = pd.Series(0.0, index=r.index)
+    if llm.any():
+        lr = r[llm]
+        served = size_llm(lr, n_box[llm], lr["tokens_per_s"], lr["acc_count"].clip(lower=1))
+        g = g.where(~llm, served["g"])
+        need = need.where(
+            ~llm,
+            served["weights_gb"]
+            + served["kv_bytes_per_token"] * (lr["prompt_tokens"] + lr["output_tokens"]) / 1e9,
+        )
+        tput = tput.where(~llm, served["tokens_per_s"])
+        compute_ms = compute_ms.where(~llm, served["ttft_ms"])
+        for col in SERVING_COLUMNS:
+            r.loc[llm, col] = served[col]
+    g = g.where(~is_cpu_unit, 0.0)
+    r["weights_gb"] = weights
+    r["mem_needed_gb"] = need
+    r["gpus_per_replica"] = g
+    eff = r["model_kind"].map(NON_LLM_EFFICIENCY).fillna(MFU)
+    eff_flops = g * tf * 1e12 * eff
+    img_tput = eff_flops / (r["gflops_per_image"] * 1e9)
     tput = tput.where(r["mode"] != "images", img_tput)
     tput = r["tput_user"].where(r["tput_user"].notna(), tput)
     r["tput_per_replica"] = tput
     demand = r["tokens_per_s"].where(r["mode"] == "tokens", r["images_per_s"])
-    replicas = np.ceil(demand / tput)
+    replicas = np.ceil(demand / tput - 1e-9)
     replicas = replicas.where(r["mode"].isin(["tokens", "images"]), r["replicas_fixed"])
     replicas = replicas.where(r["mode"] != "gpu_hours", 1.0)
     r["replicas"] = replicas
-    ttft = (
-        2.0 * params * r["prompt_tokens"] / eff_flops
-        + weights * 1e9 / (g * r["acc_bw_gbps"] * 1e9 * MBU)
-    ) * 1e3
     per_image = r["gflops_per_image"] * 1e9 / eff_flops * 1e3
-    compute_ms = pd.Series(0.0, index=r.index)
-    compute_ms = compute_ms.where(r["mode"] != "tokens", ttft)
     compute_ms = compute_ms.where(r["mode"] != "images", per_image)
+    compute_ms = compute_ms.where(r["mode"].isin(["tokens", "images"]), 0.0)
     r["compute_ms"] = compute_ms.fillna(0.0)
     # capacity units: accelerators (GPU boxes) or vCPUs (CPU boxes)
     box_units = n_box.where(~is_cpu_box, r["vcpus"].astype(float))
@@ -200,6 +212,26 @@ def _reject(r, is_cpu_unit, is_cpu_box, need, per_gpu, g, tf, per_box) -> None:
             + b["vcpus"].map("{:g}".format)
             + " / "
             + b["memory_gb"].map("{:g} GB".format)
+        ),
+    )
+    slo_bad = ~r["slo_met"].astype(bool)
+    mark(
+        slo_bad,
+        "latency",
+        lambda b, m: (
+            "at batch 1 on "
+            + b["gpus_per_replica"].map("{:g}".format)
+            + " x "
+            + acc(b)
+            + ": TTFT "
+            + b["ttft_ms"].map("{:.0f} ms".format)
+            + " (target "
+            + b["ttft_target_ms"].map("{:.0f} ms".format)
+            + "), TPOT "
+            + b["tpot_ms"].map("{:.1f} ms".format)
+            + " (target "
+            + b["tpot_target_ms"].map("{:.0f} ms".format)
+            + ")"
         ),
     )
     bad_tput = ~(r["tput_per_replica"] > 0) & r["mode"].isin(["tokens", "images"])

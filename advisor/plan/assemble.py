@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from advisor.milp import Problem, Solution
 from advisor.schema.scenario import Scenario
-from advisor.solve import Problem, Solution
 
 ASSIGNMENT_COLUMNS = [
     "workload",
@@ -57,7 +57,7 @@ def purchases_frame(problem: Problem, sol: Solution) -> pd.DataFrame:
                 "unit_price_usd": float(p["list_price_usd"]),
                 "capex_usd": float(n * p["list_price_usd"]),
                 "useful_life_months": float(p["useful_life_months"]),
-                "amortised_usd_per_month": float(n * p["list_price_usd"] / p["amortise_months"]),
+                "amortised_usd_per_month": float(n * p["capex_usd_per_month"]),
                 "power_kw": float(n * p["power_kw"]),
                 "rack_units": float(n * p["rack_units"]),
             }

@@ -14,9 +14,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from advisor.milp import Problem
 from advisor.options import OptionSet
 from advisor.schema.scenario import Scenario
-from advisor.solve import Problem
 
 
 def _purchases_for(problem: Problem, chosen: pd.DataFrame) -> pd.DataFrame:
@@ -36,7 +36,7 @@ def evaluate(
     """Monthly cost and broken constraints of a baseline selection."""
     pur = _purchases_for(problem, chosen)
     capex = float((pur["buy"] * pur["list_price_usd"]).sum())
-    amort = float((pur["buy"] * pur["list_price_usd"] / pur["amortise_months"]).sum())
+    amort = float((pur["buy"] * pur["capex_usd_per_month"]).sum())
     opex = float(chosen["opex_usd"].sum())
     broken = []
     if missing:
@@ -110,22 +110,21 @@ def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
     o["_m"] = o["opex_usd"] + o["capex_equiv_usd"]
     o = o.sort_values(["unit", "_m", "target"], kind="mergesort")
     first = o.drop_duplicates("unit").sort_values("_m", ascending=False)
-    pur = problem.purchasables.set_index(["site", "sku"])
-    free_units = {k: float(r.inventory * r.box_units) for k, r in pur.iterrows()}
-    bought = {k: 0 for k in pur.index}
+    pur = problem.purchasables
+    keys = list(zip(pur["site"], pur["sku"], strict=True))
+    box = dict(zip(keys, pur["box_units"].astype(float), strict=True))
+    max_buy = dict(zip(keys, pur["max_buy"].astype(float), strict=True))
+    box_kw = dict(zip(keys, pur["power_kw"].astype(float), strict=True))
+    box_ru = dict(zip(keys, pur["rack_units"].astype(float), strict=True))
+    free_units = dict(zip(keys, (pur["inventory"] * pur["box_units"]).astype(float), strict=True))
+    bought = dict.fromkeys(keys, 0)
     limits = problem.sites.set_index("site")
-    kw = {
-        s: float((pur.loc[s]["inventory"] * pur.loc[s]["power_kw"]).sum())
-        if s in pur.index.get_level_values(0)
-        else 0.0
-        for s in limits.index
-    }
-    ru = {
-        s: float((pur.loc[s]["inventory"] * pur.loc[s]["rack_units"]).sum())
-        if s in pur.index.get_level_values(0)
-        else 0.0
-        for s in limits.index
-    }
+    max_kw = limits["max_kw"].astype(float).to_dict()
+    max_ru = limits["max_rack_units"].astype(float).to_dict()
+    kw = (pur["inventory"] * pur["power_kw"]).groupby(pur["site"]).sum().to_dict()
+    ru = (pur["inventory"] * pur["rack_units"]).groupby(pur["site"]).sum().to_dict()
+    kw = {s: float(kw.get(s, 0.0)) for s in limits.index}
+    ru = {s: float(ru.get(s, 0.0)) for s in limits.index}
     team_opex: dict[str, float] = {}
     total_opex = 0.0
     budgets = {b.scope: b.limit_usd for b in problem.budgets if b.kind == "opex"}
@@ -142,22 +141,18 @@ def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
                 continue
             if r.tier != "cloud":
                 key = (r.site, r.hardware)
-                p = pur.loc[key]
                 short = max(r.units - free_units[key], 0.0)
-                extra = math.ceil(short / p["box_units"] - 1e-9) if short > 0 else 0
-                if bought[key] + extra > p["max_buy"]:
+                extra = math.ceil(short / box[key] - 1e-9) if short > 0 else 0
+                if bought[key] + extra > max_buy[key]:
                     continue
-                if kw[r.site] + extra * p["power_kw"] > limits.at[r.site, "max_kw"] + 1e-6:
+                if kw[r.site] + extra * box_kw[key] > max_kw[r.site] + 1e-6:
                     continue
-                if (
-                    ru[r.site] + extra * p["rack_units"]
-                    > limits.at[r.site, "max_rack_units"] + 1e-6
-                ):
+                if ru[r.site] + extra * box_ru[key] > max_ru[r.site] + 1e-6:
                     continue
                 bought[key] += extra
-                free_units[key] += extra * p["box_units"] - r.units
-                kw[r.site] += extra * p["power_kw"]
-                ru[r.site] += extra * p["rack_units"]
+                free_units[key] += extra * box[key] - r.units
+                kw[r.site] += extra * box_kw[key]
+                ru[r.site] += extra * box_ru[key]
             total_opex += r.opex_usd
             team_opex[r.team] = team_opex.get(r.team, 0.0) + r.opex_usd
             picks.append(r._asdict())

@@ -11,10 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from advisor.errors import Conflict
+from advisor.milp import Problem, Solution, SolverSettings, solve_problem
 from advisor.options import OptionSet
 from advisor.plan.explain import tier_rejections
-from advisor.solve import Problem, Solution, SolverSettings
-from advisor.solve.milp import run
 
 
 def presolve_conflicts(opts: OptionSet) -> list[Conflict]:
@@ -49,17 +48,15 @@ def elastic_conflicts(
     problem: Problem, settings: SolverSettings
 ) -> tuple[list[Conflict], Solution]:
     """Re-solve with slacks; every positive slack is a shortfall to relax."""
-    sol, ctx = run(problem, settings, elastic=True)
+    sol = solve_problem(problem, settings, elastic=True)
     conflicts = []
     if not sol.has_plan:
         return [
             Conflict("solver", "elastic", f"elastic re-solve ended with status {sol.status}")
         ], sol
     chosen = problem.options.iloc[list(sol.chosen)]
-    for s in ctx.slacks:
-        amount = float(s.var.varValue or 0.0)
-        if amount <= 1e-6:
-            continue
+    for s in sol.slacks:
+        amount = s.amount
         competing = _competitors(s.family, s.subject, chosen)
         detail = _shortfall_text(s.family, s.subject, amount, s.unit)
         conflicts.append(Conflict(s.family, s.subject, detail, amount, s.unit, tuple(competing)))

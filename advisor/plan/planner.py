@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
 
 from advisor.catalog import Catalog
 from advisor.errors import InfeasibleScenario, InvalidScenario, SolverLimitReached
+from advisor.milp import SolverSettings, solve_problem, start_from
+from advisor.milp.formulate import formulate, objective_factor
 from advisor.options import OptionSet, build_options
 from advisor.plan.assemble import assignments_frame, budget_usage, purchases_frame, site_usage
 from advisor.plan.baselines import baselines
 from advisor.plan.explain import alternatives
-from advisor.plan.formulate import formulate, objective_factor
 from advisor.plan.infeasible import elastic_conflicts, presolve_conflicts
 from advisor.plan.result import Plan
-from advisor.plan.sensitivity import binding_limits, value_of_relaxing
+from advisor.plan.sensitivity import binding_limits, not_computed, value_of_relaxing
 from advisor.schema.errors import issues_from_validation
 from advisor.schema.load import catalog_for
 from advisor.schema.scenario import Scenario
 from advisor.schema.sourcemap import SourceMap
-from advisor.solve import SolverSettings, solve_problem
 
 
 def solve(
@@ -35,11 +36,21 @@ def solve(
     sensitivity: bool | None = None,
     progress: Any = None,
     options: OptionSet | None = None,
+    warm_from: Any = None,
 ) -> Plan:
     """Find the cheapest compliant placement of every workload.
 
+    ``time_limit_s`` (default: the scenario's ``settings.time_limit_s``) bounds the whole
+    call: option building, the solve and, when asked for, the sensitivity re-solves (the
+    solver gets what is left after the options, minus a reserve for the explanations).
+    ``sensitivity``: also compute the value of relaxing each binding limit (warm-started
+    re-solves within the same time limit); default off, see :meth:`Plan.sensitivity`, which
+    computes it on demand. Without it the plan lists the binding limits as not computed.
     ``options`` lets a caller that already built the option set for exactly this scenario
     (the what-if cache, :class:`advisor.whatif.Resolver`) skip rebuilding it.
+    ``warm_from``: a neighbouring solved Plan, or its ``(assignments, purchases)`` frames;
+    its placement, matched by option key, is offered to the solver as a first incumbent
+    (what-if sweeps, Pareto and Monte Carlo points start from the nearest solved plan).
     Raises :class:`InfeasibleScenario` (with conflicts) or :class:`SolverLimitReached`.
     """
     t0 = time.perf_counter()
@@ -56,17 +67,26 @@ def solve(
         raise InfeasibleScenario(conflicts, report={"scenario": scn, "options": opts})
     _step(progress, f"solving ({len(opts.options):,} options)")
     problem = formulate(scn, opts)
-    sol = solve_problem(problem, settings)
+    total_s = settings.time_limit_s
+    start = None
+    if warm_from is not None:
+        placement, bought = (
+            (warm_from.assignments, warm_from.purchases)
+            if isinstance(warm_from, Plan)
+            else warm_from
+        )
+        start = start_from(problem, placement, bought)
+    sol = solve_problem(problem, _left(settings, t0, total_s, EXPLAIN_RESERVE), start=start)
     if sol.status == "infeasible":
         _step(progress, "infeasible: elastic re-solve to find the smallest shortfall")
-        found, elastic = elastic_conflicts(problem, settings)
+        found, elastic = elastic_conflicts(problem, _left(settings, t0, total_s, 0.0))
         if not elastic.has_plan:
             raise SolverLimitReached(
                 f"the solver reported infeasible and the elastic re-solve ended {elastic.status}; "
                 "raise settings.time_limit_s to get a diagnosis"
             )
         raise InfeasibleScenario(found, report={"scenario": scn, "options": opts})
-    if not sol.has_plan:
+    if not sol.has_plan or sol.objective is None:
         raise SolverLimitReached(
             f"the solver stopped ({sol.status}) after {sol.solve_seconds:.1f} s without a feasible plan; "
             "raise settings.time_limit_s or relax the gap",
@@ -79,9 +99,15 @@ def solve(
     months = objective_factor(scn)
     kpis = _kpis(scn, assignments, purchases, sol)
     base = baselines(scn, opts, problem, kpis["monthly_total_usd"])
-    do_sens = sensitivity if sensitivity is not None else len(opts.units) <= 2000
     items = binding_limits(problem, sol, usage, budgets)
-    sens = value_of_relaxing(problem, sol, settings, items, months, limit=6 if do_sens else 0)
+    if sensitivity:
+        _step(progress, f"sensitivity ({min(len(items), SENSITIVITY_LIMITS)} re-solves)")
+        left = total_s - (time.perf_counter() - t0)
+        sens = value_of_relaxing(
+            problem, sol, settings, items, months, SENSITIVITY_LIMITS, time_budget_s=left
+        )
+    else:
+        sens = not_computed(items, "on demand: --sensitivity or plan.sensitivity()")
     t1 = time.perf_counter()
     return Plan(
         scenario=scn,
@@ -96,7 +122,7 @@ def solve(
         budget_usage=budgets,
         alternatives=alternatives(opts, assignments),
         baselines=base,
-        sensitivity=sens,
+        relaxing=sens,
         flows_usd=dict(sol.flow_usd),
         kpis=kpis,
         options=opts,
@@ -127,6 +153,22 @@ def with_settings_used(scenario: Scenario, **overrides: Any) -> Scenario:
             issues_from_validation(exc, SourceMap("<solve arguments>"), type(scenario.settings))
         ) from None
     return scenario.model_copy(update={"settings": settings})
+
+
+SENSITIVITY_LIMITS = 6
+"""Binding limits re-solved by the sensitivity analysis (the first ones found)."""
+EXPLAIN_RESERVE = 0.1
+"""Share of the time limit kept back from the solver for the explanations and outputs."""
+
+
+def _left(settings: SolverSettings, t0: float, total_s: float, reserve: float) -> SolverSettings:
+    """The settings with the time left of ``total_s`` since ``t0``, minus the reserve share."""
+    left = total_s * (1.0 - reserve) - (time.perf_counter() - t0)
+    return replace(settings, time_limit_s=max(left, MIN_SOLVE_S))
+
+
+MIN_SOLVE_S = 0.5
+"""The solver always gets at least this long (reported if the limit is already spent)."""
 
 
 def _kpis(scn: Scenario, a, purchases, sol) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,9 +13,9 @@ import pandas as pd
 from advisor.plan.explain import explain_text
 
 if TYPE_CHECKING:
+    from advisor.milp import Problem, Solution
     from advisor.options import OptionSet
     from advisor.schema.scenario import Scenario
-    from advisor.solve import Problem, Solution
 
 PLAN_SCHEMA_VERSION = 1
 
@@ -35,13 +36,37 @@ class Plan:
     budget_usage: pd.DataFrame
     alternatives: pd.DataFrame
     baselines: pd.DataFrame
-    sensitivity: pd.DataFrame
+    relaxing: pd.DataFrame
+    """Value of relaxing each binding limit; ``method`` says whether it was computed."""
     flows_usd: dict[str, float]
     kpis: dict[str, Any]
     options: OptionSet = field(repr=False)
     problem: Problem = field(repr=False)
     solution: Solution = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def sensitivity_computed(self) -> bool:
+        return (
+            bool(len(self.relaxing))
+            and not self.relaxing["method"].str.startswith("not computed").any()
+        )
+
+    def sensitivity(self, time_limit_s: float | None = None) -> pd.DataFrame:
+        """The value of relaxing each binding limit (USD per month), computed on demand:
+        one re-solve per limit, warm-started from this plan, all within ``time_limit_s``
+        (default: the scenario's ``settings.time_limit_s``)."""
+        return self.with_sensitivity(time_limit_s).relaxing
+
+    def with_sensitivity(self, time_limit_s: float | None = None) -> Plan:
+        """A new Plan whose ``relaxing`` table is computed (this one if it already is)."""
+        if self.sensitivity_computed or not len(self.relaxing):
+            return self
+        from dataclasses import replace
+
+        from advisor.plan.sensitivity import relax_plan
+
+        return replace(self, relaxing=relax_plan(self, time_limit_s))
 
     @property
     def proven_optimal(self) -> bool:
@@ -75,6 +100,19 @@ class Plan:
 
         return PlanFigures(self)
 
+    def write_report(self, path: str | Path) -> Path:
+        """Write the self-contained, offline HTML report to ``path``; returns the path.
+
+        >>> import advisor, tempfile, pathlib
+        >>> plan = advisor.solve(advisor.load_scenario(advisor.example_path("eu-insurer")))
+        >>> out = plan.write_report(pathlib.Path(tempfile.mkdtemp()) / "report.html")
+        >>> out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+        True
+        """
+        from advisor.report import write_report
+
+        return write_report(self, path)
+
     def to_dict(self) -> dict[str, Any]:
         """The versioned, deterministic ``plan.json`` content (no timings, no paths)."""
         from advisor import __version__
@@ -100,7 +138,7 @@ class Plan:
                 "budgets": self.budget_usage.to_dict(orient="records"),
                 "site_usage": self.site_usage.to_dict(orient="records"),
                 "baselines": self.baselines.drop(columns=["missing"]).to_dict(orient="records"),
-                "sensitivity": self.sensitivity.to_dict(orient="records"),
+                "sensitivity": self.relaxing.to_dict(orient="records"),
             }
         )
 

@@ -4,16 +4,22 @@ Duals of a MILP are not meaningful, and with the integers fixed every capacity r
 zero; so for each binding limit we re-solve with the limit relaxed by one natural step (one
 more box of power or space, one more box of a capped SKU, 5% more budget or cap) and report
 the objective change per month.
+
+Relaxing a limit only enlarges the feasible set and keeps every column, so the plan already
+found is a feasible start for each re-solve (warm start): a re-solve whose LP bound shows the
+plan is still within the gap stops at once. The re-solves share one time budget and each
+gets an equal share of what is left; a limit not reached in time is listed as not computed.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from advisor.solve import Budget, Problem, Solution, SolverSettings, solve_problem
+from advisor.milp import Budget, Problem, Solution, SolverSettings, solve_problem
 
 
 def binding_limits(
@@ -101,6 +107,27 @@ def relaxed(problem: Problem, item: dict) -> Problem:
     return problem
 
 
+COLUMNS = ["limit", "relax_by", "unit", "saving_usd_per_month", "method"]
+NOT_COMPUTED = "not computed"
+
+
+def not_computed(items: list[dict], reason: str) -> pd.DataFrame:
+    """The binding limits, listed without a saving, saying why none was computed."""
+    rows = [
+        {
+            "limit": i["limit"],
+            "relax_by": i["step"],
+            "unit": i["unit"],
+            "saving_usd_per_month": np.nan,
+            "method": f"{NOT_COMPUTED} ({reason})",
+        }
+        for i in items
+    ]
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame.attrs["unit"] = "USD per month"
+    return frame
+
+
 def value_of_relaxing(
     problem: Problem,
     sol: Solution,
@@ -108,28 +135,58 @@ def value_of_relaxing(
     items: list[dict],
     months: float,
     limit: int = 6,
+    time_budget_s: float | None = None,
 ) -> pd.DataFrame:
-    """Re-solve once per binding limit; saving per month = (obj - obj') / months."""
+    """Re-solve once per binding limit, warm-started from ``sol``; saving per month =
+    (obj - obj') / months. All re-solves together take at most ``time_budget_s`` (default:
+    the settings' time limit); each gets an equal share of the time left."""
     rows = []
-    quick = replace(settings, time_limit_s=min(settings.time_limit_s, 20.0))
-    for item in items[:limit]:
-        alt = solve_problem(relaxed(problem, item), quick)
+    budget = settings.time_limit_s if time_budget_s is None else time_budget_s
+    deadline = time.perf_counter() + max(budget, 0.0)
+    todo = items[:limit]
+    for k, item in enumerate(todo):
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            rest = not_computed(todo[k:], "time limit reached")
+            rows += rest.to_dict("records")
+            break
+        share = replace(settings, time_limit_s=left / (len(todo) - k))
+        alt = solve_problem(relaxed(problem, item), share, start=sol.values)
         saving = (
             (sol.objective - alt.objective) / months
-            if alt.has_plan and sol.objective is not None
+            if sol.objective is not None and alt.objective is not None
             else np.nan
         )
+        method = "re-solve (warm start)"
+        if alt.has_plan and alt.status != "optimal":
+            method += f", {alt.status} at the time limit"
+        elif not alt.has_plan:
+            method = f"{NOT_COMPUTED} (re-solve ended {alt.status})"
         rows.append(
             {
                 "limit": item["limit"],
                 "relax_by": item["step"],
                 "unit": item["unit"],
                 "saving_usd_per_month": max(saving, 0.0) if np.isfinite(saving) else np.nan,
-                "method": "re-solve",
+                "method": method,
             }
         )
-    frame = pd.DataFrame(
-        rows, columns=["limit", "relax_by", "unit", "saving_usd_per_month", "method"]
-    )
+    frame = pd.DataFrame(rows, columns=COLUMNS)
     frame.attrs["unit"] = "USD per month"
     return frame
+
+
+def relax_plan(plan, time_limit_s: float | None = None) -> pd.DataFrame:
+    """:func:`value_of_relaxing` for the binding limits listed in ``plan.relaxing``."""
+    from advisor.milp.formulate import objective_factor
+
+    s = plan.scenario.settings
+    settings = SolverSettings(
+        solver=plan.solution.solver or s.solver,
+        time_limit_s=s.time_limit_s if time_limit_s is None else time_limit_s,
+        mip_gap=s.mip_gap,
+    )
+    items = binding_limits(plan.problem, plan.solution, plan.site_usage, plan.budget_usage)
+    return value_of_relaxing(
+        plan.problem, plan.solution, settings, items, objective_factor(plan.scenario)
+    )

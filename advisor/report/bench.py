@@ -15,7 +15,7 @@ Chromium numbers are the median of ``--runs`` page loads in fresh browser contex
 (issue 4): at 1,000 workloads the report is at most 10 MB and interactive within 3 s.
 
 ``--time-limit`` bounds each solve and the output says what the solver returned. Fleets are
-built like the engine benchmark's (:mod:`advisor.bench`): site capacity scaled by
+built like the engine benchmark's (``benchmarks/engine.py``): site capacity scaled by
 ``max(1, n / 1000)``, because the recipe's 50 sites cannot host 10,000 workloads at the
 1,000-workload scale (that fleet is infeasible). Fleets above ``--max-solve`` (10,000) are
 not solved; their report is measured on a report-scale plan tiled from a solved
@@ -50,14 +50,14 @@ GOAL_MB = 10.0
 GOAL_INTERACTIVE_MS = 3000.0
 
 _READY = """() => {
-  const rows = document.querySelectorAll('#placements tbody tr.row').length;
+  const rows = document.querySelectorAll('#placements-table tbody tr.row').length;
   const charts = [...document.querySelectorAll('.chart')];
   const drawn = charts.every(c => c.querySelector('svg.main-svg'));
   return rows > 0 && drawn ? performance.now() : false;
 }"""
 
 _ROUND_TRIP = """([action, term]) => new Promise(resolve => {
-  const root = document.querySelector('#placements');
+  const root = document.querySelector('#placements-table');
   const t0 = performance.now();
   if (action === 'filter') {
     const input = root.querySelector('input.filter');
@@ -112,7 +112,7 @@ def chromium_times(path: Path, runs: int = 3, term: str = "") -> BrowserTimes:
                     " return [n.domInteractive, n.loadEventEnd]; }"
                 )
                 filter_ms = page.evaluate(_ROUND_TRIP, ["filter", term])
-                rows = page.locator("#placements .info").inner_text()
+                rows = page.locator("#placements-table .info").inner_text()
                 page.evaluate(_ROUND_TRIP, ["filter", ""])
                 sort_ms = page.evaluate(_ROUND_TRIP, ["sort", "USD/month"])
                 if errors or requests[1:]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
+from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
@@ -56,9 +58,20 @@ def figure_json(fig: go.Figure) -> Markup:
     return Markup(escape_json_text(text))
 
 
+VENDOR = Path(__file__).parent / "vendor"
+PLOTLY_BUNDLE = VENDOR / "plotly-cartesian.min.js"
+"""plotly.js's official *cartesian* partial bundle (see ``vendor/VENDORED.md``)."""
+
+
+@functools.cache
+def bundle_traces() -> frozenset[str]:
+    """The trace types the vendored bundle can draw, read from the bundle itself."""
+    text = PLOTLY_BUNDLE.read_text(encoding="utf-8")
+    return frozenset(re.findall(r'moduleType:"trace",name:"(\w+)"', text))
+
+
 @functools.cache
 def plotly_js() -> Markup:
-    """The plotly.js bundle shipped with the plotly package, ready to inline once."""
-    from plotly.offline import get_plotlyjs
-
-    return Markup(get_plotlyjs().replace("</script", "<\\/script"))
+    """The vendored plotly.js partial bundle, ready to inline once."""
+    text = PLOTLY_BUNDLE.read_text(encoding="utf-8")
+    return Markup(text.replace("</script", "<\\/script"))

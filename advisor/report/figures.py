@@ -8,7 +8,6 @@ HTML in text, and a site called ``<b>x</b>`` must show as written.
 from __future__ import annotations
 
 import html
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from advisor.report import places, stats
+from advisor.report.notebook_figure import returns_notebook_figure
 
 if TYPE_CHECKING:
     from advisor.plan import Plan
@@ -152,24 +152,47 @@ def component_bars(frame: pd.DataFrame, title: str = "Monthly cost by component"
     return fig
 
 
+BASELINE_STYLE = {
+    "plan": ("#1f4e79", ""),
+    "valid": ("#93c5fd", ""),
+    "breaks limits": ("#d1d5db", "/"),
+    "incomplete": ("#d1d5db", "."),
+}
+"""Bar colour and hatch per baseline status: a baseline that is no real alternative is hatched."""
+
+
 def savings_bars(frame: pd.DataFrame, title: str = "This plan vs baselines") -> go.Figure:
-    """Monthly cost of the plan and each baseline (frame from ``stats.savings``)."""
-    broken = frame["broken"].fillna("").astype(str) != ""
-    flags = list(zip(frame["baseline"], frame["complete"], broken, strict=True))
-    colors = [
-        "#1f4e79" if b == "this plan" else ("#9ca3af" if not ok or bad else "#93c5fd")
-        for b, ok, bad in flags
-    ]
-    labels = [
-        f"{b} (incomplete)" if not ok else (f"{b} (breaks limits)" if bad else b)
-        for b, ok, bad in flags
-    ]
+    """Monthly cost of the plan and each baseline (frame from ``stats.savings``).
+
+    A baseline that breaks limits or leaves workloads out is grey and hatched, and its label
+    says why, so it never reads as a cheaper alternative.
+    """
+    labels, notes = [], []
+    for r in frame.to_dict(orient="records"):
+        if r["status"] == "incomplete":
+            labels.append(f"{r['baseline']} (incomplete)")
+            notes.append(
+                f"places {r['units_placed']:,} of {r['units_total']:,} units; the plan spends "
+                f"${r['plan_same_units_usd']:,.0f} on those"
+            )
+        elif r["status"] == "breaks limits":
+            labels.append(f"{r['baseline']} (breaks limits)")
+            notes.append(f"breaks {r['limits_broken']} limit(s): not a valid alternative")
+        else:
+            labels.append(str(r["baseline"]))
+            notes.append("meets every constraint" if r["status"] == "valid" else "")
+    styles = [BASELINE_STYLE[s] for s in frame["status"]]
     fig = go.Figure(
         go.Bar(
-            x=labels,
+            x=[escape_label(v) for v in labels],
             y=frame["monthly_usd"],
-            marker_color=colors,
-            hovertemplate="%{x}: $%{y:,.0f}/month<extra></extra>",
+            marker={
+                "color": [c for c, _ in styles],
+                "pattern": {"shape": [h for _, h in styles], "fgcolor": "#6b7280"},
+                "line": {"color": "#6b7280", "width": [0 if not h else 1 for _, h in styles]},
+            },
+            customdata=[escape_label(n) for n in notes],
+            hovertemplate="%{x}: $%{y:,.0f}/month<br>%{customdata}<extra></extra>",
         )
     )
     apply_layout(fig, title, showlegend=False)
@@ -408,136 +431,62 @@ def capex_bars(frame: pd.DataFrame, title: str = "Capex: cash and amortisation")
     return fig
 
 
-def placement_map(
-    points: pd.DataFrame, links: pd.DataFrame, title: str = "Where workloads run"
-) -> go.Figure:
-    """Sites, user locations and used cloud regions on a longitude/latitude plane.
-
-    Deliberately not a ``geo`` map: plotly's geo layouts fetch coastlines from a CDN, and
-    the report must work offline. Lines join each request/data origin to its target.
-    """
-    fig = go.Figure()
-    labelled = len(points) <= MAP_LABELS_MAX
-    opacity = 0.5 if len(links) <= 50 else 0.25
-    for tier in ("local", "edge", "cloud"):
-        sub = links[links["tier"] == tier]
-        if sub.empty:
-            continue
-        xs, ys = [], []
-        for r in sub.to_dict(orient="records"):
-            xs += [r["origin_lon"], r["target_lon"], None]
-            ys += [r["origin_lat"], r["target_lat"], None]
-        fig.add_scatter(
-            x=xs,
-            y=ys,
-            mode="lines",
-            name=f"to {tier}",
-            hoverinfo="skip",
-            line={"color": TIER_COLORS[tier], "width": 1.5 if labelled else 1.0},
-            opacity=opacity,
-        )
-    symbols = {"local": "square", "edge": "triangle-up", "cloud": "circle", "location": "diamond"}
-    colors = {**TIER_COLORS, "location": "#6b7280"}
-    for kind, symbol in symbols.items():
-        sub = points[points["kind"] == kind]
-        if sub.empty:
-            continue
-        fig.add_scatter(
-            x=sub["lon"],
-            y=sub["lat"],
-            mode="markers+text" if labelled else "markers",
-            name=kind,
-            text=[escape_label(i) for i in sub["id"]] if labelled else None,
-            textposition="top center",
-            marker={
-                "symbol": symbol,
-                "size": 12 if labelled else 9,
-                "color": colors[kind],
-                "line": {"width": 1, "color": "#ffffff"},
-            },
-            customdata=np.stack(
-                [[escape_label(v) for v in sub["label"]], sub["workloads"]], axis=-1
-            ),
-            hovertemplate="%{customdata[0]}<br>%{customdata[1]} workload(s)<extra></extra>",
-        )
-    apply_layout(fig, title, height=440)
-    _frame_map(fig, points)
-    return fig
-
-
-MAP_PLOT_WIDTH = 1250
-"""Roughly the plot width of a full-width chart in pixels, to choose the map's height."""
-
-
-def _frame_map(fig: go.Figure, points: pd.DataFrame) -> None:
-    """Equal-distance axes around the points; tall enough that a wide spread fits the width."""
-    lat = points["lat"].to_numpy(float) if len(points) else np.array([0.0])
-    lon = points["lon"].to_numpy(float) if len(points) else np.array([0.0])
-    pad = max(3.0, 0.15 * max(np.ptp(lat), np.ptp(lon)))
-    mid = float(np.clip(lat.mean(), -70, 70))
-    ratio = 1.0 / math.cos(math.radians(mid))
-    lon_span = np.ptp(lon) + 2 * pad
-    lat_span = (np.ptp(lat) + 2 * pad) * ratio
-    plot_height = MAP_PLOT_WIDTH * lat_span / lon_span
-    fig.update_layout(height=int(np.clip(plot_height + 110, 440, 600)))
-    fig.update_xaxes(
-        range=[lon.min() - pad, lon.max() + pad],
-        title_text="longitude °",
-        dtick=5 if np.ptp(lon) < 40 else 20,
-        zeroline=False,
-    )
-    fig.update_yaxes(
-        range=[lat.min() - pad, lat.max() + pad],
-        title_text="latitude °",
-        dtick=5 if np.ptp(lat) < 40 else 20,
-        zeroline=False,
-        scaleanchor="x",
-        scaleratio=ratio,
-    )
-
-
 class PlanFigures:
     """The standard charts of a plan: ``plan.figures.cost_by_tier()`` returns a plotly Figure."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
 
+    @returns_notebook_figure
     def cost_by_tier(self) -> go.Figure:
         return stacked_cost(stats.cost_by(self.plan, "tier"), "tier", "Monthly cost by tier")
 
+    @returns_notebook_figure
     def cost_by_component(self) -> go.Figure:
         return component_bars(stats.cost_by_component(self.plan))
 
+    @returns_notebook_figure
     def cost_by_team(self) -> go.Figure:
         return stacked_cost(stats.cost_by(self.plan, "team"), "team", "Monthly cost by team")
 
+    @returns_notebook_figure
     def cost_by_provider(self) -> go.Figure:
         return stacked_cost(
             stats.cost_by(self.plan, "owner"), "owner", "Monthly cost by provider / site"
         )
 
+    @returns_notebook_figure
     def savings(self) -> go.Figure:
         return savings_bars(stats.savings(self.plan))
 
+    @returns_notebook_figure
     def site_utilisation(self) -> go.Figure:
         return utilisation_bars(stats.site_capacity(self.plan))
 
+    @returns_notebook_figure
     def latency_vs_slo(self) -> go.Figure:
         return latency_bars(stats.latency(self.plan))
 
+    @returns_notebook_figure
     def carbon_by_region(self) -> go.Figure:
         return carbon_bars(stats.carbon(self.plan))
 
+    @returns_notebook_figure
     def budgets(self) -> go.Figure:
         return budget_bars(stats.budgets(self.plan))
 
+    @returns_notebook_figure
     def breakeven(self) -> go.Figure:
         return breakeven_bars(stats.breakeven(self.plan))
 
+    @returns_notebook_figure
     def capex_schedule(self) -> go.Figure:
         return capex_bars(stats.capex_schedule(self.plan))
 
+    @returns_notebook_figure
     def map(self) -> go.Figure:
+        from advisor.report.mapfig import placement_map
+
         return placement_map(places.map_points(self.plan), places.map_links(self.plan))
 
     def all(self) -> dict[str, go.Figure]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from advisor.schema.types import HOURS_IN_MONTH
+from advisor.report.breakeven import breakeven as compliant_breakeven
 
 if TYPE_CHECKING:
     from advisor.plan import Plan
@@ -80,25 +80,57 @@ def tier_counts(plan: Plan) -> pd.DataFrame:
 
 
 def savings(plan: Plan) -> pd.DataFrame:
-    """The plan and each baseline: monthly cost, and the plan's saving against it."""
-    b = plan.baselines
+    """The plan and each baseline: monthly cost, and what the plan saves against it.
+
+    ``status`` is ``valid`` (places every workload within every limit), ``breaks limits``
+    (places every workload but breaks a budget, capacity or cap, so its cost is no real
+    alternative) or ``incomplete`` (some workloads have no option in it). A saving is given
+    only against a valid baseline. For an incomplete one, ``plan_same_units_usd`` is what the
+    plan spends on the units the baseline does place, the like-for-like comparison
+    (``like_for_like_saving_usd``).
+    """
+    a = plan.assignments
+    units_total = len(a)
     rows = [
         {
             "baseline": "this plan",
+            "status": "plan",
             "monthly_usd": plan.kpis["monthly_total_usd"],
             "saving_usd_per_month": 0.0,
             "complete": True,
             "broken": "",
+            "broken_limits": "",
+            "limits_broken": 0,
+            "units_placed": units_total,
+            "units_total": units_total,
+            "plan_same_units_usd": plan.kpis["monthly_total_usd"],
+            "like_for_like_saving_usd": 0.0,
         }
     ]
-    for r in b.itertuples(index=False):
+    for r in plan.baselines.itertuples(index=False):
+        missing = set(r.missing)
+        limits = [b for b in r.broken if "have no option in this baseline" not in b]
+        complete = not missing
+        status = "incomplete" if missing else ("breaks limits" if limits else "valid")
+        same = float(a.loc[~a["unit"].isin(missing), "total_usd"].sum())
+        if complete:
+            same = plan.kpis["monthly_total_usd"]
         rows.append(
             {
                 "baseline": r.baseline,
+                "status": status,
                 "monthly_usd": float(r.monthly_usd),
-                "saving_usd_per_month": float(r.saving_usd_per_month),
-                "complete": len(r.missing) == 0,
+                "saving_usd_per_month": float(r.monthly_usd) - plan.kpis["monthly_total_usd"]
+                if status == "valid"
+                else np.nan,
+                "complete": complete,
                 "broken": "; ".join(r.broken),
+                "broken_limits": "; ".join(limits),
+                "limits_broken": len(limits),
+                "units_placed": units_total - len(missing),
+                "units_total": units_total,
+                "plan_same_units_usd": same,
+                "like_for_like_saving_usd": float(r.monthly_usd) - same,
             }
         )
     return _tidy(pd.DataFrame(rows), "USD per month")
@@ -188,81 +220,6 @@ def capex_schedule(plan: Plan) -> pd.DataFrame:
     return _tidy(pd.DataFrame(rows, columns=cols), "USD")
 
 
-def cheapest_cloud_per_accelerator(plan: Plan) -> pd.DataFrame:
-    """Per accelerator and pricing model: the cheapest in-scope cloud USD per accelerator-hour."""
-    cat = plan.options.catalog
-    scn = plan.scenario
-    regions = plan.options.targets
-    regions = regions[regions["tier"] == "cloud"][["provider", "region", "target"]]
-    types = cat.instance_types[["provider", "instance_type", "accelerator", "accelerator_count"]]
-    types = types[types["accelerator_count"] > 0]
-    prices = cat.instance_prices[["provider", "region", "instance_type", "pricing", "usd_per_hour"]]
-    prices = prices[prices["pricing"].isin(scn.clouds.pricing)]
-    p = prices.merge(types, on=["provider", "instance_type"]).merge(
-        regions, on=["provider", "region"]
-    )
-    p["usd_per_accelerator_hour"] = p["usd_per_hour"] / p["accelerator_count"]
-    p = p.sort_values(
-        ["accelerator", "pricing", "usd_per_accelerator_hour", "target", "instance_type"]
-    )
-    best = p.drop_duplicates(["accelerator", "pricing"])
-    cols = ["accelerator", "pricing", "target", "instance_type", "usd_per_accelerator_hour"]
-    return _tidy(best[cols], "USD per accelerator-hour")
-
-
 def breakeven(plan: Plan) -> pd.DataFrame:
-    """On-prem vs cloud break-even utilisation per purchasable accelerator SKU and pricing model.
-
-    on-prem USD per accelerator-month = (price / life + power_kw x PUE x USD/kWh x 730 + ops)
-    / accelerators, taken at full load (conservative). The cloud costs ``p`` USD per
-    accelerator-hour (cheapest in-scope region and instance of the same accelerator), so
-    break-even utilisation = on-prem / (p x 730): above it, owning is cheaper. Reserved
-    capacity is billed every hour, so against reserved the test is simply break-even < 100%.
-    """
-    hw = plan.options.catalog.hardware.set_index("sku")
-    sites = {s.id: s for s in plan.scenario.sites}
-    pur = plan.problem.purchasables
-    pur = pur[pur["is_gpu"]] if len(pur) else pur
-    cloud = cheapest_cloud_per_accelerator(plan)
-    rows = []
-    for r in pur.to_dict(orient="records"):
-        spec, site = hw.loc[r["sku"]], sites[r["site"]]
-        n = float(spec["accelerator_count"])
-        capex = r["list_price_usd"] / r["useful_life_months"] / n
-        power = r["power_kw"] * site.power.pue * site.power.usd_per_kwh * HOURS_IN_MONTH / n
-        ops = float(spec["ops_usd_per_month"]) / n
-        for c in cloud[cloud["accelerator"] == spec["accelerator"]].to_dict(orient="records"):
-            cloud_month = c["usd_per_accelerator_hour"] * HOURS_IN_MONTH
-            rows.append(
-                {
-                    "site": r["site"],
-                    "sku": r["sku"],
-                    "accelerator": spec["accelerator"],
-                    "capex_usd": capex,
-                    "power_usd": power,
-                    "ops_usd": ops,
-                    "onprem_usd_per_accelerator_month": capex + power + ops,
-                    "pricing": c["pricing"],
-                    "cloud_target": c["target"],
-                    "cloud_instance": c["instance_type"],
-                    "cloud_usd_per_accelerator_hour": c["usd_per_accelerator_hour"],
-                    "cloud_usd_per_accelerator_month": cloud_month,
-                    "breakeven_utilisation": (capex + power + ops) / cloud_month,
-                }
-            )
-    cols = [
-        "site",
-        "sku",
-        "accelerator",
-        "capex_usd",
-        "power_usd",
-        "ops_usd",
-        "onprem_usd_per_accelerator_month",
-        "pricing",
-        "cloud_target",
-        "cloud_instance",
-        "cloud_usd_per_accelerator_hour",
-        "cloud_usd_per_accelerator_month",
-        "breakeven_utilisation",
-    ]
-    return _tidy(pd.DataFrame(rows, columns=cols), "USD per accelerator-month; utilisation ratio")
+    """On-prem vs compliant-cloud break-even (see :mod:`advisor.report.breakeven`)."""
+    return compliant_breakeven(plan)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from advisor.report import audit, figures, places, stats
+from advisor.report import audit, decisions, figures, mapfig, places, stats
 from advisor.report.embed import figure_json
 from advisor.report.fmt import money, ms, num, pct, qty
 from advisor.report.tables import Column, data_table
@@ -46,14 +46,19 @@ def headline(plan: Plan) -> dict[str, Any]:
     base = [
         {
             "name": r["baseline"],
+            "status": r["status"],
             "monthly_usd": r["monthly_usd"],
-            "saving_usd": r["saving_usd_per_month"] if r["complete"] else None,
-            "saving_share": (r["saving_usd_per_month"] / r["monthly_usd"])
-            if r["complete"] and r["monthly_usd"] > 0
+            "saving_usd": r["saving_usd_per_month"] if r["status"] == "valid" else None,
+            "saving_share": r["saving_usd_per_month"] / r["monthly_usd"]
+            if r["status"] == "valid" and r["monthly_usd"] > 0
             else None,
-            "complete": r["complete"],
+            "units_placed": r["units_placed"],
+            "units_total": r["units_total"],
+            "plan_same_units_usd": r["plan_same_units_usd"],
+            "like_for_like_saving_usd": r["like_for_like_saving_usd"],
+            "limits_broken": r["limits_broken"],
             "broken": r["broken"],
-            **_broken_parts(r["broken"]),
+            **_broken_parts(r["broken_limits"]),
         }
         for r in sv.to_dict(orient="records")[1:]
     ]
@@ -120,7 +125,7 @@ def placement(plan: Plan) -> dict[str, Any]:
         )
     ]
     details = [[s, *reasons.at[u, "details"]] for s, u in zip(sizing, a["unit"], strict=True)]
-    return data_table("placements", PLACEMENT_COLUMNS, records(a), details)
+    return data_table("placements-table", PLACEMENT_COLUMNS, records(a), details)
 
 
 def cost_tables(plan: Plan) -> list[dict[str, Any]]:
@@ -189,7 +194,7 @@ BREAKEVEN_COLUMNS = [
     Column("accelerator", "Accelerator"),
     Column("onprem_usd_per_accelerator_month", "Own / accel-month", money),
     Column("pricing", "vs pricing"),
-    Column("cloud_text", "Cheapest cloud", css="narrow"),
+    Column("cloud_text", "Cheapest compliant cloud", css="narrow"),
     Column("cloud_usd_per_accelerator_hour", "Cloud / accel-hour", lambda v: money(v, 2)),
     Column("cloud_usd_per_accelerator_month", "Cloud / accel-month", money),
     Column("breakeven_utilisation", "Break-even use", lambda v: pct(v, 0)),
@@ -197,19 +202,42 @@ BREAKEVEN_COLUMNS = [
 ]
 
 
+def _breakeven_verdict(use: float) -> str:
+    if use != use:
+        return "only owning complies"
+    return "owning can win" if use < 1.0 else "cloud always cheaper"
+
+
 def breakeven(plan: Plan) -> dict[str, Any]:
     f = stats.breakeven(plan)
+    compliant = f["compliant_for"] != ""
     shown = f.assign(
         sku_site=f["sku"] + " @ " + f["site"],
-        cloud_text=f["cloud_instance"] + " in " + f["cloud_target"],
-        verdict=np.where(
-            f["breakeven_utilisation"] < 1.0, "owning can win", "cloud always cheaper"
+        cloud_text=np.where(
+            compliant, f["cloud_instance"] + " in " + f["cloud_target"], f["cloud_target"]
         ),
+        verdict=[_breakeven_verdict(u) for u in f["breakeven_utilisation"]],
     )
+    details = [
+        [
+            f"compliant for: {r['compliant_for']}"
+            if r["compliant_for"]
+            else "no in-scope region offers this accelerator within the workloads' policies",
+            f"cheapest in scope ignoring policies: {r['cheapest_any_target']} at "
+            f"{money(r['cheapest_any_usd_per_accelerator_hour'], 2)} per accelerator-hour",
+            f"own: capex {money(r['capex_usd'])} + power {money(r['power_usd'])} + ops "
+            f"{money(r['ops_usd'])} per accelerator-month",
+        ]
+        for r in f.to_dict(orient="records")
+    ]
+    excluded = f[compliant & (f["cheapest_any_target"] != f["cloud_target"])]
     return {
         "rows": len(f),
-        "table": data_table("breakeven-table", BREAKEVEN_COLUMNS, records(shown), page_size=10),
-        "frame": f,
+        "table": data_table(
+            "breakeven-table", BREAKEVEN_COLUMNS, records(shown), details, page_size=10
+        ),
+        "frame": f[compliant],
+        "policy_excluded": sorted(set(excluded["cheapest_any_target"])),
     }
 
 
@@ -303,7 +331,7 @@ def privacy(plan: Plan) -> dict[str, Any]:
         .sort_values(["units", "source_country", "target_country"], ascending=[False, True, True])
     )
     return {
-        "table": data_table("privacy", PRIVACY_COLUMNS, records(f), privacy_details(f)),
+        "table": data_table("privacy-table", PRIVACY_COLUMNS, records(f), privacy_details(f)),
         "matrix": {
             "tiers": list(matrix.columns),
             "rows": [
@@ -404,7 +432,7 @@ def provenance(plan: Plan) -> dict[str, Any]:
 
 
 def sensitivity(plan: Plan) -> list[dict[str, Any]]:
-    return records(plan.sensitivity)
+    return records(plan.relaxing)
 
 
 def chart_set(plan: Plan, sections: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
@@ -426,7 +454,7 @@ def chart_set(plan: Plan, sections: dict[str, Any]) -> dict[str, dict[str, Any] 
             "cost-team",
             figures.stacked_cost(stats.cost_by(plan, "team"), "team", "Monthly cost by team"),
         ),
-        "map": chart("map", figures.placement_map(places.map_points(plan), places.map_links(plan))),
+        "map": chart("map", mapfig.placement_map(places.map_points(plan), places.map_links(plan))),
         "carbon": chart("carbon", figures.carbon_bars(stats.carbon(plan))),
     }
     c.update(dict.fromkeys(["capex", "breakeven", "capacity", "latency", "budgets"]))
@@ -457,6 +485,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
     """Everything ``report.html.j2`` shows, in display order."""
     scn = plan.scenario
     sections: dict[str, Any] = {
+        "decisions": decisions.decisions(plan),
         "headline": headline(plan),
         "placement": placement(plan),
         "costs": cost_tables(plan),

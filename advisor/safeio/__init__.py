@@ -8,7 +8,7 @@
   everything we read.
 """
 
-from advisor.safeio.atomic import atomic_write_text
+from advisor.safeio.atomic import atomic_write_bytes, atomic_write_text
 from advisor.safeio.csvsafe import csv_text, neutralise_cell, neutralise_frame
 from advisor.safeio.outset import OutputSet, write_output_set
 from advisor.safeio.paths import (
@@ -22,6 +22,7 @@ from advisor.safeio.paths import (
 __all__ = [
     "OutputSet",
     "UnsafePath",
+    "atomic_write_bytes",
     "atomic_write_text",
     "check_input_file",
     "clip",

@@ -86,8 +86,8 @@ def write_bytes_into(folder: Path, name: str, data: bytes, mode: int = 0o644) ->
     return folder / name
 
 
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8, ``\\n`` line ends) to ``path`` atomically; return ``path``.
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; return ``path``.
 
     Parent folders are created. Raises :class:`~advisor.errors.OutputError` for a destination
     advisor must not or cannot write (see the module docstring).
@@ -96,7 +96,12 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     dest = resolve_destination(path)
     ensure_folder(dest.parent)
     try:
-        write_bytes_into(dest.parent, dest.name, text.encode("utf-8"))
+        write_bytes_into(dest.parent, dest.name, data)
     except OSError as exc:
         raise OutputError(str(path), f"cannot write this file ({_os_problem(exc)})") from None
     return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` as UTF-8 to ``path`` atomically (see :func:`atomic_write_bytes`)."""
+    return atomic_write_bytes(path, text.encode("utf-8"))

@@ -56,9 +56,37 @@ def _ids(kind: str, wanted: Iterable[str] | str | None, known: list[str]) -> lis
     return items
 
 
-def _done(scn: Scenario, data: dict[str, Any], validate: bool) -> Scenario:
+EDIT_MARK = " (what-if: "
+NAME_MAX = 200
+"""``Scenario.name``'s maximum length; a derived name is shortened to fit."""
+
+
+def derived_name(name: str, change: str) -> str:
+    """The name of an edited scenario, so a comparison never reads "x → x".
+
+    >>> derived_name("eu-insurer", "aws prices ×0.8")
+    'eu-insurer (what-if: aws prices ×0.8)'
+    >>> derived_name("eu-insurer (what-if: aws prices ×0.8)", "budget all ×0.9")
+    'eu-insurer (what-if: aws prices ×0.8; budget all ×0.9)'
+    """
+    if name.endswith(")") and EDIT_MARK in name:
+        base, _, changes = name[:-1].partition(EDIT_MARK)
+        text = f"{base}{EDIT_MARK}{changes}; {change})"
+    else:
+        text = f"{name}{EDIT_MARK}{change})"
+    if len(text) <= NAME_MAX:
+        return text
+    return text[: NAME_MAX - 2] + "…)"
+
+
+def _num(x: Any) -> str:
+    return "none" if x is None else f"{x:g}"
+
+
+def _done(scn: Scenario, data: dict[str, Any], validate: bool, change: str) -> Scenario:
     from advisor.schema.load import revalidate
 
+    data = {**data, "name": derived_name(scn.name, change)}
     draft = scn.model_construct(**{**dict(scn), **data})
     draft._base_dir = scn._base_dir
     return revalidate(draft) if validate else draft
@@ -96,7 +124,9 @@ def with_prices(
         for p in providers
     ]
     ov = scn.overrides.model_copy(update={"prices": (*scn.overrides.prices, *new)})
-    return _done(scn, {"overrides": ov}, validate)
+    what = " ".join(x for x in (provider or "cloud", pricing, region, instance_type) if x)
+    how = f"×{factor:g}" if factor is not None else f"= ${usd_per_hour:g}/h"
+    return _done(scn, {"overrides": ov}, validate, f"{what} prices {how}")
 
 
 def with_hardware_prices(
@@ -139,7 +169,7 @@ def with_hardware_prices(
             note=f"what-if: catalog list price x{factor:g} ({r['source']}, {r['as_of']})",
         )
     ov = scn.overrides.model_copy(update={"hardware": tuple(out[k] for k in sorted(out))})
-    return _done(scn, {"overrides": ov}, validate)
+    return _done(scn, {"overrides": ov}, validate, f"{sku or 'hardware'} prices ×{factor:g}")
 
 
 def with_budget(
@@ -179,7 +209,16 @@ def with_budget(
     others = [b for b in scn.budgets if b.scope != scope]
     if opex is not None or capex is not None:
         others.append(Budget(scope=scope, opex_usd_per_month_max=opex, capex_usd_max=capex))
-    return _done(scn, {"budgets": tuple(others)}, validate)
+    if factor is not None:
+        how = f"×{factor:g}"
+    else:
+        parts = []
+        if opex_usd_per_month_max is not KEEP:
+            parts.append(f"opex {_num(opex_usd_per_month_max)}")
+        if capex_usd_max is not KEEP:
+            parts.append(f"capex {_num(capex_usd_max)}")
+        how = ", ".join(parts) or "unchanged"
+    return _done(scn, {"budgets": tuple(others)}, validate, f"budget {scope} {how}")
 
 
 def with_slo(
@@ -191,7 +230,8 @@ def with_slo(
     validate: bool = True,
 ) -> Scenario:
     """Set (``latency_slo_ms``; ``None`` removes it) or scale (``factor`` < 1 tightens) the
-    latency SLO of some workloads (default: all; with ``factor``, all that have one)."""
+    latency SLO of some workloads (default: all; with ``factor``, all that have one). A factor
+    also scales the LLM targets ``ttft_ms`` and ``tpot_ms`` where they are set."""
     ids = set(_ids("workload", workloads, [w.id for w in scn.workloads]))
     if (factor is None) == (latency_slo_ms is KEEP):
         raise _fail("workloads[].latency_slo_ms", "give exactly one of latency_slo_ms or factor")
@@ -199,12 +239,19 @@ def with_slo(
     for w in scn.workloads:
         if w.id in ids:
             if factor is not None:
-                if w.latency_slo_ms is not None:
-                    w = w.model_copy(update={"latency_slo_ms": w.latency_slo_ms * factor})
+                scaled = {
+                    k: getattr(w, k) * factor
+                    for k in ("latency_slo_ms", "ttft_ms", "tpot_ms")
+                    if getattr(w, k) is not None
+                }
+                if scaled:
+                    w = w.model_copy(update=scaled)
             else:
                 w = w.model_copy(update={"latency_slo_ms": latency_slo_ms})
         out.append(w)
-    return _done(scn, {"workloads": tuple(out)}, validate)
+    who = "" if workloads is None else " " + ",".join(sorted(ids))
+    how = f"×{factor:g}" if factor is not None else f"= {_num(latency_slo_ms)} ms"
+    return _done(scn, {"workloads": tuple(out)}, validate, f"SLO{who} {how}")
 
 
 def with_demand(
@@ -231,7 +278,8 @@ def with_demand(
                 upd["replicas"] = max(1, round(d.replicas * factor))
             w = w.model_copy(update={"demand": d.model_copy(update=upd)})
         out.append(w)
-    return _done(scn, {"workloads": tuple(out)}, validate)
+    who = "" if workloads is None else " " + ",".join(sorted(ids))
+    return _done(scn, {"workloads": tuple(out)}, validate, f"demand{who} ×{factor:g}")
 
 
 def with_power_price(
@@ -255,7 +303,8 @@ def with_power_price(
         else s
         for s in scn.sites
     )
-    return _done(scn, {"sites": out}, validate)
+    where = "" if sites is None else " " + ",".join(sorted(ids))
+    return _done(scn, {"sites": out}, validate, f"power price{where} ×{factor:g}")
 
 
 def without_site(scn: Scenario, site: str, *, validate: bool = True) -> Scenario:
@@ -273,6 +322,7 @@ def without_site(scn: Scenario, site: str, *, validate: bool = True) -> Scenario
             "locations": (*scn.locations, place),
         },
         validate,
+        f"without {site}",
     )
 
 
@@ -296,7 +346,7 @@ def with_policy(
     if cloud_requires is not None:
         upd["cloud_requires"] = tuple(cloud_requires)
     policies = {**scn.policies, classification: pol.model_copy(update=upd)}
-    return _done(scn, {"policies": policies}, validate)
+    return _done(scn, {"policies": policies}, validate, f"{classification} policy changed")
 
 
 def with_limits(
@@ -312,7 +362,8 @@ def with_limits(
         upd["privacy_risk_max"] = privacy_risk_max
     if carbon_kg_per_month_max is not KEEP:
         upd["carbon_kg_per_month_max"] = carbon_kg_per_month_max
-    return _done(scn, {"limits": scn.limits.model_copy(update=upd)}, validate)
+    how = ", ".join(f"{k} {_num(v)}" for k, v in upd.items()) or "unchanged"
+    return _done(scn, {"limits": scn.limits.model_copy(update=upd)}, validate, f"limits {how}")
 
 
 def with_settings(scn: Scenario, *, validate: bool = True, **settings: Any) -> Scenario:
@@ -326,4 +377,7 @@ def with_settings(scn: Scenario, *, validate: bool = True, **settings: Any) -> S
             f"unknown setting '{bad[0]}'",
             hint=did_you_mean(bad[0], list(Settings.model_fields)),
         )
-    return _done(scn, {"settings": scn.settings.model_copy(update=settings)}, validate)
+    how = ", ".join(f"{k}={v}" for k, v in sorted(settings.items())) or "unchanged"
+    return _done(
+        scn, {"settings": scn.settings.model_copy(update=settings)}, validate, f"settings {how}"
+    )

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from advisor.errors import Issue
+from advisor.schema.presets import preset_names
 from advisor.schema.scenario import Scenario
 from advisor.schema.sourcemap import Loc, SourceMap, format_loc
 
@@ -91,6 +92,16 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
                     f"unknown place '{value}'",
                     endpoints,
                     "a site id, a location id or provider:region",
+                )
+        if w.model is not None and w.model.preset is not None:
+            presets = preset_names()
+            if w.model.preset not in presets:
+                add(
+                    ("workloads", i, "model", "preset"),
+                    f"unknown model preset '{w.model.preset}'",
+                    presets,
+                    "a model preset, e.g. llama-3.1-8b, llama-3.1-70b, mixtral-8x7b, qwen2.5-7b",
+                    hint="advisor size --list-presets shows them all",
                 )
         if w.accelerators is not None:
             for j, acc in enumerate(w.accelerators.types):

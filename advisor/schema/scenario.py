@@ -123,18 +123,56 @@ class CloudScope(Strict):
 
 
 class Model(Strict):
-    """The model a workload serves or trains."""
+    """The model a workload serves or trains: a preset, your own numbers, or a preset with overrides.
 
-    params_billion: float = Field(gt=0, le=20_000)
+    ``preset`` names a row of the model preset table (``advisor size --list-presets``); every
+    architecture field below overrides it. Without a preset give ``params_billion`` (and, for
+    an accurate KV cache, the architecture; otherwise it is estimated from the size).
+    """
+
+    preset: str | None = None
+    """A model preset, e.g. ``llama-3.1-70b``, ``mixtral-8x7b``, ``deepseek-v3``, ``whisper-large-v3``."""
+    params_billion: float | None = Field(None, gt=0, le=20_000)
+    """Total parameters in billions (all experts of a mixture-of-experts model)."""
+    active_params_billion: float | None = Field(None, gt=0, le=20_000)
+    """Parameters used per token (MoE); defaults to params_billion for dense models."""
+    layers: int | None = Field(None, ge=1, le=1000)
+    hidden_size: int | None = Field(None, ge=1, le=1_000_000)
+    attention_heads: int | None = Field(None, ge=1, le=10_000)
+    kv_heads: int | None = Field(None, ge=1, le=10_000)
+    """Key/value heads (grouped-query attention); equal to attention_heads without GQA."""
+    head_dim: int | None = Field(None, ge=1, le=4096)
+    kv_latent_dim: int | None = Field(None, ge=0, le=100_000)
+    """Cached latent width per layer for multi-head latent attention (DeepSeek: 576); 0 for GQA."""
+    vocab_size: int | None = Field(None, ge=1, le=10_000_000)
+    experts: int | None = Field(None, ge=0, le=100_000)
+    experts_per_token: int | None = Field(None, ge=0, le=1000)
+    context_tokens: int | None = Field(None, ge=1, le=100_000_000)
     precision: Precision = "fp16"
     variants: tuple[Precision, ...] = ()
     """Quantised variants that are acceptable, e.g. ``[int8, int4]``."""
+    kv_cache_precision: Literal["auto", "fp16", "bf16", "fp8"] = "auto"
+    """KV cache element type; ``auto`` is fp8 for fp8 weights, else 16 bit."""
     prompt_tokens: int = Field(512, ge=1, le=2_000_000)
-    """Prompt length used for the time-to-first-token estimate."""
+    """Mean prompt length (input tokens per request)."""
     kv_cache_overhead: float = Field(0.2, ge=0, le=10)
-    """KV cache + activations as a fraction of weight memory (0.2 = +20%)."""
-    batch_size: int = Field(16, ge=1, le=4096)
-    """Concurrent sequences per replica in the decode roofline."""
+    """Non-LLM inference (images, fixed replicas): activations and workspace as a fraction of
+    weight memory. LLM token demand sizes its KV cache from the architecture instead."""
+    batch_size: int | None = Field(None, ge=1, le=4096)
+    """Fix the concurrent sequences per replica; by default the largest batch that fits in
+    memory and meets the TTFT/TPOT targets."""
+
+    @model_validator(mode="after")
+    def _size_known(self) -> Model:
+        if self.preset is None and self.params_billion is None:
+            raise ValueError("give a preset or params_billion")
+        if (
+            self.params_billion is not None
+            and self.active_params_billion is not None
+            and self.active_params_billion > self.params_billion
+        ):
+            raise ValueError("active_params_billion cannot exceed params_billion")
+        return self
 
 
 class AcceleratorNeeds(Strict):
@@ -237,6 +275,11 @@ class Workload(Strict):
     cpu: CpuNeeds | None = None
     demand: Demand
     latency_slo_ms: PosFloat | None = Field(None, le=3_600_000)
+    """End-to-end budget: network round trip + compute (for an LLM, + time to first token)."""
+    ttft_ms: PosFloat | None = Field(None, le=3_600_000)
+    """LLM time-to-first-token target on the server; default: half of latency_slo_ms."""
+    tpot_ms: PosFloat | None = Field(None, le=60_000)
+    """LLM time per output token target; default 50 ms when latency_slo_ms is set, else none."""
     requests_from: str | None = None
     """Where requests come from (site, location or ``provider:region``); defaults to data.source."""
     data: DataSpec = DataSpec()

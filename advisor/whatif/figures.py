@@ -10,12 +10,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from advisor.report.figures import TIER_COLORS, apply_layout
+
 if TYPE_CHECKING:
     from advisor.whatif.montecarlo import MonteCarloResult
     from advisor.whatif.pareto import ParetoResult
     from advisor.whatif.sweep import SweepResult
 
-TIER_COLOURS = {"local": "#2c7fb8", "edge": "#7fcdbb", "cloud": "#fdae61"}
+TIER_COLOURS = TIER_COLORS
 
 
 def sweep_figure(s: SweepResult) -> go.Figure:
@@ -72,14 +74,11 @@ def sweep_figure(s: SweepResult) -> go.Figure:
             row=2,
             col=1,
         )
-    fig.update_layout(
-        height=520,
-        title=f"Sweep of {s.parameter.label}",
-        legend={"orientation": "h", "y": -0.12},
-        margin={"t": 70, "l": 60, "r": 20, "b": 40},
-    )
+    apply_layout(fig, f"Sweep of {s.parameter.label}", height=540)
+    fig.update_layout(legend={"orientation": "h", "y": -0.14}, margin={"t": 70})
     fig.update_xaxes(title_text=s.parameter.label, row=2, col=1)
-    fig.update_yaxes(title_text="USD/month", row=1, col=1)
+    fig.update_yaxes(title_text="USD/month", tickprefix="$", tickformat=",.0f", row=1, col=1)
+    fig.update_yaxes(title_text="workloads", row=2, col=1)
     return fig
 
 
@@ -142,9 +141,11 @@ def montecarlo_figure(m: MonteCarloResult) -> go.Figure:
     fig.add_trace(
         go.Bar(x=mv["p_moved"], y=mv["workload"], orientation="h", marker_color="#fdae61"), 1, 2
     )
-    fig.update_xaxes(title_text="USD/month", row=1, col=1)
-    fig.update_xaxes(title_text="probability", range=[0, 1], row=1, col=2)
-    fig.update_layout(height=440, showlegend=False, title=f"Monte Carlo: {len(m.samples)} samples")
+    apply_layout(fig, f"Monte Carlo: {len(m.samples)} samples", height=460, showlegend=False)
+    fig.update_layout(margin={"t": 70})
+    fig.update_xaxes(title_text="USD/month", tickprefix="$", tickformat=",.0f", row=1, col=1)
+    fig.update_yaxes(title_text="samples", row=1, col=1)
+    fig.update_xaxes(title_text="probability", tickformat=".0%", range=[0, 1], row=1, col=2)
     return fig
 
 
@@ -154,21 +155,23 @@ def robust_figure(m: MonteCarloResult) -> go.Figure:
     robust = m.robust
     for cid, g in m.candidate_costs.groupby("candidate", sort=True):
         y = g["monthly_total_usd"].replace(np.inf, np.nan)
+        is_base = bool(m.candidates.set_index("candidate").at[cid, "baseline"])
         label = (
             f"plan {cid}"
-            + (" (baseline)" if cid == 0 else "")
+            + (" (unedited)" if is_base else "")
             + (" ★ robust" if cid == robust else "")
         )
         infeasible = float((~g["feasible"]).mean())
         if infeasible:
             label += f"<br>infeasible in {infeasible:.0%}"
         fig.add_trace(go.Box(y=y, name=label, boxmean=True))
-    fig.update_layout(
-        title="Candidate plans held fixed under every sample (robust choice: lowest P90)",
-        yaxis_title="USD/month",
+    apply_layout(
+        fig,
+        "Candidate plans held fixed under every sample (robust choice: lowest P90)",
         height=420,
         showlegend=False,
     )
+    fig.update_yaxes(title_text="USD/month", tickprefix="$", tickformat=",.0f")
     return fig
 
 

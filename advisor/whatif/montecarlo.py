@@ -7,8 +7,9 @@ Method.
    :class:`advisor.schema.scenario.Distribution`); ``samples`` draws come from
    ``numpy.random.default_rng(seed)`` in the calling process, so every engine sees the same
    samples and gives the same answer.
-2. **Re-optimisation.** Each sample is solved from scratch: the distribution of the *best*
-   cost, and for each workload the probability that its best target differs from the
+2. **Re-optimisation.** Each sample is re-optimised, warm-started from the baseline plan
+   (its nearest solved neighbour; the optimum does not depend on the start): the
+   distribution of the *best* cost, and for each workload the probability that its best target differs from the
    baseline plan's (the unperturbed scenario).
 3. **Robust choice.** A plan is a commitment made before the uncertainty resolves. The
    candidates are the baseline plan and the ``candidates - 1`` placements that were optimal
@@ -25,13 +26,15 @@ Method.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from advisor.errors import Conflict, InfeasibleScenario, InvalidScenario, Issue
-from advisor.plan.formulate import purchasables
+from advisor.milp.formulate import purchasables
+from advisor.report.notebook_figure import returns_notebook_figure
 from advisor.schema import edits
 from advisor.schema.load import revalidate
 from advisor.schema.scenario import Distribution, Scenario, Uncertainty
@@ -77,15 +80,32 @@ class MonteCarloResult:
         """The units of one candidate plan (unit, workload, target, hardware, pricing, ...)."""
         return self.placements[candidate]
 
+    @returns_notebook_figure
     def figure(self):
         from advisor.whatif.figures import montecarlo_figure
 
         return montecarlo_figure(self)
 
+    @returns_notebook_figure
     def robust_figure(self):
         from advisor.whatif.figures import robust_figure
 
         return robust_figure(self)
+
+    def write_report(
+        self,
+        path: str | Path,
+        scenario: Scenario | None = None,
+        uncertainty: Uncertainty | None = None,
+    ) -> Path:
+        """Write the run's HTML report (what varied, candidate plans, samples) to ``path``.
+
+        Pass the scenario (or the ``uncertainty`` given to :func:`monte_carlo`) to describe
+        the distributions in words.
+        """
+        from advisor.whatif.report import write_montecarlo_report
+
+        return write_montecarlo_report(self, path, scenario, uncertainty)
 
     def _repr_html_(self) -> str:
         from advisor.whatif.figures import frame_html
@@ -177,16 +197,18 @@ def monte_carlo(
     factors = draw(unc, n, unc.seed if seed is None else seed)
     variants = [apply_sample(scenario, unc, factors.iloc[i]) for i in range(n)]
     kw = {**solve_kw, "keep_plan": False}
+    base = solve_task((scenario, kw))
+    if base.has_plan:  # every sample starts from the unperturbed plan, its nearest neighbour
+        kw["warm_from"] = (base.placement, base.purchases)
     outs = run_tasks(
         solve_task,
-        [(s, kw) for s in [scenario, *variants]],
+        [(s, kw) for s in variants],
         engine=engine,
         scheduler=scheduler,
         workers=workers,
         progress=progress,
         desc="monte carlo",
     )
-    base, outs = outs[0], outs[1:]
     frame = pd.concat([factors, pd.DataFrame([o.row() for o in outs])], axis=1)
     frame.insert(0, "sample", range(n))
     frame["moved"] = [moved(base, o) for o in outs]
@@ -338,24 +360,20 @@ def evaluate_task(task: tuple[Scenario, list[Candidate]]) -> list[dict[str, Any]
     full = _WORKER_RESOLVER.full_options(scn)
     o = full.options.set_index(KEYS)
     pools = purchasables(scn, full).set_index(["site", "sku"])
-    price = full.catalog.hardware.set_index("sku")
     out = []
     for c in cands:
         m = c.placement[KEYS].join(o[["opex_usd", "units", "site", "team"]], on=KEYS)
         missing = int(m["opex_usd"].isna().sum())
         bought = c.purchases
-        life = (
-            price.loc[bought["sku"], "useful_life_months"].to_numpy(float)
+        keys = (
+            pd.MultiIndex.from_arrays([bought["site"], bought["sku"]])
             if len(bought)
-            else np.zeros(0)
+            else pd.MultiIndex.from_arrays([[], []])
         )
-        list_usd = (
-            price.loc[bought["sku"], "list_price_usd"].to_numpy(float)
-            if len(bought)
-            else np.zeros(0)
-        )
+        list_usd = pools["list_price_usd"].reindex(keys).to_numpy(float)
+        per_month = pools["capex_usd_per_month"].reindex(keys).to_numpy(float)
         counts = bought["count"].to_numpy(float) if len(bought) else np.zeros(0)
-        amort = float((counts * list_usd / life).sum())
+        amort = float((counts * per_month).sum())  # the engine's own amortisation rule
         capacity_ok = _fits(m, bought, pools)
         opex = float(m["opex_usd"].sum()) + c.flows_usd_per_month
         budget_ok = _within_budgets(scn, m, opex, float((counts * list_usd).sum()))

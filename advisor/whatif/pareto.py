@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import InvalidScenario, Issue
+from advisor.report.notebook_figure import returns_notebook_figure
 from advisor.schema.edits import with_limits
 from advisor.schema.load import revalidate
 from advisor.schema.refs import did_you_mean
@@ -57,6 +58,7 @@ class ParetoResult:
     def plans(self) -> list[Any]:
         return [o.plan for o in self.outcomes]
 
+    @returns_notebook_figure
     def figure(self):
         from advisor.whatif.figures import pareto_figure
 

@@ -121,6 +121,30 @@ def solve_task(task: tuple[Scenario, dict[str, Any]]) -> Outcome:
     return solve_outcome(scn, **kw)
 
 
+CHAIN = 8
+"""Consecutive points one task solves in order, each warm-started from the one before. A
+fixed length (not the worker count) keeps the results the same on every engine."""
+
+
+def chains(scenarios: list[Scenario], kw: dict[str, Any]) -> list[tuple[list[Scenario], dict]]:
+    """The points cut into :data:`CHAIN`-long runs of neighbours (input order kept)."""
+    return [(scenarios[i : i + CHAIN], kw) for i in range(0, len(scenarios), CHAIN)]
+
+
+def solve_chain_task(task: tuple[list[Scenario], dict[str, Any]]) -> list[Outcome]:
+    """Solve neighbouring points in order; each starts from the last plan found (its
+    placement and purchases, matched by option key: see :mod:`advisor.milp.warm`)."""
+    scns, kw = task
+    out: list[Outcome] = []
+    prev = kw.get("warm_from")
+    for scn in scns:
+        o = solve_outcome(scn, **{**kw, "warm_from": prev})
+        if o.has_plan:
+            prev = (o.placement, o.purchases)
+        out.append(o)
+    return out
+
+
 def moved(base: Outcome, other: Outcome) -> list[str]:
     """Workloads whose target differs between two outcomes (sorted)."""
     if not (base.has_plan and other.has_plan):

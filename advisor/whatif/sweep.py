@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from advisor.report.notebook_figure import returns_notebook_figure
 from advisor.schema.scenario import Scenario
 from advisor.whatif.engines import run_tasks
 from advisor.whatif.parameters import Edit, Parameter, parse
-from advisor.whatif.runner import Outcome, moved, solve_task
+from advisor.whatif.runner import Outcome, chains, moved, solve_chain_task
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,11 +40,18 @@ class SweepResult:
         """Each point's :class:`~advisor.Plan` (``keep_plans=True``; ``None`` if infeasible)."""
         return [o.plan for o in self.outcomes]
 
+    @returns_notebook_figure
     def figure(self):
         """Monthly cost against the value, and how many workloads sit in each tier."""
         from advisor.whatif.figures import sweep_figure
 
         return sweep_figure(self)
+
+    def write_report(self, path: str | Path, scenario_name: str = "") -> Path:
+        """Write the sweep's HTML report (what varied, points, the distinct plans) to ``path``."""
+        from advisor.whatif.report import write_sweep_report
+
+        return write_sweep_report(self, path, scenario_name)
 
     def _repr_html_(self) -> str:
         from advisor.whatif.figures import frame_html
@@ -99,13 +108,13 @@ def _solve_all(
     solve_kw: dict[str, Any],
 ) -> list[Outcome]:
     kw = {**solve_kw, "keep_plan": keep_plans}
-    tasks = [(s, kw) for s in scenarios]
-    return run_tasks(
-        solve_task,
-        tasks,
+    done = run_tasks(
+        solve_chain_task,
+        chains(list(scenarios), kw),
         engine=engine,
         scheduler=scheduler,
         workers=workers,
         progress=progress,
         desc="sweep",
     )
+    return [o for chain in done for o in chain]

@@ -1,8 +1,20 @@
 /* Interactive tables: filter, sort, paginate rows held in a JSON blob. Text only (textContent).
    A large blob is gzip + base64 (its script element says so in data-encoding), unpacked with
-   the browser's DecompressionStream, locally, without any request. */
+   the browser's DecompressionStream, locally, without any request.
+   Printing (or saving as PDF) shows every row of each table's current view, not one page:
+   "beforeprint"/"afterprint" and the print media query switch every table to all rows. */
 (function () {
   "use strict";
+  var printers = [];
+  function printing(on) { printers.forEach(function (p) { p(on); }); }
+  window.addEventListener("beforeprint", function () { printing(true); });
+  window.addEventListener("afterprint", function () { printing(false); });
+  if (window.matchMedia) {
+    var media = window.matchMedia("print");
+    var onChange = function (e) { printing(e.matches); };
+    if (media.addEventListener) { media.addEventListener("change", onChange); }
+    else if (media.addListener) { media.addListener(onChange); }
+  }
   function shown(cell) { return Array.isArray(cell) ? cell[0] : cell; }
   function sortKey(cell) { return Array.isArray(cell) ? cell[1] : String(cell).toLowerCase(); }
   function compare(a, b) {
@@ -47,7 +59,8 @@
   function setup(root, data) {
     var cols = data.columns, rows = data.rows, details = data.details || null;
     var hay = rows.map(function (r) { return r.map(shown).join("\u0001").toLowerCase(); });
-    var state = { page: 0, size: data.pageSize || 50, sort: -1, dir: 1, view: [], open: {} };
+    var state = { page: 0, size: data.pageSize || 50, sort: -1, dir: 1, view: [], open: {},
+      printing: !!(window.matchMedia && window.matchMedia("print").matches) };
     var tbody = root.querySelector("tbody");
     var input = root.querySelector("input.filter");
     var info = root.querySelector(".info");
@@ -91,7 +104,8 @@
       return tr;
     }
     function render() {
-      var start = state.page * state.size, end = Math.min(start + state.size, state.view.length);
+      var start = state.printing ? 0 : state.page * state.size;
+      var end = state.printing ? state.view.length : Math.min(start + state.size, state.view.length);
       var frag = document.createDocumentFragment();
       for (var k = start; k < end; k++) {
         var i = state.view[k], tr = el("tr", "row");
@@ -148,6 +162,9 @@
       state.size = Number(sizeSelect.value);
       state.page = 0;
       render();
+    });
+    printers.push(function (on) {
+      if (state.printing !== on) { state.printing = on; render(); }
     });
     apply();
     root.setAttribute("data-ready", "true");

@@ -1,9 +1,11 @@
-"""Benchmark: ``python -m advisor.bench [--sizes 100 1000 10000] [--naive-at 100]``.
+"""Benchmark: ``python benchmarks/engine.py [--sizes 100 1000 10000] [--naive-at 100]``.
 
 Seeded synthetic fleets (:mod:`advisor.synthetic`) against the full bundled catalog plus 50
 sites with shared capacity and budgets. Prints numbers; asserts nothing about speed.
-``total`` is end to end (scenario load, options, model build, solve); ``peak_rss`` is the
-process high-water mark so far (runs are sequential, so later sizes include earlier ones).
+``total`` covers scenario load, options, model build and solve only: not the explanations,
+baselines or outputs the CLI also produces (``benchmarks/targets.py`` times the CLI end to
+end). ``peak_rss`` is the process high-water mark so far (runs are sequential, so later
+sizes include earlier ones).
 """
 
 from __future__ import annotations
@@ -12,83 +14,18 @@ import argparse
 import resource
 import time
 
-import pulp
+from naive import naive_solve
 
 from advisor.catalog import Catalog
+from advisor.milp import SolverSettings, solve_problem
+from advisor.milp.formulate import formulate
 from advisor.options import build_options
-from advisor.plan.formulate import formulate
 from advisor.schema.load import parse_scenario
-from advisor.solve import SolverSettings, solve_problem
 from advisor.synthetic import fleet
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def naive_solve(problem, settings: SolverSettings) -> tuple[float, float, float | None, str]:
-    """The textbook model: every feasible option a binary (no pruning), plain PuLP loops
-    (lpSum per row), PuLP's own HiGHS interface, no warm start.
-
-    Same objective and the same rows as the engine for what the synthetic fleet uses:
-    assignment, capacity per (site, SKU), power and rack units per site, opex budgets (all
-    and per team) and the overall capex budget. (The fleet has no flows, placement rules,
-    team capex budgets, risk or carbon caps.) Returns (build s, solve s, objective, status).
-    """
-    t0 = time.perf_counter()
-    o = problem.options
-    pur = problem.purchasables
-    prob = pulp.LpProblem("naive", pulp.LpMinimize)
-    x = {i: pulp.LpVariable(f"x_{i}", cat="Binary") for i in range(len(o))}
-    buy = {
-        (p.site, p.sku): pulp.LpVariable(f"b_{n}", 0, int(p.max_buy), cat="Integer")
-        for n, p in enumerate(pur.itertuples())
-        if p.max_buy > 0
-    }
-    prob += pulp.lpSum(o["obj_usd"].iat[i] * x[i] for i in x) + pulp.lpSum(
-        p.capex_obj_usd * buy[(p.site, p.sku)] for p in pur.itertuples() if (p.site, p.sku) in buy
-    )
-    for u in o["unit"].unique():
-        prob += pulp.lpSum(x[i] for i in o.index[o["unit"] == u]) == 1
-    for p in pur.itertuples():
-        rows = o.index[(o["site"] == p.site) & (o["hardware"] == p.sku)]
-        extra = p.box_units * buy[(p.site, p.sku)] if (p.site, p.sku) in buy else 0
-        prob += (
-            pulp.lpSum(o["units"].iat[i] * x[i] for i in rows) <= p.box_units * p.inventory + extra
-        )
-    for s in problem.sites.itertuples():
-        rows = pur[pur["site"] == s.site]
-        for col, cap in (("power_kw", s.max_kw), ("rack_units", s.max_rack_units)):
-            if cap == float("inf"):
-                continue
-            keys = [(s.site, k) for k in rows["sku"] if (s.site, k) in buy]
-            if keys:
-                prob += (
-                    pulp.lpSum(
-                        r[col] * (r["inventory"] + buy.get((s.site, r["sku"]), 0))
-                        for _, r in rows.iterrows()
-                    )
-                    <= cap
-                )
-    for b in problem.budgets:
-        if b.kind == "opex":
-            rows = o.index if b.scope == "all" else o.index[o["team"] == b.scope[5:]]
-            prob += pulp.lpSum(o["opex_usd"].iat[i] * x[i] for i in rows) <= b.limit_usd
-        elif b.scope == "all":
-            prob += (
-                pulp.lpSum(
-                    p.list_price_usd * buy[(p.site, p.sku)]
-                    for p in pur.itertuples()
-                    if (p.site, p.sku) in buy
-                )
-                <= b.limit_usd
-            )
-    t1 = time.perf_counter()
-    prob.solve(pulp.HiGHS(msg=False, timeLimit=settings.time_limit_s, gapRel=settings.mip_gap))
-    t2 = time.perf_counter()
-    # PuLP reports a time-limited run with an incumbent as 'Optimal'; its solution status tells
-    status = pulp.LpStatus[prob.status] + "/" + pulp.LpSolution[prob.sol_status]
-    return t1 - t0, t2 - t1, pulp.value(prob.objective), status
 
 
 def run(n: int, naive: bool, time_limit: float, gap: float, scale: float | None = None) -> None:

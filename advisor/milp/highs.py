@@ -1,8 +1,5 @@
-"""Direct HiGHS backend: the PuLP model as sparse arrays, and a warm-started MIP solve.
-
-The constraint families still build a PuLP model (one documented function per family); this
-module only turns it into arrays (columns in the order x, buy, flow, new, slack) and hands
-them to ``highspy`` in one call instead of one Python call per column and row.
+"""HiGHS backend: the array model (:mod:`advisor.milp.model`) passed to ``highspy`` in one
+call, and a warm-started MIP solve.
 
 Solve strategy (:func:`solve_mip`), each step exact or a pure heuristic that only supplies a
 feasible start:
@@ -31,8 +28,8 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from advisor.solve.model import ModelContext
-from advisor.solve.problem import SolverSettings
+from advisor.milp.model import Arrays, Model
+from advisor.milp.problem import SolverSettings
 
 INF = highspy.kHighsInf
 CANDIDATES = 10
@@ -43,72 +40,6 @@ SUB_SHARE = 0.4
 """Share of the remaining time the restricted MIP may take."""
 WARM_START_MIN_OPTIONS = 200
 """Below this many options HiGHS solves the full MIP directly."""
-
-
-@dataclass
-class Arrays:
-    """A MILP in HiGHS form: min cost x  s.t. row_lo <= A x <= row_hi, lo <= x <= hi."""
-
-    variables: list
-    cost: np.ndarray
-    offset: float
-    lo: np.ndarray
-    hi: np.ndarray
-    integer: np.ndarray  # bool per column
-    row_lo: np.ndarray
-    row_hi: np.ndarray
-    start: np.ndarray  # row-wise CSR
-    index: np.ndarray
-    value: np.ndarray
-
-    @property
-    def n_cols(self) -> int:
-        return len(self.cost)
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.row_lo)
-
-
-def arrays(ctx: ModelContext) -> Arrays:
-    """The PuLP model of ``ctx`` as arrays; column i < len(ctx.x) is option i."""
-    variables = list(ctx.x) + list(ctx.buy.values()) + list(ctx.flow_cost.values())
-    variables += list(ctx.team_new.values()) + [s.var for s in ctx.slacks]
-    pos = {id(v): i for i, v in enumerate(variables)}
-    row_lo, row_hi, start, index, value = [], [], [0], [], []
-    for c in ctx.prob.constraints.values():
-        for v, a in c.items():
-            if a != 0:
-                j = pos.get(id(v))
-                if j is None:
-                    j = pos[id(v)] = len(variables)
-                    variables.append(v)
-                index.append(j)
-                value.append(a)
-        start.append(len(index))
-        lb, ub = c.getLb(), c.getUb()
-        row_lo.append(-INF if lb is None else lb)
-        row_hi.append(INF if ub is None else ub)
-    cost = np.zeros(len(variables))
-    obj = ctx.prob.objective
-    for v, a in obj.items():
-        cost[pos[id(v)]] = a
-    lo = np.array([-INF if v.lowBound is None else v.lowBound for v in variables], float)
-    hi = np.array([INF if v.upBound is None else v.upBound for v in variables], float)
-    integer = np.array([v.cat == "Integer" for v in variables], bool)
-    return Arrays(
-        variables,
-        cost,
-        float(obj.constant or 0.0),
-        lo,
-        hi,
-        integer,
-        np.asarray(row_lo, float),
-        np.asarray(row_hi, float),
-        np.asarray(start, np.int32),
-        np.asarray(index, np.int32),
-        np.asarray(value, float),
-    )
 
 
 @dataclass
@@ -174,7 +105,7 @@ def _with_upper(a: Arrays, drop: np.ndarray) -> Arrays:
     """The same model with the columns in ``drop`` (bool per column) fixed to 0."""
     hi = a.hi.copy()
     hi[drop] = np.minimum(hi[drop], 0.0)
-    return Arrays(**{**a.__dict__, "hi": hi})
+    return a.with_bounds(hi=hi)
 
 
 def _per_unit_rank(units: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -188,12 +119,12 @@ def _per_unit_rank(units: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def candidate_options(
-    ctx: ModelContext, lp_x: np.ndarray, reduced: np.ndarray, per_unit: int = CANDIDATES
+    model: Model, lp_x: np.ndarray, reduced: np.ndarray, per_unit: int = CANDIDATES
 ) -> np.ndarray:
     """Options for the heuristic restricted MIP (bool per option): what the LP uses, each
     unit's ``per_unit`` options of least LP reduced cost, its cheapest option and its
     cheapest uncapacitated (cloud) option."""
-    o = ctx.problem.options
+    o = model.problem.options
     units = o["unit"].to_numpy()
     keep = lp_x > 1e-6
     order, rank = _per_unit_rank(units, reduced)
@@ -207,14 +138,13 @@ def candidate_options(
     return keep
 
 
-def solve(ctx: ModelContext, settings: SolverSettings, warm: bool = True) -> Result:
-    """Solve the model of ``ctx`` and write the values back to its PuLP variables."""
-    a = arrays(ctx)
-    res = solve_mip(ctx, a, settings, warm)
-    if res.values is not None:
-        for v, x in zip(a.variables, res.values.tolist(), strict=True):
-            v.varValue = x
-    return res
+def solve(model: Model, settings: SolverSettings, warm: bool = True, start=None) -> Result:
+    """Solve ``model`` (see the module docstring for the strategy).
+
+    ``start`` (column values of a solved neighbouring model, e.g. the previous what-if point)
+    is offered to HiGHS as its first incumbent when it is feasible.
+    """
+    return solve_mip(model, model.arrays, settings, warm, start)
 
 
 def _stop_at(h, target: float, deadline: float) -> None:
@@ -228,17 +158,16 @@ def _stop_at(h, target: float, deadline: float) -> None:
     h.cbMipInterrupt.subscribe(check)
 
 
-def neighbourhood(
-    ctx: ModelContext, a: Arrays, lp_values: np.ndarray, candidates: np.ndarray
-) -> Arrays:
+def neighbourhood(model: Model, a: Arrays, lp_values: np.ndarray, candidates: np.ndarray) -> Arrays:
     """RINS-style neighbourhood of the LP solution (heuristic): units whose LP option is
     fractional, sits in a pool whose LP purchase is fractional, or that have a candidate in
     such a pool may choose among their candidates; every other unit keeps its LP option."""
-    o = ctx.problem.options
-    n_x = len(ctx.x)
+    o = model.problem.options
+    n_x = model.n_x
+    lay = model.layout
     x = lp_values[:n_x]
-    buys = lp_values[n_x : n_x + len(ctx.buy)]
-    frac_pools = {k for k, v in zip(ctx.buy, buys, strict=True) if abs(v - round(v)) > 1e-6}
+    buys = lp_values[lay.buy0 : lay.flow0]
+    frac_pools = {k for k, v in zip(lay.buy_keys, buys, strict=True) if abs(v - round(v)) > 1e-6}
     site = (o["tier"] != "cloud").to_numpy()
     in_frac = site & np.fromiter(
         ((s, k) in frac_pools for s, k in zip(o["site"], o["hardware"], strict=True)),
@@ -253,24 +182,25 @@ def neighbourhood(
     lo, hi = a.lo.copy(), a.hi.copy()
     hi[:n_x] = np.where(np.where(free, candidates, one), hi[:n_x], 0.0)
     lo[:n_x] = np.where(~free & one, 1.0, lo[:n_x])
-    return Arrays(**{**a.__dict__, "lo": lo, "hi": hi})
+    return a.with_bounds(lo, hi)
 
 
 def _start(h, values: np.ndarray | None, a: Arrays) -> None:
-    if values is not None:
+    if values is not None and len(values) == a.n_cols:
         start = highspy.HighsSolution()
         start.col_value = _integral(values, a).tolist()
         start.value_valid = True
         h.setSolution(start)
 
 
-def solve_mip(ctx: ModelContext, a: Arrays, settings: SolverSettings, warm: bool) -> Result:
-    """Solve ``a``, the arrays of ``ctx`` (see the module docstring for the strategy)."""
+def solve_mip(model: Model, a: Arrays, settings: SolverSettings, warm: bool, start=None) -> Result:
+    """Solve ``a``, the arrays of ``model`` (see the module docstring for the strategy)."""
     t0 = time.perf_counter()
-    n_x = len(ctx.x)
+    n_x = model.n_x
     limit = float(settings.time_limit_s)
     gap = float(settings.mip_gap)
     deadline = t0 + limit
+    start = complete(a, start, settings)
 
     def left() -> float:
         return deadline - time.perf_counter()
@@ -282,7 +212,7 @@ def solve_mip(ctx: ModelContext, a: Arrays, settings: SolverSettings, warm: bool
         return _run(h, a, mip=True)
 
     if not warm or not a.integer.any() or n_x < WARM_START_MIN_OPTIONS:
-        return mip(a, 1.0, -np.inf, gap)
+        return mip(a, 1.0, -np.inf, gap, start)
     h_lp = _highs(a, settings, limit, gap, mip=False)
     lp = _run(h_lp, a, mip=False)
     if lp.status == "infeasible":
@@ -295,35 +225,73 @@ def solve_mip(ctx: ModelContext, a: Arrays, settings: SolverSettings, warm: bool
     if not len(frac) or frac.max() <= 1e-7:
         return Result("optimal", _integral(lp.values, a), lower, lower)
     target = lower / (1.0 - gap) if gap < 1 else np.inf
-    cand = candidate_options(ctx, lp.values[:n_x], reduced[:n_x])
+    best_x: np.ndarray | None = None  # the incumbent: a neighbour's plan, then heuristics'
+    best_obj = np.inf
+    if start is not None:
+        best_x, best_obj = start, float(a.cost @ start) + a.offset
+        if best_obj <= target:  # the neighbour's plan is already within the gap of the LP bound
+            return Result("optimal", start, best_obj, lower)
+    cand = candidate_options(model, lp.values[:n_x], reduced[:n_x])
     # 2. heuristics, each stopped once its plan is provably within the gap of the LP bound
-    best: Result | None = None
     keep = np.ones(a.n_cols, bool)
     keep[:n_x] = cand
     for arr, share in (
-        (neighbourhood(ctx, a, lp.values, cand), NEIGHBOURHOOD_SHARE),
+        (neighbourhood(model, a, lp.values, cand), NEIGHBOURHOOD_SHARE),
         (_with_upper(a, ~keep), SUB_SHARE),
     ):
-        sub = mip(arr, share, target, gap / 2, best.values if best else None)
-        if sub.values is not None and (best is None or sub.objective < best.objective):
-            best = sub
-        if best is not None and best.objective <= target:
-            return Result("optimal", _integral(best.values, a), best.objective, lower)
-    if best is None:
+        sub = mip(arr, share, target, gap / 2, best_x)
+        if sub.values is not None and sub.objective is not None and sub.objective < best_obj:
+            best_x, best_obj = _integral(sub.values, a), sub.objective
+        if best_x is not None and best_obj <= target:
+            return Result("optimal", best_x, best_obj, lower)
+    if best_x is None:
         return mip(a, 1.0, -np.inf, gap)
     # 3. exact: an option whose LP reduced cost exceeds incumbent - LP bound is 0 in every
     # plan better than the incumbent (reduced-cost fixing); then the full MIP, warm-started
-    inc = best.objective
-    slack = inc - lower + 1e-9 * max(abs(inc), 1.0)
+    slack = best_obj - lower + 1e-9 * max(abs(best_obj), 1.0)
     drop = np.zeros(a.n_cols, bool)
-    drop[:n_x] = (reduced[:n_x] > slack) & (best.values[:n_x] < 0.5)
-    res = mip(_with_upper(a, drop), 1.0, -np.inf, gap, best.values)
-    if res.values is None or res.objective is None or res.objective > inc:
-        res = Result("feasible", _integral(best.values, a), inc, res.bound)
+    drop[:n_x] = (reduced[:n_x] > slack) & (best_x[:n_x] < 0.5)
+    res = mip(_with_upper(a, drop), 1.0, -np.inf, gap, best_x)
+    values, objective = best_x, best_obj
+    if res.values is not None and res.objective is not None and res.objective <= best_obj:
+        values, objective = res.values, res.objective
     bound = max(lower, res.bound) if res.bound is not None else lower
-    bound = min(bound, res.objective)
-    within = res.objective - bound <= gap * max(abs(res.objective), 1e-9)
-    return Result("optimal" if within else "feasible", res.values, res.objective, bound)
+    bound = min(bound, objective)
+    within = objective - bound <= gap * max(abs(objective), 1e-9)
+    return Result("optimal" if within else "feasible", values, objective, bound)
+
+
+def complete(a: Arrays, start: np.ndarray | None, settings: SolverSettings) -> np.ndarray | None:
+    """A full feasible start from ``start`` (NaN = unknown): its integer columns fixed, the
+    continuous ones from an LP; None when it does not fit this model."""
+    if start is None or len(start) != a.n_cols:
+        return None
+    known = ~np.isnan(start)
+    if not (known | ~a.integer).all():
+        return None  # an integer column without a value: no complete start
+    fixed = _integral(np.where(known, start, 0.0), a)
+    if known.all():
+        return fixed if feasible(a, fixed) else None
+    lo = np.where(a.integer, fixed, a.lo)
+    hi = np.where(a.integer, fixed, a.hi)
+    if (lo < a.lo - 1e-9).any() or (hi > a.hi + 1e-9).any():
+        return None
+    h = _highs(a.with_bounds(lo, hi), settings, settings.time_limit_s, 0.0, mip=False)
+    res = _run(h, a, mip=False)
+    if res.status != "optimal" or res.values is None:
+        return None
+    out = _integral(res.values, a)
+    return out if feasible(a, out) else None
+
+
+def feasible(a: Arrays, values: np.ndarray, tol: float = 1e-6) -> bool:
+    """Whether ``values`` satisfies every bound and row of ``a`` (integers already rounded)."""
+    if (values < a.lo - tol).any() or (values > a.hi + tol).any():
+        return False
+    rows = np.repeat(np.arange(a.n_rows), np.diff(a.start))
+    act = np.bincount(rows, weights=a.value * values[a.index], minlength=a.n_rows)
+    scale = tol * np.maximum(1.0, np.abs(act))
+    return bool(((act >= a.row_lo - scale) & (act <= a.row_hi + scale)).all())
 
 
 def _integral(values: np.ndarray, a: Arrays) -> np.ndarray:

@@ -1,14 +1,14 @@
-"""Turn a scenario and its option set into the plain :class:`~advisor.solve.Problem`."""
+"""Turn a scenario and its option set into the plain :class:`~advisor.milp.Problem`."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from advisor.milp import Budget, FlowSpec, Problem
 from advisor.options import OptionSet
-from advisor.options.costing import amortise_months
+from advisor.options.costing import amortise_months, box_capex_usd_per_month
 from advisor.schema.scenario import Scenario
-from advisor.solve import Budget, FlowSpec, Problem
 
 
 def objective_factor(scn: Scenario) -> float:
@@ -20,8 +20,8 @@ def capex_objective(scn: Scenario, price: pd.Series, life: pd.Series) -> pd.Seri
     """Objective weight of one box: its monthly amortised price P / max(L, h) times the months
     counted (1 for monthly cost; h otherwise, i.e. P min(h, L) / L), so the objective, the
     reported monthly capex and the horizon TCO all use one convention."""
-    monthly = price / amortise_months(life, scn.settings.horizon_months)
-    return monthly * objective_factor(scn)
+    monthly = box_capex_usd_per_month(price, life, scn.settings.horizon_months)
+    return pd.Series(monthly, index=price.index) * objective_factor(scn)
 
 
 def option_objective(scn: Scenario, o: pd.DataFrame) -> pd.Series:
@@ -77,6 +77,9 @@ def purchasables(scn: Scenario, opts: OptionSet) -> pd.DataFrame:
         "amortise_months",
     ]
     frame = pd.DataFrame(rows, columns=cols).astype({"is_gpu": bool})
+    frame["capex_usd_per_month"] = box_capex_usd_per_month(
+        frame["list_price_usd"], frame["useful_life_months"], scn.settings.horizon_months
+    )
     frame["capex_obj_usd"] = capex_objective(
         scn, frame["list_price_usd"], frame["useful_life_months"]
     )

@@ -64,6 +64,22 @@ class SolverSettings:
     msg: bool = False
 
 
+@dataclass(frozen=True)
+class SlackRecord:
+    """One shortfall of an elastic re-solve: how far a requirement had to be relaxed.
+
+    ``family`` is the constraint family (``capacity``, ``power``, ``budget`` ...), ``subject``
+    what it constrains (``fra-dc1/hgx-h100-8``, ``team:claims``), ``amount`` the shortfall in
+    ``unit``; ``name`` is the row's index name (``capacity[fra-dc1,hgx-h100-8]``).
+    """
+
+    name: str
+    family: str
+    subject: str
+    amount: float
+    unit: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class Solution:
     """What the solver found. ``chosen`` holds positions into ``Problem.options``."""
@@ -75,7 +91,7 @@ class Solution:
     chosen: tuple[int, ...] = ()
     buys: dict[tuple[str, str], int] = field(default_factory=dict)
     flow_usd: dict[str, float] = field(default_factory=dict)
-    slacks: dict[str, float] = field(default_factory=dict)
+    slacks: tuple[SlackRecord, ...] = ()
     team_new: dict[tuple[str, str, str], float] = field(default_factory=dict)
     duals: dict[str, float] = field(default_factory=dict)
     solver: str = ""
@@ -84,6 +100,8 @@ class Solution:
     n_variables: int = 0
     n_constraints: int = 0
     message: str = ""
+    values: object = field(default=None, repr=False)
+    """Column values of the solved model (numpy array), for warm-starting a neighbour."""
 
     @property
     def has_plan(self) -> bool:

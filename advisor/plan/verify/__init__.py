@@ -1,0 +1,106 @@
+"""An independent verifier: recompute every constraint and every cost of a plan, no solver.
+
+It reads only ``plan.scenario``, ``plan.assignments``, ``plan.purchases``, ``plan.flows_usd``,
+``plan.objective``, ``plan.kpis`` and catalog tables, and re-derives everything with plain
+scalar Python from the *documented* formulas (:mod:`advisor.options.assumptions`, the
+docstrings of ``advisor.options.costing`` and ``advisor.milp.constraints``). It shares no
+code with the option builder, the formulation or the solver, so a bug there cannot hide here.
+
+The decisions are taken from each assignment row: ``unit``, ``target``, ``hardware``,
+``precision``, ``pricing``, ``gpus_per_replica``, ``replicas`` and ``billed_boxes``; and the
+purchases. Everything else is recomputed and compared within ``rel_tol``.
+
+Checks (``Violation.check``):
+
+==============  =============================================================================
+assignment      every workload, and every HA group ``id#k``, assigned exactly once
+row             row facts agree with the scenario and catalog (workload, team, tier, ...)
+scope           provider, region (partition, allow/deny lists) and pricing model in scope
+tier            tier allowed by the classification policy and the workload's allowed_tiers
+residency       target jurisdiction tokens intersect the workload's residency (empty = any)
+controls        cloud controls the policy requires, most specific controls.csv row wins
+pricing         spot only if interruptible; reserved term <= horizon; sites are ``owned``
+hardware        SKU owned or buyable at the site; accelerator type / memory; CPU vs GPU box
+memory          gpus x memory x USABLE_MEMORY >= need (LLM: weights + one sequence's KV
+                cache, by the serving model); gpus <= accelerators per box
+throughput      replicas x per-replica throughput >= demand (serving model, compute rate or
+                measured); LLM replicas meet their TTFT/TPOT targets
+units, boxes    capacity units as claimed; cloud billed instances enough for the replicas
+latency         RTT (LAN / measured / distance estimate) + compute time <= SLO
+cost            compute, egress, power, ops and opex of each row
+risk, carbon    per-row privacy risk and carbon, then the plan caps
+capacity        per (site, SKU): units used <= box units x (inventory + bought); a replica
+                uses the box share it blocks: B / floor(B / k) of a B-unit box (CPU: B / p,
+                p replicas per box by vCPUs and memory), since replicas never span boxes
+packing         whole replicas fit in whole boxes (flagged only when provably impossible)
+power, space    installed kW and rack units (inventory + purchases) <= the site caps
+purchase        only ``can_buy`` SKUs, whole counts <= max_buy_per_sku, row values right
+budget          opex per month (all / team, flows charged to the sender's team), capex
+                total, and team capex (see :func:`_team_capex_feasible`)
+ha, colocate,   replica groups on distinct targets; co-located workloads on one target;
+anti_affinity   anti-affine workloads on distinct targets
+flow            each flow's monthly cost from where both ends landed, vs ``flows_usd``
+                (keyed ``from->to``; a repeated pair's later flows ``from->to#2``, ...)
+kpi, objective  monthly opex, amortised capex, TCO and the objective value; a box priced P
+                with useful life L costs P / max(L, h) a month over a horizon of h months
+                (P / L as usual; bought once, so P / h if h > L) and P min(h, L) / L over
+                the horizon, so horizon TCO = h x monthly total
+==============  =============================================================================
+
+Where the documentation leaves room, the verifier reads it as follows (and says so here):
+an HA workload with N groups sizes each group for demand / (N - 1), data volumes included;
+RTT is the LAN value whenever the origin *is* the target (a site or a cloud region); a
+bare region name (``eu-west-1``) is the same place as ``aws:eu-west-1``; flows use each
+provider's first *paid* tier; a team's capex is feasible when the bought boxes can be paid
+for by the teams using them, each at most pro rata to its own units (max-flow, below); a
+replica never spans boxes (tensor parallelism stays within one box).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from advisor.plan.verify.coupling import CouplingChecks
+from advisor.plan.verify.facts import Facts, Row
+from advisor.plan.verify.rows import RowChecks
+from advisor.plan.verify.totals import TotalsChecks
+from advisor.plan.verify.verdict import PlanVerificationError, Verification, Violation
+
+if TYPE_CHECKING:
+    from advisor.catalog import Catalog
+    from advisor.plan.result import Plan
+
+
+class Verifier(RowChecks, CouplingChecks, TotalsChecks):
+    """Every check family; :func:`verify_plan` runs them in order."""
+
+
+def verify_plan(plan: Plan, catalog: Catalog | None = None, rel_tol: float = 1e-6) -> Verification:
+    """Recompute every constraint, cost and KPI of ``plan``; never raises on a bad plan.
+
+    ``catalog`` is the *base* catalog (as loaded); the scenario's discounts and overrides are
+    applied here. Without it the plan's effective catalog (``plan.options.catalog``) is used.
+    """
+    scn = plan.scenario
+    cat = (
+        plan.options.catalog
+        if catalog is None
+        else catalog.with_overrides(scn.overrides, scn.clouds)
+    )
+    v = Verifier(scn, Facts(scn, cat), rel_tol)
+    rows = [Row(r) for r in plan.assignments.to_dict("records")]
+    purchases = plan.purchases.to_dict("records") if len(plan.purchases) else []
+    v.assignment(rows)
+    for r in rows:
+        v.row(r)
+    bought = v.purchases(purchases)
+    v.sites(rows, bought)
+    flows = v.flows(rows, dict(plan.flows_usd))
+    v.budgets(rows, bought, flows)
+    v.placement(rows)
+    v.caps(rows)
+    v.totals(rows, bought, flows, plan.objective, plan.kpis)
+    return Verification(not v.violations, tuple(v.violations), v.checks, v.recomputed)
+
+
+__all__ = ["PlanVerificationError", "Verification", "Violation", "verify_plan"]

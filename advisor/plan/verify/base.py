@@ -1,0 +1,104 @@
+"""The verifier's state and helpers: tolerances, the violation list, units and targets."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from advisor.options.assumptions import CLOUD_PUE_DEFAULT, WORLD_GCO2E_PER_KWH
+from advisor.options.jurisdiction import country_tokens
+from advisor.plan.verify.facts import ABS_TOL, Facts, Recomputed, Target, number
+from advisor.plan.verify.verdict import Violation
+
+if TYPE_CHECKING:
+    from advisor.schema.scenario import Scenario, Workload
+
+
+class VerifierBase:
+    """Holds the scenario, the facts, the tolerance and what has been found so far."""
+
+    def __init__(self, scn: Scenario, facts: Facts, rel_tol: float):
+        self.scn, self.f, self.rel_tol = scn, facts, rel_tol
+        self.horizon = float(scn.settings.horizon_months)
+        self.violations: list[Violation] = []
+        self.checks = 0
+        self.recomputed: dict[str, Any] = {}
+        self.done: dict[int, Recomputed] = {}
+
+    # -- helpers
+    def check(self, ok: bool, check: str, subject: str, detail: str) -> bool:
+        self.checks += 1
+        if not ok:
+            self.violations.append(Violation(check, subject, detail))
+        return ok
+
+    def close(self, a: float, b: float) -> bool:
+        if math.isnan(a) or math.isnan(b):
+            return False
+        if math.isinf(a) or math.isinf(b):
+            return a == b
+        return abs(a - b) <= max(self.rel_tol * max(abs(a), abs(b)), ABS_TOL)
+
+    def le(self, a: float, cap: float) -> bool:
+        return a <= cap + max(self.rel_tol * abs(cap), ABS_TOL)
+
+    def same(self, claimed: float, value: float, check: str, subject: str, what: str) -> bool:
+        return self.check(
+            self.close(claimed, value),
+            check,
+            subject,
+            f"{what} is {claimed:.6g}; recomputed {value:.6g}",
+        )
+
+    def unit_workload(self, unit: str) -> Workload | None:
+        wid, _, k = unit.partition("#")
+        w = self.f.workloads.get(wid)
+        if w is None:
+            return None
+        groups = w.ha.groups if w.ha else 1
+        if groups == 1:
+            return w if not k else None
+        return w if k.isdigit() and 1 <= int(k) <= groups else None
+
+    def target(self, code: str) -> Target | None:
+        kind, _, rest = code.partition(":")
+        if kind == "site":
+            s = self.f.sites.get(rest)
+            if s is None:
+                return None
+            grid = s.grid_gco2e_per_kwh
+            if grid is None:
+                grid = self.f.country_carbon.get(s.country) or WORLD_GCO2E_PER_KWH
+            return Target(
+                code,
+                s.kind,
+                "",
+                "",
+                s.id,
+                s.location.lat,
+                s.location.lon,
+                country_tokens(s.country),
+                float(grid),
+                s.power.pue,
+            )
+        r = self.f.regions.get(code)
+        if r is None:
+            return None
+        c = self.f.carbon.get((r["provider"], r["region"]), {})
+        grid = number(c.get("gco2e_per_kwh"))
+        if grid is None:
+            grid = self.f.country_carbon.get(r["country_iso2"], WORLD_GCO2E_PER_KWH)
+        pue = number(c.get("pue"))
+        tokens = frozenset(x for x in str(r["jurisdictions"]).split(";") if x)
+        return Target(
+            code,
+            "cloud",
+            r["provider"],
+            r["region"],
+            "",
+            float(r["latitude"]),
+            float(r["longitude"]),
+            tokens,
+            float(grid),
+            CLOUD_PUE_DEFAULT if pue is None else pue,
+        )
