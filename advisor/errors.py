@@ -86,7 +86,7 @@ class CatalogError(AdvisorError):
     exit_code = 2
 
     def __init__(self, file: str, message: str, row: int | None = None, column: str = ""):
-        self.file, self.row, self.column = file, row, column
+        self.file, self.row, self.column, self.message = file, row, column, message
         where = file if row is None else f"{file}:{row}"
         col = f": {column}" if column else ""
         super().__init__(f"{where}{col}: {message}")

@@ -152,3 +152,14 @@ def test_every_numeric_column_is_finite_even_without_a_stated_range(monkeypatch)
     finally:
         schemas.row_model.cache_clear()
         schemas._rows_adapter.cache_clear()
+
+
+def test_row_with_more_cells_than_the_header(tmp_path):
+    """Found by the fuzz suite: pandas silently made the extra cells an index (exit 70)."""
+    folder = tmp_path / "usercat"
+    folder.mkdir()
+    text = _row("instance_prices")
+    header, row = text.splitlines()
+    (folder / "instance_prices.csv").write_text(f"{header}\n{row},extra\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match="has 10 cells but the header has 9 columns"):
+        Catalog.load(folder)

@@ -6,11 +6,13 @@ replace bundled rows with the same key and add the rest.
 
 from __future__ import annotations
 
+import csv
 import functools
 import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from advisor.catalog.schemas import check_references, validate_table
@@ -85,10 +87,12 @@ def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
         raise CatalogError(
             str(path), f"the file is empty; expected a header row: {','.join(spec.columns)}", 1
         )
+    _check_row_lengths(text, path)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise CatalogError(str(path), f"cannot parse CSV: {clip(exc, 200)}") from None
+    frame = frame.fillna("")  # a short row's missing trailing cells are empty
     required = spec.text + spec.numbers + (("source", "as_of") if spec.provenance else ())
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -130,6 +134,25 @@ def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
     return frame
 
 
+def _check_row_lengths(text: str, path: Path) -> None:
+    """A row with more cells than the header would shift its values into the wrong columns."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, [])
+        for cells in reader:
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+                raise CatalogError(
+                    str(path),
+                    f"this row has {len(cells)} cells but the header has {len(header)} columns; "
+                    'a value that contains a comma must be in double quotes: "a, b"',
+                    reader.line_num,
+                )
+    except csv.Error as exc:
+        raise CatalogError(
+            str(path), f"cannot read this CSV line ({clip(exc, 100)})", reader.line_num
+        ) from None
+
+
 def _to_number(frame: pd.DataFrame, col: str, path: Path, optional: bool) -> None:
     raw = frame[col].str.strip()
     numbers = pd.to_numeric(raw.where(raw != "", None), errors="coerce")
@@ -137,12 +160,9 @@ def _to_number(frame: pd.DataFrame, col: str, path: Path, optional: bool) -> Non
     if not optional:
         bad |= raw.eq("")
     if bad.any():
-        first = frame.index[bad][0]
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise CatalogError(
-            str(path),
-            f"expected a number, got {clip(repr(raw.iat[frame.index.get_loc(first)]), 80)}",
-            int(first) + 2,
-            col,
+            str(path), f"expected a number, got {clip(repr(raw.iloc[pos]), 80)}", pos + 2, col
         )
     frame[col] = numbers.astype(float)
 

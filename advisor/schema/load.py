@@ -119,7 +119,7 @@ def catalog_for(scn: Scenario, smap: SourceMap | None = None) -> Catalog:
     try:
         return Catalog.load(user_dir)
     except CatalogError as exc:
-        raise InvalidScenario([Issue(exc.file, exc.row, exc.column, str(exc))]) from None
+        raise InvalidScenario([Issue(exc.file, exc.row, exc.column, exc.message)]) from None
 
 
 def _validate(data: dict[str, Any], smap: SourceMap) -> Scenario:
