@@ -20,13 +20,11 @@ def run_compare(a: Path, b: Path, out_dir: Path | None) -> dict:
     comp = compare(pa, pb)
     result = comp.to_dict()
     from advisor.report.write import comparison_html
-    from advisor.safeio import safe_folder_name, write_output_set
+    from advisor.safeio import atomic_write_text, safe_folder_name
 
     folder = out_dir or Path("reports") / safe_folder_name(
         f"compare-{comp.name_a}-vs-{comp.name_b}"
     )
-    written = write_output_set(
-        folder, {"compare.html": comparison_html(comp, None)}, command="compare"
-    )
-    result["report"] = str(written.files["compare.html"])
+    # one file: an atomic write is already whole, and --out may be any folder
+    result["report"] = str(atomic_write_text(folder / "compare.html", comparison_html(comp, None)))
     return result
