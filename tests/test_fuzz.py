@@ -62,13 +62,17 @@ def _examples(fast: int, long: int) -> settings:
 STATS: Counter = Counter()
 
 
+def _save_counts() -> None:
+    if os.environ.get("ADVISOR_FUZZ_STATS"):
+        summary = dict(sorted(STATS.items()))
+        Path(os.environ["ADVISOR_FUZZ_STATS"]).write_text(json.dumps(summary, indent=2))
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _report_counts():
     yield
-    summary = dict(sorted(STATS.items()))
-    print("\nfuzz counts:", json.dumps(summary))
-    if os.environ.get("ADVISOR_FUZZ_STATS"):
-        Path(os.environ["ADVISOR_FUZZ_STATS"]).write_text(json.dumps(summary, indent=2))
+    print("\nfuzz counts:", json.dumps(dict(sorted(STATS.items()))))
+    _save_counts()
 
 
 # --- seeds -------------------------------------------------------------------------------------
@@ -377,6 +381,8 @@ def run_case(files: dict[str, bytes], args: list[str], plan: bool) -> None:
             advisor.solve = real_solve
         STATS[f"exit:{r.code}"] += 1
         STATS["cases"] += 1
+        if STATS["cases"] % 50 == 0:
+            _save_counts()
         _keep_if_failing(sandbox, files, r)
         assert "Traceback" not in r.output, r.output[-3000:]
         assert r.code in (0, 1, 2), (r.code, r.output[-3000:])
