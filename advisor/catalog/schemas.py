@@ -141,7 +141,7 @@ def _number_field(table: str, col: str) -> tuple[Any, Any]:
 def _text_field(table: str, col: str) -> tuple[Any, Any]:
     allowed = ENUMS.get(table, {}).get(col)
     if allowed:
-        return (Literal[allowed], ...)  # type: ignore[valid-type]
+        return (Literal[allowed], ...)
     min_length = 1 if col in REQUIRED_TEXT.get(table, ()) else 0
     return (str, Field(min_length=min_length, max_length=1000 if col != "note" else 100_000))
 
@@ -152,7 +152,7 @@ def row_model(table: str) -> type[BaseModel]:
     spec = TABLES[table]
     fields: dict[str, Any] = {c: _text_field(table, c) for c in spec.text}
     fields |= {c: _number_field(table, c) for c in spec.numbers}
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         f"{table.title().replace('_', '')}Row",
         __config__=ConfigDict(extra="ignore", frozen=True),
         **fields,
@@ -161,7 +161,8 @@ def row_model(table: str) -> type[BaseModel]:
 
 @cache
 def _rows_adapter(table: str) -> TypeAdapter:
-    return TypeAdapter(list[row_model(table)])  # type: ignore[misc]
+    row: Any = row_model(table)
+    return TypeAdapter(list[row])
 
 
 def _hint(table: str, col: str) -> str:
