@@ -31,7 +31,7 @@ def clip(value: object, limit: int = MAX_ECHO_CHARS) -> str:
     """``str(value)`` cut to ``limit`` characters, saying how many were left out.
 
     >>> clip("x" * 250)[-30:]
-    'xxxxxxxxx… (50 more characters)'
+    'xxxxxxxx… (50 more characters)'
     """
     text = str(value)
     if len(text) <= limit:
