@@ -18,6 +18,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
+# The FinOps Foundation's FOCUS validator pins older numpy/pandas: its own virtualenv.
+if [ ! -x .venv-focus/bin/focus-validator ]; then
+    "$PY" -m venv .venv-focus
+    .venv-focus/bin/python -m pip install -q 'focus-validator==1.0.0' 'multimethod<2'
+fi
 .venv/bin/python -m ruff check advisor tests tools benchmarks
 .venv/bin/python -m ruff format --check advisor tests tools benchmarks
 .venv/bin/python -m mypy

@@ -10,9 +10,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from helpers_focus import validate as validate_focus
 from typer.testing import CliRunner
 
 from advisor.cli import app
+from advisor.plan.json_schema import plan_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -43,6 +45,12 @@ def test_plan_every_example_exit_0(path: Path, tmp_path: Path):
     plan = json.loads((tmp_path / "plan.json").read_text())
     assert plan["plan_schema_version"] == 1
     assert {a["workload"] for a in plan["assignments"]} == {w for w in _workload_ids(path)}
+    jsonschema.validate(plan, plan_schema())  # every plan written matches `advisor schema --plan`
+    focus = validate_focus(tmp_path / "focus.csv", tmp_path)  # the FinOps Foundation's validator
+    assert "Validation succeeded" in focus.stdout and "failed" not in focus.stdout, focus.stdout
+    assert json.loads((tmp_path / "focus-metadata.json").read_text())["FocusVersion"] == "1.2"
+    r = run("verify", str(tmp_path / "plan.json"))  # plan.json round-trips through the verifier
+    assert r.exit_code == 0 and "0 violations" in r.stdout, r.output
 
 
 def _workload_ids(path: Path) -> set[str]:
@@ -79,7 +87,7 @@ def _infeasible(tmp_path: Path) -> Path:
 def test_infeasible_exit_1_with_reasons(tmp_path: Path):
     r = run("plan", str(_infeasible(tmp_path)), "--out", str(tmp_path / "out"))
     assert r.exit_code == 1
-    assert "budget all short by $" in r.stderr
+    assert "opex budget 'all' is short by $" in r.stderr
     assert (tmp_path / "out" / "report.html").exists()
 
 

@@ -53,7 +53,8 @@ def test_binding_limit_without_sensitivity_says_not_computed(capped):
     assert d["sensitivity_state"] == "not computed"
     row = next(r for r in d["binding"] if r["limit"] == "capex[all]")
     assert row["saving_usd"] is None
-    assert "was not computed for this plan" in d["relax_note"]
+    assert "was not computed for this plan (on demand" in d["relax_note"]
+    assert "--sensitivity" in d["relax_note"]
     assert "not computed" in report_html(plan)
 
 
@@ -63,7 +64,7 @@ def test_binding_limit_with_sensitivity_gives_its_value(capped):
     row = next(r for r in d["binding"] if r["limit"] == "capex[all]")
     assert row["computed"] and row["saving_usd"] is not None and row["saving_usd"] >= 0
     assert row["saving_usd"] == pytest.approx(
-        float(plan.sensitivity().set_index("limit").at["capex[all]", "saving_usd_per_month"])
+        float(plan.relaxing.set_index("limit").at["capex[all]", "saving_usd_per_month"])
     )
 
 

@@ -1,8 +1,9 @@
 """Commands: validate, plan, explain, compare, catalog, schema, init, sweep, size.
 
 Exit codes: 0 plan found / valid, 1 infeasible (reasons printed), 2 invalid input,
-3 solver limit reached without a feasible plan, 70 internal error (a bug; ``--debug`` shows the
-traceback), 130 interrupted.
+3 solver limit reached without a feasible plan, 4 cost gate failed (compare
+--fail-on-increase), 5 a plan failed independent verification (plan, verify), 70 internal
+error (a bug; ``--debug`` shows the traceback), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ import json
 import math
 import sys
 import time
-from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
-from advisor.cli import checks, render
+from advisor.cli import checks, render, schema_cmds, verify_cmds
+from advisor.cli import compare as compare_cmd
 from advisor.cli.catalog_cmds import register as register_catalog_cmds
+from advisor.cli.options import Format, FormatOpt, root
 from advisor.cli.size import size as _size_command
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
 from advisor.safeio import clip, safe_folder_name
@@ -30,13 +32,17 @@ app = typer.Typer(
     help="Where should each AI/ML workload run? Plans on-prem, edge and cloud placement.\n\n"
     "Example: advisor plan examples/eu-insurer.yaml",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
 )
 catalog_app = typer.Typer(
     help="Browse the catalogs. Example: advisor catalog show hardware", no_args_is_help=True
 )
 app.add_typer(catalog_app, name="catalog")
+app.callback()(root)
+schema_cmds.register(app)
+compare_cmd.register(app)
+verify_cmds.register(app)
 register_catalog_cmds(catalog_app)  # catalog update / catalog diff
 app.command(name="size")(_size_command)
 # User strings and paths are printed as plain text: no rich markup, no :emoji: codes.
@@ -57,9 +63,6 @@ def _global_options(
 
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
-FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="table (for people) or json (for scripts).")
-]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 CatalogOpt = Annotated[
     Path | None,
@@ -67,7 +70,7 @@ CatalogOpt = Annotated[
 ]
 
 
-def _fail(exc: AdvisorError, fmt: str = "table") -> None:
+def _fail(exc: AdvisorError, fmt: str = "table") -> NoReturn:
     if fmt == "json":
         payload: dict = {"error": type(exc).__name__, "exit_code": exc.exit_code}
         if isinstance(exc, InvalidScenario):
@@ -93,7 +96,7 @@ def _load(path: Path, catalog: Path | None):
 
 
 @app.command()
-def validate(scenario: ScenarioArg, fmt: FormatOpt = "table") -> None:
+def validate(scenario: ScenarioArg, fmt: FormatOpt = Format.table) -> None:
     """Check a scenario and print a short summary (or every error, exit code 2).
 
     Example: advisor validate examples/eu-insurer.yaml
@@ -132,6 +135,9 @@ def plan(
         ),
     ] = None,
     objective: Annotated[str | None, typer.Option(help="tco, monthly_cost or weighted.")] = None,
+    focus_period: Annotated[
+        str, typer.Option("--focus-period", help="Month of the FOCUS 1.2 export, YYYY-MM.")
+    ] = "2027-01",
     sensitivity: Annotated[
         bool,
         typer.Option(
@@ -140,10 +146,10 @@ def plan(
             "written; within --time-limit).",
         ),
     ] = False,
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
 ) -> None:
-    """Solve a scenario; write plan.json, plan.csv, report.html and focus.csv.
+    """Solve a scenario; write plan.json, plan.csv, report.html and focus.csv (FOCUS 1.2).
 
     --time-limit bounds the whole command after loading (options, solve, explanations and
     the --sensitivity re-solves).
@@ -161,6 +167,13 @@ def plan(
             f"--objective must be tco, monthly_cost or weighted, not {objective!r}", markup=False
         )
         raise typer.Exit(2)
+    from advisor.report.focus import parse_period
+
+    try:
+        parse_period(focus_period)
+    except ValueError as exc:
+        err.print(f"--focus-period: {exc}", markup=False)
+        raise typer.Exit(2) from None
     show = not quiet and fmt == "table"
     try:
         scn, cat = _load(scenario, catalog)
@@ -179,7 +192,7 @@ def plan(
                 progress=step,
             )
             step("writing outputs")
-            files = write_plan_outputs(result, target, on_wait=step)
+            files = write_plan_outputs(result, target, on_wait=step, focus_period=focus_period)
         printed = False
         if sensitivity and len(result.relaxing):
             # the plan is out first; the re-solves follow within what is left of the limit
@@ -191,7 +204,7 @@ def plan(
                 step(f"sensitivity: re-solving {len(result.relaxing)} binding limit(s)")
                 result = result.with_sensitivity(limit - (time.perf_counter() - started))
                 step("writing outputs")
-                files = write_plan_outputs(result, target, on_wait=step)
+                files = write_plan_outputs(result, target, on_wait=step, focus_period=focus_period)
             if printed:
                 render.print_sensitivity(out, result)
     except InfeasibleScenario as exc:
@@ -206,6 +219,16 @@ def plan(
         _fail(exc, fmt)
     except AdvisorError as exc:
         _fail(exc, fmt)
+    from advisor.plan.verify import verify_plan
+
+    verification = verify_plan(result, cat)  # the independent re-check of every plan
+    if not verification.ok:
+        err.print(
+            f"the plan (written to {target}) FAILED independent verification; please report it:",
+            markup=False,
+        )
+        verify_cmds.print_verification(err, verification)
+        raise typer.Exit(verify_cmds.VERIFY_EXIT)
     if fmt == "json":
         print(
             json.dumps(
@@ -230,10 +253,15 @@ def explain(
     scenario: ScenarioArg,
     workload: Annotated[str, typer.Argument(help="Workload id.")],
     catalog: CatalogOpt = None,
+    plan_json: Annotated[
+        Path | None,
+        typer.Option("--plan", help="Explain this saved plan.json instead of solving again."),
+    ] = None,
 ) -> None:
-    """Why a workload goes where it goes: the alternatives and the rules that rejected them.
+    """Why a workload goes where it goes: the alternatives, the limits that bind and the
+    rules that rejected the rest.
 
-    Example: advisor explain examples/eu-insurer.yaml claims-llm
+    Example: advisor explain examples/eu-insurer.yaml claims-llm --plan reports/eu-insurer/plan.json
     """
     from advisor import solve
     from advisor.schema.refs import did_you_mean
@@ -248,35 +276,16 @@ def explain(
                 markup=False,
             )
             raise typer.Exit(2)
-        result = solve(scn, cat, sensitivity=False)
+        if plan_json is not None:
+            from advisor.plan.saved import explain_saved
+
+            text = explain_saved(plan_json, scn, workload, cat)
+        else:
+            with render.progress(err, enabled=True) as step:
+                text = solve(scn, cat, sensitivity=False, progress=step).explain(workload)
     except AdvisorError as exc:
         _fail(exc)
-    out.print(result.explain(workload), markup=False, highlight=False)
-
-
-@app.command()
-def compare(
-    a: Annotated[Path, typer.Argument(help="Scenario YAML or plan.json (before).")],
-    b: Annotated[Path, typer.Argument(help="Scenario YAML or plan.json (after).")],
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder for compare.html.")
-    ] = None,
-    fmt: FormatOpt = "table",
-) -> None:
-    """Compare two scenarios (solving both) or two plan.json files: what moved and why.
-
-    Example: advisor compare examples/eu-insurer.yaml examples/eu-insurer-cheap-gpu.yaml
-    """
-    from advisor.cli.compare import run_compare
-
-    try:
-        result = run_compare(a, b, out_dir)
-    except AdvisorError as exc:
-        _fail(exc, fmt)
-    if fmt == "json":
-        print(json.dumps(result, indent=2, sort_keys=True, default=str))
-    else:
-        render.print_compare(out, result)
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @catalog_app.command("list")
@@ -306,8 +315,12 @@ def catalog_show(
     provenance: Annotated[
         bool, typer.Option(help="Also show source, as_of, basis and note.")
     ] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option("--columns", "-c", help="Columns to show, in order: a,b,c (ids in full)."),
+    ] = None,
     catalog: CatalogOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Show a catalog table, optionally filtered.
 
@@ -336,49 +349,30 @@ def catalog_show(
             err.print(f"unknown column '{clip(col)}' in {table}" + (f"; {hint}" if hint else ""))
             raise typer.Exit(2)
         frame = frame[frame[col].astype(str) == value]
+    picked = [c.strip() for c in (columns or "").split(",") if c.strip()]
+    for col in picked:
+        if col not in frame.columns:
+            hint = did_you_mean(col, frame.columns)
+            err.print(
+                f"unknown column '{col}' in {table}; columns: {', '.join(frame.columns)}"
+                + (f"; {hint}" if hint else ""),
+                markup=False,
+            )
+            raise typer.Exit(2)
+    if picked:
+        frame = frame[picked]
     if limit:
         frame = frame.head(limit)
     if fmt == "json":
         print(frame.to_json(orient="records", indent=2))
     else:
         render.print_frame(
-            out, frame, title=f"{table} ({len(frame)} rows shown)", provenance=provenance
+            out,
+            frame,
+            title=f"{table} ({len(frame):,} rows shown)",
+            provenance=provenance,
+            columns=picked or None,
         )
-
-
-@app.command()
-def schema() -> None:
-    """Print the JSON Schema of scenario files (point your editor's YAML plugin at it).
-
-    Example: advisor schema > scenario.schema.json
-    """
-    from advisor.schema.scenario import Scenario
-
-    print(json.dumps(Scenario.model_json_schema(), indent=2, sort_keys=True))
-
-
-@app.command()
-def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the starter scenario.")] = Path(
-        "scenario.yaml"
-    ),
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
-) -> None:
-    """Write a commented starter scenario that validates and solves.
-
-    Example: advisor init my-scenario.yaml
-    """
-    from advisor.safeio import atomic_write_text
-
-    if (path.exists() or path.is_symlink()) and not force:
-        err.print(f"{path} exists; use --force to overwrite")
-        raise typer.Exit(2)
-    text = resources.files("advisor.cli").joinpath("starter.yaml").read_text(encoding="utf-8")
-    try:
-        atomic_write_text(path, text)
-    except AdvisorError as exc:
-        _fail(exc)
-    out.print(f"wrote {path}; next: advisor validate {path} && advisor plan {path}")
 
 
 EngineOpt = Annotated[
@@ -475,7 +469,7 @@ def sweep(
     gap: Annotated[
         float | None, typer.Option("--gap", help="Relative MIP gap.", callback=checks.GAP)
     ] = None,
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
 ) -> None:
     """Re-solve the scenario for each value of one parameter; write sweep.csv and sweep.html.
@@ -534,7 +528,7 @@ def montecarlo(
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     out_dir: OutOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = Format.table,
     quiet: QuietOpt = False,
 ) -> None:
     """Sample the scenario's `uncertainty` section; print the cost distribution, which

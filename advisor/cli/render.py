@@ -15,6 +15,9 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from advisor.cli.tables import print_table
+from advisor.report.fmt import money, signed_money
+
 
 def scenario_summary(scn) -> dict:
     """Counts by tier, classification and team (what `advisor validate` prints)."""
@@ -53,24 +56,80 @@ def print_scenario_summary(out: Console, name: str, s: dict) -> None:
         out.print(t)
 
 
+class _Step:
+    """``step(text)`` for each stage; ``step.solver(info)`` for HiGHS incumbent updates."""
+
+    def __init__(self, say, live) -> None:
+        self._say, self.solver = say, live
+
+    def __call__(self, text: str) -> None:
+        self._say(text)
+
+
+def _solver_text(info: dict) -> str:
+    if info.get("incumbent") is None:
+        return "solving: no plan yet" + (
+            f", bound {money(info['bound'])}" if info.get("bound") is not None else ""
+        )
+    gap = "" if info.get("gap") is None else f", gap {info['gap']:.2%}"
+    bound = "" if info.get("bound") is None else f", bound {money(info['bound'])}"
+    part = f" (independent part {info['part']} of {info['parts']})" if "part" in info else ""
+    return f"solving{part}: best objective {money(info['incumbent'])}{bound}{gap}"
+
+
+LOG_SOLVER_EVERY_S = 5.0
+"""Off a terminal, the least interval between two solver progress lines."""
+
+
 @contextlib.contextmanager
 def progress(console: Console, enabled: bool) -> Iterator[Callable[[str], None]]:
-    """A status line that shows the current step and elapsed time."""
+    """Each step with its elapsed time, and the solver's incumbent, bound and gap.
+
+    On a terminal: a status line plus one dim line per step. Off a terminal (CI logs, pipes):
+    plain lines ``  12.3 s  step`` on stderr, solver updates at most every 5 s.
+    """
     if not enabled:
-        yield lambda text: None
+        yield _Step(lambda text: None, None)
         return
     t0 = time.perf_counter()
+
+    def stamp() -> str:
+        return f"{time.perf_counter() - t0:7.1f} s"
+
+    if not console.is_terminal:
+        last = [0.0]
+
+        def line(text: str) -> None:
+            console.print(f"{stamp()}  {text}", markup=False, highlight=False, soft_wrap=True)
+
+        def solver_line(info: dict) -> None:
+            if info["elapsed_s"] - last[0] >= LOG_SOLVER_EVERY_S:
+                last[0] = info["elapsed_s"]
+                line(_solver_text(info))
+
+        yield _Step(line, solver_line)
+        return
     with console.status("loading") as status:
 
         def step(text: str) -> None:
-            status.update(f"{text}  ({time.perf_counter() - t0:.1f} s)")
-            console.log(text)
+            status.update(f"{text}  ({stamp().strip()})")
+            console.print(f"{stamp()}  {text}", highlight=False)
 
-        yield step
+        def solver(info: dict) -> None:
+            status.update(f"{_solver_text(info)}  ({stamp().strip()})")
+
+        yield _Step(step, solver)
 
 
-def _money(x: float) -> str:
-    return f"${x:,.0f}"
+def _amount(x: float, unit: str) -> str:
+    """``$120,000`` for USD amounts, ``1,234.5 kW`` otherwise.
+
+    >>> _amount(120000, "USD"), _amount(1234.5, "kW")
+    ('$120,000', '1,234.5 kW')
+    """
+    if unit.upper().startswith("USD"):
+        return money(x) + unit[3:]
+    return f"{x:,.6g} {unit}"
 
 
 def print_plan(out: Console, plan, files: dict, sensitivity_hint: bool = True) -> None:
@@ -79,47 +138,56 @@ def print_plan(out: Console, plan, files: dict, sensitivity_hint: bool = True) -
     status = "optimal" if plan.proven_optimal else f"{plan.status} (not proven optimal)"
     out.print(f"{plan.scenario.name}: {status}, gap {gap}, solver {plan.solver}")
     out.print(
-        f"monthly {_money(k['monthly_total_usd'])} (opex {_money(k['monthly_opex_usd'])} + "
-        f"amortised capex {_money(k['monthly_capex_amortised_usd'])}); "
-        f"{k['horizon_months']}-month TCO {_money(k['horizon_tco_usd'])}; capex {_money(k['capex_usd'])}"
+        f"monthly {money(k['monthly_total_usd'])} (opex {money(k['monthly_opex_usd'])} + "
+        f"amortised capex {money(k['monthly_capex_amortised_usd'])}); "
+        f"{k['horizon_months']}-month TCO {money(k['horizon_tco_usd'])}; capex {money(k['capex_usd'])}"
     )
     tiers = k["workloads_per_tier"]
     out.print(f"workloads: {tiers['local']} local, {tiers['edge']} edge, {tiers['cloud']} cloud")
     a = plan.assignments
-    t = Table(title="placement", show_edge=False)
-    for col in ("workload", "tier", "target", "hardware", "pricing", "$/month", "latency/SLO ms"):
-        t.add_column(
-            col, justify="right" if col.startswith(("$", "lat")) else "left", overflow="fold"
-        )
+    rows = []
     for r in a.head(40).itertuples(index=False):
-        slo = "-" if r.slo_ms == float("inf") else f"{r.slo_ms:.0f}"
-        t.add_row(
-            r.unit,
-            r.tier,
-            r.target,
-            f"{r.hardware} ({r.precision})" if r.accelerator else r.hardware,
-            r.pricing,
-            f"{r.total_usd:,.0f}",
-            f"{r.latency_ms:.0f}/{slo}",
+        slo = "-" if r.slo_ms == float("inf") else f"{r.slo_ms:,.0f}"
+        rows.append(
+            (
+                r.unit,
+                r.tier,
+                r.target,
+                f"{r.hardware} ({r.precision})" if r.accelerator else r.hardware,
+                r.pricing,
+                money(r.total_usd),
+                f"{r.latency_ms:,.0f}/{slo}",
+            )
         )
-    out.print(t)
+    print_table(
+        out,
+        ("workload", "tier", "target", "hardware", "pricing", "USD/month", "latency/SLO ms"),
+        rows,
+        title="placement",
+        right=("USD/month", "latency/SLO ms"),
+        optional=("tier", "pricing", "latency/SLO ms"),
+    )
     if len(a) > 40:
-        out.print(f"... and {len(a) - 40} more in plan.csv")
-    b = plan.baselines
-    bt = Table(title="savings against baselines (per month)", show_edge=False)
-    for col in ("baseline", "$/month", "saving", "breaks"):
-        bt.add_column(col)
+        out.print(f"... and {len(a) - 40:,} more in plan.csv", markup=False)
     from advisor.report.stats import savings
 
     status = savings(plan).set_index("baseline")["status"]
-    for r in b.itertuples(index=False):
+    base_rows: list[tuple[str, ...]] = []
+    for r in plan.baselines.itertuples(index=False):
         saving = (
-            _money(r.saving_usd_per_month)
+            signed_money(r.saving_usd_per_month)
             if status[r.baseline] == "valid"
             else f"n/a ({status[r.baseline]})"
         )
-        bt.add_row(r.baseline, _money(r.monthly_usd), saving, "; ".join(r.broken[:2]) or "-")
-    out.print(bt)
+        base_rows.append((r.baseline, money(r.monthly_usd), saving, "; ".join(r.broken[:2]) or "-"))
+    print_table(
+        out,
+        ("baseline", "USD/month", "saving", "breaks"),
+        base_rows,
+        title="savings against baselines (per month)",
+        right=("USD/month", "saving"),
+        wrap=("breaks",),
+    )
     if len(plan.purchases):
         out.print(
             "purchases: "
@@ -134,7 +202,7 @@ def print_plan(out: Console, plan, files: dict, sensitivity_hint: bool = True) -
             markup=False,
         )
     for _name, path in files.items():
-        out.print(f"wrote {path}")
+        out.print(f"wrote {path}", markup=False, soft_wrap=True)
 
 
 def print_sensitivity(out: Console, plan) -> None:
@@ -144,11 +212,15 @@ def print_sensitivity(out: Console, plan) -> None:
             out.print(f"binding: {r.limit} (value of relaxing {r.method})", markup=False)
         elif r.saving_usd_per_month and r.saving_usd_per_month > 0:
             out.print(
-                f"binding: {r.limit}: {r.relax_by:g} {r.unit} more saves "
-                f"{_money(r.saving_usd_per_month)}/month"
+                f"binding: {r.limit}: {_amount(r.relax_by, r.unit)} more saves "
+                f"{money(r.saving_usd_per_month)}/month",
+                markup=False,
             )
         else:
-            out.print(f"binding: {r.limit}: relaxing it by {r.relax_by:g} {r.unit} saves nothing")
+            out.print(
+                f"binding: {r.limit}: relaxing it by {_amount(r.relax_by, r.unit)} saves nothing",
+                markup=False,
+            )
 
 
 def print_catalog_list(out: Console, cat) -> None:
@@ -171,40 +243,67 @@ def print_catalog_list(out: Console, cat) -> None:
         out.print(f"user catalog overlay: {cat.user_dir}")
 
 
-def print_frame(out: Console, frame: pd.DataFrame, title: str, provenance: bool = False) -> None:
-    hidden = ("origin",) if provenance else ("source", "note", "origin", "as_of", "basis", "name")
-    cols = [c for c in frame.columns if c not in hidden]
-    t = Table(title=title, show_edge=False)
-    for c in cols:
-        t.add_column(c, overflow="ellipsis", no_wrap=True, max_width=40)
-    for row in frame[cols].itertuples(index=False):
-        t.add_row(
-            *("" if pd.isna(v) else (f"{v:g}" if isinstance(v, float) else str(v)) for v in row)
+FREE_TEXT = ("name", "note", "source", "description", "basis")
+
+
+def _cell(v) -> str:
+    if isinstance(v, bool) or v is None:
+        return "" if v is None else str(v)
+    if isinstance(v, float):
+        return "" if pd.isna(v) else f"{v:,.6g}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return "" if pd.isna(v) else str(v)
+
+
+def print_frame(
+    out: Console,
+    frame: pd.DataFrame,
+    title: str,
+    provenance: bool = False,
+    columns: list[str] | None = None,
+) -> None:
+    """A catalog table; ``columns`` picks and orders columns (else provenance hides some)."""
+    if columns:
+        cols = list(columns)
+    else:
+        hidden = (
+            ("origin",) if provenance else ("source", "note", "origin", "as_of", "basis", "name")
         )
-    out.print(t)
+        cols = [c for c in frame.columns if c not in hidden]
+    rows = [tuple(_cell(v) for v in row) for row in frame[cols].itertuples(index=False)]
+    numeric = [c for c in cols if pd.api.types.is_numeric_dtype(frame[c])]
+    wrap = [c for c in cols if c in FREE_TEXT]
+    print_table(out, cols, rows, title=title, right=numeric, wrap=wrap)
 
 
 def print_compare(out: Console, result: dict) -> None:
     d = result["delta_usd_per_month"]
     out.print(
-        f"{result['a']} -> {result['b']}: {len(result['moved'])} moved, "
-        f"{len(result.get('repriced', []))} repriced in place, {result['unchanged']} unchanged; "
-        f"monthly {_money(result['monthly_total_usd']['a'])} -> {_money(result['monthly_total_usd']['b'])} "
-        f"({'+' if d >= 0 else '-'}{_money(abs(d))})"
+        f"{result['a']} -> {result['b']}: {len(result['moved']):,} moved, "
+        f"{len(result.get('repriced', [])):,} repriced in place, {result['unchanged']:,} unchanged; "
+        f"monthly {money(result['monthly_total_usd']['a'])} -> "
+        f"{money(result['monthly_total_usd']['b'])} ({signed_money(d)})",
+        markup=False,
     )
-    t = Table(show_edge=False)
-    for c in ("unit", "before", "after", "delta $/month", "why"):
-        t.add_column(c, overflow="fold")
-    for r in [*result["moved"], *result.get("repriced", [])][:50]:
-        t.add_row(
+    rows = [
+        (
             r["unit"],
             f"{r['target_a']} {r['hardware_a']}",
             f"{r['target_b']} {r['hardware_b']}",
-            f"{r['delta_usd']:+,.0f}",
+            signed_money(r["delta_usd"]),
             r["why"],
         )
-    out.print(t)
-    out.print(f"wrote {result['report']}")
+        for r in [*result["moved"], *result.get("repriced", [])][:50]
+    ]
+    print_table(
+        out,
+        ("unit", "before", "after", "USD/month", "why"),
+        rows,
+        right=("USD/month",),
+        wrap=("why",),
+    )
+    out.print(f"wrote {result['report']}", markup=False, soft_wrap=True)
 
 
 def print_sweep(out: Console, result, files: dict) -> None:
@@ -215,9 +314,9 @@ def print_sweep(out: Console, result, files: dict) -> None:
     for r in f.itertuples(index=False):
         ok = r.status in ("optimal", "time_limit")
         t.add_row(
-            "none" if pd.isna(r.value) else f"{r.value:g}",
+            "none" if pd.isna(r.value) else f"{r.value:,.6g}",
             r.status,
-            _money(r.monthly_total_usd) if ok else "-",
+            money(r.monthly_total_usd) if ok else "-",
             *(str(getattr(r, f"workloads_{k}")) if ok else "-" for k in ("local", "edge", "cloud")),
             ", ".join(r.moved[:4]) + (f" +{len(r.moved) - 4}" if len(r.moved) > 4 else "")
             if ok
@@ -225,9 +324,9 @@ def print_sweep(out: Console, result, files: dict) -> None:
         )
     out.print(t)
     base = result.baseline.row()["monthly_total_usd"]
-    out.print(f"baseline (unedited): {_money(base)}/month", markup=False)
+    out.print(f"baseline (unedited): {money(base)}/month", markup=False)
     for k, v in files.items():
-        out.print(f"  {k}: {v}", markup=False)
+        out.print(f"  {k}: {v}", markup=False, soft_wrap=True)
 
 
 def print_montecarlo(out: Console, result, files: dict) -> None:
@@ -236,8 +335,8 @@ def print_montecarlo(out: Console, result, files: dict) -> None:
     cost = s.loc[ok, "monthly_total_usd"]
     out.print(
         f"{len(s)} samples, {int(ok.sum())} feasible; best cost per sample: "
-        f"P10 {_money(cost.quantile(0.1))}  P50 {_money(cost.quantile(0.5))}  "
-        f"P90 {_money(cost.quantile(0.9))} per month",
+        f"P10 {money(cost.quantile(0.1))}  P50 {money(cost.quantile(0.5))}  "
+        f"P90 {money(cost.quantile(0.9))} per month",
         markup=False,
     )
     t = Table(title="candidate plans held fixed across samples", title_justify="left")
@@ -247,8 +346,8 @@ def print_montecarlo(out: Console, result, files: dict) -> None:
         t.add_row(
             str(r.candidate) + (" (baseline)" if r.baseline else ""),
             str(r.optimal_in_samples),
-            _money(r.mean_usd),
-            _money(r.p90_usd),
+            money(r.mean_usd),
+            money(r.p90_usd),
             f"{r.p_infeasible:.0%}",
             f"{r.p_over_budget:.0%}",
             str(r.wins),
@@ -264,4 +363,4 @@ def print_montecarlo(out: Console, result, files: dict) -> None:
             markup=False,
         )
     for k, v in files.items():
-        out.print(f"  {k}: {v}", markup=False)
+        out.print(f"  {k}: {v}", markup=False, soft_wrap=True)

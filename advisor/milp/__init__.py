@@ -11,16 +11,22 @@ from advisor.milp.problem import (
 
 
 def solve_problem(
-    problem: Problem, settings: SolverSettings, elastic: bool = False, start=None
+    problem: Problem,
+    settings: SolverSettings,
+    elastic: bool = False,
+    start=None,
+    relax: frozenset[str] | None = None,
 ) -> Solution:
     """Solve ``problem`` with the configured solver (HiGHS by default, CBC as fallback).
 
     ``start``: column values of a solved problem with the same columns (``Solution.values``,
     e.g. the unrelaxed plan or a neighbouring what-if point), offered as a first incumbent.
+    ``elastic``: rows get slacks and the total relative shortfall is minimised; ``relax``
+    limits the slacks to those constraint families.
     """
     from advisor.milp.solver import run
 
-    return run(problem, settings, elastic, start)[0]
+    return run(problem, settings, elastic, start, relax)[0]
 
 
 def start_from(problem: Problem, placement, purchases):

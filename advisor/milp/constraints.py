@@ -252,7 +252,6 @@ def budgets(m: Layout) -> Block:
         subjects.append(b.scope)
         his.append(b.limit_usd)
         scales.append(max(b.limit_usd, 1.0))
-    unit = units[0] if len(set(units)) == 1 else "USD or USD/month"
     return block(
         "budget",
         names,
@@ -260,7 +259,7 @@ def budgets(m: Layout) -> Block:
         _terms(*parts),
         -INF,
         np.asarray(his),
-        unit=unit,
+        unit=units,  # per row: an opex shortfall is USD/month, a capex one USD
         scale=np.asarray(scales),
     )
 

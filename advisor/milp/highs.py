@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -48,6 +49,10 @@ class Result:
     values: np.ndarray | None
     objective: float | None
     bound: float | None
+
+
+PROGRESS_EVERY_S = 0.5
+"""Least interval between two progress reports of a MIP, in seconds."""
 
 
 def _highs(a: Arrays, settings: SolverSettings, time_limit: float, gap: float, mip: bool):
@@ -147,12 +152,29 @@ def solve(model: Model, settings: SolverSettings, warm: bool = True, start=None)
     return solve_mip(model, model.arrays, settings, warm, start)
 
 
-def _stop_at(h, target: float, deadline: float) -> None:
+def _stop_at(h, target: float, deadline: float, report: Any = None) -> None:
     """Interrupt a MIP once its incumbent is at or below ``target`` or at ``deadline``
-    (``time.perf_counter()``; HiGHS can overrun its own time limit in the root cut loop)."""
+    (``time.perf_counter()``; HiGHS can overrun its own time limit in the root cut loop).
+    ``report`` (``SolverSettings.progress``, with the solve's start time) gets the incumbent,
+    bound and gap at most every :data:`PROGRESS_EVERY_S`."""
+    last = [0.0]
 
     def check(e) -> None:
-        if e.data_out.mip_primal_bound <= target or time.perf_counter() > deadline:
+        now = time.perf_counter()
+        if report is not None and now - last[0] >= PROGRESS_EVERY_S:
+            last[0] = now
+            d = e.data_out
+            inc = float(d.mip_primal_bound)
+            bound = float(d.mip_dual_bound)
+            report[0](
+                {
+                    "elapsed_s": now - report[1],
+                    "incumbent": inc if np.isfinite(inc) else None,
+                    "bound": bound if np.isfinite(bound) else None,
+                    "gap": float(d.mip_gap) if np.isfinite(inc) else None,
+                }
+            )
+        if e.data_out.mip_primal_bound <= target or now > deadline:
             e.interrupt()
 
     h.cbMipInterrupt.subscribe(check)
@@ -208,8 +230,25 @@ def solve_mip(model: Model, a: Arrays, settings: SolverSettings, warm: bool, sta
     def mip(arr: Arrays, share: float, target: float, sub_gap: float, start=None) -> Result:
         h = _highs(arr, settings, share * left(), sub_gap, mip=True)
         _start(h, start, a)
-        _stop_at(h, target, time.perf_counter() + share * left())
-        return _run(h, a, mip=True)
+        report = (settings.progress, t0) if settings.progress is not None else None
+        _stop_at(h, target, time.perf_counter() + share * left(), report)
+        res = _run(h, a, mip=True)
+        if settings.progress is not None:  # the state this MIP ended in
+            inc, bound = res.objective, res.bound
+            gap_now = (
+                abs(inc - bound) / max(abs(inc), 1e-9)
+                if inc is not None and bound is not None
+                else None
+            )
+            settings.progress(
+                {
+                    "elapsed_s": time.perf_counter() - t0,
+                    "incumbent": inc,
+                    "bound": bound,
+                    "gap": gap_now,
+                }
+            )
+        return res
 
     if not warm or not a.integer.any() or n_x < WARM_START_MIN_OPTIONS:
         return mip(a, 1.0, -np.inf, gap, start)

@@ -245,14 +245,20 @@ def csr(
     return start, col.astype(np.int32), np.asarray(val, float)
 
 
-def build(problem: Problem, elastic: bool = False, families: tuple | None = None) -> Model:
+def build(
+    problem: Problem,
+    elastic: bool = False,
+    families: tuple | None = None,
+    relax: frozenset[str] | None = None,
+) -> Model:
     """Every family's block stacked into one matrix, the bounds and the objective.
 
     Objective (minimise):
         sum_o obj[o] x[o] + sum_{s,k} capex_obj[s,k] buy[s,k] + flow_factor * sum_f c[f]
     In elastic mode every elastic row gets a slack and the objective is the total relative
     shortfall sum(slack / scale), plus the cost scaled by 1e-6 / (total cost magnitude) to
-    pick a cheap plan among equally short ones.
+    pick a cheap plan among equally short ones. ``relax`` limits the slacks to those
+    families (the others hold as written).
     """
     from advisor.milp import constraints
 
@@ -272,7 +278,7 @@ def build(problem: Problem, elastic: bool = False, families: tuple | None = None
         lo.append(b.lo)
         hi.append(b.hi)
         rows += [RowInfo(n, b.family, s) for n, s in zip(b.names, b.subjects, strict=True)]
-        if elastic and b.elastic and b.n_rows:
+        if elastic and b.elastic and b.n_rows and (relax is None or b.family in relax):
             scale = b.scale if b.scale is not None else np.ones(b.n_rows)
             for i in range(b.n_rows):
                 r = offset_row + i

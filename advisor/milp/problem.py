@@ -6,6 +6,7 @@ is the chosen option rows, purchases and solver facts (status, objective, bound,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -62,6 +63,10 @@ class SolverSettings:
     mip_gap: float = 1e-4
     threads: int | None = None
     msg: bool = False
+    progress: Callable[[dict], None] | None = field(default=None, compare=False, repr=False)
+    """Called during a HiGHS MIP (at most every :data:`advisor.milp.highs.PROGRESS_EVERY_S`)
+    with ``elapsed_s``, ``incumbent`` (objective of the best plan so far or None), ``bound``
+    and ``gap``; never with solver objects."""
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,15 @@ def column_components(a: Arrays) -> np.ndarray:
         label = new
 
 
+def _labelled(report, part: int, parts: int):
+    """A progress callback that says which independent part of the model is being solved."""
+
+    def inner(info: dict) -> None:
+        report({**info, "part": part, "parts": parts})
+
+    return inner
+
+
 def solve_by_component(
     model: Model, settings: SolverSettings, warm: bool = True, start: np.ndarray | None = None
 ) -> highs.Result:
@@ -85,7 +94,7 @@ def solve_by_component(
     bound = float(a.cost[~in_group] @ values[~in_group]) + a.offset
     status = "optimal"
     total = max(int(in_group.sum()), 1)
-    for g in groups:
+    for gi, g in enumerate(groups):
         cols = np.flatnonzero(np.isin(label, g))
         rows = np.flatnonzero(np.isin(row_label, g))
         left = settings.time_limit_s - (time.perf_counter() - t0)
@@ -93,7 +102,10 @@ def solve_by_component(
         total -= len(cols)
         sub = submodel(model, cols, rows)
         sub_start = start[cols] if start is not None and len(start) == a.n_cols else None
-        res = highs.solve(sub, replace(settings, time_limit_s=max(share, 0.01)), warm, sub_start)
+        part = replace(settings, time_limit_s=max(share, 0.01))
+        if settings.progress is not None and len(groups) > 1:
+            part = replace(part, progress=_labelled(settings.progress, gi + 1, len(groups)))
+        res = highs.solve(sub, part, warm, sub_start)
         if res.values is None or res.objective is None:
             return highs.Result(res.status, None, None, None)
         values[cols] = res.values

@@ -25,6 +25,7 @@ def run(
     settings: SolverSettings,
     elastic: bool = False,
     start: np.ndarray | None = None,
+    relax: frozenset[str] | None = None,
 ) -> tuple[Solution, Model]:
     """Build and solve. ``start`` (column values, e.g. of a neighbouring what-if point) is a
     first incumbent for HiGHS when it fits this model.
@@ -35,7 +36,7 @@ def run(
     if settings.solver not in ("highs", "cbc"):
         raise ValueError(f"unknown solver {settings.solver!r}; use 'highs' or 'cbc'")
     t0 = time.perf_counter()
-    model = build(problem, elastic)
+    model = build(problem, elastic) if relax is None else build(problem, elastic, relax=relax)
     t1 = time.perf_counter()
     remaining = max(settings.time_limit_s - (t1 - t0), 0.01)
     timed = SolverSettings(**{**settings.__dict__, "time_limit_s": remaining})

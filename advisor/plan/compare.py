@@ -253,7 +253,18 @@ def _old_option_in_b(r, plan_b: Plan) -> str:
 
 
 def load_plan_json(path: str | Path) -> dict:
-    """A checked ``plan.json`` (see :mod:`advisor.plan.planfile`)."""
+    """A checked saved ``plan.json`` (see :mod:`advisor.plan.planfile`); the strings
+    ``"Infinity"``/``"-Infinity"`` become floats."""
     from advisor.plan.planfile import load_plan_json as load
 
-    return load(path)
+    return _infinities(load(path))
+
+
+def _infinities(value):
+    if isinstance(value, dict):
+        return {k: _infinities(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_infinities(v) for v in value]
+    if value in ("Infinity", "-Infinity"):
+        return float(value)
+    return value

@@ -7,6 +7,8 @@ options it never had (counted per rule, with the most relevant examples).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from advisor.options import OptionSet
@@ -64,33 +66,47 @@ def rejection_summary(opts: OptionSet, unit: str | None = None, top: int = 3) ->
     return out.merge(ex, on=["unit", "rule"])
 
 
-def tier_rejections(opts: OptionSet, unit: str) -> dict[str, list[str]]:
-    """Per tier, the distinct rules that rejected the unit's options there."""
-    r = opts.rejections[opts.rejections["unit"] == unit]
+def rejection_tiers(opts: OptionSet, r: pd.DataFrame) -> list[list[str]]:
+    """For each rejection row of ``r``, the tiers it closes (``*`` targets span tiers)."""
     tiers = opts.targets.set_index("target")["tier"]
     present = set(tiers)
-    out: dict[str, list[str]] = {}
+    cloud_types = _cloud_types(opts)
+    out = []
     for rec in r.itertuples(index=False):
         if rec.target == "*":
             keys = ["local", "edge"] if rec.pricing == "owned" else ["local", "edge", "cloud"]
             if rec.pricing not in ("*", "owned") or (
-                rec.hardware != "*" and rec.hardware in _cloud_types(opts)
+                rec.hardware != "*" and rec.hardware in cloud_types
             ):
                 keys = ["cloud"]
             keys = [k for k in keys if k in present]
         else:
             keys = [tiers.get(rec.target, "cloud")]
+        out.append(keys)
+    return out
+
+
+def tier_rejections(opts: OptionSet, unit: str) -> dict[str, list[str]]:
+    """Per tier, the distinct rules that rejected the unit's options there (pipeline order)."""
+    r = opts.rejections[opts.rejections["unit"] == unit]
+    out: dict[str, list[str]] = {}
+    for rule, keys in zip(r["rule"], rejection_tiers(opts, r), strict=True):
         for k in keys:
             out.setdefault(k, [])
-            if rec.rule not in out[k]:
-                out[k].append(rec.rule)
+            if rule not in out[k]:
+                out[k].append(rule)
     return out
 
 
 def explain_text(
-    opts: OptionSet, assignments: pd.DataFrame, alts: pd.DataFrame, workload: str
+    opts: OptionSet,
+    assignments: pd.DataFrame,
+    alts: pd.DataFrame,
+    workload: str,
+    reasons: Callable[[str, str, str, str], list[str]] | None = None,
 ) -> str:
-    """A reviewer-readable paragraph for one workload."""
+    """A reviewer-readable paragraph for one workload. ``reasons(unit, target, hardware,
+    team)`` names the limits that bind against an option (:mod:`advisor.plan.binding`)."""
     rows = assignments[assignments["workload"] == workload]
     if rows.empty:
         raise KeyError(f"no workload '{workload}' in the plan")
@@ -105,16 +121,28 @@ def explain_text(
         )
         others = alts[(alts["unit"] == a.unit) & (alts["tier"] != a.tier)]
         for o in others.itertuples(index=False):
-            lines.append(
+            line = (
                 f"  best {o.tier} alternative: {o.target.removeprefix('site:')} {o.hardware} "
                 f"({o.pricing}) ${o.monthly_usd:,.0f}/month ({o.delta_usd:+,.0f})"
             )
+            if o.delta_usd < -0.5:  # cheaper, yet not chosen: name what binds
+                line += "; not used: " + _why(reasons, a.unit, o.target, o.hardware, a.team)
+            lines.append(line)
         same = alts[(alts["unit"] == a.unit) & (alts["tier"] == a.tier)]
-        if len(same) and same["target"].iat[0] != a.target:
-            lines.append(
-                f"  (the cheapest {a.tier} option alone, {same['target'].iat[0]}, was not used: "
-                "shared capacity, budgets or placement rules)"
-            )
+        if len(same):
+            o = same.iloc[0]
+            place = f"{o['target'].removeprefix('site:')} on {o['hardware']} ({o['pricing']})"
+            if o["delta_usd"] < -0.5:  # cheaper on its own, yet not chosen: name what binds
+                why = _why(reasons, a.unit, o["target"], o["hardware"], a.team)
+                lines.append(
+                    f"  the cheapest {a.tier} option alone, {place} at "
+                    f"${o['monthly_usd']:,.0f}/month, was not used: {why}"
+                )
+            elif o["target"] != a.target:
+                lines.append(
+                    f"  next best {a.tier} option: {place} ${o['monthly_usd']:,.0f}/month "
+                    f"({o['delta_usd']:+,.0f})"
+                )
         missing = {"local", "edge", "cloud"} - set(others["tier"]) - {a.tier}
         by_tier = tier_rejections(opts, a.unit)
         present = set(opts.targets["tier"])
@@ -130,6 +158,13 @@ def explain_text(
                 f"  rule {s.rule}: rejected {s.count} combination(s), e.g. {s.examples[0]}"
             )
     return "\n".join(lines)
+
+
+def _why(reasons, unit: str, target: str, sku: str, team: str) -> str:
+    found = reasons(unit, target, sku, team) if reasons else []
+    if found:
+        return "; ".join(found)
+    return "no limit binds against it; the plans tie within the solver's optimality gap"
 
 
 def _cloud_types(opts: OptionSet) -> set[str]:

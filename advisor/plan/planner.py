@@ -40,6 +40,9 @@ def solve(
 ) -> Plan:
     """Find the cheapest compliant placement of every workload.
 
+    ``progress(text)`` is told each step; if it has a ``solver`` attribute, that callable gets
+    the HiGHS incumbent, bound and gap while the MIP runs (see ``SolverSettings.progress``).
+
     ``time_limit_s`` (default: the scenario's ``settings.time_limit_s``) bounds the whole
     call: option building, the solve and, when asked for, the sensitivity re-solves (the
     solver gets what is left after the options, minus a reserve for the explanations).
@@ -76,7 +79,9 @@ def solve(
             else warm_from
         )
         start = start_from(problem, placement, bought)
-    sol = solve_problem(problem, _left(settings, t0, total_s, EXPLAIN_RESERVE), start=start)
+    live = getattr(progress, "solver", None)  # incumbent / bound / gap while HiGHS runs
+    timed = _left(settings, t0, total_s, EXPLAIN_RESERVE)
+    sol = solve_problem(problem, replace(timed, progress=live) if live else timed, start=start)
     if sol.status == "infeasible":
         _step(progress, "infeasible: elastic re-solve to find the smallest shortfall")
         found, elastic = elastic_conflicts(problem, _left(settings, t0, total_s, 0.0))
@@ -91,13 +96,14 @@ def solve(
             f"the solver stopped ({sol.status}) after {sol.solve_seconds:.1f} s without a feasible plan; "
             "raise settings.time_limit_s or relax the gap",
         )
-    _step(progress, "explaining")
+    _step(progress, "explaining: assignments, site and budget usage")
     purchases = purchases_frame(problem, sol)
     assignments = assignments_frame(problem, sol, purchases)
     usage = site_usage(scn, problem, assignments, purchases)
     budgets = budget_usage(scn, assignments, purchases, sol, problem)
     months = objective_factor(scn)
     kpis = _kpis(scn, assignments, purchases, sol)
+    _step(progress, "explaining: baselines (all-cloud, all-on-prem, greedy)")
     base = baselines(scn, opts, problem, kpis["monthly_total_usd"])
     items = binding_limits(problem, sol, usage, budgets)
     if sensitivity:
@@ -108,6 +114,7 @@ def solve(
         )
     else:
         sens = not_computed(items, "on demand: --sensitivity or plan.sensitivity()")
+    _step(progress, "explaining: alternatives per workload")
     t1 = time.perf_counter()
     return Plan(
         scenario=scn,

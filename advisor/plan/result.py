@@ -79,7 +79,15 @@ class Plan:
 
     def explain(self, workload: str) -> str:
         """Why ``workload`` went where it did, its alternatives, and what rejected the rest."""
-        return explain_text(self.options, self.assignments, self.alternatives, workload)
+        from advisor.plan.binding import why_not_used
+
+        return explain_text(
+            self.options,
+            self.assignments,
+            self.alternatives,
+            workload,
+            reasons=lambda unit, target, sku, team: why_not_used(self, unit, target, sku, team),
+        )
 
     def summary(self) -> pd.DataFrame:
         """One row per tier: workloads, monthly cost split, carbon."""
@@ -114,7 +122,9 @@ class Plan:
         return write_report(self, path)
 
     def to_dict(self) -> dict[str, Any]:
-        """The versioned, deterministic ``plan.json`` content (no timings, no paths)."""
+        """The versioned, deterministic ``plan.json`` content (no timings, no paths); it
+        carries the validated scenario (``scenario_input``) so that ``advisor verify`` can
+        re-check it alone."""
         from advisor import __version__
 
         return _clean(
@@ -139,6 +149,9 @@ class Plan:
                 "site_usage": self.site_usage.to_dict(orient="records"),
                 "baselines": self.baselines.drop(columns=["missing"]).to_dict(orient="records"),
                 "sensitivity": self.relaxing.to_dict(orient="records"),
+                "scenario_input": self.scenario.model_dump(
+                    mode="json", exclude_defaults=True, exclude={"workload_inventories"}
+                ),
             }
         )
 
@@ -152,7 +165,10 @@ class Plan:
 
 
 def _clean(value: Any) -> Any:
-    """JSON-safe, deterministic: floats rounded to 6 dp, inf/nan as None, numpy unwrapped."""
+    """JSON-safe and deterministic: floats at full precision (``repr`` round-trips, so a saved
+    plan re-checks exactly), ``±inf`` as the strings ``"Infinity"``/``"-Infinity"`` (JSON has
+    no infinity; :func:`advisor.plan.compare.load_plan_json` reads them back), nan as None,
+    numpy unwrapped."""
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -160,9 +176,11 @@ def _clean(value: Any) -> Any:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
-        if not np.isfinite(value):
+        if np.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if np.isnan(value):
             return None
-        return round(value, 6)
+        return value + 0.0  # -0.0 -> 0.0
     if isinstance(value, frozenset | set):
         return sorted(value)
     return value

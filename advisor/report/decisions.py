@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from advisor.plan.sensitivity import binding_limits
+from advisor.plan.sensitivity import NOT_COMPUTED, binding_limits
 from advisor.report import stats
 from advisor.report.fmt import money, num, pct, qty
 
@@ -94,22 +94,28 @@ def _own_sites(plan: Plan) -> list[str]:
     return out
 
 
-def _binding(plan: Plan) -> tuple[list[dict[str, Any]], str]:
-    """Binding limits with their relaxation value (or why it is missing), and a state word."""
+def _binding(plan: Plan) -> tuple[list[dict[str, Any]], str, str]:
+    """Binding limits with their relaxation value (or why it is missing), a state word, and
+    the reason the plan gives for values it did not compute."""
     items = binding_limits(plan.problem, plan.solution, plan.site_usage, plan.budget_usage)
-    sens = plan.relaxing.set_index("limit") if len(plan.relaxing) else None
+    relaxing = plan.relaxing.set_index("limit") if len(plan.relaxing) else None
+    reasons: list[str] = []
     rows = []
     for it in items:
-        saving = None
-        if sens is not None and it["limit"] in sens.index:
-            v = float(sens.at[it["limit"], "saving_usd_per_month"])
-            saving = v if v == v else None
+        saving, computed = None, False
+        if relaxing is not None and it["limit"] in relaxing.index:
+            method = str(relaxing.at[it["limit"], "method"])
+            computed = not method.startswith(NOT_COMPUTED)
+            v = float(relaxing.at[it["limit"], "saving_usd_per_month"])
+            saving = v if computed and v == v else None
+            if not computed:
+                reasons.append(method.removeprefix(NOT_COMPUTED).strip(" ()"))
         rows.append(
             {
                 "limit": it["limit"],
                 "relax": f"{num(it['step'], 1 if it['step'] < 100 else 0)} {it['unit']}",
                 "saving_usd": saving,
-                "computed": sens is not None and it["limit"] in sens.index,
+                "computed": computed,
             }
         )
     k, p = plan.kpis, plan.problem
@@ -134,7 +140,8 @@ def _binding(plan: Plan) -> tuple[list[dict[str, Any]], str]:
         state = "partial"
     else:
         state = "not computed"
-    return rows, state
+    reason = "; ".join(dict.fromkeys(r for r in reasons if r)) or "not requested"
+    return rows, state, reason
 
 
 def _forced(plan: Plan) -> list[str]:
@@ -177,7 +184,7 @@ def decisions(plan: Plan) -> dict[str, Any]:
     buys = _buys(plan)
     cloud = _cloud_commitments(a)
     sites = _own_sites(plan)
-    binding, state = _binding(plan)
+    binding, state, reason = _binding(plan)
     best = _best_valid(plan)
     tiers = a.drop_duplicates("workload")["tier"].value_counts()
     n_cloud, n_own = int(tiers.get("cloud", 0)), int(tiers.drop("cloud", errors="ignore").sum())
@@ -209,10 +216,11 @@ def decisions(plan: Plan) -> dict[str, Any]:
         "would not lower the cost. Prices, policies and SLOs shape this plan.",
         "computed": "Each binding limit was relaxed by one step and the plan re-solved; the "
         "saving is per month.",
-        "partial": "Only the first binding limits were re-solved; the others show 'not computed'.",
-        "not computed": "The value of relaxing these limits was not computed for this plan "
-        "(it was solved with sensitivity off, the default above 2,000 placement units; "
-        "advisor.solve(scenario, sensitivity=True) computes it).",
+        "partial": f"Only some binding limits were re-solved; the others were not computed "
+        f"({reason}).",
+        "not computed": f"The value of relaxing these limits was not computed for this plan "
+        f"({reason})."
+        + ("" if "sensitivity" in reason else " advisor plan --sensitivity computes it."),
     }[state]
     return {
         "summary": " ".join(summary),

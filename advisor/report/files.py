@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from advisor.errors import InfeasibleScenario
     from advisor.plan import Plan
 
-PLAN_FILES = ("plan.json", "plan.csv", "report.html", "focus.csv")
+PLAN_FILES = ("plan.json", "plan.csv", "report.html", "focus.csv", "focus-metadata.json")
 """What ``advisor plan`` owns in its folder (an infeasible run replaces them all)."""
 
 
@@ -27,25 +27,35 @@ def plan_csv(plan: Plan) -> str:
     return csv_text(plan.assignments, float_format="%.6f")
 
 
-def plan_outputs(plan: Plan) -> dict[str, str]:
-    """Every file of a solved plan, as text, keyed by file name."""
-    from advisor.report.focus import focus_frame
+def plan_outputs(plan: Plan, focus_period: str = "2027-01") -> dict[str, str]:
+    """Every file of a solved plan, as text, keyed by file name: plan.json, plan.csv,
+    report.html, focus.csv (FOCUS 1.2 for the month ``focus_period``, ``YYYY-MM``) and
+    focus-metadata.json."""
+    from advisor.report.focus import focus_frame, focus_metadata_json
     from advisor.report.write import report_html
 
     return {
         "plan.json": plan.to_json(),
         "plan.csv": plan_csv(plan),
         "report.html": report_html(plan),
-        "focus.csv": csv_text(focus_frame(plan)),
+        "focus.csv": csv_text(focus_frame(plan, focus_period)),
+        "focus-metadata.json": focus_metadata_json(),
     }
 
 
 def write_plan_outputs(
-    plan: Plan, folder: str | Path, on_wait: Callable[[str], None] | None = None
+    plan: Plan,
+    folder: str | Path,
+    on_wait: Callable[[str], None] | None = None,
+    focus_period: str = "2027-01",
 ) -> dict[str, Path]:
     """Write :func:`plan_outputs` into ``folder`` as one set; the paths written."""
     written: OutputSet = write_output_set(
-        folder, plan_outputs(plan), owns=PLAN_FILES, command="plan", on_wait=on_wait
+        folder,
+        plan_outputs(plan, focus_period),
+        owns=PLAN_FILES,
+        command="plan",
+        on_wait=on_wait,
     )
     return written.files
 

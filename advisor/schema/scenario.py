@@ -44,16 +44,22 @@ class GeoPoint(Strict):
     """WGS84 coordinates in decimal degrees."""
 
     lat: float = Field(ge=-90, le=90)
+    """Latitude in decimal degrees (WGS84), -90 to 90."""
     lon: float = Field(ge=-180, le=180)
+    """Longitude in decimal degrees (WGS84), -180 to 180."""
 
 
 class Location(Strict):
     """A named place where users or data live (an office, a metro, a call centre)."""
 
     id: Id
+    """Unique id of the place, used in `data.source` and `requests_from`."""
     country: CountryCode
+    """Country the place is in (ISO 3166-1 alpha-2)."""
     location: GeoPoint
+    """Coordinates, used to estimate network round trips."""
     name: str = ""
+    """Free-text display name."""
 
 
 class Power(Strict):
@@ -62,6 +68,7 @@ class Power(Strict):
     max_kw: PosFloat | None = Field(None, le=1_000_000)
     """Power cap for IT load in kW; omit for unlimited."""
     usd_per_kwh: NonNegFloat = Field(0.15, le=5)
+    """Electricity price in USD per kWh (0 to 5)."""
     pue: float = Field(1.5, ge=1.0, le=3.0)
     """Power usage effectiveness (facility kW / IT kW)."""
 
@@ -73,24 +80,34 @@ class Space(Strict):
 
 class InventoryItem(Strict):
     sku: str
+    """Hardware SKU (catalog `hardware.csv` or `overrides.hardware`)."""
     count: int = Field(ge=1, le=100_000)
+    """Boxes of this SKU already owned (1 to 100,000)."""
 
 
 class Site(Strict):
     """An on-prem data centre (``local``) or an edge location (``edge``)."""
 
     id: Id
+    """Unique id of the site, used in `data.source`, `requests_from` and reports."""
     kind: Literal["local", "edge"]
+    """`local` (an on-prem data centre) or `edge` (a plant, branch or store)."""
     country: CountryCode
+    """Country the site is in (ISO 3166-1 alpha-2); decides residency."""
     location: GeoPoint
+    """Coordinates, used to estimate network round trips."""
     name: str = ""
+    """Free-text display name."""
     power: Power = Power()
+    """Power cap (kW), tariff (USD/kWh) and PUE of the site."""
     space: Space = Space()
+    """Free rack units."""
     inventory: tuple[InventoryItem, ...] = ()
     """Hardware already owned: sunk capex, no purchase cost."""
     can_buy: tuple[str, ...] = ()
     """Hardware SKUs (catalog ``hardware.csv`` or ``overrides.hardware``) that may be bought."""
     max_buy_per_sku: int = Field(64, ge=0, le=100_000)
+    """Most boxes of each `can_buy` SKU that may be bought (count)."""
     ops_usd_per_month: NonNegFloat = Field(0.0, le=1e9)
     """Fixed site operations cost; reported, not optimised (it is paid whatever the plan)."""
     wan_egress_usd_per_gb: NonNegFloat = Field(0.0, le=100)
@@ -103,6 +120,7 @@ class PriceDiscount(Strict):
     """A negotiated discount on a provider's listed prices (EDP, MACC, CUD)."""
 
     provider: Provider
+    """Cloud provider the discount applies to: aws, azure or gcp."""
     factor: float = Field(gt=0, le=1.5)
     """Multiplier on listed prices, e.g. 0.85 for a 15% discount."""
     pricing: tuple[Pricing, ...] = ()
@@ -113,13 +131,18 @@ class CloudScope(Strict):
     """Which clouds, regions and pricing models may be used."""
 
     providers: tuple[Provider, ...] = ("aws", "azure", "gcp")
+    """Cloud providers that may be used."""
     pricing: tuple[Pricing, ...] = ("on_demand", "spot", "reserved_1y", "reserved_3y")
+    """Pricing models that may be used: on_demand, spot (interruptible workloads only),
+    reserved_1y, reserved_3y."""
     allow_regions: tuple[str, ...] = ()
     """``provider:region`` or bare region codes; empty allows every commercial region."""
     deny_regions: tuple[str, ...] = ()
+    """``provider:region`` or bare region codes that must not be used."""
     include_restricted_partitions: bool = False
     """Allow gov, China and restricted partitions (off by default)."""
     discounts: tuple[PriceDiscount, ...] = ()
+    """Negotiated discounts on listed prices, per provider."""
 
 
 class Model(Strict):
@@ -137,18 +160,27 @@ class Model(Strict):
     active_params_billion: float | None = Field(None, gt=0, le=20_000)
     """Parameters used per token (MoE); defaults to params_billion for dense models."""
     layers: int | None = Field(None, ge=1, le=1000)
+    """Transformer layers (count); from the preset or estimated from the size."""
     hidden_size: int | None = Field(None, ge=1, le=1_000_000)
+    """Model (embedding) width in dimensions."""
     attention_heads: int | None = Field(None, ge=1, le=10_000)
+    """Query attention heads per layer (count)."""
     kv_heads: int | None = Field(None, ge=1, le=10_000)
     """Key/value heads (grouped-query attention); equal to attention_heads without GQA."""
     head_dim: int | None = Field(None, ge=1, le=4096)
+    """Width of one attention head in dimensions; default hidden_size / attention_heads."""
     kv_latent_dim: int | None = Field(None, ge=0, le=100_000)
     """Cached latent width per layer for multi-head latent attention (DeepSeek: 576); 0 for GQA."""
     vocab_size: int | None = Field(None, ge=1, le=10_000_000)
+    """Vocabulary size in tokens."""
     experts: int | None = Field(None, ge=0, le=100_000)
+    """Experts per MoE layer (count); 0 or none for a dense model."""
     experts_per_token: int | None = Field(None, ge=0, le=1000)
+    """Experts routed per token (MoE; count)."""
     context_tokens: int | None = Field(None, ge=1, le=100_000_000)
+    """Longest context the model supports, in tokens."""
     precision: Precision = "fp16"
+    """Precision the model is served or trained in (fp32, bf16, fp16, fp8, int8, int4)."""
     variants: tuple[Precision, ...] = ()
     """Quantised variants that are acceptable, e.g. ``[int8, int4]``."""
     kv_cache_precision: Literal["auto", "fp16", "bf16", "fp8"] = "auto"
@@ -190,20 +222,26 @@ class CpuNeeds(Strict):
     """A CPU-only workload (no accelerator)."""
 
     vcpus: int = Field(ge=1, le=100_000)
+    """vCPUs per replica."""
     memory_gb: PosFloat = Field(4.0, le=100_000)
+    """Memory per replica in GB."""
 
 
 class Demand(Strict):
     """How much work. Give one of: LLM tokens, images, GPU-hours, or a replica count."""
 
     requests_per_second: PosFloat | None = Field(None, le=1e7)
+    """LLM requests per second at peak (with `tokens_per_request`)."""
     tokens_per_request: int | None = Field(None, ge=1, le=2_000_000)
+    """Generated tokens per request (count)."""
     images_per_second: PosFloat | None = Field(None, le=1e7)
+    """Images per second at peak (vision inference)."""
     gflops_per_image: PosFloat = Field(8.2, le=1e7)
     """Compute per image; 8.2 GFLOP is ResNet-50 at 224x224."""
     gpu_hours_per_month: PosFloat | None = Field(None, le=1e8)
     """Work in GPU-hours of ``reference_accelerator``; rescaled by dense FP16 throughput."""
     reference_accelerator: str = "A100-80GB"
+    """Accelerator id (catalog `accelerators.csv`) that `gpu_hours_per_month` is measured on."""
     replicas: int | None = Field(None, ge=1, le=100_000)
     """Fixed replica count (with ``accelerators`` or ``cpu``)."""
     hours_per_month: float = Field(HOURS_IN_MONTH, gt=0, le=744)
@@ -246,6 +284,8 @@ class DataSpec(Strict):
     """The data a workload touches: how sensitive, where it may go, where it comes from."""
 
     classification: Classification = "internal"
+    """Sensitivity of the data: public, internal, confidential, pii, phi or special_category;
+    decides allowed tiers and required cloud controls."""
     residency: tuple[Residency, ...] = ()
     """Jurisdictions the data may be processed in; empty means anywhere."""
     source: str | None = None
@@ -260,20 +300,28 @@ class HighAvailability(Strict):
     """Run the workload as N replica groups on N different targets (sites or regions)."""
 
     groups: int = Field(2, ge=2, le=8)
+    """Number of replica groups, each on a different target (2 to 8)."""
 
 
 class Workload(Strict):
     """One AI/ML workload to place."""
 
     id: Id
+    """Unique id of the workload."""
     name: str = ""
     """Free-text display name (shown escaped in reports)."""
     team: Id = "default"
+    """Team that owns the workload (budgets with scope `team:<id>`)."""
     kind: WorkloadKind = "inference"
+    """inference, training or batch."""
     model: Model | None = None
+    """The model served or trained; sizes accelerators from memory fit and a roofline."""
     accelerators: AcceleratorNeeds | None = None
+    """Explicit accelerator needs per replica."""
     cpu: CpuNeeds | None = None
+    """CPU-only resources per replica."""
     demand: Demand
+    """How much work: tokens, images, GPU-hours or a replica count."""
     latency_slo_ms: PosFloat | None = Field(None, le=3_600_000)
     """End-to-end budget: network round trip + compute (for an LLM, + time to first token)."""
     ttft_ms: PosFloat | None = Field(None, le=3_600_000)
@@ -283,9 +331,11 @@ class Workload(Strict):
     requests_from: str | None = None
     """Where requests come from (site, location or ``provider:region``); defaults to data.source."""
     data: DataSpec = DataSpec()
+    """Classification, residency, source and data volumes of the workload's data."""
     interruptible: bool = False
     """May run on spot / preemptible capacity."""
     ha: HighAvailability | None = None
+    """Run as N replica groups on N different targets; omit for a single group."""
     allowed_tiers: tuple[Tier, ...] = ()
     """Restrict tiers for this workload on top of the classification policy."""
 
@@ -309,6 +359,7 @@ class ClassificationPolicy(Strict):
     """What a data classification allows."""
 
     allowed_tiers: tuple[Tier, ...] = ("local", "edge", "cloud")
+    """Tiers data of this classification may be processed in."""
     cloud_requires: tuple[Control, ...] = ()
     """Controls every cloud target must offer for this classification."""
 
@@ -333,8 +384,12 @@ class Budget(Strict):
     """A FinOps limit for everything (``all``) or one team (``team:<id>``)."""
 
     scope: str = Field(pattern=r"^(all|team:[A-Za-z0-9][A-Za-z0-9_.\-]{0,63})$")
+    """`all` for the whole plan or `team:<id>` for one team."""
     opex_usd_per_month_max: NonNegFloat | None = Field(None, le=1e12)
+    """Most operating cost in USD per month (cloud, power, transfer, operations); omit for none."""
     capex_usd_max: NonNegFloat | None = Field(None, le=1e13)
+    """Most hardware purchase cost in USD over the horizon (a team's share is pro rata); omit
+    for none."""
 
     @model_validator(mode="after")
     def _some_limit(self) -> Budget:
@@ -347,22 +402,29 @@ class PlacementRule(Strict):
     """Co-locate workloads on one target, or keep them on different targets."""
 
     kind: Literal["colocate", "anti_affinity"]
+    """`colocate` (same target) or `anti_affinity` (different targets)."""
     workloads: tuple[Id, ...] = Field(min_length=2)
+    """Ids of the workloads the rule binds (at least 2)."""
 
 
 class Flow(Strict):
     """Data moved each month from one workload to another; egress is charged by placement."""
 
     from_workload: Id
+    """Id of the sending workload."""
     to_workload: Id
+    """Id of the receiving workload."""
     gb_per_month: PosFloat = Field(le=1e9)
+    """Data sent each month in GB; egress is charged by where both ends land."""
 
 
 class Limits(Strict):
     """Optional caps on plan-wide totals."""
 
     privacy_risk_max: NonNegFloat | None = Field(None, le=1e12)
+    """Cap on the plan's total privacy risk (risk points); omit for none."""
     carbon_kg_per_month_max: NonNegFloat | None = Field(None, le=1e12)
+    """Cap on the plan's emissions in kg CO2e per month; omit for none."""
 
 
 class Distribution(Strict):
@@ -373,11 +435,17 @@ class Distribution(Strict):
     """
 
     distribution: Literal["uniform", "triangular", "normal", "lognormal"]
+    """Shape of the factor: uniform, triangular, normal or lognormal."""
     low: PosFloat | None = Field(None, le=100)
+    """Smallest factor (uniform, triangular)."""
     mode: PosFloat | None = Field(None, le=100)
+    """Most likely factor (triangular)."""
     high: PosFloat | None = Field(None, le=100)
+    """Largest factor (uniform, triangular)."""
     sd: PosFloat | None = Field(None, le=5)
+    """Standard deviation of a normal factor with mean 1 (at most 5)."""
     sigma: PosFloat | None = Field(None, le=5)
+    """Sigma of a lognormal factor with median 1 (at most 5)."""
 
     @model_validator(mode="after")
     def _params(self) -> Distribution:
@@ -401,23 +469,31 @@ class UncertainPrice(Distribution):
     """Cloud hourly prices of one provider (optionally one region or pricing model)."""
 
     provider: Provider
+    """Provider whose hourly prices vary."""
     region: str | None = None
+    """Only this region; omit for all regions of the provider."""
     pricing: Pricing | None = None
+    """Only this pricing model; omit for all."""
 
 
 class UncertainDemand(Distribution):
     """Demand of some workloads (all when ``workloads`` is empty)."""
 
     workloads: tuple[Id, ...] = ()
+    """Ids of the workloads whose demand varies; empty means all."""
 
 
 class Uncertainty(Strict):
     """What a Monte Carlo run varies: each entry is an independent factor per sample."""
 
     samples: int = Field(200, ge=1, le=100_000)
+    """Monte Carlo samples (count, 1 to 100,000)."""
     seed: int = Field(0, ge=0, le=2**32 - 1)
+    """Random seed; the same seed gives the same samples."""
     prices: tuple[UncertainPrice, ...] = ()
+    """Cloud price factors."""
     demand: tuple[UncertainDemand, ...] = ()
+    """Demand factors."""
     power_price: Distribution | None = None
     """Electricity price at every site."""
     hardware_price: Distribution | None = None
@@ -428,33 +504,50 @@ class Weights(Strict):
     """Weights of the ``weighted`` objective, in USD per unit per month."""
 
     usd_per_latency_ms: NonNegFloat = Field(0.0, le=1e9)
+    """USD per month charged per ms of latency (weighted objective)."""
     usd_per_risk_point: NonNegFloat = Field(0.0, le=1e9)
+    """USD per month charged per privacy risk point (weighted objective)."""
     usd_per_tonne_co2e: NonNegFloat = Field(0.0, le=1e9)
+    """USD per tonne of CO2e (weighted objective)."""
 
 
 class Settings(Strict):
     """Planning horizon, objective and solver settings."""
 
     horizon_months: int = Field(36, ge=1, le=240)
+    """Planning horizon in months (1 to 240); TCO and capex amortisation use it."""
     objective: Objective = "tco"
+    """`tco` (horizon opex + amortised capex share), `monthly_cost` or `weighted` (adds
+    `weights`)."""
     weights: Weights = Weights()
+    """Weights of the `weighted` objective."""
     solver: SolverName = "highs"
+    """MILP solver: highs or cbc."""
     time_limit_s: float = Field(120.0, gt=0, le=86_400)
+    """Solver time limit in seconds."""
     mip_gap: float = Field(1e-4, ge=0, le=0.5)
     """Relative optimality gap at which the solver may stop."""
     prune_dominated: bool = True
+    """Drop options that another option beats on every criterion before building the model."""
 
 
 class PriceOverride(Strict):
     """Your own price for catalog rows: a multiplier or an absolute USD/hour."""
 
     provider: Provider
+    """Provider of the prices to change."""
     region: str | None = None
+    """Only this region; omit for all."""
     instance_type: str | None = None
+    """Only this instance type; omit for all."""
     pricing: Pricing | None = None
+    """Only this pricing model; omit for all."""
     factor: PosFloat | None = Field(None, le=10)
+    """Multiplier on the catalog price (0 to 10)."""
     usd_per_hour: PosFloat | None = Field(None, le=10_000)
+    """Absolute price in USD per hour."""
     note: str = ""
+    """Why (a contract reference); shown in reports."""
 
     @model_validator(mode="after")
     def _one_value(self) -> PriceOverride:
@@ -467,45 +560,73 @@ class HardwareOverride(Strict):
     """Your own server or edge device (or a negotiated price for a catalog SKU)."""
 
     sku: Id
+    """SKU id (new, or a catalog SKU to replace)."""
     tier: Literal["local", "edge"]
+    """`local` (data-centre server) or `edge` (device)."""
     name: str = ""
+    """Free-text display name."""
     accelerator: str | None = None
+    """Accelerator id (catalog `accelerators.csv`); omit for CPU-only."""
     accelerator_count: int = Field(0, ge=0, le=1024)
+    """Accelerators per box."""
     vcpus: int = Field(ge=1, le=100_000)
+    """vCPUs per box."""
     memory_gb: PosFloat = Field(le=100_000)
+    """Memory per box in GB."""
     list_price_usd: NonNegFloat = Field(le=1e9)
+    """Purchase price per box in USD."""
     power_kw: PosFloat = Field(le=500)
+    """Power draw per box in kW at load."""
     rack_units: int = Field(ge=0, le=100)
+    """Rack units per box (U)."""
     useful_life_months: int = Field(60, ge=1, le=240)
+    """Useful life in months; capex is amortised over it."""
     ops_usd_per_month: NonNegFloat = Field(0.0, le=1e9)
+    """Operations cost per box in USD per month."""
     note: str = ""
+    """Source of the numbers; shown in reports."""
 
 
 class Overrides(Strict):
     prices: tuple[PriceOverride, ...] = ()
+    """Your own cloud prices."""
     hardware: tuple[HardwareOverride, ...] = ()
+    """Your own servers and edge devices."""
 
 
 class Scenario(Strict):
     """A whole placement problem: sites, cloud scope, workloads, policies and limits."""
 
     schema_version: Literal[1] = 1
+    """Version of this file format; 1."""
     name: str = Field(min_length=1, max_length=200)
+    """Name of the scenario (1 to 200 characters); names output folders and reports."""
     description: str = ""
+    """Free text shown in reports."""
     settings: Settings = Settings()
+    """Horizon, objective and solver settings."""
     locations: tuple[Location, ...] = ()
+    """Named places where users or data live."""
     sites: tuple[Site, ...] = ()
+    """On-prem data centres and edge sites."""
     clouds: CloudScope = CloudScope()
+    """Cloud providers, regions, pricing models and discounts that may be used."""
     workloads: tuple[Workload, ...] = Field(min_length=1)
+    """The AI/ML workloads to place (may be empty when `workload_inventories` gives them)."""
     workload_inventories: tuple[str, ...] = ()
     """CSV or Excel files (relative to the scenario) whose rows are more workloads."""
     policies: dict[Classification, ClassificationPolicy] = Field(default_factory=dict)
     """Overrides of the default policy per classification."""
     budgets: tuple[Budget, ...] = ()
+    """FinOps budgets, overall or per team."""
     placement_rules: tuple[PlacementRule, ...] = ()
+    """Co-location and anti-affinity rules."""
     flows: tuple[Flow, ...] = ()
+    """Data moved between workloads each month."""
     limits: Limits = Limits()
+    """Caps on total privacy risk and carbon."""
     overrides: Overrides = Overrides()
+    """Your own prices and hardware."""
     uncertainty: Uncertainty | None = None
     """Distributions for :func:`advisor.monte_carlo` (prices, demand, power, hardware)."""
     catalog: str | None = None

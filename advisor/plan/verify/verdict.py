@@ -44,7 +44,7 @@ class Verification:
 class PlanVerificationError(AdvisorError):
     """The independent verifier found a plan that breaks a rule or misstates a number."""
 
-    exit_code = 4
+    exit_code = 5
 
     def __init__(self, verification: Verification):
         self.verification = verification

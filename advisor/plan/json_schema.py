@@ -1,0 +1,209 @@
+"""The published JSON Schema of ``plan.json`` (``advisor schema --plan``).
+
+Written out next to the code that writes the file (:meth:`advisor.plan.Plan.to_dict`); the
+test suite validates every plan it writes against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.plan.result import PLAN_SCHEMA_VERSION
+from advisor.schema.published import DIALECT
+
+PLAN_ID = "urn:advisor:schema:plan:1"
+
+
+def _num(description: str, *, minimum: float | None = None, nullable: bool = False) -> dict:
+    kind: dict = {"type": "number"}
+    if minimum is not None:
+        kind["minimum"] = minimum
+    if nullable:
+        return {"description": description, "anyOf": [kind, {"type": "null"}]}
+    return {"description": description, **kind}
+
+
+def _str(description: str, **extra: Any) -> dict:
+    return {"type": "string", "description": description, **extra}
+
+
+def _int(description: str) -> dict:
+    return {"type": "integer", "minimum": 0, "description": description}
+
+
+def _records(description: str, properties: dict[str, dict], extra: bool = False) -> dict:
+    return {
+        "type": "array",
+        "description": description,
+        "items": {
+            "type": "object",
+            "required": sorted(properties),
+            "properties": properties,
+            "additionalProperties": extra,
+        },
+    }
+
+
+INFINITY = {"enum": ["Infinity"], "description": "No limit (JSON has no infinity)."}
+USD_M = "USD per month"
+ASSIGNMENT = {
+    "workload": _str("Workload id."),
+    "unit": _str("Placement unit: the workload, or `<workload>#<group>` for an HA group."),
+    "team": _str("Owning team."),
+    "tier": _str("Tier of the target.", enum=["local", "edge", "cloud"]),
+    "target": _str("`site:<id>` or `<provider>:<region>`."),
+    "site": _str("Site id; empty in the cloud."),
+    "provider": _str("Cloud provider; empty on a site."),
+    "region": _str("Cloud region; empty on a site."),
+    "hardware": _str("Instance type or hardware SKU."),
+    "accelerator": {
+        "description": "Accelerator id; empty or null for CPU-only.",
+        "type": ["string", "null"],
+    },
+    "precision": _str("Precision served (fp16, int8 ...)."),
+    "pricing": _str("on_demand, spot, reserved_1y, reserved_3y or owned."),
+    "gpus_per_replica": _num("Accelerators per replica.", minimum=0),
+    "replicas": _num("Replicas.", minimum=0),
+    "units": _num("Instances or replica slots used.", minimum=0),
+    "billed_boxes": _num("Boxes billed or blocked (a share of a box counts).", minimum=0),
+    "usd_per_hour": _num("Instance price in USD per hour (0 on owned hardware).", minimum=0),
+    "compute_usd": _num(f"Compute cost, {USD_M}."),
+    "egress_usd": _num(f"Data transfer cost, {USD_M}."),
+    "power_usd": _num(f"Electricity cost, {USD_M}."),
+    "ops_usd": _num(f"Operations cost, {USD_M}."),
+    "opex_usd": _num(f"Operating cost, {USD_M}."),
+    "capex_usd": _num(f"Amortised capex share, {USD_M}."),
+    "total_usd": _num(f"Opex + amortised capex, {USD_M}."),
+    "latency_ms": _num("Estimated latency in ms (round trip + compute).", minimum=0),
+    "rtt_ms": _num("Network round trip in ms.", minimum=0),
+    "rtt_basis": _str("Where the round trip comes from (measured, estimate, lan ...)."),
+    "slo_ms": {
+        "description": "Latency SLO in ms; `Infinity` when the workload has none.",
+        "anyOf": [{"type": "number", "minimum": 0}, INFINITY],
+    },
+    "risk": _num("Privacy risk points.", minimum=0),
+    "energy_kwh": _num("Energy in kWh per month.", minimum=0),
+    "carbon_kg": _num("Emissions in kg CO2e per month.", minimum=0),
+    "classification": _str("Data classification."),
+}
+PURCHASE = {
+    "site": _str("Site id."),
+    "sku": _str("Hardware SKU bought."),
+    "count": _int("Boxes bought."),
+    "unit_price_usd": _num("Price per box in USD.", minimum=0),
+    "capex_usd": _num("Price of all boxes in USD.", minimum=0),
+    "useful_life_months": _num("Useful life in months.", minimum=0),
+    "amortised_usd_per_month": _num(f"Amortised capex, {USD_M}.", minimum=0),
+    "power_kw": _num("Power per box in kW.", minimum=0),
+    "rack_units": _num("Rack units per box.", minimum=0),
+}
+BUDGET = {
+    "scope": _str("`all` or `team:<id>`."),
+    "kind": _str("opex (USD per month) or capex (USD).", enum=["opex", "capex"]),
+    "limit_usd": _num("The budget's limit in USD (per month for opex).", minimum=0),
+    "used_usd": _num("What the plan uses, USD (per month for opex)."),
+    "utilisation": _num("used / limit (1 = binding)."),
+}
+SITE_USAGE = {
+    "site": _str("Site id."),
+    "kind": _str("local or edge."),
+}
+BASELINE = {
+    "baseline": _str("all-cloud, all-on-prem or greedy."),
+    "broken": {"type": "array", "items": {"type": "string"}, "description": "Limits it breaks."},
+    "capex_usd": _num("Hardware bought, USD."),
+    "monthly_usd": _num(f"Opex + amortised capex, {USD_M}."),
+    "opex_usd": _num(f"Operating cost, {USD_M}."),
+    "saving_usd_per_month": _num(
+        f"What the plan saves against it, {USD_M}; null when the baseline is incomplete.",
+        nullable=True,
+    ),
+    "workloads_placed": _int("Workloads the baseline could place."),
+}
+KPIS = {
+    "capex_usd": _num("New hardware bought, USD.", minimum=0),
+    "carbon_kg_per_month": _num("Emissions in kg CO2e per month.", minimum=0),
+    "flows_usd_per_month": _num(f"Transfer cost of data flows between workloads, {USD_M}."),
+    "horizon_months": _int("Planning horizon in months."),
+    "horizon_tco_usd": _num("Total cost over the horizon, USD."),
+    "monthly_capex_amortised_usd": _num(f"Amortised capex, {USD_M}."),
+    "monthly_opex_usd": _num(f"Operating cost, {USD_M}."),
+    "monthly_total_usd": _num(f"Opex + amortised capex, {USD_M}."),
+    "privacy_risk": _num("Total privacy risk points.", minimum=0),
+    "units": _int("Placement units."),
+    "workloads": _int("Workloads placed."),
+    "workloads_per_tier": {
+        "type": "object",
+        "description": "Workloads per tier.",
+        "properties": {t: _int(f"Workloads on {t}.") for t in ("local", "edge", "cloud")},
+        "required": ["local", "edge", "cloud"],
+    },
+}
+
+
+def plan_schema() -> dict:
+    """JSON Schema (2020-12) of ``plan.json`` (plan_schema_version 1).
+
+    >>> plan_schema()["properties"]["plan_schema_version"]["const"]
+    1
+    """
+    props: dict[str, dict] = {
+        "plan_schema_version": {
+            "const": PLAN_SCHEMA_VERSION,
+            "description": "Version of this file format.",
+        },
+        "advisor_version": _str("advisor version that wrote the plan."),
+        "catalog_version": _str("Catalog version the plan was priced with."),
+        "scenario": _str("Scenario name."),
+        "objective_kind": _str("tco, monthly_cost or weighted."),
+        "horizon_months": _int("Planning horizon in months."),
+        "status": _str("Solver status.", enum=["optimal", "feasible", "time_limit"]),
+        "proven_optimal": {"type": "boolean", "description": "Optimality proven within the gap."},
+        "objective": _num("Objective value (USD per month for tco and monthly_cost)."),
+        "best_bound": _num("Best lower bound of the objective.", nullable=True),
+        "gap": _num("Relative gap between objective and bound.", nullable=True),
+        "solver": _str("Solver used."),
+        "kpis": {
+            "type": "object",
+            "description": "Plan-wide totals.",
+            "properties": KPIS,
+            "required": sorted(KPIS),
+        },
+        "assignments": _records(
+            "Where each placement unit runs, and its monthly cost.", ASSIGNMENT
+        ),
+        "purchases": _records("Hardware bought.", PURCHASE),
+        "flows_usd_per_month": {
+            "type": "object",
+            "description": f"Transfer cost per data flow, {USD_M}.",
+            "additionalProperties": {"type": "number"},
+        },
+        "budgets": _records("How much of each budget the plan uses.", BUDGET, extra=True),
+        "site_usage": _records(
+            "Capacity installed and used per site (accelerators, vCPUs, kW, rack units).",
+            SITE_USAGE,
+            extra=True,
+        ),
+        "baselines": _records("Simple plans to compare with.", BASELINE, extra=True),
+        "scenario_input": {
+            "type": "object",
+            "description": "The validated scenario the plan was made from (inventories merged "
+            "in, defaults left out); a scenario file in JSON (see `advisor schema`).",
+        },
+        "sensitivity": {
+            "type": "array",
+            "description": "Binding limits and what relaxing each would save.",
+            "items": {"type": "object"},
+        },
+    }
+    return {
+        "$schema": DIALECT,
+        "$id": PLAN_ID,
+        "title": "advisor plan.json",
+        "description": "A placement plan written by `advisor plan`. Floats keep full precision; "
+        "an unbounded value is the string `Infinity`.",
+        "type": "object",
+        "required": sorted(props),
+        "properties": props,
+        "additionalProperties": False,
+    }
