@@ -51,15 +51,7 @@ err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=
 EXIT_BUG = 70
 """Exit code of an unexpected internal error (EX_SOFTWARE): a bug, reported in one line."""
 _debug = {"on": False}
-
-
-@app.callback()
-def _global_options(
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show the traceback of an internal error.")
-    ] = False,
-) -> None:
-    _debug["on"] = debug
+"""Set by :func:`main` from ``--debug`` (declared with ``--version`` in cli/options.py)."""
 
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
