@@ -35,9 +35,9 @@ def naive_solve(problem, settings: SolverSettings) -> tuple[float, float, float 
     o = problem.options
     pur = problem.purchasables
     prob = pulp.LpProblem("naive", pulp.LpMinimize)
-    x = {i: pulp.LpVariable(f"x_{i}", cat="Binary") for i in range(len(o))}
+    x = {i: prob.add_variable(f"x_{i}", cat="Binary") for i in range(len(o))}
     buy = {
-        (p.site, p.sku): pulp.LpVariable(f"b_{n}", 0, int(p.max_buy), cat="Integer")
+        (p.site, p.sku): prob.add_variable(f"b_{n}", 0, int(p.max_buy), cat="Integer")
         for n, p in enumerate(pur.itertuples())
         if p.max_buy > 0
     }

@@ -202,13 +202,32 @@ def _shared_data_dir() -> Path:
     return Path(os.environ.get("ADVISOR_SHARED_DATA", default))
 
 
+def _price_tables_dir(data: Path) -> Path:
+    return Path(os.environ.get("ADVISOR_PRICE_TABLES", data / "price-tables"))
+
+
 def test_build_is_reproducible(tmp_path: Path) -> None:
     data = _shared_data_dir()
     if not data.is_dir():
         pytest.skip(f"shared data not found at {data} (set ADVISOR_SHARED_DATA)")
+    tables = _price_tables_dir(data)
+    if not (tables / "SOURCE.md").is_file():
+        pytest.skip(
+            f"price tables not found at {tables} (make them with tools/extract_price_tables.py "
+            "and set ADVISOR_PRICE_TABLES)"
+        )
     script = REPO / "tools" / "build_catalogs.py"
     subprocess.run(
-        [sys.executable, str(script), "--data", str(data), "--out", str(tmp_path)],
+        [
+            sys.executable,
+            str(script),
+            "--data",
+            str(data),
+            "--price-tables",
+            str(tables),
+            "--out",
+            str(tmp_path),
+        ],
         check=True,
         capture_output=True,
     )
@@ -218,3 +237,124 @@ def test_build_is_reproducible(tmp_path: Path) -> None:
     for name in shipped:
         same = (tmp_path / name).read_bytes() == (CATALOGS / name).read_bytes()
         assert same, f"{name} differs from a fresh build"
+
+
+# --- issue 9: price fault rules and reference prices ----------------------------------------
+sys.path.insert(0, str(REPO / "tools"))
+import price_rules  # noqa: E402  (tools/ is not a package; the build imports it the same way)
+from build_catalogs import CONTINENT as _CONTINENT  # noqa: E402
+
+REFERENCE = Path(__file__).parent / "data" / "reference_prices.csv"
+
+
+def _priced_with_specs() -> pd.DataFrame:
+    prices = load("instance_prices")
+    types = load("instance_types")[
+        ["provider", "instance_type", "accelerator", "accelerator_count"]
+    ]
+    return prices.merge(types, on=["provider", "instance_type"], how="left")
+
+
+def test_spot_and_reserved_strictly_below_on_demand() -> None:
+    rows = load("instance_prices")
+    od = rows[rows.pricing == "on_demand"].set_index(["provider", "region", "instance_type"])
+    faults = price_rules.not_below_on_demand(rows, od.usd_per_hour)
+    assert (faults == "").all(), faults[faults != ""].head().tolist()
+
+
+def test_no_shipped_price_is_an_accelerator_outlier() -> None:
+    rows = _priced_with_specs()
+    faults = price_rules.accelerator_outliers(rows)
+    assert (faults == "").all(), faults[faults != ""].head().tolist()
+
+
+def test_no_shipped_price_is_flat_across_continents() -> None:
+    rows = _priced_with_specs()
+    regions = load("regions").set_index(["provider", "region"]).country_iso2
+    rows["continent"] = [
+        _CONTINENT.get(regions[(p, r)], r) for p, r in zip(rows.provider, rows.region, strict=True)
+    ]
+    faults = price_rules.flat_across_regions(rows)
+    assert (faults == "").all(), faults[faults != ""].head().tolist()
+
+
+def _rule_frame(values: list[tuple[str, str, str, float]], count: int = 8) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"provider": "gcp", "region": r, "instance_type": "x-8g", "pricing": "on_demand",
+             "usd_per_hour": v, "source": s, "accelerator": "H100", "accelerator_count": count,
+             "continent": c, "priority": 0 if s == "good" else 1}
+            for r, c, s, v in values
+        ]
+    )  # fmt: skip
+
+
+def test_outlier_rule_flags_half_price_row() -> None:
+    rows = _rule_frame(
+        [("us-a", "na", "good", 88.0), ("eu-a", "eu", "good", 100.0), ("as-a", "as", "good", 43.0)]
+    )
+    faults = price_rules.accelerator_outliers(rows)
+    assert faults.str.startswith("accelerator_price_outlier").tolist() == [False, False, True]
+
+
+def test_flat_rule_flags_one_price_on_three_continents() -> None:
+    rows = _rule_frame(
+        [
+            ("us-a", "na", "bad", 33.6),
+            ("eu-a", "eu", "bad", 33.6),
+            ("as-a", "as", "bad", 33.6),
+            ("eu-b", "eu", "bad", 90.0),
+        ]
+    )
+    faults = price_rules.flat_across_regions(rows)
+    assert faults.str.startswith("flat_across_regions").tolist() == [True, True, True, False]
+    rows.loc[2, "continent"] = "eu"  # two continents only: a shared price tier, not a fault
+    assert (price_rules.flat_across_regions(rows) == "").all()
+
+
+def test_round_multiple_rule_flags_1_1x_of_the_better_source() -> None:
+    rows = _rule_frame([("us-a", "na", "good", 16.288), ("us-a", "na", "bad", 17.9168)])
+    faults = price_rules.round_multiples(rows)
+    assert faults.tolist()[0] == "" and faults.tolist()[1].startswith("round_multiple")
+    rows.loc[1, "usd_per_hour"] = 17.0  # 1.044x: an ordinary price difference
+    assert (price_rules.round_multiples(rows) == "").all()
+
+
+def test_audit_rows_are_corrected_or_excluded_with_reasons() -> None:
+    ex = load("excluded_prices")
+
+    def reason(region: str, itype: str, source_part: str) -> str:
+        hit = ex[(ex.region == region) & (ex.instance_type == itype) & (ex.pricing == "on_demand")]
+        hit = hit[hit.source.str.contains(source_part, regex=False)]
+        return hit.reason.iloc[0] if len(hit) else ""
+
+    for region, itype in [("us-east-1", "g5.48xlarge"), ("us-east-1", "g6e.12xlarge"),
+                          ("us-east-2", "g5.2xlarge"), ("us-east-2", "g6.16xlarge")]:  # fmt: skip
+        assert reason(region, itype, "libcloud").startswith("round_multiple"), (region, itype)
+    assert reason("us-east-1", "p4d.24xlarge", "libcloud").startswith("stale_pre_cut")
+    assert reason("us-central1", "a3-highgpu-8g", "skypilot").startswith("flat_across_regions")
+    prices = load("instance_prices")
+    p3 = prices[prices.instance_type.str.startswith("p3")]
+    assert not p3.note.str.contains("price cut").any()
+
+
+def test_reference_prices_within_5_percent_or_documented() -> None:
+    ref = pd.read_csv(REFERENCE, keep_default_na=False)
+    assert len(ref) >= 30 and set(ref.provider) == {"aws", "azure", "gcp"}
+    assert ref.source_url.str.startswith("https://").all()
+    prices = load("instance_prices").set_index(["provider", "region", "instance_type", "pricing"])
+    lines, bad = [], []
+    for r in ref.itertuples(index=False):
+        key = (r.provider, r.region, r.instance_type, r.pricing)
+        ours = prices.usd_per_hour.get(key)
+        diff = None if ours is None else ours / r.usd_per_hour - 1
+        ok = diff is not None and abs(diff) <= 0.05
+        status = "ok" if ok else ("known difference" if r.known_difference else "FAIL")
+        if r.known_difference and ok:
+            status = "FAIL (documented difference no longer exists)"
+        if status.startswith("FAIL"):
+            bad.append(key)
+        shown = "not priced" if diff is None else f"{ours:.4f} ({diff:+.1%})"
+        lines.append(f"{'/'.join(key)}: reference {r.usd_per_hour:g}, catalog {shown}: {status}")
+    print("\n" + "\n".join(lines))
+    assert not bad, bad

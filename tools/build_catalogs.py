@@ -34,9 +34,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import price_rules
+import price_sources
 
 SCHEMA_VERSION = 1
-CATALOG_VERSION = "2026.11.0"
+CATALOG_VERSION = "2026.12.0"  # issue 9: new price sources, regions.area, egress.source_area
 BUILT_ON = "2026-11-28"  # also the collection date of the shared/data snapshot
 BASIS_VALUES = ("listed", "derived", "derived_rule", "estimate", "authored")
 PRICING_VALUES = ("on_demand", "spot", "reserved_1y", "reserved_3y")
@@ -118,6 +120,8 @@ SRC: dict[str, tuple[str, str]] = {
     "authored": ("advisor authored table in tools/build_catalogs.py", BUILT_ON),
 }
 
+SRC.update(price_sources.PRICE_TABLE_SOURCES)
+
 # --------------------------------------------------------------------------------------
 # Output table schemas (schema_version 1): "column:format", format = decimals, int or bool;
 # no format = text. Provenance columns are appended to every table but excluded_prices.
@@ -125,7 +129,7 @@ SRC: dict[str, tuple[str, str]] = {
 PROVENANCE = "source as_of basis note"
 SCHEMA_SPECS: dict[str, str] = {
     "regions": "provider region display_name city country_iso2 latitude:6 longitude:6 "
-    "jurisdictions partition",
+    "jurisdictions partition area",
     "instance_types": "provider instance_type family accelerator accelerator_count:int "
     "accelerator_memory_gb:1 vcpus:int memory_gb:2 arch",
     "instance_prices": "provider region instance_type pricing usd_per_hour:6",
@@ -137,7 +141,7 @@ SCHEMA_SPECS: dict[str, str] = {
     "latency_measured": "src_provider src_region dst_provider dst_region rtt_ms:3 dataset "
     "statistic measurement_period",
     "latency_model": "parameter value:6 unit",
-    "egress": "provider destination tier_from_gb:1 tier_to_gb:1 usd_per_gb:6",
+    "egress": "provider destination source_area tier_from_gb:1 tier_to_gb:1 usd_per_gb:6",
     "carbon": "provider region gco2e_per_kwh:3 pue:3 dataset year:int metric",
     "country_carbon": "country_iso2 gco2e_per_kwh:3",
     "excluded_prices": "provider region instance_type pricing raw_value reason source as_of",
@@ -167,7 +171,7 @@ SORT_KEYS: dict[str, list[str]] = {
     "controls": ["provider", "region", "family", "control"],
     "latency_measured": ["src_provider", "src_region", "dst_provider", "dst_region"],
     "latency_model": ["parameter"],
-    "egress": ["provider", "destination", "tier_from_gb"],
+    "egress": ["provider", "destination", "source_area", "tier_from_gb"],
     "carbon": ["provider", "region"],
     "country_carbon": ["country_iso2"],
     "excluded_prices": ["provider", "region", "instance_type", "pricing", "reason", "raw_value"],
@@ -281,9 +285,17 @@ LIBCLOUD_GPU_FAMILIES: dict[str, str] = {
     "p3": "V100",
     "p3dn": "V100-32GB",
     "p4d": "A100",
+    "p4de": "A100-80GB",
+    "p5": "H100",
 }
-LIBCLOUD_CPU_TYPES: tuple[str, ...] = ("c7i.4xlarge", "m7i.2xlarge", "r7i.2xlarge")
-LIBCLOUD_STALE_FAMILIES: tuple[str, ...] = ("p3", "p3dn", "p4d")
+LIBCLOUD_CPU_TYPES: tuple[str, ...] = tuple(
+    f"{fam}.{size}"
+    for fam in ("c7i", "m7i", "r7i")
+    for size in ("xlarge", "2xlarge", "4xlarge", "8xlarge")
+)
+# Families whose on-demand price AWS cut in June 2025 (P4d/P4de -33%, P5 -44%): a libcloud
+# (2025-03-02) price for them is stale in every region. p3/p3dn were not cut.
+LIBCLOUD_STALE_FAMILIES: tuple[str, ...] = ("p4d", "p4de", "p5")
 
 # GCP fixed GPU shapes: machine type -> (SkyPilot accelerator row name, count). The GPU is
 # attached to the machine type; the host row prices only vCPU+RAM (see SOURCES.md).
@@ -327,6 +339,20 @@ AZURE_ACCELERATOR_FIXES: dict[str, tuple[str, int, str]] = {
 }
 
 # AUTHORED (derived_rule): reserved discounts off on-demand; author's reading of pricing pages.
+# AUTHORED: AWS P-family 3-year commitment after the June 2025 cut. No source lists P-family
+# 3-year prices; the issue 9 audit (November 2026) found a P5 3-year savings plan about 25 %
+# below the new on-demand price, so the generic 55 % rule would be far too cheap.
+# AUTHORED: EC2 Spot is offered for every instance type (AWS Spot Instances documentation),
+# so a GPU family without a spot quote still has a spot price; Azure and GCP sell spot per
+# size, so a size without a quote gets no spot row (no estimate that could flip a plan).
+SPOT_ON_EVERY_TYPE: tuple[str, ...] = ("aws",)
+P_FAMILY_3Y_DISCOUNT: dict[str, float] = {
+    f: 0.25 for f in ("p4d", "p4de", "p5", "p5en", "p6-b200", "p6-b300")
+}
+P_FAMILY_3Y_NOTE = (
+    "AWS P-family 3-year savings plan about 25% below post-June-2025 on-demand "
+    "(issue 9 price audit, November 2026)"
+)
 RESERVED_DISCOUNTS: dict[str, dict[str, Any]] = {
     "aws": {
         "reserved_1y": 0.35,
@@ -384,31 +410,40 @@ SKYPILOT_INTERNET_TIERS: dict[str, list[tuple[float, float | None, float]]] = {
               (50 * TB, 150 * TB, 0.07), (150 * TB, None, 0.05)],
     "gcp": [(0, 1 * TB, 0.12), (1 * TB, 10 * TB, 0.11), (10 * TB, None, 0.08)],
 }  # fmt: skip
-AUTHORED_INTER_REGION: dict[str, dict[str, tuple[float, str]]] = {
+# Inter-region transfer by the *source* region's area (continent key of CONTINENT):
+# (same-continent USD/GB, other-continent USD/GB). "*" is the fallback for areas not listed.
+AUTHORED_INTER_REGION: dict[str, dict[str, tuple[float, float]]] = {
     "azure": {
-        "inter_region_same_continent": (
-            0.02,
-            "Azure Bandwidth pricing, data transfer between regions within North America or "
-            "Europe 0.02/GB (Asia 0.08, South America 0.16); verify",
-        ),
-        "inter_region_other_continent": (
-            0.05,
-            "Azure Bandwidth pricing, inter-continental transfer from North America/Europe "
-            "0.05/GB (from Asia/Oceania 0.08, South America 0.16); verify",
-        ),
+        "*": (0.02, 0.05),
+        "north_america": (0.02, 0.05),
+        "europe": (0.02, 0.05),
+        "asia": (0.08, 0.08),
+        "oceania": (0.08, 0.08),
+        "africa": (0.08, 0.08),
+        "south_america": (0.16, 0.16),
     },
     "gcp": {
-        "inter_region_same_continent": (
-            0.02,
-            "Google Cloud VPC network pricing, inter-region within a continent "
-            "(Northern America/Europe 0.02/GB; Asia 0.08); verify",
-        ),
-        "inter_region_other_continent": (
-            0.08,
-            "Google Cloud VPC network pricing, inter-continental 0.05-0.15/GB "
-            "(0.08 typical Northern America<->Asia); verify",
-        ),
+        "*": (0.02, 0.08),
+        "north_america": (0.02, 0.08),
+        "europe": (0.02, 0.08),
+        "asia": (0.08, 0.08),
+        "oceania": (0.08, 0.15),
+        "africa": (0.08, 0.15),
+        "south_america": (0.08, 0.08),
     },
+}
+AUTHORED_INTER_REGION_NOTES: dict[str, str] = {
+    "azure": (
+        "Azure Bandwidth pricing, data transfer between regions, by source continent: within "
+        "North America or Europe 0.02/GB, between continents from North America/Europe 0.05; "
+        "from Asia, Oceania, Middle East and Africa 0.08; from South America 0.16 (issue 9 "
+        "audit: 0.08-0.16 outside NA/EU); author's reading; verify"
+    ),
+    "gcp": (
+        "Google Cloud VPC network pricing, inter-region data transfer by source continent: "
+        "within Northern America or Europe 0.02/GB, within Asia 0.08, between continents "
+        "0.08, from Oceania/Africa to other continents 0.15; author's reading; verify"
+    ),
 }
 
 # --------------------------------------------------------------------------------------
@@ -572,6 +607,7 @@ class Build:
     """Mutable state shared by the table builders (exclusions and facts for SOURCES.md)."""
 
     data: Path
+    price_tables: Path = Path()
     excluded: list[dict[str, Any]] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
 
@@ -748,6 +784,7 @@ def build_regions(b: Build) -> pd.DataFrame:
                 "longitude": lon,
                 "jurisdictions": _jurisdictions(r.country_iso2, jur.loc[r.country_iso2]),
                 "partition": _partition(notes),
+                "area": CONTINENT.get(r.country_iso2, ""),
                 "source": f"shared/data regions/cloud_regions_merged.csv; {src_label}",
                 "as_of": as_of,
                 "basis": "authored",
@@ -986,25 +1023,22 @@ def _libcloud_skip_reason(r: Any, spec: pd.DataFrame, regions: set) -> str:
     return ""
 
 
-def build_aws_libcloud(b: Build, types: dict, prices: list, seen: set, regions: set) -> None:
-    """AWS on-demand rows from libcloud (2025-03-02) where SkyPilot has no (type, region)."""
+def build_aws_libcloud(b: Build, types: dict, prices: list, regions: set) -> None:
+    """AWS on-demand candidate rows from libcloud (2025-03-02); ranked below newer sources."""
     spec = read_csv(b.data / "libcloud-aws" / "aws_instance_types.csv").set_index("instance_type")
     df = read_csv(b.data / "libcloud-aws" / "aws_on_demand_linux_prices.csv")
     df = df[df.instance_type.map(_libcloud_selected)].sort_values(["instance_type", "region"])
     for r in df.itertuples(index=False):
         fam = r.instance_type.split(".")[0]
         key = ("aws", r.region, r.instance_type)
-        if (r.instance_type, r.region) in seen:
-            continue
         why = _libcloud_skip_reason(r, spec, regions)
         if why:
             b.exclude(key, "on_demand", r.usd_per_hour, why, "libcloud_prices")
             continue
-        note = "2025-03-02 vintage"
-        if fam in LIBCLOUD_STALE_FAMILIES:
-            note += "; predates AWS June 2025 P-family price cut (up to 45%); likely overstated"
         usd = float(r.usd_per_hour)
-        prices.append(_price_row(key, "on_demand", usd, "libcloud_prices", "listed", note))
+        prices.append(
+            _price_row(key, "on_demand", usd, "libcloud_prices", "listed", "2025-03-02 vintage")
+        )
         if ("aws", r.instance_type) not in types:
             s = spec.loc[r.instance_type]
             acc = LIBCLOUD_GPU_FAMILIES.get(fam, "")
@@ -1060,9 +1094,14 @@ def build_gcp(b: Build, types: dict, prices: list) -> None:
     for itype in sorted(GCP_SHAPES):
         acc_name, count = GCP_SHAPES[itype]
         note = f"host {itype} row + {count}x {acc_name} accelerator row, same zone"
+        a = accs[(accs.AcceleratorName == acc_name) & (accs.AcceleratorCount == count)]
         for region, quotes in sorted(_gcp_shape_quotes(hosts, accs, itype).items()):
             key = ("gcp", region, itype)
-            prices += collapse_zones(b, key, quotes, "sky_gcp", note, "derived")
+            rows = collapse_zones(b, key, quotes, "sky_gcp", note, "derived")
+            component = float(a[a.Region == region].Price.astype(float).median()) / count
+            for row in rows:
+                row["flat_check_usd"] = component  # the accelerator row alone, per GPU
+            prices += rows
         h = hosts[hosts.InstanceType == itype].iloc[0]
         types[("gcp", itype)] = _type_row(
             "gcp",
@@ -1089,24 +1128,6 @@ def build_gcp(b: Build, types: dict, prices: list) -> None:
             "gcp", itype, _gcp_family(itype), "", 0, h.vCPUs, h.MemoryGiB, "x86_64", "sky_gcp"
         )
     _exclude_gcp_tpus(b, accs)
-    b.facts["gcp_l4_rows_unused"] = int((accs.AcceleratorName == "L4").sum())
-    b.facts["gcp_host_evidence"] = _gcp_host_evidence(hosts, accs)
-
-
-def _gcp_host_evidence(hosts: pd.DataFrame, accs: pd.DataFrame) -> dict[str, float]:
-    """Numbers showing that GCP host rows exclude the GPU (a2-highgpu-1g, us-central1-a)."""
-    zone = "us-central1-a"
-    h = hosts[(hosts.InstanceType == "a2-highgpu-1g") & (hosts.AvailabilityZone == zone)]
-    a = accs[(accs.AcceleratorName == "A100") & (accs.AcceleratorCount == 1)]
-    a = a[a.AvailabilityZone == zone]
-    a3 = hosts[(hosts.InstanceType == "a3-highgpu-8g") & (hosts.AvailabilityZone == zone)]
-    a4 = hosts[hosts.InstanceType == "a4-highgpu-8g"]
-    return {
-        "a2_host": float(h.Price.iloc[0]),
-        "a100_row": float(a.Price.iloc[0]),
-        "a3_8g_host": float(a3.Price.iloc[0]),
-        "a4_host_max": float(a4.Price.astype(float).max()),
-    }
 
 
 def _exclude_gcp_tpus(b: Build, accs: pd.DataFrame) -> None:
@@ -1196,53 +1217,216 @@ def _azure_type(r: Any) -> dict[str, Any]:
 # ======================================================================================
 # Reserved prices, instance_types, instance_prices
 # ======================================================================================
-def reserved_rows(on_demand: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """reserved_1y/3y rows (basis derived_rule) from every on-demand row."""
+def _candidates_frame(b: Build, rows: list[dict[str, Any]], types: dict) -> pd.DataFrame:
+    """Candidate price rows with source labels, accelerator facts and region continent."""
+    df = pd.DataFrame(rows)
+    for col in ("source", "as_of"):
+        df[col] = [SRC[k][0 if col == "source" else 1] for k in df.src]
+    if "flat_check_usd" not in df.columns:
+        df["flat_check_usd"] = math.nan
+    spec = {k: (t["accelerator"], t["accelerator_count"], t["family"]) for k, t in types.items()}
+    facts = [
+        spec.get((p, i), ("", 0, "")) for p, i in zip(df.provider, df.instance_type, strict=True)
+    ]
+    df["accelerator"] = [f[0] for f in facts]
+    df["accelerator_count"] = [int(f[1]) for f in facts]
+    df["family"] = [f[2] for f in facts]
+    df["has_spec"] = [(p, i) in spec for p, i in zip(df.provider, df.instance_type, strict=True)]
+    df["continent"] = [
+        b.facts["continent"].get((p, r), "") for p, r in zip(df.provider, df.region, strict=True)
+    ]
+    df = df.sort_values(["priority", *price_rules.KEY], kind="mergesort").reset_index(drop=True)
+    return df
+
+
+def _exclude_rows(b: Build, df: pd.DataFrame, reasons: pd.Series) -> None:
+    for i in df.index[reasons != ""]:
+        r = df.loc[i]
+        b.exclude(
+            (r.provider, r.region, r.instance_type), r.pricing, r.usd_per_hour, reasons[i], r.src
+        )
+
+
+def _pick(b: Build, df: pd.DataFrame, reasons: pd.Series) -> pd.DataFrame:
+    """Per key, the best-ranked candidate that passes every rule; every other candidate goes
+    to excluded_prices with its own fault or as superseded by the chosen row."""
+    ok = df[reasons == ""].drop_duplicates(price_rules.KEY)
+    chosen = ok.set_index(price_rules.KEY)
+    why = reasons.copy()
+    for i in df.index[(reasons == "") & ~df.index.isin(ok.index)]:
+        r = df.loc[i]
+        w = chosen.loc[(r.provider, r.region, r.instance_type, r.pricing)]
+        delta = r.usd_per_hour / w.usd_per_hour - 1
+        why[i] = f"superseded: {w.src} has {w.usd_per_hour:g} ({delta:+.1%} here); ranked higher"
+    _exclude_rows(b, df, why)
+    return ok
+
+
+def _rule_faults(df: pd.DataFrame) -> pd.Series:
+    """Stale, flat, outlier and round-multiple faults (first fault wins)."""
+    stale = pd.Series("", index=df.index, dtype=object)
+    fam = df.instance_type.str.split(".").str[0]
+    is_stale = (df.src == "libcloud_prices") & fam.isin(LIBCLOUD_STALE_FAMILIES)
+    stale[is_stale] = (
+        "stale_pre_cut: libcloud 2025-03-02 price predates the June 2025 AWS P4d/P4de (-33%) and "
+        "P5 (-44%) on-demand cut"
+    )
+    out = stale
+    for rule in (price_rules.flat_across_regions, price_rules.accelerator_outliers):
+        more = rule(df[out == ""])
+        out = out.where(out != "", more.reindex(df.index).fillna(""))
+    more = price_rules.round_multiples(df[out == ""])
+    return out.where(out != "", more.reindex(df.index).fillna(""))
+
+
+def _ratio_rules(chosen: pd.DataFrame, pricing: str) -> dict[tuple[str, str], tuple[float, int]]:
+    """Median published price/on-demand ratio per (provider, family) for one pricing."""
+    od = chosen[chosen.pricing == "on_demand"].set_index(["provider", "region", "instance_type"])
+    sub = chosen[(chosen.pricing == pricing) & (chosen.basis != "derived_rule")]
+    keys = list(zip(sub.provider, sub.region, sub.instance_type, strict=True))
+    ratio = sub.usd_per_hour.to_numpy() / od.usd_per_hour.reindex(keys).to_numpy()
+    g = pd.DataFrame({"provider": sub.provider, "family": sub.family, "r": ratio}).dropna()
+    agg = g.groupby(["provider", "family"]).r.agg(["median", "size"])
+    return {k: (float(v["median"]), int(v["size"])) for k, v in agg.iterrows()}
+
+
+def _provider_gpu_spot_ratio(
+    chosen: pd.DataFrame, ratios: dict[tuple[str, str], tuple[float, int]], no_spot: set
+) -> dict[tuple[str, str], tuple[float, int]]:
+    """Fallback spot ratio for GPU families with no listed spot anywhere: the median of the
+    provider's family ratios, only for providers that sell spot on every instance type
+    (SPOT_ON_EVERY_TYPE). Families whose source quotes spot == on-demand get none."""
+    gpu = chosen[chosen.accelerator_count > 0]
+    gpu = gpu[gpu.provider.isin(SPOT_ON_EVERY_TYPE)]
+    out = {}
+    for provider, g in gpu.groupby("provider"):
+        fams = [
+            v for (p, f), v in ratios.items() if p == provider and v[1] >= 3 and f in set(g.family)
+        ]
+        if len(fams) < 3:
+            continue
+        median = float(np.median([v[0] for v in fams]))
+        n = sum(v[1] for v in fams)
+        for fam in set(g.family):
+            if (provider, fam) not in ratios and (provider, fam) not in no_spot:
+                out[(provider, fam)] = (median, -n)  # negative n marks the provider fallback
+    return out
+
+
+def _derived_rule_rows(chosen: pd.DataFrame, no_spot: set) -> list[dict[str, Any]]:
+    """Spot and reserved rows by rule where no source lists one (basis derived_rule).
+
+    spot: the family's median listed spot/on-demand ratio (>= 3 listed rows), else none.
+    reserved: the family's median published ratio (>= 3 rows), else the P-family rule
+    (AWS 3-year), else the provider rule in RESERVED_DISCOUNTS."""
+    od = chosen[chosen.pricing == "on_demand"]
+    have = set(
+        zip(chosen.provider, chosen.region, chosen.instance_type, chosen.pricing, strict=True)
+    )
     out = []
-    for row in on_demand:
-        rule = RESERVED_DISCOUNTS[row["provider"]]
-        for pricing in ("reserved_1y", "reserved_3y"):
-            d = rule[pricing]
-            note = (
-                f"{pricing} = on_demand x (1-{d:.2f}); {rule['doc']}; author's reading of "
-                "provider pricing page; verify"
-            )
-            if row["note"]:
-                note += f"; on-demand: {row['note']}"
+    for pricing in ("spot", "reserved_1y", "reserved_3y"):
+        ratios = _ratio_rules(chosen, pricing)
+        if pricing == "spot":
+            ratios.update(_provider_gpu_spot_ratio(chosen, ratios, no_spot))
+        for r in od.itertuples(index=False):
+            if (r.provider, r.region, r.instance_type, pricing) in have:
+                continue
+            factor, note = _rule_for(r.provider, r.family, pricing, ratios)
+            if factor is None:
+                continue
             out.append(
                 {
-                    **row,
+                    **r._asdict(),
                     "pricing": pricing,
-                    "usd_per_hour": row["usd_per_hour"] * (1 - d),
-                    "source": f"{row['source']} + reserved rule",
+                    "usd_per_hour": r.usd_per_hour * factor,
+                    "source": f"{r.source} + {pricing} rule",
                     "basis": "derived_rule",
-                    "note": note,
+                    "note": f"estimate: {note}" + (f"; on-demand: {r.note}" if r.note else ""),
                 }
             )
     return out
 
 
+def _rule_for(
+    provider: str, family: str, pricing: str, ratios: dict[tuple[str, str], tuple[float, int]]
+) -> tuple[float | None, str]:
+    """The factor on on-demand for a missing pricing, and the note that explains it."""
+    hit = ratios.get((provider, family))
+    if hit and hit[1] < 0:
+        return hit[0], (
+            f"spot = on_demand x {hit[0]:.3f}, the median listed spot/on-demand ratio of "
+            f"{provider} GPU families ({-hit[1]} listed rows); no spot quote for {family} in "
+            "any source"
+        )
+    if hit and hit[1] >= 3:
+        what = "listed spot" if pricing == "spot" else "published commitment"
+        return hit[0], (
+            f"{pricing} = on_demand x {hit[0]:.3f}, the median {what}/on-demand ratio of "
+            f"{hit[1]} {provider} {family} rows in other regions or sizes"
+        )
+    if pricing == "spot":
+        return None, ""
+    if provider == "aws" and pricing == "reserved_3y" and family in P_FAMILY_3Y_DISCOUNT:
+        d = P_FAMILY_3Y_DISCOUNT[family]
+        return 1 - d, f"reserved_3y = on_demand x (1-{d:.2f}); {P_FAMILY_3Y_NOTE}; verify"
+    rule = RESERVED_DISCOUNTS[provider]
+    d = rule[pricing]
+    return 1 - d, (
+        f"{pricing} = on_demand x (1-{d:.2f}); {rule['doc']}; author's reading of provider "
+        "pricing page; verify"
+    )
+
+
 def build_prices(
     b: Build, regions_df: pd.DataFrame, acc_df: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """instance_types and instance_prices for all providers."""
+    """instance_types and instance_prices for all providers: candidates from every source,
+    fault rules (price_rules), best passing candidate per key, then rule-derived rows."""
     regions = set(zip(regions_df.provider, regions_df.region, strict=True))
+    b.facts["continent"] = {
+        (p, r): CONTINENT.get(c, "")
+        for p, r, c in zip(
+            regions_df.provider, regions_df.region, regions_df.country_iso2, strict=True
+        )
+    }
     types: dict[tuple[str, str], dict[str, Any]] = {}
-    prices: list[dict[str, Any]] = []
-    seen = build_aws_skypilot(b, types, prices)
-    build_aws_libcloud(b, types, prices, seen, regions)
-    build_gcp(b, types, prices)
-    build_azure(b, types, prices, regions)
-    kept = []
-    for row in prices:
-        if (row["provider"], row["region"]) in regions:
-            kept.append(row)
-        else:
-            key = (row["provider"], row["region"], row["instance_type"])
-            why = "region_unknown: region not in regions.csv"
-            b.exclude(key, row["pricing"], row["usd_per_hour"], why, _src_key(row["source"]))
-    kept += reserved_rows([r for r in kept if r["pricing"] == "on_demand"])
-    priced = {(r["provider"], r["instance_type"]) for r in kept}
+    rows: list[dict[str, Any]] = []
+    for reader, src in (
+        (lambda out: build_aws_skypilot(b, types, out), "sky_aws"),
+        (lambda out: build_aws_libcloud(b, types, out, regions), "libcloud_prices"),
+        (lambda out: build_gcp(b, types, out), "sky_gcp"),
+        (lambda out: build_azure(b, types, out, regions), "sky_azure"),
+    ):
+        got: list[dict[str, Any]] = []
+        reader(got)
+        rows += [{**r, "src": src, "priority": price_sources.PRIORITY[src]} for r in got]
+    rows += _price_table_candidates(b, types)
+    df = _candidates_frame(b, rows, types)
+    b.facts["offered"] = _offered(df, regions_df)
+    pre = pd.Series("", index=df.index, dtype=object)
+    pre[
+        ~pd.Series(list(zip(df.provider, df.region, strict=True)), index=df.index).isin(regions)
+    ] = "region_unknown: region not in regions.csv"
+    pre[~df.has_spec] = "not_catalogued: no instance-type spec in any source"
+    _exclude_rows(b, df, pre)
+    df = df[pre == ""]
+    od = df[df.pricing == "on_demand"]
+    chosen_od = _pick(b, od, _rule_faults(od))
+    od_price = chosen_od.set_index(["provider", "region", "instance_type"]).usd_per_hour
+    rest = df[df.pricing != "on_demand"]
+    faults = price_rules.not_below_on_demand(rest, od_price)
+    chosen_rest = _pick(b, rest, faults.where(faults != "", _rule_faults(rest)))
+    chosen = pd.concat([chosen_od, chosen_rest], ignore_index=True)
+    no_spot = {
+        (e["provider"], types[(e["provider"], e["instance_type"])]["family"])
+        for e in b.excluded
+        if e["reason"].startswith("spot_not_below_on_demand")
+        and (e["provider"], e["instance_type"]) in types
+    }
+    derived = pd.DataFrame(_derived_rule_rows(chosen, no_spot))
+    kept = pd.concat([chosen, derived], ignore_index=True)
+    b.facts["rule_counts"] = Counter(derived.pricing) if len(derived) else Counter()
+    priced = set(zip(kept.provider, kept.instance_type, strict=True))
     mem = dict(zip(acc_df.accelerator, acc_df.memory_gb, strict=True))
     type_rows = []
     for key in sorted(priced):
@@ -1250,7 +1434,59 @@ def build_prices(
         t["accelerator_memory_gb"] = mem[t["accelerator"]] if t["accelerator"] else math.nan
         type_rows.append(t)
     b.facts["types_without_prices"] = sorted(k for k in types if k not in priced)
-    return table_frame("instance_types", type_rows), table_frame("instance_prices", kept)
+    b.facts["chosen_prices"] = kept
+    return table_frame("instance_types", type_rows), table_frame(
+        "instance_prices", kept.to_dict("records")
+    )
+
+
+def _offered(df: pd.DataFrame, regions_df: pd.DataFrame) -> pd.DataFrame:
+    """(provider, family, region) where any source lists an on-demand price, commercial regions."""
+    com = regions_df[regions_df.partition == "commercial"]
+    ok = set(zip(com.provider, com.region, strict=True))
+    od = df[df.pricing == "on_demand"]
+    keep = [(p, r) in ok for p, r in zip(od.provider, od.region, strict=True)]
+    return od[keep][["provider", "family", "region"]].drop_duplicates().reset_index(drop=True)
+
+
+def _price_table_candidates(b: Build, types: dict) -> list[dict[str, Any]]:
+    """Candidates and specs from shared/data/price-tables (GCP, Azure, AWS)."""
+    tables = b.price_tables
+    rows, gcp_specs = price_sources.read_gcp(tables)
+    for itype, s in gcp_specs.items():
+        if ("gcp", itype) not in types:
+            types[("gcp", itype)] = _type_row(
+                "gcp", itype, _gcp_family(itype), s["accelerator"], s["count"], s["vcpus"],
+                s["memory_gb"], "x86_64", "cyclenerd_gcp", note=s["note"],
+            )  # fmt: skip
+    rows += price_sources.read_azure(tables)
+    for itype, (vcpus, mem, acc, count, doc) in price_sources.AZURE_AUTHORED_TYPES.items():
+        if ("azure", itype) not in types:
+            types[("azure", itype)] = _type_row(
+                "azure", itype, _azure_family(itype), acc, count, vcpus, mem, "x86_64",
+                "authored", "authored", f"spec from {doc}; verify",
+            )  # fmt: skip
+    for itype in price_sources.AZURE_PARTIAL_GPU:
+        b.facts.setdefault("partial_gpu", []).append(itype)
+    rows += price_sources.read_aws_karpenter(tables)
+    v_rows, v_specs, unpriced = price_sources.read_vantage(tables)
+    rows += v_rows
+    for itype, s in v_specs.items():
+        if ("aws", itype) not in types:
+            types[("aws", itype)] = _type_row(
+                "aws", itype, itype.split(".")[0], s["accelerator"], s["count"], s["vcpus"],
+                s["memory_gb"], "x86_64", "vantage_aws", note=s["note"],
+            )  # fmt: skip
+    b.facts["aws_unpriced"] = sorted(unpriced)
+    out = []
+    for r in rows:
+        if r["instance_type"] in price_sources.AZURE_PARTIAL_GPU:
+            why = "not_catalogued: partial-GPU size (a fraction of one A10); whole GPUs only"
+            b.exclude((r["provider"], r["region"], r["instance_type"]), r["pricing"],
+                      r["usd_per_hour"], why, r["src"])  # fmt: skip
+            continue
+        out.append({**r, **_prov(r["src"], r["basis"], r["note"])})
+    return out
 
 
 def _src_key(source: str) -> str:
@@ -1456,12 +1692,19 @@ def build_latency_model(b: Build, lat_df: pd.DataFrame, regions_df: pd.DataFrame
 # egress.csv
 # ======================================================================================
 def _egress_row(
-    provider: str, dest: str, lo: float, hi: float | None, usd: float, prov: dict[str, str]
+    provider: str,
+    dest: str,
+    lo: float,
+    hi: float | None,
+    usd: float,
+    prov: dict[str, str],
+    area: str = "*",
 ) -> dict[str, Any]:
-    """One egress row."""
+    """One egress row (``area`` = the source region's continent key, ``*`` = any)."""
     return {
         "provider": provider,
         "destination": dest,
+        "source_area": area,
         "tier_from_gb": lo,
         "tier_to_gb": math.nan if hi is None else hi,
         "usd_per_gb": usd,
@@ -1470,27 +1713,29 @@ def _egress_row(
 
 
 def _aws_inter_region(b: Build, regions_df: pd.DataFrame) -> list[dict[str, Any]]:
-    """AWS inter-region prices: median over region pairs, split by continent."""
+    """AWS inter-region prices: median over region pairs by source continent (and overall as
+    the ``*`` fallback), split into same / other continent."""
     df = read_csv(b.data / "network_cost" / "skyplane_aws_transfer_costs.csv")
     aws = regions_df[regions_df.provider == "aws"]
     cont = {r: CONTINENT[c] for r, c in zip(aws.region, aws.country_iso2, strict=True)}
-    df = df[df.src.isin(cont) & df.dst.isin(cont)]
+    df = df[df.src.isin(cont) & df.dst.isin(cont)].assign(area=lambda d: d.src.map(cont))
     same = df.src.map(cont) == df.dst.map(cont)
     rows = []
     for dest, part in (
         ("inter_region_same_continent", df[same]),
         ("inter_region_other_continent", df[~same]),
     ):
-        med = float(part.cost.median())
-        note = (
-            f"median of {len(part)} AWS region pairs (range {part.cost.min():g}-"
-            f"{part.cost.max():g}/GB); AWS prices by source region: 0.01-0.02 from "
-            "US/Canada/EU, 0.08-0.147 from Asia-Pacific, Middle East, Africa, South America; "
-            "about 2022-2023 prices"
-        )
-        rows.append(
-            _egress_row("aws", dest, 0, None, med, _prov("skyplane_transfer", "derived", note))
-        )
+        groups = [("*", part), *sorted(part.groupby("area"), key=lambda kv: kv[0])]
+        for area, g in groups:
+            med = float(g.cost.median())
+            who = "all source regions" if area == "*" else f"source regions in {area}"
+            note = (
+                f"median of {len(g)} AWS region pairs, {who} (range {g.cost.min():g}-"
+                f"{g.cost.max():g}/GB); AWS prices inter-region transfer by source region; "
+                "about 2022-2023 prices"
+            )
+            prov = _prov("skyplane_transfer", "derived", note)
+            rows.append(_egress_row("aws", dest, 0, None, med, prov, area))
     inet = read_csv(b.data / "network_cost" / "skyplane_aws_transfer_costs.csv")
     inet = inet[inet.dst == "internet"].cost
     b.facts["aws_internet_first_tier_range"] = (float(inet.min()), float(inet.max()))
@@ -1498,7 +1743,8 @@ def _aws_inter_region(b: Build, regions_df: pd.DataFrame) -> list[dict[str, Any]
 
 
 def build_egress(b: Build, regions_df: pd.DataFrame) -> pd.DataFrame:
-    """Egress tiers: internet (SkyPilot), inter-region (skyplane/authored), same region 0."""
+    """Egress tiers: internet (SkyPilot), inter-region by source area (skyplane/authored),
+    same region 0."""
     rows = []
     for provider, tiers in SKYPILOT_INTERNET_TIERS.items():
         note = "marginal tiers by monthly volume; 1 TB = 1024 GB as in SkyPilot"
@@ -1520,10 +1766,16 @@ def build_egress(b: Build, regions_df: pd.DataFrame) -> pd.DataFrame:
                 _egress_row(provider, "internet", lo, hi, usd, _prov("sky_egress", "listed", note))
             )
     rows += _aws_inter_region(b, regions_df)
-    for provider, dests in AUTHORED_INTER_REGION.items():
-        for dest, (usd, note) in dests.items():
+    for provider, areas in AUTHORED_INTER_REGION.items():
+        prov = _prov("authored", "authored", AUTHORED_INTER_REGION_NOTES[provider])
+        for area, (same_usd, other_usd) in areas.items():
             rows.append(
-                _egress_row(provider, dest, 0, None, usd, _prov("authored", "authored", note))
+                _egress_row(provider, "inter_region_same_continent", 0, None, same_usd, prov, area)
+            )
+            rows.append(
+                _egress_row(
+                    provider, "inter_region_other_continent", 0, None, other_usd, prov, area
+                )
             )
     for provider in ("aws", "azure", "gcp"):
         note = "transfer inside a region treated as free (cross-zone charges ~0.01/GB not modelled)"
@@ -1686,9 +1938,16 @@ def check_tables(tables: dict[str, pd.DataFrame]) -> None:
         raise ValueError("instance_prices: unknown pricing value")
 
 
-def build_all(data: Path) -> tuple[dict[str, pd.DataFrame], Build]:
+def build_all(
+    data: Path, price_tables: Path | None = None
+) -> tuple[dict[str, pd.DataFrame], Build]:
     """Build every table in dependency order."""
-    b = Build(data=data)
+    b = Build(data=data, price_tables=price_tables or data / "price-tables")
+    if not (b.price_tables / "SOURCE.md").is_file():
+        raise SystemExit(
+            f"price tables not found at {b.price_tables}; make them with "
+            "tools/extract_price_tables.py or pass --price-tables DIR"
+        )
     t: dict[str, pd.DataFrame] = {}
     t["regions"] = build_regions(b)
     t["accelerators"] = build_accelerators(b)
@@ -1711,8 +1970,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=repo.parent / "shared" / "data")
     ap.add_argument("--out", type=Path, default=repo / "catalogs")
+    ap.add_argument(
+        "--price-tables",
+        type=Path,
+        default=None,
+        help="folder made by tools/extract_price_tables.py (default: DATA/price-tables)",
+    )
     args = ap.parse_args(argv)
-    tables, b = build_all(args.data)
+    tables, b = build_all(args.data, args.price_tables)
     payloads = {name: render_csv(name, df) for name, df in tables.items()}
     counts = {name: len(df) for name, df in tables.items()}
     for name, payload in sorted(payloads.items()):

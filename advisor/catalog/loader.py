@@ -20,6 +20,7 @@ from advisor.catalog.tables import (
     BASES,
     INFORMATIONAL_FILES,
     OPTIONAL_NUMBERS,
+    OPTIONAL_TEXT,
     SCHEMA_VERSION,
     TABLES,
     TableSpec,
@@ -93,6 +94,9 @@ def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise CatalogError(str(path), f"cannot parse CSV: {clip(exc, 200)}") from None
     frame = frame.fillna("")  # a short row's missing trailing cells are empty
+    for col in spec.text:
+        if col in OPTIONAL_TEXT and col not in frame.columns:
+            frame[col] = OPTIONAL_TEXT[col]
     required = spec.text + spec.numbers + (("source", "as_of") if spec.provenance else ())
     missing = [c for c in required if c not in frame.columns]
     if missing:

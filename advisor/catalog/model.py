@@ -105,10 +105,25 @@ class Catalog:
         merged = prices.drop_duplicates().merge(types, on=["provider", "instance_type"], how="left")
         return merged[["provider", "region", "family"]].drop_duplicates().reset_index(drop=True)
 
-    def egress_usd_per_gb(self, provider: str, destination: str, gb_per_month: float) -> float:
-        """Average USD/GB for ``gb_per_month`` through the provider's volume tiers."""
+    def egress_tiers(self, provider: str, destination: str, source_area: str = "*") -> pd.DataFrame:
+        """The egress tiers for data leaving a region of ``source_area`` (a continent key as in
+        regions.csv ``area``): that area's rows if the catalog has them, else the ``*`` rows."""
         eg = self.tables["egress"]
-        tiers = eg[(eg["provider"] == provider) & (eg["destination"] == destination)]
+        eg = eg[(eg["provider"] == provider) & (eg["destination"] == destination)]
+        own = eg[eg["source_area"] == source_area]
+        return own if len(own) else eg[eg["source_area"] == "*"]
+
+    def region_area(self, code: str) -> str:
+        """Continent key (regions.csv ``area``) of a ``provider:region`` code, else ``*``."""
+        r = self.tables["regions"]
+        hit = r.loc[(r["provider"] + ":" + r["region"]) == code, "area"]
+        return str(hit.iloc[0]) if len(hit) and hit.iloc[0] else "*"
+
+    def egress_usd_per_gb(
+        self, provider: str, destination: str, gb_per_month: float, source_area: str = "*"
+    ) -> float:
+        """Average USD/GB for ``gb_per_month`` through the provider's volume tiers."""
+        tiers = self.egress_tiers(provider, destination, source_area)
         if tiers.empty or gb_per_month <= 0:
             return float(tiers["usd_per_gb"].iloc[0]) if len(tiers) else 0.0
         tiers = tiers.sort_values("tier_from_gb")

@@ -43,6 +43,7 @@ TABLES: dict[str, TableSpec] = {
                 "country_iso2",
                 "jurisdictions",
                 "partition",
+                "area",
             ),
             ("latitude", "longitude"),
             ("provider", "region"),
@@ -122,9 +123,9 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "egress",
             "egress.csv",
-            ("provider", "destination"),
+            ("provider", "destination", "source_area"),
             ("tier_from_gb", "tier_to_gb", "usd_per_gb"),
-            ("provider", "destination", "tier_from_gb"),
+            ("provider", "destination", "source_area", "tier_from_gb"),
         ),
         TableSpec(
             "carbon",
@@ -142,6 +143,10 @@ TABLES: dict[str, TableSpec] = {
         ),
     )
 }
+# Text columns a user catalog may omit, with the value they take (added in catalog 2026.12:
+# regions.area = continent of the region; egress.source_area = continent the data leaves,
+# "*" = any).
+OPTIONAL_TEXT = {"area": "", "source_area": "*"}
 OPTIONAL_NUMBERS = {
     "accelerator_memory_gb",
     "memory_bandwidth_gbps",

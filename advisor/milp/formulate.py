@@ -103,18 +103,23 @@ def site_limits(scn: Scenario) -> pd.DataFrame:
 def flow_rates(opts: OptionSet, site_wan: dict[str, float]) -> pd.DataFrame:
     """Per target: USD/GB leaving it to another provider or a site, and to the same provider.
 
-    Flows use each provider's first paid internet tier and its same-continent inter-region rate;
+    Flows use each provider's first paid internet tier and its same-continent inter-region rate
+    for the sending region's continent;
     sites charge their WAN rate for anything leaving them.
     """
     cat = opts.catalog
     eg = cat.egress[cat.egress["usd_per_gb"] > 0]  # skip free allowances (AWS/Azure first GB)
-    eg = eg.sort_values("tier_from_gb").drop_duplicates(["provider", "destination"])
-    first = eg.set_index(["provider", "destination"])["usd_per_gb"]
+    eg = eg.sort_values("tier_from_gb").drop_duplicates(["provider", "destination", "source_area"])
+    first = eg.set_index(["provider", "destination", "source_area"])["usd_per_gb"]
     rows = []
     for t in opts.targets.itertuples(index=False):
         if t.provider:
-            out = float(first.get((t.provider, "internet"), 0.0))
-            inter = float(first.get((t.provider, "inter_region_same_continent"), out))
+            out = float(first.get((t.provider, "internet", "*"), 0.0))
+            area = cat.region_area(t.target)
+            inter = first.get((t.provider, "inter_region_same_continent", area))
+            if inter is None:
+                inter = first.get((t.provider, "inter_region_same_continent", "*"), out)
+            inter = float(inter)
         else:
             out = inter = float(site_wan.get(t.target, 0.0))
         rows.append(

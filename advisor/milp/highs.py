@@ -16,6 +16,10 @@ feasible start:
 3. Otherwise: exact reduced-cost fixing against the best plan, then the full MIP with that
    plan as its starting incumbent.
 
+A warm start (a neighbouring plan, :mod:`advisor.milp.warm`) is first completed by an LP with
+its integers fixed (:func:`complete`); when it fits, it is the first incumbent, and when its
+cost is already within the gap of the LP bound it is returned at once with that proof.
+
 Every MIP is also interrupted at its share of the time limit (HiGHS's own limit can be
 overrun in the root cut loop). Without a time-out everything is deterministic.
 """

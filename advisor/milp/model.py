@@ -255,6 +255,9 @@ def build(
 
     Objective (minimise):
         sum_o obj[o] x[o] + sum_{s,k} capex_obj[s,k] buy[s,k] + flow_factor * sum_f c[f]
+    obj[o] and capex_obj[s,k] are columns of the Problem (advisor.milp.formulate), computed
+    by the cost rules of advisor.options.costing (a box: box_capex_usd_per_month times the
+    months counted); the model never re-derives a cost.
     In elastic mode every elastic row gets a slack and the objective is the total relative
     shortfall sum(slack / scale), plus the cost scaled by 1e-6 / (total cost magnitude) to
     pick a cheap plan among equally short ones. ``relax`` limits the slacks to those

@@ -8,8 +8,9 @@ Site:   power   = (units / box_units) x power_kw x PUE x USD/kWh x hours running
                   (P / L as usual; a box is bought once, so P / h when h > L), hence
                   P min(h, L) / L over the horizon = h x the monthly figure
 Egress: results to users at the target's internet rate (site: its WAN rate) plus moving the
-        input data from its source: same place 0, same provider inter-region rate, else the
-        source's internet / WAN rate. Volume tiers apply to each workload's own volume.
+        input data from its source: same place 0, same provider inter-region rate (by the
+        source region's continent), else the source's internet / WAN rate. Volume tiers
+        apply to each workload's own volume.
 Energy: cloud (accelerator TDP + host overhead, or W/vCPU) x hours x PUE; site box kW x PUE.
 Risk:   classification weight x tier exposure x control mitigations x volume factor.
 """
@@ -33,10 +34,12 @@ from advisor.schema.scenario import Scenario
 from advisor.schema.types import HOURS_IN_MONTH
 
 
-def tiered_usd(cat: Catalog, provider: str, destination: str, gb: np.ndarray) -> np.ndarray:
-    """USD for ``gb`` per month through the provider's volume tiers (vectorised)."""
-    eg = cat.egress
-    tiers = eg[(eg["provider"] == provider) & (eg["destination"] == destination)]
+def tiered_usd(
+    cat: Catalog, provider: str, destination: str, gb: np.ndarray, source_area: str = "*"
+) -> np.ndarray:
+    """USD for ``gb`` per month through the provider's volume tiers (vectorised), for data
+    leaving a region of ``source_area`` (inter-region rates depend on the source)."""
+    tiers = cat.egress_tiers(provider, destination, source_area)
     gb = np.asarray(gb, dtype=float)
     total = np.zeros_like(gb)
     for lo, hi, usd in tiers[["tier_from_gb", "tier_to_gb", "usd_per_gb"]].itertuples(index=False):
@@ -93,6 +96,7 @@ def egress_usd(
             pairs["target"].map(tgt["lon"]).to_numpy(float),
         )
         same_prov = (s_prov == t_prov).to_numpy()
+        area = src.map(reg["area"].where(reg["area"] != "", "*")).fillna("*")
         for prov in ("aws", "azure", "gcp"):
             base = (from_cloud & (s_prov == prov)).to_numpy()
             for dest, m in (
@@ -100,8 +104,9 @@ def egress_usd(
                 ("inter_region_same_continent", base & same_prov & (km < SAME_CONTINENT_KM)),
                 ("inter_region_other_continent", base & same_prov & (km >= SAME_CONTINENT_KM)),
             ):
-                if m.any():
-                    out[m] += tiered_usd(cat, prov, dest, gb[m])
+                for a in sorted(set(area[m])) if m.any() else ():
+                    ma = m & (area == a).to_numpy()
+                    out[ma] += tiered_usd(cat, prov, dest, gb[ma], a)
     return out
 
 

@@ -129,9 +129,13 @@ def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
     total_opex = 0.0
     budgets = {b.scope: b.limit_usd for b in problem.budgets if b.kind == "opex"}
     picks = []
-    groups = {u: g for u, g in o.groupby("unit", sort=False)}
+    o = o.reset_index(drop=True)
+    narrow = o[["tier", "site", "hardware", "units", "opex_usd", "team"]]
+    rows = list(narrow.itertuples(index=False))  # one pass over the few columns used
+    groups = o.groupby("unit", sort=False).indices
     for unit in first["unit"]:
-        for r in groups[unit].itertuples(index=False):
+        for i in groups[unit]:
+            r = rows[i]
             t_ok = total_opex + r.opex_usd <= budgets.get("all", math.inf) + 1e-6
             t_ok &= (
                 team_opex.get(r.team, 0.0) + r.opex_usd
@@ -155,9 +159,9 @@ def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
                 ru[r.site] += extra * box_ru[key]
             total_opex += r.opex_usd
             team_opex[r.team] = team_opex.get(r.team, 0.0) + r.opex_usd
-            picks.append(r._asdict())
+            picks.append(i)
             break
-    chosen = pd.DataFrame(picks) if picks else o.iloc[0:0]
+    chosen = o.iloc[picks].reset_index(drop=True)
     missing = sorted(set(opts.units["unit"]) - set(chosen["unit"] if len(chosen) else []))
     return evaluate(scn, problem, chosen, "greedy", missing)
 

@@ -85,6 +85,11 @@ ASSIGNMENT = {
     "energy_kwh": _num("Energy in kWh per month.", minimum=0),
     "carbon_kg": _num("Emissions in kg CO2e per month.", minimum=0),
     "classification": _str("Data classification."),
+    "price_basis": _str(
+        "Where the cloud price comes from: listed, derived, derived_rule (an estimate by rule), "
+        "user-catalog, user-override ('' for owned hardware)."
+    ),
+    "price_as_of": _str("Date (YYYY-MM-DD) of the cloud price ('' for owned hardware)."),
 }
 PURCHASE = {
     "site": _str("Site id."),

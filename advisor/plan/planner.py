@@ -17,6 +17,7 @@ from advisor.plan.assemble import assignments_frame, budget_usage, purchases_fra
 from advisor.plan.baselines import baselines
 from advisor.plan.explain import alternatives
 from advisor.plan.infeasible import elastic_conflicts, presolve_conflicts
+from advisor.plan.price_provenance import with_price_provenance
 from advisor.plan.result import Plan
 from advisor.plan.sensitivity import binding_limits, not_computed, value_of_relaxing
 from advisor.schema.errors import issues_from_validation
@@ -93,12 +94,14 @@ def solve(
         raise InfeasibleScenario(found, report={"scenario": scn, "options": opts})
     if not sol.has_plan or sol.objective is None:
         raise SolverLimitReached(
-            f"the solver stopped ({sol.status}) after {sol.solve_seconds:.1f} s without a feasible plan; "
+            f"the solver stopped ({sol.status}) after {sol.solve_seconds:.1f} s without a feasible "
+            f"plan (the time limit of {total_s:g} s covers option building, "
+            f"{opts.stats['build_seconds']:.1f} s here, and the solve); "
             "raise settings.time_limit_s or relax the gap",
         )
     _step(progress, "explaining: assignments, site and budget usage")
     purchases = purchases_frame(problem, sol)
-    assignments = assignments_frame(problem, sol, purchases)
+    assignments = with_price_provenance(assignments_frame(problem, sol, purchases), opts.catalog)
     usage = site_usage(scn, problem, assignments, purchases)
     budgets = budget_usage(scn, assignments, purchases, sol, problem)
     months = objective_factor(scn)
@@ -169,13 +172,17 @@ EXPLAIN_RESERVE = 0.1
 
 
 def _left(settings: SolverSettings, t0: float, total_s: float, reserve: float) -> SolverSettings:
-    """The settings with the time left of ``total_s`` since ``t0``, minus the reserve share."""
+    """The settings with the time left of ``total_s`` since ``t0``, minus the reserve share;
+    never less than :data:`MIN_SOLVE_SHARE` of the limit."""
     left = total_s * (1.0 - reserve) - (time.perf_counter() - t0)
-    return replace(settings, time_limit_s=max(left, MIN_SOLVE_S))
+    return replace(settings, time_limit_s=max(left, MIN_SOLVE_SHARE * total_s, 0.5))
 
 
-MIN_SOLVE_S = 0.5
-"""The solver always gets at least this long (reported if the limit is already spent)."""
+MIN_SOLVE_SHARE = 0.25
+"""The solver always gets at least this share of the time limit, so a slow option build
+(a loaded machine) cannot starve it into failing; the whole call then takes at most about
+1.25 x the limit plus the explanations. Normally options take seconds and the bound is the
+limit itself."""
 
 
 def _kpis(scn: Scenario, a, purchases, sol) -> dict:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from advisor.plan.price_provenance import basis_text
 from advisor.report import audit, decisions, figures, mapfig, places, stats
 from advisor.report.embed import figure_json
 from advisor.report.fmt import money, ms, num, pct, qty
@@ -96,11 +97,21 @@ PLACEMENT_COLUMNS = [
     Column("where", "Target"),
     Column("hardware_text", "Hardware"),
     Column("pricing", "Pricing"),
+    Column(
+        "price_text", "Price basis", hint="listed, derived, estimate by rule or user; date, age"
+    ),
     Column("total_usd", "USD/month", money),
     Column("latency_ms", "Latency", ms),
     Column("slo_ms", "SLO", ms),
     Column("reason", "Why here", hint="click a row for the full explanation", css="wide"),
 ]
+
+
+def price_texts(a: pd.DataFrame) -> list[str]:
+    """'listed, 2026-07-30 (4 months old)' per cloud row; '' for owned hardware."""
+    if "price_basis" not in a.columns:
+        return [""] * len(a)
+    return [basis_text(b, d) for b, d in zip(a["price_basis"], a["price_as_of"], strict=True)]
 
 
 def placement(plan: Plan) -> dict[str, Any]:
@@ -111,6 +122,7 @@ def placement(plan: Plan) -> dict[str, Any]:
     a["hardware_text"] = a["hardware"] + " (" + a["precision"] + ")"
     reasons = audit.placement_reasons(plan).set_index("unit")
     a["reason"] = a["unit"].map(reasons["reason"])
+    a["price_text"] = price_texts(a)
     sizing = [
         f"sizing: {qty(r)} replica(s) x {qty(g)} accelerator(s) each; {qty(b)} box(es) billed; "
         f"latency {ms(lat)} (network {ms(rtt)}, {basis})"

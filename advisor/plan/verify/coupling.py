@@ -173,7 +173,7 @@ class CouplingChecks(VerifierBase):
         pa, pb = a.split(":", 1)[0], b.split(":", 1)[0]
         out = self.f.first_tier(pa, "internet") or 0.0
         if pa == pb:
-            inter = self.f.first_tier(pa, "inter_region_same_continent")
+            inter = self.f.first_tier(pa, "inter_region_same_continent", self.f.area(a))
             return out if inter is None else inter
         return out
 

@@ -55,11 +55,15 @@ class Facts:
         self.latency = {
             r["parameter"]: float(r["value"]) for r in t["latency_model"].to_dict("records")
         }
-        self.egress: dict[tuple[str, str], list[tuple[float, float, float]]] = defaultdict(list)
+        # (provider, destination, source area) -> tiers; area "*" applies to any source
+        self.egress: dict[tuple[str, str, str], list[tuple[float, float, float]]] = defaultdict(
+            list
+        )
         for r in t["egress"].to_dict("records"):
             hi = r["tier_to_gb"]
             hi = math.inf if hi is None or (isinstance(hi, float) and math.isnan(hi)) else float(hi)
-            self.egress[(r["provider"], r["destination"])].append(
+            area = str(r.get("source_area") or "*")
+            self.egress[(r["provider"], r["destination"], area)].append(
                 (float(r["tier_from_gb"]), hi, float(r["usd_per_gb"]))
             )
         for tiers in self.egress.values():
@@ -81,16 +85,26 @@ class Facts:
                 return hit
         return False
 
-    def tiered_usd(self, provider: str, destination: str, gb: float) -> float:
+    def area(self, code: str) -> str:
+        """Continent key of a ``provider:region`` code (regions.csv ``area``), else ``*``."""
+        r = self.regions.get(code)
+        return str(r.get("area") or "*") if r is not None else "*"
+
+    def tiers(self, provider: str, destination: str, area: str) -> list:
+        """The source area's own egress tiers if listed, else the ``*`` tiers."""
+        own = self.egress.get((provider, destination, area))
+        return own if own else self.egress.get((provider, destination, "*"), [])
+
+    def tiered_usd(self, provider: str, destination: str, gb: float, area: str = "*") -> float:
         """USD for ``gb`` a month through the marginal volume tiers of egress.csv."""
         return sum(
             max(0.0, min(gb, hi) - lo) * usd
-            for lo, hi, usd in self.egress.get((provider, destination), [])
+            for lo, hi, usd in self.tiers(provider, destination, area)
         )
 
-    def first_tier(self, provider: str, destination: str) -> float | None:
+    def first_tier(self, provider: str, destination: str, area: str = "*") -> float | None:
         """The first *paid* tier's rate (flows are priced past the free allowance)."""
-        tiers = self.egress.get((provider, destination))
+        tiers = self.tiers(provider, destination, area)
         if not tiers:
             return None
         paid = [t for t in tiers if t[2] > 0]

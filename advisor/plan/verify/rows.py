@@ -474,7 +474,7 @@ class RowChecks(VerifierBase):
             if km < SAME_CONTINENT_KM
             else "inter_region_other_continent"
         )
-        return usd + self.f.tiered_usd(s_prov, dest, in_gb)
+        return usd + self.f.tiered_usd(s_prov, dest, in_gb, self.f.area(src))
 
     def rtt(self, rc: Recomputed) -> tuple[float, str]:
         w, t = rc.workload, rc.target
