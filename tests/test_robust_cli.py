@@ -445,3 +445,13 @@ def test_sweep_values_are_finite_and_bounded(tiny, values):
     r = cli("sweep", tiny, "price", *values, "--engine", "inline", "-q")
     assert r.code == 2, r.output
     _no_traceback(r)
+
+
+def test_no_sites_and_no_cloud_providers_is_invalid(tmp_path):
+    """Found by the long fuzz run: `providers: []` without sites ended in exit 70 (KeyError)."""
+    data = copy.deepcopy(TINY)
+    data["clouds"]["providers"] = []
+    r = cli("plan", write_yaml(tmp_path / "s.yaml", data), "--out", tmp_path / "out", "-q")
+    assert r.code == 2, r.output
+    assert "nowhere to place" in r.output
+    _no_traceback(r)

@@ -634,6 +634,15 @@ class Scenario(Strict):
 
     _base_dir: Path | None = PrivateAttr(None)
 
+    @model_validator(mode="after")
+    def _somewhere_to_place(self) -> Scenario:
+        if not self.sites and not self.clouds.providers:
+            raise ValueError(
+                "there is nowhere to place the workloads: no sites and no cloud providers "
+                "(clouds.providers is empty)"
+            )
+        return self
+
     @property
     def base_dir(self) -> Path:
         """Directory relative paths (catalog, inventories) resolve against."""
