@@ -541,8 +541,7 @@ CASES = [
         "catalog_bad_price.yaml",
         at="catalog_bad_price/hardware.csv:3",
         path="list_price_usd",
-        message="{bad_inputs}/catalog_bad_price/hardware.csv:3: list_price_usd: expected a "
-        "number, got 'call us'",
+        message="expected a number, got 'call us'",  # file, line and column are said once
     ),
     Case(
         "catalog_dir_missing.yaml",

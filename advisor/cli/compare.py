@@ -24,13 +24,15 @@ def run_compare(a: Path | str, b: Path | str, out_dir: Path | None) -> dict:
 
 
 def _with_report(comp, out_dir: Path | None) -> dict:
-    from advisor.report import write_comparison_report
+    from advisor.report.write import comparison_html
+    from advisor.safeio import atomic_write_text, safe_folder_name
 
     result = comp.to_dict()
-    target = (
-        out_dir or Path("reports") / f"compare-{comp.name_a}-vs-{comp.name_b}"
-    ) / "compare.html"
-    result["report"] = str(write_comparison_report(comp, target))
+    folder = out_dir or Path("reports") / safe_folder_name(
+        f"compare-{comp.name_a}-vs-{comp.name_b}"
+    )
+    # one file: an atomic write is already whole, and --out may be any folder
+    result["report"] = str(atomic_write_text(folder / "compare.html", comparison_html(comp, None)))
     return result
 
 
@@ -66,7 +68,10 @@ def compare(
     from advisor.cli.app import _fail
     from advisor.report.pr_comment import comment_markdown
 
-    out, err = Console(), Console(stderr=True, soft_wrap=True)
+    out, err = (
+        Console(markup=False, emoji=False, highlight=False),
+        Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False),
+    )
     try:
         threshold = parse_threshold(fail_on_increase) if fail_on_increase else None
     except ValueError as exc:

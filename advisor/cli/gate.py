@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from advisor.errors import AdvisorError
+from advisor.safeio import atomic_write_bytes
 
 GATE_EXIT = 4
 """Exit code of ``advisor compare`` when the cost gate fails (0/1/2/3 are taken)."""
@@ -94,7 +95,7 @@ def materialise(ref: str, workdir: Path, cwd: Path | None = None) -> Path:
         raise SourceError(f"{ref}: expected git:REV:PATH, e.g. git:HEAD~1:scenario.yaml")
     base = PurePosixPath(path).parent
     target = workdir / PurePosixPath(path).name
-    target.write_bytes(_git_show(rev, path, cwd))
+    atomic_write_bytes(target, _git_show(rev, path, cwd))
     if target.suffix.lower() == ".json":
         return target
     try:
@@ -104,15 +105,19 @@ def materialise(ref: str, workdir: Path, cwd: Path | None = None) -> Path:
     if not isinstance(doc, dict):
         return target
     for rel in doc.get("workload_inventories") or []:
-        dest = workdir / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(_git_show(rev, str(base / rel), cwd))
+        dest = workdir / str(rel)
+        if not dest.resolve().is_relative_to(workdir.resolve()):  # "../x" must not escape
+            raise SourceError(
+                f"{ref}: inventory path {str(rel)[:200]!r} leaves the scenario folder"
+            )
+        atomic_write_bytes(dest, _git_show(rev, str(base / rel), cwd))
     if isinstance(doc.get("catalog"), str):
         folder = PurePosixPath(base / doc["catalog"])
         for name in _git_tree(rev, str(folder), cwd):  # paths relative to cwd, like folder
             dest = workdir / doc["catalog"] / PurePosixPath(name).relative_to(folder)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(_git_show(rev, name, cwd))
+            if not dest.resolve().is_relative_to(workdir.resolve()):
+                raise SourceError(f"{ref}: catalog path leaves the scenario folder")
+            atomic_write_bytes(dest, _git_show(rev, name, cwd))
     return target
 
 

@@ -49,6 +49,10 @@ def root(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="On an internal error (exit 70), also print the traceback."),
+    ] = False,
 ) -> None:
     """Where should each AI/ML workload run? Plans on-prem, edge and cloud placement.
 

@@ -1,4 +1,8 @@
-"""Terminal rendering for the CLI (rich tables, progress)."""
+"""Terminal rendering for the CLI (rich tables, progress).
+
+The consoles are created with ``markup=False, emoji=False``: scenario names, ids and paths are
+user text and print exactly as written (``file.yaml:100:`` never becomes an emoji).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from collections.abc import Callable, Iterator
 
 import pandas as pd
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from advisor.cli.tables import print_table
@@ -36,7 +39,7 @@ def scenario_summary(scn) -> dict:
 
 def print_scenario_summary(out: Console, name: str, s: dict) -> None:
     out.print(
-        f"[bold green]valid[/]: {name}: {s['workloads']} workloads, "
+        f"valid: {name}: {s['workloads']} workloads, "
         f"{s['sites']['local']} local + {s['sites']['edge']} edge sites, "
         f"clouds {', '.join(s['cloud_providers'])}, horizon {s['horizon_months']} months"
     )
@@ -109,11 +112,11 @@ def progress(console: Console, enabled: bool) -> Iterator[Callable[[str], None]]
     with console.status("loading") as status:
 
         def step(text: str) -> None:
-            status.update(f"{escape(text)}  [dim]({stamp().strip()})[/]")
-            console.print(f"[dim]{stamp()}[/]  {escape(text)}", highlight=False)
+            status.update(f"{text}  ({stamp().strip()})")
+            console.print(f"{stamp()}  {text}", highlight=False)
 
         def solver(info: dict) -> None:
-            status.update(f"{escape(_solver_text(info))}  [dim]({stamp().strip()})[/]")
+            status.update(f"{_solver_text(info)}  ({stamp().strip()})")
 
         yield _Step(step, solver)
 
@@ -133,7 +136,7 @@ def print_plan(out: Console, plan, files: dict, sensitivity_hint: bool = True) -
     k = plan.kpis
     gap = "n/a" if plan.gap is None else f"{plan.gap:.4%}"
     status = "optimal" if plan.proven_optimal else f"{plan.status} (not proven optimal)"
-    out.print(f"[bold]{escape(plan.scenario.name)}[/]: {status}, gap {gap}, solver {plan.solver}")
+    out.print(f"{plan.scenario.name}: {status}, gap {gap}, solver {plan.solver}")
     out.print(
         f"monthly {money(k['monthly_total_usd'])} (opex {money(k['monthly_opex_usd'])} + "
         f"amortised capex {money(k['monthly_capex_amortised_usd'])}); "

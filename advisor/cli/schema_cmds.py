@@ -56,19 +56,28 @@ def init(
 
     Example: advisor init my-scenario.yaml
     """
-    from advisor.plan.io import atomic_write_text
+    from advisor.errors import OutputError
+    from advisor.safeio import atomic_write_text
+    from advisor.safeio.atomic import resolve_destination
     from advisor.schema.published import MODELINE, scenario_schema
 
-    out, err = Console(), Console(stderr=True, soft_wrap=True)
-    if path.exists() and not force:
+    out = Console(markup=False, emoji=False, highlight=False)
+    err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
+    if (path.exists() or path.is_symlink()) and not force:
         err.print(f"{path} exists; use --force to overwrite", markup=False)
         raise typer.Exit(2)
     written = []
-    if schema_url is None:
-        schema_url = f"./{SCHEMA_FILE}"
-        written.append(atomic_write_text(path.parent / SCHEMA_FILE, _dump(scenario_schema())))
     text = resources.files("advisor.cli").joinpath("starter.yaml").read_text(encoding="utf-8")
-    atomic_write_text(path, MODELINE.format(url=schema_url) + "\n" + text)
+    try:
+        resolve_destination(path)  # refuse a device, FIFO or dangling symlink before writing
+        if schema_url is None:
+            schema_url = f"./{SCHEMA_FILE}"
+            schema_path = path.parent / SCHEMA_FILE
+            written.append(atomic_write_text(schema_path, _dump(scenario_schema())))
+        atomic_write_text(path, MODELINE.format(url=schema_url) + "\n" + text)
+    except OutputError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
     written.insert(0, path)
     out.print(
         f"wrote {', '.join(map(str, written))}; next: advisor validate {path} && advisor plan {path}",

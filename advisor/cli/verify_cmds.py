@@ -61,7 +61,11 @@ def verify(
             )
         )
     else:
-        console = Console() if result.ok else Console(stderr=True, soft_wrap=True)
+        console = (
+            Console(markup=False, emoji=False)
+            if result.ok
+            else Console(stderr=True, soft_wrap=True, markup=False, emoji=False)
+        )
         console.print(f"{plan_json}: {'verified' if result.ok else 'FAILED verification'}")
         print_verification(console, result)
     if not result.ok:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -254,8 +253,11 @@ def _old_option_in_b(r, plan_b: Plan) -> str:
 
 
 def load_plan_json(path: str | Path) -> dict:
-    """A saved ``plan.json``; the strings ``"Infinity"``/``"-Infinity"`` become floats."""
-    return _infinities(json.loads(Path(path).read_text(encoding="utf-8")))
+    """A checked saved ``plan.json`` (see :mod:`advisor.plan.planfile`); the strings
+    ``"Infinity"``/``"-Infinity"`` become floats."""
+    from advisor.plan.planfile import load_plan_json as load
+
+    return _infinities(load(path))
 
 
 def _infinities(value):

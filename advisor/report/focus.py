@@ -44,8 +44,8 @@ import pandas as pd
 
 from advisor.options import lifecycle
 from advisor.report.focus_spec import COLUMNS, DECIMAL_COLUMNS, FOCUS_VERSION, schema_metadata
-from advisor.report.render import write_atomic
 from advisor.report.stats import IDLE_CAPACITY, cost_lines
+from advisor.safeio import atomic_write_text, csv_text
 
 if TYPE_CHECKING:
     from advisor.plan import Plan
@@ -458,14 +458,20 @@ def focus_frame(
 def write_focus_csv(
     plan: Plan, path: str | Path, period: str = "2027-01", *, period_start: str | None = None
 ) -> Path:
-    """Write :func:`focus_frame` as CSV (atomic, deterministic, full float precision)."""
+    """Write :func:`focus_frame` as CSV (atomic, deterministic, full float precision, text
+    cells neutralised against formula injection)."""
     frame = focus_frame(plan, period, period_start=period_start)
-    return write_atomic(frame.to_csv(index=False, lineterminator="\n"), path)
+    return atomic_write_text(path, csv_text(frame))
 
 
 def write_focus_metadata(path: str | Path) -> Path:
     """Write the dataset's FOCUS schema metadata (``FocusVersion`` 1.2) as JSON."""
-    return write_atomic(json.dumps(schema_metadata(), indent=2) + "\n", path)
+    return atomic_write_text(path, focus_metadata_json())
+
+
+def focus_metadata_json() -> str:
+    """The FOCUS schema metadata document (what :func:`write_focus_metadata` writes)."""
+    return json.dumps(schema_metadata(), indent=2) + "\n"
 
 
 def reconcile(frame: pd.DataFrame) -> dict[str, float]:

@@ -65,7 +65,7 @@ class Location(Strict):
 class Power(Strict):
     """Electrical envelope and tariff of a site."""
 
-    max_kw: PosFloat | None = None
+    max_kw: PosFloat | None = Field(None, le=1_000_000)
     """Power cap for IT load in kW; omit for unlimited."""
     usd_per_kwh: NonNegFloat = Field(0.15, le=5)
     """Electricity price in USD per kWh (0 to 5)."""
@@ -108,9 +108,9 @@ class Site(Strict):
     """Hardware SKUs (catalog ``hardware.csv`` or ``overrides.hardware``) that may be bought."""
     max_buy_per_sku: int = Field(64, ge=0, le=100_000)
     """Most boxes of each `can_buy` SKU that may be bought (count)."""
-    ops_usd_per_month: NonNegFloat = 0.0
+    ops_usd_per_month: NonNegFloat = Field(0.0, le=1e9)
     """Fixed site operations cost; reported, not optimised (it is paid whatever the plan)."""
-    wan_egress_usd_per_gb: NonNegFloat = 0.0
+    wan_egress_usd_per_gb: NonNegFloat = Field(0.0, le=100)
     """What leaving this site costs per GB (transit contract); 0 for flat-rate links."""
     grid_gco2e_per_kwh: NonNegFloat | None = Field(None, le=2000)
     """Grid carbon intensity; defaults to the catalog's country value."""
@@ -212,7 +212,7 @@ class AcceleratorNeeds(Strict):
 
     count: int = Field(1, ge=1, le=1024)
     """Accelerators per replica."""
-    min_memory_gb: PosFloat | None = None
+    min_memory_gb: PosFloat | None = Field(None, le=100_000)
     """Minimum memory per accelerator."""
     types: tuple[str, ...] = ()
     """Allowed accelerator ids (catalog ``accelerators.csv``); empty allows any."""
@@ -223,7 +223,7 @@ class CpuNeeds(Strict):
 
     vcpus: int = Field(ge=1, le=100_000)
     """vCPUs per replica."""
-    memory_gb: PosFloat = 4.0
+    memory_gb: PosFloat = Field(4.0, le=100_000)
     """Memory per replica in GB."""
 
 
@@ -236,7 +236,7 @@ class Demand(Strict):
     """Generated tokens per request (count)."""
     images_per_second: PosFloat | None = Field(None, le=1e7)
     """Images per second at peak (vision inference)."""
-    gflops_per_image: PosFloat = 8.2
+    gflops_per_image: PosFloat = Field(8.2, le=1e7)
     """Compute per image; 8.2 GFLOP is ResNet-50 at 224x224."""
     gpu_hours_per_month: PosFloat | None = Field(None, le=1e8)
     """Work in GPU-hours of ``reference_accelerator``; rescaled by dense FP16 throughput."""
@@ -246,7 +246,7 @@ class Demand(Strict):
     """Fixed replica count (with ``accelerators`` or ``cpu``)."""
     hours_per_month: float = Field(HOURS_IN_MONTH, gt=0, le=744)
     """Hours a month the workload runs (a month has at most 744 hours)."""
-    throughput_per_replica: PosFloat | None = None
+    throughput_per_replica: PosFloat | None = Field(None, le=1e9)
     """Measured throughput of one replica (tokens/s or images/s); overrides the estimate."""
 
     @model_validator(mode="after")
@@ -290,9 +290,9 @@ class DataSpec(Strict):
     """Jurisdictions the data may be processed in; empty means anywhere."""
     source: str | None = None
     """Where the data lives: a site id, a location id, or ``provider:region``."""
-    ingress_gb_per_month: NonNegFloat = 0.0
+    ingress_gb_per_month: NonNegFloat = Field(0.0, le=1e9)
     """Data moved from the source to the workload each month."""
-    egress_gb_per_month: NonNegFloat = 0.0
+    egress_gb_per_month: NonNegFloat = Field(0.0, le=1e9)
     """Results sent from the workload to users / the internet each month."""
 
 
@@ -385,9 +385,9 @@ class Budget(Strict):
 
     scope: str = Field(pattern=r"^(all|team:[A-Za-z0-9][A-Za-z0-9_.\-]{0,63})$")
     """`all` for the whole plan or `team:<id>` for one team."""
-    opex_usd_per_month_max: NonNegFloat | None = None
+    opex_usd_per_month_max: NonNegFloat | None = Field(None, le=1e12)
     """Most operating cost in USD per month (cloud, power, transfer, operations); omit for none."""
-    capex_usd_max: NonNegFloat | None = None
+    capex_usd_max: NonNegFloat | None = Field(None, le=1e13)
     """Most hardware purchase cost in USD over the horizon (a team's share is pro rata); omit
     for none."""
 
@@ -414,16 +414,16 @@ class Flow(Strict):
     """Id of the sending workload."""
     to_workload: Id
     """Id of the receiving workload."""
-    gb_per_month: PosFloat
+    gb_per_month: PosFloat = Field(le=1e9)
     """Data sent each month in GB; egress is charged by where both ends land."""
 
 
 class Limits(Strict):
     """Optional caps on plan-wide totals."""
 
-    privacy_risk_max: NonNegFloat | None = None
+    privacy_risk_max: NonNegFloat | None = Field(None, le=1e12)
     """Cap on the plan's total privacy risk (risk points); omit for none."""
-    carbon_kg_per_month_max: NonNegFloat | None = None
+    carbon_kg_per_month_max: NonNegFloat | None = Field(None, le=1e12)
     """Cap on the plan's emissions in kg CO2e per month; omit for none."""
 
 
@@ -436,11 +436,11 @@ class Distribution(Strict):
 
     distribution: Literal["uniform", "triangular", "normal", "lognormal"]
     """Shape of the factor: uniform, triangular, normal or lognormal."""
-    low: PosFloat | None = None
+    low: PosFloat | None = Field(None, le=100)
     """Smallest factor (uniform, triangular)."""
-    mode: PosFloat | None = None
+    mode: PosFloat | None = Field(None, le=100)
     """Most likely factor (triangular)."""
-    high: PosFloat | None = None
+    high: PosFloat | None = Field(None, le=100)
     """Largest factor (uniform, triangular)."""
     sd: PosFloat | None = Field(None, le=5)
     """Standard deviation of a normal factor with mean 1 (at most 5)."""
@@ -488,7 +488,7 @@ class Uncertainty(Strict):
 
     samples: int = Field(200, ge=1, le=100_000)
     """Monte Carlo samples (count, 1 to 100,000)."""
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
     """Random seed; the same seed gives the same samples."""
     prices: tuple[UncertainPrice, ...] = ()
     """Cloud price factors."""
@@ -503,11 +503,11 @@ class Uncertainty(Strict):
 class Weights(Strict):
     """Weights of the ``weighted`` objective, in USD per unit per month."""
 
-    usd_per_latency_ms: NonNegFloat = 0.0
+    usd_per_latency_ms: NonNegFloat = Field(0.0, le=1e9)
     """USD per month charged per ms of latency (weighted objective)."""
-    usd_per_risk_point: NonNegFloat = 0.0
+    usd_per_risk_point: NonNegFloat = Field(0.0, le=1e9)
     """USD per month charged per privacy risk point (weighted objective)."""
-    usd_per_tonne_co2e: NonNegFloat = 0.0
+    usd_per_tonne_co2e: NonNegFloat = Field(0.0, le=1e9)
     """USD per tonne of CO2e (weighted objective)."""
 
 
@@ -544,7 +544,7 @@ class PriceOverride(Strict):
     """Only this pricing model; omit for all."""
     factor: PosFloat | None = Field(None, le=10)
     """Multiplier on the catalog price (0 to 10)."""
-    usd_per_hour: PosFloat | None = None
+    usd_per_hour: PosFloat | None = Field(None, le=10_000)
     """Absolute price in USD per hour."""
     note: str = ""
     """Why (a contract reference); shown in reports."""
@@ -571,9 +571,9 @@ class HardwareOverride(Strict):
     """Accelerators per box."""
     vcpus: int = Field(ge=1, le=100_000)
     """vCPUs per box."""
-    memory_gb: PosFloat
+    memory_gb: PosFloat = Field(le=100_000)
     """Memory per box in GB."""
-    list_price_usd: NonNegFloat
+    list_price_usd: NonNegFloat = Field(le=1e9)
     """Purchase price per box in USD."""
     power_kw: PosFloat = Field(le=500)
     """Maximum (nameplate) power draw per box in kW: what site power caps count."""
@@ -585,7 +585,7 @@ class HardwareOverride(Strict):
     """Rack units per box (U)."""
     useful_life_months: int = Field(60, ge=1, le=240)
     """Useful life in months; capex is amortised over it."""
-    ops_usd_per_month: NonNegFloat = 0.0
+    ops_usd_per_month: NonNegFloat = Field(0.0, le=1e9)
     """Operations cost per box in USD per month."""
     note: str = ""
     """Source of the numbers; shown in reports."""
@@ -649,6 +649,15 @@ class Scenario(Strict):
     """A directory of your own catalog CSVs that extend or override the bundled ones."""
 
     _base_dir: Path | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _somewhere_to_place(self) -> Scenario:
+        if not self.sites and not self.clouds.providers:
+            raise ValueError(
+                "there is nowhere to place the workloads: no sites and no cloud providers "
+                "(clouds.providers is empty)"
+            )
+        return self
 
     @property
     def base_dir(self) -> Path:
