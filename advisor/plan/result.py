@@ -113,6 +113,21 @@ class Plan:
 
         return write_report(self, path)
 
+    @property
+    def deployment(self) -> pd.DataFrame:
+        """What deploying each placement unit takes (kind, replicas, per-replica requests,
+        spot, HA group), as ``advisor export`` uses it; see :mod:`advisor.plan.deployment`."""
+        from advisor.plan.deployment import deployment_frame
+
+        return deployment_frame(self)
+
+    def export(self, to: str, out: str | Path) -> dict[str, Path]:
+        """Write deployment files for this plan (``skypilot``, ``kubernetes`` or
+        ``terraform``) into ``out`` as one output set; the paths written."""
+        from advisor.export import export_plan
+
+        return export_plan(self, to, out)
+
     def to_dict(self) -> dict[str, Any]:
         """The versioned, deterministic ``plan.json`` content (no timings, no paths)."""
         from advisor import __version__
@@ -139,6 +154,7 @@ class Plan:
                 "site_usage": self.site_usage.to_dict(orient="records"),
                 "baselines": self.baselines.drop(columns=["missing"]).to_dict(orient="records"),
                 "sensitivity": self.relaxing.to_dict(orient="records"),
+                "deployment": self.deployment.to_dict(orient="records"),
             }
         )
 
