@@ -63,7 +63,7 @@ def test_binding_limit_with_sensitivity_gives_its_value(capped):
     row = next(r for r in d["binding"] if r["limit"] == "capex[all]")
     assert row["computed"] and row["saving_usd"] is not None and row["saving_usd"] >= 0
     assert row["saving_usd"] == pytest.approx(
-        float(plan.sensitivity.set_index("limit").at["capex[all]", "saving_usd_per_month"])
+        float(plan.sensitivity().set_index("limit").at["capex[all]", "saving_usd_per_month"])
     )
 
 

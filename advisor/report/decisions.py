@@ -97,7 +97,7 @@ def _own_sites(plan: Plan) -> list[str]:
 def _binding(plan: Plan) -> tuple[list[dict[str, Any]], str]:
     """Binding limits with their relaxation value (or why it is missing), and a state word."""
     items = binding_limits(plan.problem, plan.solution, plan.site_usage, plan.budget_usage)
-    sens = plan.sensitivity.set_index("limit") if len(plan.sensitivity) else None
+    sens = plan.relaxing.set_index("limit") if len(plan.relaxing) else None
     rows = []
     for it in items:
         saving = None

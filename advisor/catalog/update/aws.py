@@ -104,11 +104,11 @@ def _region_index_url(base: str, client: Client, cache: FetchCache) -> str:
 def parse_offer_csv(path: Path, region: str, types: set[str], url: str) -> list[dict[str, Any]]:
     """Plain Linux on-demand and standard no-upfront reserved rows for ``types``."""
     with path.open(encoding="utf-8", newline="") as fh:
-        meta = {}
+        meta: dict[str, str] = {}
         for _ in range(METADATA_ROWS):
-            row = next(csv.reader(io.StringIO(fh.readline())), [])
-            if len(row) >= 2:
-                meta[row[0]] = row[1]
+            cells = next(csv.reader(io.StringIO(fh.readline())), [])
+            if len(cells) >= 2:
+                meta[cells[0]] = cells[1]
         reader = csv.DictReader(fh)
         if not reader.fieldnames or "Instance Type" not in reader.fieldnames:
             raise FeedError(f"{url}: not an EC2 offer file (no 'Instance Type' column on row 6)")
@@ -129,7 +129,7 @@ def parse_offer_csv(path: Path, region: str, types: set[str], url: str) -> list[
                 f"SKU {rec.get('SKU', '')} {rec.get('RateCode', '')} (CSV line {line}), "
                 f"offer published {published}"
             )
-            row = {
+            row: dict[str, Any] = {
                 "region": region,
                 "instance_type": itype,
                 "pricing": pricing,
