@@ -6,12 +6,25 @@
 * :class:`InfeasibleScenario`: the input is valid but no plan satisfies it; carries the
   conflicting requirements.
 * :class:`SolverLimitReached`: the solver stopped on a limit without a feasible plan.
+* :class:`OutputError`: an output path cannot or must not be written (exit 2).
+
+Exit codes: 0 success, 1 infeasible, 2 invalid input (including a bad output path),
+3 solver limit without a plan, 70 an internal error (a bug; ``--debug`` shows the traceback),
+130 interrupted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+MAX_FIELD_CHARS = 400
+"""Longest text of one issue field (message, expected, hint) shown or returned; user values
+inside are cut at 200 characters where they are formatted, this is the backstop."""
+
+
+def _cut(text: str, limit: int = MAX_FIELD_CHARS) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
 @dataclass(frozen=True)
@@ -26,22 +39,23 @@ class Issue:
     hint: str = ""
 
     def format(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        text = f"{where}: {self.path or '<root>'}: {self.message}"
+        d = self.to_dict()
+        where = d["file"] if self.line is None else f"{d['file']}:{self.line}"
+        text = f"{where}: {d['path'] or '<root>'}: {d['message']}"
         if self.expected:
-            text += f"\n    expected: {self.expected}"
+            text += f"\n    expected: {d['expected']}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {d['hint']}"
         return text
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "file": self.file,
+            "file": _cut(self.file),
             "line": self.line,
-            "path": self.path,
-            "message": self.message,
-            "expected": self.expected,
-            "hint": self.hint,
+            "path": _cut(self.path, 200),
+            "message": _cut(self.message),
+            "expected": _cut(self.expected),
+            "hint": _cut(self.hint),
         }
 
 
@@ -118,3 +132,14 @@ class SolverLimitReached(AdvisorError):
     def __init__(self, message: str, best_bound: float | None = None):
         self.best_bound = best_bound
         super().__init__(message)
+
+
+class OutputError(AdvisorError):
+    """An output path advisor refuses or fails to write (a device, a symlink to something other
+    than a regular file, a folder that is a file, no permission, ...)."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, message: str, hint: str = ""):
+        self.path, self.hint = path, hint
+        super().__init__(f"{path}: {message}" + (f"\n    hint: {hint}" if hint else ""))

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 
 import advisor
+
+# `--hypothesis-profile=long`: the fuzz suite's long run (tests/test_fuzz.py, > 10,000 cases).
+settings.register_profile("long", max_examples=10_000, deadline=None)
 
 # --- report fixtures (tests/test_report*.py, tests/test_focus.py) ------------------------------
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from advisor.plan.io import atomic_write_text
+from advisor.safeio import atomic_write_text
 from advisor.schema.inventory import COLUMNS, LIST_COLUMNS
 from advisor.synthetic import fleet
 

@@ -6,11 +6,14 @@ replace bundled rows with the same key and add the rest.
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 from pathlib import Path
 
 import pandas as pd
 
+from advisor.catalog.schemas import check_references, validate_table
 from advisor.catalog.tables import (
     BASES,
     INFORMATIONAL_FILES,
@@ -20,6 +23,10 @@ from advisor.catalog.tables import (
     TableSpec,
 )
 from advisor.errors import CatalogError
+from advisor.safeio.paths import UnsafePath, clip, read_input_bytes
+
+MAX_TABLE_BYTES = 100_000_000
+"""Largest catalog file read (the bundled instance_prices.csv is under 1 MB)."""
 
 
 def bundled_catalog_dir() -> Path:
@@ -38,14 +45,27 @@ def read_manifest(directory: Path, required: bool) -> dict:
             raise CatalogError(str(path), "manifest.json is missing")
         return {}
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(read_input_bytes(path, 1_000_000, "manifest").decode("utf-8"))
+    except UnsafePath as exc:
+        raise CatalogError(str(path), str(exc)) from None
+    except UnicodeDecodeError:
+        raise CatalogError(str(path), "not UTF-8 text; expected a JSON object") from None
     except json.JSONDecodeError as exc:
         raise CatalogError(str(path), f"invalid JSON: {exc.msg}", exc.lineno) from None
+    except RecursionError:
+        raise CatalogError(str(path), "JSON nested too deeply") from None
+    if not isinstance(manifest, dict):
+        raise CatalogError(
+            str(path),
+            f"the top level is a JSON {type(manifest).__name__}; expected an object such as "
+            f'{{"schema_version": {SCHEMA_VERSION}}}',
+        )
     version = manifest.get("schema_version")
     if version != SCHEMA_VERSION:
         raise CatalogError(
             str(path),
-            f"catalog schema_version is {version!r}; this advisor reads version {SCHEMA_VERSION}",
+            f"catalog schema_version is {clip(repr(version), 40)}; this advisor reads version "
+            f"{SCHEMA_VERSION}",
             column="schema_version",
         )
     return manifest
@@ -54,13 +74,29 @@ def read_manifest(directory: Path, required: bool) -> dict:
 def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
     """Read and type-check one table file; raise CatalogError naming the bad row."""
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise CatalogError(str(path), f"cannot parse CSV: {exc}") from None
+        raw = read_input_bytes(path, MAX_TABLE_BYTES, "catalog table")
+        text = raw.decode("utf-8-sig")
+    except UnsafePath as exc:
+        raise CatalogError(str(path), str(exc)) from None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CatalogError(str(path), "not UTF-8 text; save the table as CSV UTF-8", line) from None
+    if not text.strip():
+        raise CatalogError(
+            str(path), f"the file is empty; expected a header row: {','.join(spec.columns)}", 1
+        )
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise CatalogError(str(path), f"cannot parse CSV: {clip(exc, 200)}") from None
     required = spec.text + spec.numbers + (("source", "as_of") if spec.provenance else ())
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise CatalogError(str(path), f"missing columns {missing}", 1)
+        raise CatalogError(
+            str(path),
+            f"missing columns {missing} (the header has {len(frame.columns)} columns)",
+            1,
+        )
     for col in ("basis", "note"):
         if spec.provenance and col not in frame.columns:
             frame[col] = "user" if (col == "basis" and user) else ""
@@ -68,6 +104,8 @@ def read_table(spec: TableSpec, path: Path, user: bool = False) -> pd.DataFrame:
         frame[col] = frame[col].str.strip()
     for col in spec.numbers:
         _to_number(frame, col, path, optional=col in OPTIONAL_NUMBERS)
+    if user:  # the bundled tables are held to the same schemas by tests/test_catalog_schemas.py
+        validate_table(spec, frame, str(path))
     for col in spec.positive:
         bad = frame.index[frame[col] <= 0]
         if len(bad):
@@ -102,11 +140,20 @@ def _to_number(frame: pd.DataFrame, col: str, path: Path, optional: bool) -> Non
         first = frame.index[bad][0]
         raise CatalogError(
             str(path),
-            f"expected a number, got {raw.iat[frame.index.get_loc(first)]!r}",
+            f"expected a number, got {clip(repr(raw.iat[frame.index.get_loc(first)]), 80)}",
             int(first) + 2,
             col,
         )
     frame[col] = numbers.astype(float)
+
+
+@functools.lru_cache(maxsize=32)
+def _bundled_table(name: str, path: Path, mtime_ns: int) -> pd.DataFrame:
+    """A bundled table, parsed once per process (and again if the file changes); callers get a
+    copy, so the cached frame is never modified."""
+    frame = read_table(TABLES[name], path)
+    frame["origin"] = "bundled"
+    return frame
 
 
 def load_tables(user_dir: Path | None = None) -> tuple[dict[str, pd.DataFrame], dict, dict]:
@@ -125,18 +172,23 @@ def load_tables(user_dir: Path | None = None) -> tuple[dict[str, pd.DataFrame], 
         )
         if unknown:
             known = ", ".join(t.file for t in TABLES.values())
-            raise CatalogError(str(user_dir / unknown[0]), f"unknown catalog table; known: {known}")
+            raise CatalogError(
+                str(user_dir / clip(unknown[0], 100)), f"unknown catalog table; known: {known}"
+            )
     tables: dict[str, pd.DataFrame] = {}
+    user_rows: dict[str, pd.DataFrame] = {}
+    user_files: dict[str, str] = {}
     for name, spec in TABLES.items():
         path = bundled / spec.file
         if not path.exists():
             raise CatalogError(str(path), "catalog table is missing")
-        frame = read_table(spec, path)
-        frame["origin"] = "bundled"
+        frame = _bundled_table(name, path, path.stat().st_mtime_ns).copy()
         if user_dir is not None and (user_dir / spec.file).exists():
             extra = read_table(spec, user_dir / spec.file, user=True)
             extra["origin"] = "user"
+            user_rows[name], user_files[name] = extra, str(user_dir / spec.file)
             frame = pd.concat([frame, extra], ignore_index=True)
             frame = frame.drop_duplicates(list(spec.key), keep="last")
         tables[name] = frame.reset_index(drop=True)
+    check_references(tables, user_rows, user_files)
     return tables, manifest, user_manifest

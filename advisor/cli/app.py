@@ -1,12 +1,14 @@
 """Commands: validate, plan, explain, compare, catalog, schema, init, sweep, size.
 
 Exit codes: 0 plan found / valid, 1 infeasible (reasons printed), 2 invalid input,
-3 solver limit reached without a feasible plan.
+3 solver limit reached without a feasible plan, 70 internal error (a bug; ``--debug`` shows the
+traceback), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from importlib import resources
@@ -16,10 +18,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from advisor.cli import render
+from advisor.cli import checks, render
 from advisor.cli.catalog_cmds import register as register_catalog_cmds
 from advisor.cli.size import size as _size_command
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
+from advisor.safeio import clip, safe_folder_name
+from advisor.safeio.outset import check_output_target
 
 app = typer.Typer(
     name="advisor",
@@ -35,8 +39,22 @@ catalog_app = typer.Typer(
 app.add_typer(catalog_app, name="catalog")
 register_catalog_cmds(catalog_app)  # catalog update / catalog diff
 app.command(name="size")(_size_command)
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+# User strings and paths are printed as plain text: no rich markup, no :emoji: codes.
+out = Console(markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
+EXIT_BUG = 70
+"""Exit code of an unexpected internal error (EX_SOFTWARE): a bug, reported in one line."""
+_debug = {"on": False}
+
+
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an internal error.")
+    ] = False,
+) -> None:
+    _debug["on"] = debug
+
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 FormatOpt = Annotated[
@@ -62,7 +80,7 @@ def _fail(exc: AdvisorError, fmt: str = "table") -> None:
             payload["message"] = str(exc)
         print(json.dumps(payload, indent=2, default=str))
     else:
-        err.print(str(exc), markup=False, highlight=False)
+        err.print("\n".join(clip(line, 400) for line in str(exc).splitlines()))
     raise typer.Exit(exc.exit_code)
 
 
@@ -100,10 +118,18 @@ def plan(
     ] = None,
     solver: Annotated[str | None, typer.Option(help="highs (default) or cbc.")] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Solver time limit in seconds.")
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help="Solver time limit in seconds (0-86400].",
+            callback=checks.TIME_LIMIT,
+        ),
     ] = None,
     gap: Annotated[
-        float | None, typer.Option("--gap", help="Relative MIP gap, e.g. 0.001.")
+        float | None,
+        typer.Option(
+            "--gap", help="Relative MIP gap in [0, 0.5], e.g. 0.001.", callback=checks.GAP
+        ),
     ] = None,
     objective: Annotated[str | None, typer.Option(help="tco, monthly_cost or weighted.")] = None,
     sensitivity: Annotated[
@@ -124,11 +150,11 @@ def plan(
 
     Example: advisor plan examples/eu-insurer.yaml --out reports/insurer --time-limit 60
     """
-    from advisor import solve
-    from advisor.plan.io import write_plan_files
+    import advisor
+    from advisor.report.files import write_infeasible_outputs, write_plan_outputs
 
     if solver not in (None, "highs", "cbc"):
-        err.print(f"--solver must be highs or cbc, not {solver!r}", markup=False)
+        err.print(f"--solver must be highs or cbc, not {solver!r}")
         raise typer.Exit(2)
     if objective not in (None, "tco", "monthly_cost", "weighted"):
         err.print(
@@ -138,10 +164,11 @@ def plan(
     show = not quiet and fmt == "table"
     try:
         scn, cat = _load(scenario, catalog)
-        target = out_dir or Path("reports") / scn.name
+        target = out_dir or Path("reports") / safe_folder_name(scn.name)
+        check_output_target(target)
         started = time.perf_counter()
         with render.progress(err, enabled=show) as step:
-            result = solve(
+            result = advisor.solve(
                 scn,
                 cat,
                 solver=solver,
@@ -152,7 +179,7 @@ def plan(
                 progress=step,
             )
             step("writing outputs")
-            files = write_plan_files(result, target)
+            files = write_plan_outputs(result, target, on_wait=step)
         printed = False
         if sensitivity and len(result.relaxing):
             # the plan is out first; the re-solves follow within what is left of the limit
@@ -164,17 +191,18 @@ def plan(
                 step(f"sensitivity: re-solving {len(result.relaxing)} binding limit(s)")
                 result = result.with_sensitivity(limit - (time.perf_counter() - started))
                 step("writing outputs")
-                files = write_plan_files(result, target)
+                files = write_plan_outputs(result, target, on_wait=step)
             if printed:
                 render.print_sensitivity(out, result)
     except InfeasibleScenario as exc:
         if exc.report is not None:
-            from advisor.report import write_infeasible_report
-
-            target = out_dir or Path("reports") / exc.report["scenario"].name
-            path = write_infeasible_report(exc, target / "report.html")
+            target = out_dir or Path("reports") / safe_folder_name(exc.report["scenario"].name)
+            try:
+                path = write_infeasible_outputs(exc, target)
+            except AdvisorError as write_exc:
+                _fail(write_exc, fmt)
             if show:
-                err.print(f"infeasibility report: {path}", markup=False)
+                err.print(f"infeasibility report: {path}")
         _fail(exc, fmt)
     except AdvisorError as exc:
         _fail(exc, fmt)
@@ -216,7 +244,7 @@ def explain(
         if workload not in ids:
             hint = did_you_mean(workload, ids)
             err.print(
-                f"{scenario}: no workload '{workload}'" + (f"; {hint}" if hint else ""),
+                f"{scenario}: no workload '{clip(workload)}'" + (f"; {hint}" if hint else ""),
                 markup=False,
             )
             raise typer.Exit(2)
@@ -291,7 +319,8 @@ def catalog_show(
     if table not in TABLES:
         hint = did_you_mean(table, TABLES)
         err.print(
-            f"unknown table '{table}'; tables: {', '.join(TABLES)}" + (f"; {hint}" if hint else ""),
+            f"unknown table '{clip(table)}'; tables: {', '.join(TABLES)}"
+            + (f"; {hint}" if hint else ""),
             markup=False,
         )
         raise typer.Exit(2)
@@ -304,9 +333,7 @@ def catalog_show(
         col, _, value = cond.partition("=")
         if col not in frame.columns:
             hint = did_you_mean(col, frame.columns)
-            err.print(
-                f"unknown column '{col}' in {table}" + (f"; {hint}" if hint else ""), markup=False
-            )
+            err.print(f"unknown column '{clip(col)}' in {table}" + (f"; {hint}" if hint else ""))
             raise typer.Exit(2)
         frame = frame[frame[col].astype(str) == value]
     if limit:
@@ -341,14 +368,17 @@ def init(
 
     Example: advisor init my-scenario.yaml
     """
-    from advisor.plan.io import atomic_write_text
+    from advisor.safeio import atomic_write_text
 
-    if path.exists() and not force:
-        err.print(f"{path} exists; use --force to overwrite", markup=False)
+    if (path.exists() or path.is_symlink()) and not force:
+        err.print(f"{path} exists; use --force to overwrite")
         raise typer.Exit(2)
     text = resources.files("advisor.cli").joinpath("starter.yaml").read_text(encoding="utf-8")
-    atomic_write_text(path, text)
-    out.print(f"wrote {path}; next: advisor validate {path} && advisor plan {path}", markup=False)
+    try:
+        atomic_write_text(path, text)
+    except AdvisorError as exc:
+        _fail(exc)
+    out.print(f"wrote {path}; next: advisor validate {path} && advisor plan {path}")
 
 
 EngineOpt = Annotated[
@@ -362,8 +392,15 @@ OutOpt = Annotated[
     Path | None, typer.Option("--out", "-o", help="Folder [default: reports/<name>].")
 ]
 WorkersOpt = Annotated[
-    int | None, typer.Option("--workers", help="Processes of the local pool [default: CPUs].")
+    int | None,
+    typer.Option(
+        "--workers", help="Processes of the local pool [default: CPUs].", callback=checks.WORKERS
+    ),
 ]
+
+
+MAX_SWEEP_VALUES = 10_000
+"""Most values one sweep takes (each is a full re-optimisation)."""
 
 
 def parse_values(tokens: list[str]) -> list[float | None]:
@@ -378,18 +415,34 @@ def parse_values(tokens: list[str]) -> list[float | None]:
             if part.lower() == "none":
                 values.append(None)
             elif part.count(":") == 2:
-                a, b, step = (float(x) for x in part.split(":"))
-                if step <= 0 or b < a:
-                    raise typer.BadParameter(f"'{part}': need start <= stop and step > 0")
+                try:
+                    a, b, step = (float(x) for x in part.split(":"))
+                except ValueError:
+                    raise typer.BadParameter(
+                        f"'{clip(part, 60)}': start:stop:step takes three numbers"
+                    ) from None
+                if not all(map(math.isfinite, (a, b, step))) or step <= 0 or b < a:
+                    raise typer.BadParameter(
+                        f"'{clip(part, 60)}': need finite numbers, start <= stop and step > 0"
+                    )
                 n = round((b - a) / step) + 1
+                if n > MAX_SWEEP_VALUES:
+                    raise typer.BadParameter(
+                        f"'{clip(part, 60)}' makes {n:,} values; at most {MAX_SWEEP_VALUES:,}"
+                    )
                 values.extend(round(a + i * step, 10) for i in range(n))
             else:
                 try:
-                    values.append(float(part))
+                    value = float(part)
                 except ValueError:
                     raise typer.BadParameter(
-                        f"'{part}' is not a number, start:stop:step or none"
+                        f"'{clip(part, 60)}' is not a number, start:stop:step or none"
                     ) from None
+                if not math.isfinite(value):
+                    raise typer.BadParameter(f"'{clip(part, 60)}' is not a finite number")
+                values.append(value)
+    if len(values) > MAX_SWEEP_VALUES:
+        raise typer.BadParameter(f"{len(values):,} values; at most {MAX_SWEEP_VALUES:,}")
     return values
 
 
@@ -414,9 +467,14 @@ def sweep(
     workers: WorkersOpt = None,
     out_dir: OutOpt = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Per-solve time limit in seconds.")
+        float | None,
+        typer.Option(
+            "--time-limit", help="Per-solve time limit in seconds.", callback=checks.TIME_LIMIT
+        ),
     ] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap.")] = None,
+    gap: Annotated[
+        float | None, typer.Option("--gap", help="Relative MIP gap.", callback=checks.GAP)
+    ] = None,
     fmt: FormatOpt = "table",
     quiet: QuietOpt = False,
 ) -> None:
@@ -425,12 +483,13 @@ def sweep(
     Example: advisor sweep examples/eu-insurer.yaml price:aws 0.5:1.5:0.25 --engine dask
     --scheduler tcp://127.0.0.1:8786
     """
-    from advisor.plan.io import atomic_write_text
+    from advisor.safeio import csv_text, write_output_set
     from advisor.whatif import sweep as run_sweep
 
     vals = parse_values(values)
     try:
         scn, _ = _load(scenario, None)
+        check_output_target(out_dir or Path("reports") / safe_folder_name(scn.name))
         result = run_sweep(
             scn,
             parameter,
@@ -442,14 +501,19 @@ def sweep(
             time_limit_s=time_limit,
             mip_gap=gap,
         )
+        target = out_dir or Path("reports") / safe_folder_name(scn.name)
+        frame = result.frame.assign(moved=result.frame["moved"].map(" ".join))
+        from advisor.whatif.report import sweep_html
+
+        page = sweep_html(result, scn.name)
+        written = write_output_set(
+            target,
+            {"sweep.csv": csv_text(frame, float_format="%.6g"), "sweep.html": page},
+            command="sweep",
+        ).files
     except AdvisorError as exc:
         _fail(exc, fmt)
-    target = out_dir or Path("reports") / scn.name
-    frame = result.frame.assign(moved=result.frame["moved"].map(" ".join))
-    csv = atomic_write_text(target / "sweep.csv", frame.to_csv(index=False, float_format="%.6g"))
-    from advisor.whatif.report import sweep_html
-
-    html = atomic_write_text(target / "sweep.html", sweep_html(result, scn.name))
+    csv, html = written["sweep.csv"], written["sweep.html"]
     if fmt == "json":
         print(frame.to_json(orient="records", indent=2))
     elif not quiet:
@@ -460,9 +524,12 @@ def sweep(
 def montecarlo(
     scenario: ScenarioArg,
     samples: Annotated[
-        int | None, typer.Option("--samples", "-n", help="[default: the scenario's]")
+        int | None,
+        typer.Option("--samples", "-n", help="[default: the scenario's]", callback=checks.SAMPLES),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="[default: the scenario's]")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="[default: the scenario's]", callback=checks.SEED)
+    ] = None,
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
@@ -475,11 +542,12 @@ def montecarlo(
 
     Example: advisor montecarlo examples/eu-insurer.yaml --samples 200 --engine local
     """
-    from advisor.plan.io import atomic_write_text
+    from advisor.safeio import csv_text, write_output_set
     from advisor.whatif import monte_carlo
 
     try:
         scn, _ = _load(scenario, None)
+        check_output_target(out_dir or Path("reports") / safe_folder_name(scn.name))
         result = monte_carlo(
             scn,
             samples,
@@ -489,16 +557,19 @@ def montecarlo(
             workers=workers,
             progress=not quiet and fmt == "table",
         )
+        target = out_dir or Path("reports") / safe_folder_name(scn.name)
+        frame = result.samples.assign(moved=result.samples["moved"].map(" ".join))
+        from advisor.whatif.report import montecarlo_html
+
+        page = montecarlo_html(result, scn)
+        written = write_output_set(
+            target,
+            {"montecarlo.csv": csv_text(frame, float_format="%.6g"), "montecarlo.html": page},
+            command="montecarlo",
+        ).files
     except AdvisorError as exc:
         _fail(exc, fmt)
-    target = out_dir or Path("reports") / scn.name
-    frame = result.samples.assign(moved=result.samples["moved"].map(" ".join))
-    csv = atomic_write_text(
-        target / "montecarlo.csv", frame.to_csv(index=False, float_format="%.6g")
-    )
-    from advisor.whatif.report import montecarlo_html
-
-    html = atomic_write_text(target / "montecarlo.html", montecarlo_html(result, scn))
+    csv, html = written["montecarlo.csv"], written["montecarlo.html"]
     if fmt == "json":
         print(
             json.dumps(
@@ -518,9 +589,27 @@ def montecarlo(
 
 
 def main() -> None:
-    """Console entry point; turns unexpected errors into a short message (no traceback)."""
+    """Console entry point, and the outermost guard.
+
+    An error advisor raises on purpose has already been printed with its exit code (0-3). Any
+    other exception is a bug: one line and exit 70, the traceback only under ``--debug``.
+    """
+    _debug["on"] = "--debug" in sys.argv[1:]
     try:
-        app()
+        app(standalone_mode=True)
     except KeyboardInterrupt:
-        err.print("interrupted", markup=False)
+        err.print("interrupted")
         sys.exit(130)
+    except AdvisorError as exc:  # raised outside a command's own handler
+        err.print("\n".join(clip(line, 400) for line in str(exc).splitlines()))
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        if _debug["on"]:
+            import traceback
+
+            err.print("".join(traceback.format_exception(exc)))
+        err.print(
+            f"internal error ({type(exc).__name__}: {clip(exc, 200)}); this is a bug in advisor, "
+            "please report it with the command you ran (add --debug for the traceback)"
+        )
+        sys.exit(EXIT_BUG)

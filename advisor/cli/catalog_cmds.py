@@ -15,8 +15,8 @@ from rich.table import Table
 
 from advisor.errors import AdvisorError
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+out = Console(markup=False, emoji=False, highlight=False)  # user text prints as written
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 
 def _fail(exc: AdvisorError, fmt: str) -> None:

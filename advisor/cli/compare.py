@@ -19,10 +19,14 @@ def run_compare(a: Path, b: Path, out_dir: Path | None) -> dict:
     pa, pb = _plan_or_json(a), _plan_or_json(b)
     comp = compare(pa, pb)
     result = comp.to_dict()
-    from advisor.report import write_comparison_report
+    from advisor.report.write import comparison_html
+    from advisor.safeio import safe_folder_name, write_output_set
 
-    target = (
-        out_dir or Path("reports") / f"compare-{comp.name_a}-vs-{comp.name_b}"
-    ) / "compare.html"
-    result["report"] = str(write_comparison_report(comp, target))
+    folder = out_dir or Path("reports") / safe_folder_name(
+        f"compare-{comp.name_a}-vs-{comp.name_b}"
+    )
+    written = write_output_set(
+        folder, {"compare.html": comparison_html(comp, None)}, command="compare"
+    )
+    result["report"] = str(written.files["compare.html"])
     return result

@@ -1,4 +1,8 @@
-"""Terminal rendering for the CLI (rich tables, progress)."""
+"""Terminal rendering for the CLI (rich tables, progress).
+
+The consoles are created with ``markup=False, emoji=False``: scenario names, ids and paths are
+user text and print exactly as written (``file.yaml:100:`` never becomes an emoji).
+"""
 
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ def scenario_summary(scn) -> dict:
 
 def print_scenario_summary(out: Console, name: str, s: dict) -> None:
     out.print(
-        f"[bold green]valid[/]: {name}: {s['workloads']} workloads, "
+        f"valid: {name}: {s['workloads']} workloads, "
         f"{s['sites']['local']} local + {s['sites']['edge']} edge sites, "
         f"clouds {', '.join(s['cloud_providers'])}, horizon {s['horizon_months']} months"
     )
@@ -59,7 +63,7 @@ def progress(console: Console, enabled: bool) -> Iterator[Callable[[str], None]]
     with console.status("loading") as status:
 
         def step(text: str) -> None:
-            status.update(f"{text}  [dim]({time.perf_counter() - t0:.1f} s)[/]")
+            status.update(f"{text}  ({time.perf_counter() - t0:.1f} s)")
             console.log(text)
 
         yield step
@@ -73,7 +77,7 @@ def print_plan(out: Console, plan, files: dict, sensitivity_hint: bool = True) -
     k = plan.kpis
     gap = "n/a" if plan.gap is None else f"{plan.gap:.4%}"
     status = "optimal" if plan.proven_optimal else f"{plan.status} (not proven optimal)"
-    out.print(f"[bold]{plan.scenario.name}[/]: {status}, gap {gap}, solver {plan.solver}")
+    out.print(f"{plan.scenario.name}: {status}, gap {gap}, solver {plan.solver}")
     out.print(
         f"monthly {_money(k['monthly_total_usd'])} (opex {_money(k['monthly_opex_usd'])} + "
         f"amortised capex {_money(k['monthly_capex_amortised_usd'])}); "

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+out = Console(markup=False, emoji=False, highlight=False)  # user text prints as written
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 _PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
 

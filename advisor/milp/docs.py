@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from advisor.milp import constraints, model, reduce
+from advisor.safeio import atomic_write_text
 
 HEADER = """# The placement model
 
@@ -41,8 +42,7 @@ def page() -> str:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     path = Path(args[0]) if args else Path("docs/model.md")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page(), encoding="utf-8")
+    atomic_write_text(path, page())
     print(f"wrote {path}")
 
 

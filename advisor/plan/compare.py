@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -254,4 +253,7 @@ def _old_option_in_b(r, plan_b: Plan) -> str:
 
 
 def load_plan_json(path: str | Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """A checked ``plan.json`` (see :mod:`advisor.plan.planfile`)."""
+    from advisor.plan.planfile import load_plan_json as load
+
+    return load(path)

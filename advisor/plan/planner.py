@@ -6,8 +6,10 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from pydantic import ValidationError
+
 from advisor.catalog import Catalog
-from advisor.errors import InfeasibleScenario, SolverLimitReached
+from advisor.errors import InfeasibleScenario, InvalidScenario, SolverLimitReached
 from advisor.milp import SolverSettings, solve_problem, start_from
 from advisor.milp.formulate import formulate, objective_factor
 from advisor.options import OptionSet, build_options
@@ -17,8 +19,10 @@ from advisor.plan.explain import alternatives
 from advisor.plan.infeasible import elastic_conflicts, presolve_conflicts
 from advisor.plan.result import Plan
 from advisor.plan.sensitivity import binding_limits, not_computed, value_of_relaxing
+from advisor.schema.errors import issues_from_validation
 from advisor.schema.load import catalog_for
 from advisor.schema.scenario import Scenario
+from advisor.schema.sourcemap import SourceMap
 
 
 def solve(
@@ -50,17 +54,11 @@ def solve(
     Raises :class:`InfeasibleScenario` (with conflicts) or :class:`SolverLimitReached`.
     """
     t0 = time.perf_counter()
-    scn = scenario
-    if objective is not None:
-        scn = scn.model_copy(
-            update={"settings": scn.settings.model_copy(update={"objective": objective})}
-        )
-    s = scn.settings
-    settings = SolverSettings(
-        solver=solver or s.solver,
-        time_limit_s=time_limit_s if time_limit_s is not None else s.time_limit_s,
-        mip_gap=mip_gap if mip_gap is not None else s.mip_gap,
+    scn = with_settings_used(
+        scenario, objective=objective, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap
     )
+    s = scn.settings
+    settings = SolverSettings(solver=s.solver, time_limit_s=s.time_limit_s, mip_gap=s.mip_gap)
     cat = catalog if catalog is not None else catalog_for(scn)
     _step(progress, "building options")
     opts = options if options is not None else build_options(scn, cat)
@@ -139,6 +137,22 @@ def solve(
             + (opts.stats["build_seconds"] if options is not None else 0.0),
         },
     )
+
+
+def with_settings_used(scenario: Scenario, **overrides: Any) -> Scenario:
+    """``scenario`` whose settings are the ones this solve uses (arguments such as the CLI's
+    ``--time-limit`` override the file), validated against the same ranges; so the plan, its
+    report and plan.json show what was actually used."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if not given:
+        return scenario
+    try:
+        settings = type(scenario.settings).model_validate(scenario.settings.model_dump() | given)
+    except ValidationError as exc:
+        raise InvalidScenario(
+            issues_from_validation(exc, SourceMap("<solve arguments>"), type(scenario.settings))
+        ) from None
+    return scenario.model_copy(update={"settings": settings})
 
 
 SENSITIVITY_LIMITS = 6

@@ -196,12 +196,12 @@ def _gap(plan: Plan) -> str:
 
 def measure(plan: Plan, label: str, out_dir: Path, runs: int) -> dict[str, Any]:
     """Render ``plan``'s report into ``out_dir``, time it in Chromium, print one line."""
-    from advisor.report.render import write_atomic
     from advisor.report.write import report_html
+    from advisor.safeio import atomic_write_text
 
     t0 = time.perf_counter()
     html = report_html(plan)
-    path = write_atomic(html, out_dir / f"{label}.html")
+    path = atomic_write_text(out_dir / f"{label}.html", html)
     render_s = time.perf_counter() - t0
     size = size_breakdown(html)
     term = str(plan.assignments["team"].iat[0])

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from advisor.report.render import write_atomic
 from advisor.report.stats import cost_lines
+from advisor.safeio import atomic_write_text, csv_text
 
 if TYPE_CHECKING:
     from advisor.plan import Plan
@@ -283,9 +283,8 @@ def focus_frame(plan: Plan, period_start: str = "2027-01-01") -> pd.DataFrame:
 
 
 def write_focus_csv(plan: Plan, path: str | Path, period_start: str = "2027-01-01") -> Path:
-    """Write :func:`focus_frame` as CSV (atomic, deterministic)."""
-    frame = focus_frame(plan, period_start)
-    return write_atomic(frame.to_csv(index=False, lineterminator="\n"), path)
+    """Write :func:`focus_frame` as CSV (atomic, deterministic, cells neutralised)."""
+    return atomic_write_text(path, csv_text(focus_frame(plan, period_start)))
 
 
 def reconcile(frame: pd.DataFrame) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""One jinja2 environment (autoescape on) with the formatting filters, and atomic writes.
+"""One jinja2 environment (autoescape on) with the formatting filters.
 
 Each report is ``render(template, **view)``: the view model comes from ``view.py`` (plan),
 ``comparison.py`` or ``infeasible.py``; templates live in ``advisor/report/templates``.
@@ -6,13 +6,10 @@ Each report is ``render(template, **view)``: the view model comes from ``view.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from advisor import __version__
-from advisor.plan.io import atomic_write_text
 from advisor.report import fmt
 from advisor.report.embed import plotly_js
 from advisor.report.tables import PAGE_SIZES
@@ -48,8 +45,3 @@ ENV = _environment()
 def render(template: str, **content: object) -> str:
     """Render ``template`` with ``content`` (a view model)."""
     return ENV.get_template(template).render(**content)
-
-
-def write_atomic(text: str, path: str | Path) -> Path:
-    """Write ``text`` to ``path`` atomically (the one implementation in :mod:`advisor.plan.io`)."""
-    return atomic_write_text(path, text)

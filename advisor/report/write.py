@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.report.render import render, write_atomic
+from advisor.report.render import render
+from advisor.safeio import atomic_write_text
 
 if TYPE_CHECKING:
     from advisor.errors import InfeasibleScenario
@@ -21,7 +22,7 @@ def report_html(plan: Plan) -> str:
 
 def write_report(plan: Plan, path: str | Path) -> Path:
     """Write the plan report to ``path`` (atomically; parent folders are created)."""
-    return write_atomic(report_html(plan), path)
+    return atomic_write_text(path, report_html(plan))
 
 
 def comparison_html(plan_a: Any, plan_b: Any) -> str:
@@ -39,8 +40,8 @@ def write_comparison_report(plan_a: Any, plan_b: Any, path: str | Path | None = 
     """
     if path is None:
         comp, path = plan_a, plan_b
-        return write_atomic(comparison_html(comp, None), path)
-    return write_atomic(comparison_html(plan_a, plan_b), path)
+        return atomic_write_text(path, comparison_html(comp, None))
+    return atomic_write_text(path, comparison_html(plan_a, plan_b))
 
 
 def infeasible_html(exc: InfeasibleScenario) -> str:
@@ -51,4 +52,4 @@ def infeasible_html(exc: InfeasibleScenario) -> str:
 
 def write_infeasible_report(exc: InfeasibleScenario, path: str | Path) -> Path:
     """Write why no plan exists (conflicts, rules per workload, what to relax) to ``path``."""
-    return write_atomic(infeasible_html(exc), path)
+    return atomic_write_text(path, infeasible_html(exc))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import InvalidScenario, Issue
+from advisor.safeio.paths import UnsafePath, check_input_file, clip, read_input_bytes
 from advisor.schema.sourcemap import SourceMap
 
 LIST_COLUMNS = {"model.variants", "accelerators.types", "data.residency", "allowed_tiers"}
@@ -58,6 +59,8 @@ COLUMNS = (
     "allowed_tiers",
 )
 REQUIRED = ("id",)
+MAX_INVENTORY_BYTES = 20_000_000
+"""Largest inventory file read (about 100,000 workloads); checked before reading."""
 
 
 def read_inventory(path: Path, display: str) -> tuple[list[dict[str, Any]], SourceMap]:
@@ -126,6 +129,12 @@ def _read_rows(path: Path, display: str) -> list[tuple[int, list[str]]]:
         )
     if path.is_dir():
         raise _fail(display, None, "this is a directory, not an inventory file")
+    try:
+        check_input_file(path, MAX_INVENTORY_BYTES, "inventory file")
+    except UnsafePath as exc:
+        raise _fail(
+            display, None, str(exc), hint="split a very large inventory into several files"
+        ) from None
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         import pandas as pd
@@ -150,9 +159,9 @@ def _read_rows(path: Path, display: str) -> list[tuple[int, list[str]]]:
             hint="export the inventory as 'CSV UTF-8' or as an Excel .xlsx workbook",
         )
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise _fail(display, None, f"cannot read the file ({exc.strerror or exc})") from None
+        data = read_input_bytes(path, MAX_INVENTORY_BYTES, "inventory file")
+    except UnsafePath as exc:
+        raise _fail(display, None, str(exc)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -183,6 +192,18 @@ def _check_header(display: str, line: int, header: list[str]) -> None:
     clean = [h.strip() for h in header]
     header[:] = clean
     known = [c for c in clean if c in COLUMNS]
+    if not known and not any(c.lower() == "id" for c in clean):
+        # Not an inventory at all (perhaps a symlink to another file): say where and how many
+        # columns, never what the line says.
+        raise _fail(
+            display,
+            line,
+            f"the first line has {len(clean)} column{'s' if len(clean) != 1 else ''} "
+            f"(column 1 to {len(clean)}), none of them a workload field",
+            expected="a header row with an 'id' column, e.g. "
+            "id,kind,model.params_billion,demand.requests_per_second",
+            hint="check that this is the inventory file you meant",
+        )
     for col in REQUIRED:
         if col not in clean:
             same = [c for c in clean if c.lower() == col]
@@ -227,6 +248,7 @@ def _check_header(display: str, line: int, header: list[str]) -> None:
                 )
             )
         elif col not in COLUMNS and not (col.lower() == "id" and "id" not in clean):
+            col = clip(col, 60)
             close = _closest_column(col)
             hint = (
                 f"did you mean '{close}'?"

@@ -47,6 +47,22 @@ def load_scenario(path: str | Path, catalog: Catalog | None = None) -> Scenario:
                 )
             ]
         )
+    if data and not set(map(str, data)) & set(Scenario.model_fields):
+        # Not a scenario at all (perhaps a symlink to another file): say where and how much,
+        # never what its lines say.
+        raise InvalidScenario(
+            [
+                Issue(
+                    display,
+                    1,
+                    "",
+                    f"none of the {len(data)} top-level keys is a scenario field",
+                    expected="a scenario: name, workloads, sites, clouds, ...",
+                    hint="check that this is the scenario file you meant; "
+                    "run 'advisor init' for a starter",
+                )
+            ]
+        )
     data = _merge_inventories(data, smap, path.parent)
     scn = _validate(data, smap)
     scn._base_dir = path.resolve().parent

@@ -59,7 +59,7 @@ class Location(Strict):
 class Power(Strict):
     """Electrical envelope and tariff of a site."""
 
-    max_kw: PosFloat | None = None
+    max_kw: PosFloat | None = Field(None, le=1_000_000)
     """Power cap for IT load in kW; omit for unlimited."""
     usd_per_kwh: NonNegFloat = Field(0.15, le=5)
     pue: float = Field(1.5, ge=1.0, le=3.0)
@@ -91,9 +91,9 @@ class Site(Strict):
     can_buy: tuple[str, ...] = ()
     """Hardware SKUs (catalog ``hardware.csv`` or ``overrides.hardware``) that may be bought."""
     max_buy_per_sku: int = Field(64, ge=0, le=100_000)
-    ops_usd_per_month: NonNegFloat = 0.0
+    ops_usd_per_month: NonNegFloat = Field(0.0, le=1e9)
     """Fixed site operations cost; reported, not optimised (it is paid whatever the plan)."""
-    wan_egress_usd_per_gb: NonNegFloat = 0.0
+    wan_egress_usd_per_gb: NonNegFloat = Field(0.0, le=100)
     """What leaving this site costs per GB (transit contract); 0 for flat-rate links."""
     grid_gco2e_per_kwh: NonNegFloat | None = Field(None, le=2000)
     """Grid carbon intensity; defaults to the catalog's country value."""
@@ -180,7 +180,7 @@ class AcceleratorNeeds(Strict):
 
     count: int = Field(1, ge=1, le=1024)
     """Accelerators per replica."""
-    min_memory_gb: PosFloat | None = None
+    min_memory_gb: PosFloat | None = Field(None, le=100_000)
     """Minimum memory per accelerator."""
     types: tuple[str, ...] = ()
     """Allowed accelerator ids (catalog ``accelerators.csv``); empty allows any."""
@@ -190,7 +190,7 @@ class CpuNeeds(Strict):
     """A CPU-only workload (no accelerator)."""
 
     vcpus: int = Field(ge=1, le=100_000)
-    memory_gb: PosFloat = 4.0
+    memory_gb: PosFloat = Field(4.0, le=100_000)
 
 
 class Demand(Strict):
@@ -199,7 +199,7 @@ class Demand(Strict):
     requests_per_second: PosFloat | None = Field(None, le=1e7)
     tokens_per_request: int | None = Field(None, ge=1, le=2_000_000)
     images_per_second: PosFloat | None = Field(None, le=1e7)
-    gflops_per_image: PosFloat = 8.2
+    gflops_per_image: PosFloat = Field(8.2, le=1e7)
     """Compute per image; 8.2 GFLOP is ResNet-50 at 224x224."""
     gpu_hours_per_month: PosFloat | None = Field(None, le=1e8)
     """Work in GPU-hours of ``reference_accelerator``; rescaled by dense FP16 throughput."""
@@ -208,7 +208,7 @@ class Demand(Strict):
     """Fixed replica count (with ``accelerators`` or ``cpu``)."""
     hours_per_month: float = Field(HOURS_IN_MONTH, gt=0, le=744)
     """Hours a month the workload runs (a month has at most 744 hours)."""
-    throughput_per_replica: PosFloat | None = None
+    throughput_per_replica: PosFloat | None = Field(None, le=1e9)
     """Measured throughput of one replica (tokens/s or images/s); overrides the estimate."""
 
     @model_validator(mode="after")
@@ -250,9 +250,9 @@ class DataSpec(Strict):
     """Jurisdictions the data may be processed in; empty means anywhere."""
     source: str | None = None
     """Where the data lives: a site id, a location id, or ``provider:region``."""
-    ingress_gb_per_month: NonNegFloat = 0.0
+    ingress_gb_per_month: NonNegFloat = Field(0.0, le=1e9)
     """Data moved from the source to the workload each month."""
-    egress_gb_per_month: NonNegFloat = 0.0
+    egress_gb_per_month: NonNegFloat = Field(0.0, le=1e9)
     """Results sent from the workload to users / the internet each month."""
 
 
@@ -333,8 +333,8 @@ class Budget(Strict):
     """A FinOps limit for everything (``all``) or one team (``team:<id>``)."""
 
     scope: str = Field(pattern=r"^(all|team:[A-Za-z0-9][A-Za-z0-9_.\-]{0,63})$")
-    opex_usd_per_month_max: NonNegFloat | None = None
-    capex_usd_max: NonNegFloat | None = None
+    opex_usd_per_month_max: NonNegFloat | None = Field(None, le=1e12)
+    capex_usd_max: NonNegFloat | None = Field(None, le=1e13)
 
     @model_validator(mode="after")
     def _some_limit(self) -> Budget:
@@ -355,14 +355,14 @@ class Flow(Strict):
 
     from_workload: Id
     to_workload: Id
-    gb_per_month: PosFloat
+    gb_per_month: PosFloat = Field(le=1e9)
 
 
 class Limits(Strict):
     """Optional caps on plan-wide totals."""
 
-    privacy_risk_max: NonNegFloat | None = None
-    carbon_kg_per_month_max: NonNegFloat | None = None
+    privacy_risk_max: NonNegFloat | None = Field(None, le=1e12)
+    carbon_kg_per_month_max: NonNegFloat | None = Field(None, le=1e12)
 
 
 class Distribution(Strict):
@@ -373,9 +373,9 @@ class Distribution(Strict):
     """
 
     distribution: Literal["uniform", "triangular", "normal", "lognormal"]
-    low: PosFloat | None = None
-    mode: PosFloat | None = None
-    high: PosFloat | None = None
+    low: PosFloat | None = Field(None, le=100)
+    mode: PosFloat | None = Field(None, le=100)
+    high: PosFloat | None = Field(None, le=100)
     sd: PosFloat | None = Field(None, le=5)
     sigma: PosFloat | None = Field(None, le=5)
 
@@ -415,7 +415,7 @@ class Uncertainty(Strict):
     """What a Monte Carlo run varies: each entry is an independent factor per sample."""
 
     samples: int = Field(200, ge=1, le=100_000)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
     prices: tuple[UncertainPrice, ...] = ()
     demand: tuple[UncertainDemand, ...] = ()
     power_price: Distribution | None = None
@@ -427,9 +427,9 @@ class Uncertainty(Strict):
 class Weights(Strict):
     """Weights of the ``weighted`` objective, in USD per unit per month."""
 
-    usd_per_latency_ms: NonNegFloat = 0.0
-    usd_per_risk_point: NonNegFloat = 0.0
-    usd_per_tonne_co2e: NonNegFloat = 0.0
+    usd_per_latency_ms: NonNegFloat = Field(0.0, le=1e9)
+    usd_per_risk_point: NonNegFloat = Field(0.0, le=1e9)
+    usd_per_tonne_co2e: NonNegFloat = Field(0.0, le=1e9)
 
 
 class Settings(Strict):
@@ -453,7 +453,7 @@ class PriceOverride(Strict):
     instance_type: str | None = None
     pricing: Pricing | None = None
     factor: PosFloat | None = Field(None, le=10)
-    usd_per_hour: PosFloat | None = None
+    usd_per_hour: PosFloat | None = Field(None, le=10_000)
     note: str = ""
 
     @model_validator(mode="after")
@@ -472,12 +472,12 @@ class HardwareOverride(Strict):
     accelerator: str | None = None
     accelerator_count: int = Field(0, ge=0, le=1024)
     vcpus: int = Field(ge=1, le=100_000)
-    memory_gb: PosFloat
-    list_price_usd: NonNegFloat
+    memory_gb: PosFloat = Field(le=100_000)
+    list_price_usd: NonNegFloat = Field(le=1e9)
     power_kw: PosFloat = Field(le=500)
     rack_units: int = Field(ge=0, le=100)
     useful_life_months: int = Field(60, ge=1, le=240)
-    ops_usd_per_month: NonNegFloat = 0.0
+    ops_usd_per_month: NonNegFloat = Field(0.0, le=1e9)
     note: str = ""
 
 

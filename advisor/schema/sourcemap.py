@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from advisor.errors import InvalidScenario, Issue
+from advisor.safeio.paths import UnsafePath, check_input_file, clip, read_input_bytes
 
 Loc = tuple[str | int, ...]
 
@@ -160,7 +161,16 @@ def _construct(node: yaml.Node, loc: Loc, smap: SourceMap, file: str, loader: _L
         return [
             _construct(child, (*loc, i), smap, file, loader) for i, child in enumerate(node.value)
         ]
-    value = loader.construct_object(node, deep=True)
+    try:
+        value = loader.construct_object(node, deep=True)
+    except ValueError:  # e.g. an integer of more than 4,300 digits
+        raise _issue(
+            file,
+            node,
+            _fmt(loc),
+            f"'{clip(node.value, 40)}' is not a usable value ({len(node.value)} characters)",
+            hint="write a number of sensible size",
+        ) from None
     if isinstance(value, float) and not math.isfinite(value):
         raise _issue(
             file,
@@ -194,9 +204,13 @@ def _line_at_byte(data: bytes, offset: int) -> int:
 def read_yaml(path: Path, display: str) -> tuple[Any, SourceMap]:
     """Parse a YAML file into plain data and its source map. Raises InvalidScenario."""
     smap = SourceMap(display)
+    if not path.exists() and not path.is_symlink():
+        raise _one(display, None, "file not found", hint="check the path and working directory")
+    if path.is_dir():
+        raise _one(display, None, "this is a directory, not a file", hint="name the .yaml file")
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES and path.is_file():
+        size = check_input_file(path, what="file")
+        if size > MAX_FILE_BYTES:
             raise _one(
                 display,
                 None,
@@ -204,17 +218,9 @@ def read_yaml(path: Path, display: str) -> tuple[Any, SourceMap]:
                 f"{MAX_FILE_BYTES / 1e6:.0f} MB a scenario file may have",
                 hint="list large fleets in a CSV workload inventory (workload_inventories)",
             )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise _one(
-            display, None, "file not found", hint="check the path and working directory"
-        ) from None
-    except IsADirectoryError:
-        raise _one(
-            display, None, "this is a directory, not a file", hint="name the .yaml file"
-        ) from None
-    except OSError as exc:
-        raise _one(display, None, f"cannot read the file ({exc.strerror or exc})") from None
+        raw = read_input_bytes(path, MAX_FILE_BYTES)
+    except UnsafePath as exc:
+        raise _one(display, None, str(exc), hint="name a scenario .yaml file") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -73,6 +73,9 @@ HOURS_IN_MONTH = 730.0
 
 
 class Strict(BaseModel):
-    """Base of every scenario model: unknown keys are errors and instances are immutable."""
+    """Base of every scenario model: unknown keys are errors, instances are immutable, and no
+    number may be infinite or NaN (every float field also states its range)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
+    )

@@ -32,7 +32,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from advisor.errors import InvalidScenario, Issue
+from advisor.safeio.paths import clip
 from advisor.schema.refs import did_you_mean
 from advisor.schema.scenario import Scenario
 
@@ -62,7 +65,22 @@ class Parameter:
                     )
                 ]
             )
-        return self.edit(scn, value)
+        try:
+            return self.edit(scn, value)
+        except ValidationError as exc:  # an edit built a model from a bad argument
+            first = exc.errors(include_url=False)[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise InvalidScenario(
+                [
+                    Issue(
+                        "<sweep>",
+                        None,
+                        f"parameter {clip(self.name, 80)}",
+                        f"{field}: {clip(first['msg'], 200)}",
+                        hint="see `advisor sweep --help` for the parameters",
+                    )
+                ]
+            ) from None
 
     @property
     def label(self) -> str:

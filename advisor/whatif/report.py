@@ -16,8 +16,9 @@ import pandas as pd
 
 from advisor.report.embed import figure_json
 from advisor.report.fmt import money, pct, signed_money
-from advisor.report.render import render, write_atomic
+from advisor.report.render import render
 from advisor.report.tables import Column, data_table
+from advisor.safeio import atomic_write_text
 from advisor.whatif.describe import describe, signature, targets_of
 from advisor.whatif.montecarlo import draw
 
@@ -213,7 +214,7 @@ def sweep_html(result: SweepResult, scenario_name: str = "") -> str:
 
 def write_sweep_report(result: SweepResult, path: str | Path, scenario_name: str = "") -> Path:
     """Write ``sweep.html`` (atomically; parent folders are created)."""
-    return write_atomic(sweep_html(result, scenario_name), path)
+    return atomic_write_text(path, sweep_html(result, scenario_name))
 
 
 # --- Monte Carlo ------------------------------------------------------------------------------
@@ -449,4 +450,4 @@ def write_montecarlo_report(
     uncertainty: Uncertainty | None = None,
 ) -> Path:
     """Write ``montecarlo.html`` (atomically; parent folders are created)."""
-    return write_atomic(montecarlo_html(result, scenario, uncertainty), path)
+    return atomic_write_text(path, montecarlo_html(result, scenario, uncertainty))

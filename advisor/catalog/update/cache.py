@@ -10,31 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from advisor.safeio.atomic import atomic_write_bytes
+
 TEMP_DIRNAME = ".advisor-update"
 MAX_AGE_S = 24 * 3600.0
 """Saved pages older than this are discarded: a resumed run must not mix days of prices."""
-
-
-def atomic_write_bytes(path: Path, payload: bytes) -> Path:
-    """Write ``payload`` to a temp file beside ``path``, then rename over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 class FetchCache:

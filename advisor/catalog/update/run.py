@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +28,7 @@ from advisor.catalog.update import aws, azure, gcp
 from advisor.catalog.update.cache import FetchCache
 from advisor.catalog.update.feed import FeedRequest
 from advisor.catalog.update.transport import Client, FeedError
+from advisor.safeio import atomic_write_bytes, csv_text
 
 PROVIDERS = {"aws": aws, "azure": azure, "gcp": gcp}
 BASE_URL_ENV = {
@@ -254,9 +253,7 @@ def cross_checks(kept: pd.DataFrame, catalog: Catalog) -> list[str]:
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n", float_format="%.10g")
-    return buf.getvalue().encode("utf-8")
+    return csv_text(frame, float_format="%.10g").encode("utf-8")
 
 
 def _previous(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -292,21 +289,8 @@ def write_user_catalog(result: UpdateResult, request: FeedRequest) -> None:
     rows = {"instance_prices.csv": len(prices), "excluded_prices.csv": len(excluded)}
     manifest = _manifest(out, result, request, payloads, rows)
     payloads["manifest.json"] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
-    out.mkdir(parents=True, exist_ok=True)
-    temps: dict[str, str] = {}
-    try:
-        for name, payload in payloads.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-            os.chmod(tmp, 0o644)
-            temps[name] = tmp
-        for name, tmp in temps.items():  # manifest.json is last (dicts keep order)
-            os.replace(tmp, out / name)
-            result.files[name] = out / name
-    finally:
-        for tmp in temps.values():
-            Path(tmp).unlink(missing_ok=True)
+    for name, payload in payloads.items():  # manifest.json is last (dicts keep order)
+        result.files[name] = atomic_write_bytes(out / name, payload)
 
 
 def _manifest(
