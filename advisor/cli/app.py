@@ -20,6 +20,7 @@ from rich.console import Console
 
 from advisor.cli import checks, render
 from advisor.cli.catalog_cmds import register as register_catalog_cmds
+from advisor.cli.export import export as _export_command
 from advisor.cli.size import size as _size_command
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
 from advisor.safeio import clip, safe_folder_name
@@ -39,6 +40,7 @@ catalog_app = typer.Typer(
 app.add_typer(catalog_app, name="catalog")
 register_catalog_cmds(catalog_app)  # catalog update / catalog diff
 app.command(name="size")(_size_command)
+app.command(name="export")(_export_command)
 # User strings and paths are printed as plain text: no rich markup, no :emoji: codes.
 out = Console(markup=False, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)

@@ -90,7 +90,7 @@ def _box_specs(plan: Plan) -> pd.DataFrame:
 
 
 def _floor_at_least_one(x: float) -> int:
-    return max(1, int(math.floor(x + 1e-9)))
+    return max(1, math.floor(x + 1e-9))
 
 
 def deployment_frame(plan: Plan) -> pd.DataFrame:
@@ -106,7 +106,7 @@ def deployment_frame(plan: Plan) -> pd.DataFrame:
         key = (r.provider if r.tier == "cloud" else "", r.hardware)
         box = boxes.loc[key] if key in boxes.index else None
         acc = float(r.gpus_per_replica or 0.0)
-        replicas = int(round(float(r.replicas)))
+        replicas = round(float(r.replicas))
         if acc > 0 and box is not None and float(box["accelerator_count"]) > 0:
             share = acc / float(box["accelerator_count"])
             vcpus = _floor_at_least_one(float(box["vcpus"]) * share * (1 - SYSTEM_RESERVE))
@@ -139,7 +139,7 @@ def deployment_frame(plan: Plan) -> pd.DataFrame:
                 "region": r.region or "",
                 "instance_type": r.hardware,
                 "accelerator": r.accelerator if isinstance(r.accelerator, str) else "",
-                "accelerators_per_replica": int(math.ceil(acc - 1e-9)),
+                "accelerators_per_replica": math.ceil(acc - 1e-9),
                 "replicas": replicas,
                 "pricing": r.pricing,
                 "use_spot": r.pricing == "spot",
