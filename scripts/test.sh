@@ -23,6 +23,13 @@ if [ ! -x .venv-focus/bin/focus-validator ]; then
     "$PY" -m venv .venv-focus
     .venv-focus/bin/python -m pip install -q 'focus-validator==1.0.0' 'multimethod<2'
 fi
+# SkyPilot's task schema and kubernetes-validate check 'advisor export' output; SkyPilot pins
+# its own dependency versions, so the validators get their own virtualenv (advisor[export]).
+if [ ! -x .venv-export/bin/python ] || ! .venv-export/bin/python -c 'import sky, kubernetes_validate' 2>/dev/null; then
+    "$PY" -m venv .venv-export
+    .venv-export/bin/python -m pip install -q 'skypilot==0.14.1' 'kubernetes-validate==1.37.0'
+fi
+export ADVISOR_REQUIRE_VALIDATORS=1
 .venv/bin/python -m ruff check advisor tests tools benchmarks
 .venv/bin/python -m ruff format --check advisor tests tools benchmarks
 .venv/bin/python -m mypy

@@ -21,6 +21,7 @@ from rich.console import Console
 from advisor.cli import checks, render, schema_cmds, verify_cmds
 from advisor.cli import compare as compare_cmd
 from advisor.cli.catalog_cmds import register as register_catalog_cmds
+from advisor.cli.export import export as _export_command
 from advisor.cli.options import Format, FormatOpt, root
 from advisor.cli.size import size as _size_command
 from advisor.errors import AdvisorError, InfeasibleScenario, InvalidScenario
@@ -45,6 +46,7 @@ compare_cmd.register(app)
 verify_cmds.register(app)
 register_catalog_cmds(catalog_app)  # catalog update / catalog diff
 app.command(name="size")(_size_command)
+app.command(name="export")(_export_command)
 # User strings and paths are printed as plain text: no rich markup, no :emoji: codes.
 out = Console(markup=False, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)

@@ -123,6 +123,21 @@ class Plan:
 
         return write_report(self, path)
 
+    @property
+    def deployment(self) -> pd.DataFrame:
+        """What deploying each placement unit takes (kind, replicas, per-replica requests,
+        spot, HA group), as ``advisor export`` uses it; see :mod:`advisor.plan.deployment`."""
+        from advisor.plan.deployment import deployment_frame
+
+        return deployment_frame(self)
+
+    def export(self, to: str, out: str | Path) -> dict[str, Path]:
+        """Write deployment files for this plan (``skypilot``, ``kubernetes`` or
+        ``terraform``) into ``out`` as one output set; the paths written."""
+        from advisor.export import export_plan
+
+        return export_plan(self, to, out)
+
     def to_dict(self) -> dict[str, Any]:
         """The versioned, deterministic ``plan.json`` content (no timings, no paths); it
         carries the validated scenario (``scenario_input``) so that ``advisor verify`` can
@@ -155,6 +170,7 @@ class Plan:
                 "scenario_input": self.scenario.model_dump(
                     mode="json", exclude_defaults=True, exclude={"workload_inventories"}
                 ),
+                "deployment": self.deployment.to_dict(orient="records"),
             }
         )
 
