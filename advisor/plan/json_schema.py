@@ -44,6 +44,34 @@ def _records(description: str, properties: dict[str, dict], extra: bool = False)
     }
 
 
+DEPLOYMENT = {
+    "workload": _str("Workload id."),
+    "unit": _str("Placement unit."),
+    "team": {"description": "Owning team.", "anyOf": [{"type": "string"}, {"type": "null"}]},
+    "kind": _str(
+        "inference (a service), training or batch (run to completion).",
+        enum=["inference", "training", "batch"],
+    ),
+    "tier": _str("Tier of the target.", enum=["local", "edge", "cloud"]),
+    "target": _str("`site:<id>` or `<provider>:<region>`."),
+    "site": _str("Site id; empty in the cloud."),
+    "provider": _str("Cloud provider; empty on a site."),
+    "region": _str("Cloud region; empty on a site."),
+    "instance_type": _str("Cloud instance type or hardware SKU."),
+    "accelerator": _str("Accelerator id; empty for CPU-only."),
+    "accelerators_per_replica": _int("Accelerators one replica holds."),
+    "replicas": _int("Replicas of the unit."),
+    "pricing": _str("Pricing model (on_demand, spot, reserved_1y, reserved_3y, owned)."),
+    "use_spot": {"type": "boolean", "description": "The plan chose spot pricing."},
+    "interruptible": {"type": "boolean", "description": "The workload accepts preemption."},
+    "ha_group": _int("Replica group k of `ha_groups`."),
+    "ha_groups": _int("Replica groups of the workload (on different targets when > 1)."),
+    "vcpus_per_replica": _int("CPU request of one replica, vCPUs."),
+    "memory_gb_per_replica": _int("Memory request of one replica, GB."),
+    "disk_gb": _int("Local disk of one replica, GB (estimate)."),
+    "precision": _str("Weights precision."),
+    "model_weights_gb": {"type": "number", "minimum": 0, "description": "Model weights, GB."},
+}
 INFINITY = {"enum": ["Infinity"], "description": "No limit (JSON has no infinity)."}
 USD_M = "USD per month"
 ASSIGNMENT = {
@@ -227,6 +255,9 @@ def plan_schema() -> dict:
             "description": "Binding limits and what relaxing each would save.",
             "items": {"type": "object"},
         },
+        "deployment": _records(
+            "What deploying each placement unit takes (read by `advisor export`).", DEPLOYMENT
+        ),
     }
     return {
         "$schema": DIALECT,
