@@ -44,12 +44,31 @@ def repo(tmp_path_factory) -> Path:
     return repo
 
 
+@pytest.fixture(scope="module")
+def totals(repo) -> tuple[float, float]:
+    """Monthly totals of the two revisions, solved through the API (what the gate must show)."""
+    import advisor
+
+    scn = advisor.load_scenario(ROOT / "examples/eu-insurer.yaml")
+    before = advisor.solve(scn).kpis["monthly_total_usd"]
+    after = advisor.solve(scn.with_prices("aws", factor=1.2)).kpis["monthly_total_usd"]
+    return before, after
+
+
+def _money(x: float) -> str:
+    return f"{'-' if x < 0 else '+'}${abs(x):,.0f}"
+
+
 def _compare(repo: Path, monkeypatch, *args: str):
     monkeypatch.chdir(repo)
     return runner.invoke(app, ["compare", *args, "--out", str(repo / "out")])
 
 
-def test_gate_fails_on_a_relative_increase(repo, monkeypatch):
+def test_gate_fails_on_a_relative_increase(repo, monkeypatch, totals):
+    before, after = totals
+    pct = (after - before) / before
+    assert pct > 0.002, "AWS up 20% must raise the insurer's cost for this test to mean much"
+    limit = pct / 2
     r = _compare(
         repo,
         monkeypatch,
@@ -58,20 +77,22 @@ def test_gate_fails_on_a_relative_increase(repo, monkeypatch):
         "--format",
         "markdown",
         "--fail-on-increase",
-        "5%",
+        f"{limit * 100:.2f}%",
     )
     assert r.exit_code == GATE_EXIT == 4, r.output
     md = r.stdout
     assert md.startswith("### advisor cost check: eu-insurer")
-    assert "**Monthly cost $3,839 → $4,037 (+$198, +5.2%)**" in md
-    assert "❌ **Cost gate:**" in md and "exceeds the limit of 5%" in md
-    assert "| call-transcription | aws:eu-north-1 g4dn.xlarge |" in md  # repriced, with why
+    assert f"**Monthly cost ${before:,.0f} → ${after:,.0f} ({_money(after - before)}" in md
+    assert "❌ **Cost gate:**" in md and "exceeds the limit of" in md
+    assert "| call-transcription | aws:eu-north-1 g4dn.xlarge |" in md  # moved or repriced
     assert "price per hour" in md
     assert "#### New purchases (0)" in md and "None binds." in md
     assert (repo / "out" / "compare.html").exists()
 
 
-def test_gate_passes_under_an_absolute_limit(repo, monkeypatch):
+def test_gate_passes_under_an_absolute_limit(repo, monkeypatch, totals):
+    before, after = totals
+    limit = (after - before) * 2 + 1
     r = _compare(
         repo,
         monkeypatch,
@@ -80,15 +101,15 @@ def test_gate_passes_under_an_absolute_limit(repo, monkeypatch):
         "--format",
         "json",
         "--fail-on-increase",
-        "1000",
+        f"{limit:.0f}",
     )
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
-    assert out["gate"] == {"limit_text": "$1,000/month", "failed": False, "exit_code": 4}
-    assert out["delta_usd_per_month"] == pytest.approx(197.8, abs=0.5)
+    assert out["gate"] == {"limit_text": f"${limit:,.0f}/month", "failed": False, "exit_code": 4}
+    assert out["delta_usd_per_month"] == pytest.approx(after - before, abs=0.01)
 
 
-def test_plan_json_sides_and_a_decrease(repo, monkeypatch, tmp_path):
+def test_plan_json_sides_and_a_decrease(repo, monkeypatch, tmp_path, totals):
     monkeypatch.chdir(repo)
     before = materialise("git:HEAD~1:scenario.yaml", _fresh(tmp_path / "src"))
     for name, scenario in (("a", str(before)), ("b", "scenario.yaml")):
@@ -100,7 +121,8 @@ def test_plan_json_sides_and_a_decrease(repo, monkeypatch, tmp_path):
         app, ["compare", b, a, "--fail-on-increase", "0%", "-f", "markdown", "-o", str(tmp_path)]
     )
     assert r.exit_code == 0, r.output
-    assert "(-$198, -4.9%)" in r.stdout and "✅ **Cost gate:**" in r.stdout
+    before, after = totals
+    assert f"({_money(before - after)}, -" in r.stdout and "✅ **Cost gate:**" in r.stdout
 
 
 def _fresh(path: Path) -> Path:

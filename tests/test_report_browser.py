@@ -251,17 +251,24 @@ def _info(v: Visit) -> str:
     return v.page.locator("#placements-table .info").inner_text()
 
 
+USD_COLUMN = {"at": 7}
+"""Index of the USD/month column of the placements table (set from the payload's header)."""
+
+
 def _usd(v: Visit, row: str = "first") -> str:
     rows = v.page.locator("#placements-table tbody tr.row")
-    return getattr(rows, row).locator("td").nth(7).inner_text()
+    return getattr(rows, row).locator("td").nth(USD_COLUMN["at"]).inner_text()
 
 
 def test_large_plan_table_filters_and_sorts(browser, big_plan, big_report):
     n = len(big_plan.assignments)
     html = big_report.read_text(encoding="utf-8")
     assert 'data-encoding="gzip-base64"' in html, "a 3,000-row table ships compressed"
-    rows = _payload(html, "placements-table")["rows"]
+    payload = _payload(html, "placements-table")
+    rows = payload["rows"]
     assert len(rows) == n
+    k = next(i for i, c in enumerate(payload["columns"]) if c["label"] == "USD/month")
+    USD_COLUMN["at"] = k
     v = Visit(browser, big_report)
     try:
         assert v.visible_rows("placements-table") == 50
@@ -291,15 +298,15 @@ def test_large_plan_table_filters_and_sorts(browser, big_plan, big_report):
         v.page.fill("#placements-table input.filter", "")
         assert _info(v) == f"1–50 of {n:,}"
         # sort by USD/month: descending first, then ascending; across all pages
-        usd = sorted(r[7][1] for r in rows)
+        usd = sorted(r[k][1] for r in rows)
         v.page.click("#placements-table thead th:has-text('USD/month')")
-        assert _usd(v) == rows[max(range(n), key=lambda i: rows[i][7][1])][7][0]
+        assert _usd(v) == rows[max(range(n), key=lambda i: rows[i][k][1])][k][0]
         v.page.click("#placements-table button[data-page='last']")
-        assert _usd(v, "last") == next(r[7][0] for r in rows if r[7][1] == usd[0])
+        assert _usd(v, "last") == next(r[k][0] for r in rows if r[k][1] == usd[0])
         v.page.click("#placements-table thead th:has-text('USD/month')")
         assert v.page.locator("#placements-table thead th[aria-sort='ascending']").count() == 1
         assert _info(v) == f"1–50 of {n:,}", "sorting returns to the first page"
-        assert _usd(v) == next(r[7][0] for r in rows if r[7][1] == usd[0])
+        assert _usd(v) == next(r[k][0] for r in rows if r[k][1] == usd[0])
         # sort by workload id, with a filter kept
         v.page.fill("#placements-table input.filter", team)
         v.page.click("#placements-table thead th:has-text('Workload')")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import advisor
 from advisor.plan.compare import compare
 
 BASE = {
@@ -114,15 +115,15 @@ def test_unknown_cost_inputs_still_explain_a_price_change():
     assert why == "same target; $30/month dearer; its price or sizing inputs changed"
 
 
-def test_real_plans_price_change_is_reported(report_plan, report_list_price_plan):
-    comp = compare(report_plan, report_list_price_plan)
+def test_real_plans_price_change_is_reported(report_plan, report_scenario):
+    """AWS 2% dearer: the AWS placement stays put and is reported as repriced, with why."""
+    dearer = advisor.solve(report_scenario.with_prices("aws", factor=1.02))
+    comp = compare(report_plan, dearer)
     repriced = comp.repriced
     assert len(repriced) >= 1
     for why in repriced["why"]:
         assert why.startswith("same target;") and "price per hour" in why, why
     same = comp.units[~comp.units["moved"] & (comp.units["delta_usd"].abs() < 0.005)]
     assert (same["why"] == "unchanged").all()
-    via_json = compare(
-        json.loads(report_plan.to_json()), json.loads(report_list_price_plan.to_json())
-    )
+    via_json = compare(json.loads(report_plan.to_json()), json.loads(dearer.to_json()))
     assert via_json.units["why"].tolist() == comp.units["why"].tolist()

@@ -17,19 +17,19 @@ from advisor.whatif.report import (
 def test_sweep_view_names_and_describes_every_plan(report_sweep):
     v = sweep_view(report_sweep, "eu-insurer")
     assert v["parameter"]["meaning"] == "multiplies the cloud prices of aws"
-    assert v["parameter"]["value_list"] == "0.4, 1"
+    assert v["parameter"]["value_list"] == "0.2, 1"
     names = [p["name"] for p in v["plans"]]
     assert names[0] == "plan 0" and v["plans"][0]["title"] == "the unedited scenario's plan"
     cheap = report_sweep.outcomes[0]
     assert report_sweep.frame["n_moved"].iloc[0] > 0, "cheap AWS must move something"
     other = next(p for p in v["plans"] if p["name"] != "plan 0")
-    assert other["footer"] == "optimal at: 0.4"
+    assert other["footer"] == "optimal at: 0.2"
     moved = report_sweep.frame["moved"].iloc[0]
     assert other["workloads_changed"] >= len(moved)
     assert all(any(m.startswith(w + ":") for m in other["moves"]) for w in moved)
     assert other["tiers"].endswith(f"{int(cheap.kpis['workloads_per_tier']['cloud'])} cloud")
     text = " ".join(v["narrative"])
-    assert "the placement changes between 0.4 and 1 (plan 1 → plan 0)" in text
+    assert "the placement changes between 0.2 and 1 (plan 1 → plan 0)" in text
     rows = v["table"]["json"]
     assert "plan 1" in rows and "plan 0" in rows
 
