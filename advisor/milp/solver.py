@@ -27,8 +27,9 @@ def run(
     start: np.ndarray | None = None,
     relax: frozenset[str] | None = None,
 ) -> tuple[Solution, Model]:
-    """Build and solve. ``start`` (column values, e.g. of a neighbouring what-if point) is a
-    first incumbent for HiGHS when it fits this model.
+    """Build and solve. ``start`` (column values, e.g. of a neighbouring what-if point) is
+    accepted but not used for now: a warm-started solve once returned a non-optimal plan
+    labelled optimal (see the comment below and CHANGELOG), so every solve starts cold.
 
     HiGHS (default) solves each independent component (:mod:`advisor.milp.reduce`) with the
     LP-guided strategy of :mod:`advisor.milp.highs`; CBC gets the whole model through PuLP.
