@@ -26,14 +26,9 @@ SERVE_READINESS_PATH = "/health"
 """Readiness probe of inference services (vLLM, TGI and Triton all answer on /health)."""
 
 
-def _nodes(u: DeployUnit) -> int:
-    """VMs the plan pays for: its billed boxes, else one VM per replica."""
-    return max(1, math.ceil(u.billed_boxes - 1e-9)) if u.billed_boxes > 0 else u.replicas
-
-
 def task(u: DeployUnit, plan_name: str) -> dict:
     """The SkyPilot task of one cloud unit, as a dict in SkyPilot's task schema."""
-    nodes = _nodes(u)
+    nodes = u.vms
     resources: dict = {
         "cloud": u.provider,
         "region": u.region,

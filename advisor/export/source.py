@@ -8,6 +8,7 @@ feasible is never exported.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -53,6 +54,13 @@ class DeployUnit(BaseModel):
     precision: str = ""
     model_weights_gb: float = Field(ge=0, allow_inf_nan=False)
     billed_boxes: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+
+    @property
+    def vms(self) -> int:
+        """Cloud VMs the plan pays for: its billed boxes, else one VM per replica."""
+        if self.billed_boxes > 0:
+            return max(1, math.ceil(self.billed_boxes - 1e-9))
+        return self.replicas
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ with ``-var-file``).
 from __future__ import annotations
 
 import json
-import math
 
 from advisor.export.names import dns_label
 from advisor.export.source import DeployUnit, ExportSource
@@ -64,12 +63,11 @@ variable "instances" {
 
 
 def _instance(u: DeployUnit, plan_name: str) -> dict:
-    count = max(1, math.ceil(u.billed_boxes - 1e-9)) if u.billed_boxes > 0 else u.replicas
     return {
         "name": dns_label(u.unit),
         "workload": u.workload,
         "instance_type": u.instance_type,
-        "count": int(count),
+        "count": u.vms,
         "pricing": u.pricing,
         "use_spot": bool(u.use_spot),
         "disk_gb": int(u.disk_gb),
