@@ -410,7 +410,7 @@ def run_case(files: dict[str, bytes], args: list[str], plan: bool) -> None:
         shutil.rmtree(sandbox, ignore_errors=True)
 
 
-@_examples(fast=80, long=3000)
+@_examples(fast=80, long=3300)
 @given(st.data())
 def test_fuzz_scenarios(data):
     seed = data.draw(st.sampled_from(sorted(SCENARIO_SEEDS)), label="seed")
@@ -418,7 +418,7 @@ def test_fuzz_scenarios(data):
     run_case({"scn.yaml": raw}, ["validate", "scn.yaml"], plan=False)
 
 
-@_examples(fast=60, long=3000)
+@_examples(fast=60, long=3300)
 @given(st.data())
 def test_fuzz_inventories(data):
     rows = mutate_rows(INVENTORY_SEED, data)
@@ -427,7 +427,7 @@ def test_fuzz_inventories(data):
     run_case({"scn.yaml": scn, "inv.csv": raw}, ["validate", "scn.yaml"], plan=False)
 
 
-@_examples(fast=60, long=3000)
+@_examples(fast=60, long=3300)
 @given(st.data())
 def test_fuzz_user_catalogs(data):
     table = data.draw(st.sampled_from(sorted(CATALOG_SEED)), label="table")
@@ -443,7 +443,7 @@ def test_fuzz_user_catalogs(data):
     run_case(files, ["validate", "scn.yaml"], plan=False)
 
 
-@_examples(fast=12, long=1000)
+@_examples(fast=12, long=1100)
 @given(st.data())
 def test_fuzz_plans(data):
     seed = data.draw(st.sampled_from(PLAN_SEEDS), label="seed")
