@@ -7,11 +7,15 @@ plan is verified independently, and every hybrid piece appears in the plan and i
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 import advisor
+from advisor.export import load_export_source, render_export
+from advisor.export.names import dns_label
 
 ROOT = Path(__file__).resolve().parents[1]
 RETAILER = ROOT / "examples" / "retailer.yaml"
@@ -44,3 +48,64 @@ def test_store_video_is_analysed_in_its_own_store(scenario, plan):
     for w in vision:
         assert placed.at[w.id, "target"] == f"site:{w.data.source}", w.id
         assert placed.at[w.id, "tier"] == "edge"
+
+
+def test_every_unit_is_exported_where_it_runs(plan):
+    """Cloud units become SkyPilot tasks and Terraform instances, site units Kubernetes
+    workloads on their site; no unit is left out or exported twice."""
+    src = load_export_source(plan)
+    a = plan.assignments
+    cloud, sites = a[a["tier"] == "cloud"], a[a["tier"] != "cloud"]
+    assert len(cloud) and len(sites)
+
+    sky = [yaml.safe_load(t) for t in render_export(src, "skypilot").values()]
+    assert sorted(d["envs"]["ADVISOR_UNIT"] for d in sky) == sorted(cloud["unit"])
+
+    k8s = render_export(src, "kubernetes")
+    docs = [d for t in k8s.values() for d in yaml.safe_load_all(t) if d]
+    on_site = {d["metadata"]["labels"]["advisor.io/unit"]: d for d in docs}
+    assert sorted(on_site) == sorted(sites["unit"].map(dns_label))
+    for row in sites.itertuples():
+        doc = on_site[dns_label(row.unit)]
+        assert doc["spec"]["template"]["spec"]["nodeSelector"]["advisor.io/site"] == row.site
+        assert doc["kind"] == ("Deployment" if row.unit in _inference_units(plan) else "Job")
+
+    tf = render_export(src, "terraform")
+    names = [
+        i["name"] for n, t in tf.items() if n != "variables.tf" for i in json.loads(t)["instances"]
+    ]
+    assert sorted(names) == sorted(cloud["unit"].map(dns_label))
+
+
+def _inference_units(plan) -> set[str]:
+    kinds = {w.id: w.kind for w in plan.scenario.workloads}
+    return {
+        u
+        for u, w in zip(plan.assignments["unit"], plan.assignments["workload"], strict=True)
+        if kinds[w] == "inference"
+    }
+
+
+@pytest.mark.browser
+def test_report_loads_offline_without_errors(plan, tmp_path):
+    """The retailer's report in headless Chromium: every chart drawn, no console error, no
+    request but the file itself."""
+    from test_report_browser import ARGS, CHROMIUM, Visit
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    path = plan.write_report(tmp_path / "report.html")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            v = Visit(browser, path)
+            try:
+                charts = v.page.locator(".chart")
+                assert charts.count() >= 8
+                for i in range(charts.count()):
+                    assert charts.nth(i).locator("svg.main-svg").count() > 0
+                v.page.wait_for_timeout(200)
+                v.assert_clean()
+            finally:
+                v.close()
+        finally:
+            browser.close()
