@@ -7,6 +7,7 @@ import pandas as pd
 
 from advisor.milp import Budget, FlowSpec, Problem
 from advisor.options import OptionSet, lifecycle
+from advisor.options.burst import flow_parts, part_of_unit, parts
 from advisor.schema.scenario import Scenario
 
 
@@ -158,28 +159,15 @@ def flow_rates(opts: OptionSet, site_wan: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def flow_names(scn: Scenario) -> list[str]:
-    """One distinct name per flow: ``from->to``; repeats of a pair get ``#2``, ``#3``, ...
-
-    Each flow has its own cost variable, so two flows between the same pair are both charged.
-    """
-    seen: dict[str, int] = {}
-    names = []
-    for f in scn.flows:
-        base = f"{f.from_workload}->{f.to_workload}"
-        seen[base] = seen.get(base, 0) + 1
-        names.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
-    return names
-
-
 def formulate(scn: Scenario, opts: OptionSet) -> Problem:
     """The Problem for ``scn``: options with objective weights plus all coupling data."""
     o = opts.options.copy()
     o["obj_usd"] = option_objective(scn, o)
     units_of: dict[str, list[str]] = {}
+    units_of_part: dict[str, list[str]] = {}  # a part: a workload, or one step of a split one
     for u, w in zip(opts.units["unit"], opts.units["workload"], strict=True):
         units_of.setdefault(w, []).append(u)
-    team_of = {w.id: w.team for w in scn.workloads}
+        units_of_part.setdefault(part_of_unit(u), []).append(u)
     budgets = []
     for b in scn.budgets:
         if b.opex_usd_per_month_max is not None:
@@ -193,7 +181,9 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
         purchasables=purchasables(scn, opts),
         sites=site_limits(scn),
         budgets=tuple(budgets),
-        ha_groups=tuple(tuple(units_of[w.id]) for w in scn.workloads if w.ha),
+        ha_groups=tuple(
+            tuple(units_of_part[p.name]) for w in scn.workloads if w.ha for p in parts(w)
+        ),
         colocate=tuple(
             tuple(u for w in r.workloads for u in units_of[w])
             for r in scn.placement_rules
@@ -206,13 +196,13 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
         ),
         flows=tuple(
             FlowSpec(
-                name,
-                tuple(units_of[f.from_workload]),
-                tuple(units_of[f.to_workload]),
+                f.name,
+                tuple(units_of_part[f.from_part]),
+                tuple(units_of_part[f.to_part]),
                 f.gb_per_month,
-                team_of[f.from_workload],
+                f.team,
             )
-            for name, f in zip(flow_names(scn), scn.flows, strict=True)
+            for f in flow_parts(scn)
         ),
         flow_rates=rates,
         flow_obj_factor=objective_factor(scn),
