@@ -238,3 +238,31 @@ def comparison_line(c: BurstComparison | None) -> str:
         f"single-target placement (${c.single_monthly_usd:,.2f}/month: {where}); "
         f"{c.method}"
     )
+
+
+def explain_split(
+    parts_frame: pd.DataFrame, comparison: BurstComparison | None, workload: str
+) -> str:
+    """The split paragraph of ``Plan.explain(workload)``; '' unless the workload is split."""
+    if not len(parts_frame) or workload not in set(parts_frame["workload"]):
+        return ""
+    own = parts_frame[parts_frame["workload"] == workload]
+    return "\n" + "\n".join(burst_lines(own, comparison))
+
+
+def from_document(doc: dict) -> tuple[pd.DataFrame, BurstComparison | None]:
+    """The parts and comparison stored in a saved ``plan.json`` (empty for older plans)."""
+    burst = doc.get("burst") or {}
+    frame = pd.DataFrame(burst.get("parts") or [], columns=PART_COLUMNS)
+    c = burst.get("comparison")
+    if not c:
+        return frame, None
+    return frame, BurstComparison(
+        tuple(c["workloads"]),
+        c["status"],
+        float(c["plan_objective"]),
+        float(c["plan_monthly_usd"]),
+        c.get("single_target_objective"),
+        c.get("single_target_monthly_usd"),
+        dict(c.get("single_target_placements") or {}),
+    )

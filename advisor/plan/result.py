@@ -86,16 +86,19 @@ class Plan:
         return self.options.rejections
 
     def explain(self, workload: str) -> str:
-        """Why ``workload`` went where it did, its alternatives, and what rejected the rest."""
+        """Why ``workload`` went where it did, its alternatives, and what rejected the rest;
+        for a split workload, its parts and what the split saves."""
         from advisor.plan.binding import why_not_used
+        from advisor.plan.burst import explain_split
 
-        return explain_text(
+        text = explain_text(
             self.options,
             self.assignments,
             self.alternatives,
             workload,
             reasons=lambda unit, target, sku, team: why_not_used(self, unit, target, sku, team),
         )
+        return text + explain_split(self.burst_parts, self.burst_comparison, workload)
 
     def summary(self) -> pd.DataFrame:
         """One row per tier: workloads, monthly cost split, carbon."""
