@@ -145,10 +145,16 @@ def single_target_comparison(
             )
         }
     )
+    # the same scenario (flows, rules, limits: they decide which options pruning keeps) with
+    # only the split workloads to rebuild; option rows are built per unit
     only = whole.model_copy(
-        update={"workloads": tuple(w for w in whole.workloads if w.id in split), "flows": ()}
+        update={"workloads": tuple(w for w in whole.workloads if w.id in split)}
     )
     fresh = build_options(only, catalog)
+    if not set(fresh.units["unit"]) <= set(fresh.options["unit"]):  # a whole unit fits nowhere
+        return BurstComparison(
+            split, "infeasible", plan_objective, plan_monthly_usd, seconds=time.perf_counter() - t0
+        )
     combined = _combined(opts, fresh, set(split))
     problem = formulate(whole, combined)
     sol = solve_problem(problem, settings)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from advisor.schema.types import Strict
 
@@ -139,9 +139,22 @@ PROFILE_JSON_SCHEMA = {
     ],
 }
 
+
+def _shape(steps: tuple[ProfileStep, ...]) -> tuple[ProfileStep, ...]:
+    """Fractions sum to 1 and hours do not increase (a step without hours runs the demand's
+    hours, checked by the demand)."""
+    problem = profile_problems(
+        tuple((s.fraction, s.hours_per_month or float("inf")) for s in steps), float("inf")
+    )
+    if problem:
+        raise ValueError(problem)
+    return steps
+
+
 Profile = Annotated[
     tuple[ProfileStep, ...],
     BeforeValidator(_normalise),
+    AfterValidator(_shape),
     WithJsonSchema(PROFILE_JSON_SCHEMA),
     Field(min_length=1, max_length=24),
 ]
@@ -157,6 +170,48 @@ def resolved_steps(
         (s.fraction, hours_per_month if s.hours_per_month is None else s.hours_per_month)
         for s in profile
     )
+
+
+PROFILE_ERROR_HELP = {
+    "profile fractions must sum to 1": (
+        "fractions of the peak demand, each > 0, summing to 1",
+        "e.g. [[0.6, 730], [0.4, 120]]: 60% of the peak all month, 40% for 120 peak hours",
+    ),
+    "profile hours must not increase": (
+        "steps base first, each running no more hours than the one before",
+        "list the base (the longest-running step) first, then the peaks",
+    ),
+    "profile step": (
+        "step hours <= the demand's hours_per_month",
+        "raise demand.hours_per_month or shorten the step",
+    ),
+    "a base/peak profile needs": (
+        "{base_fraction: 0..1, peak_hours_per_month: hours}",
+        "e.g. profile: {base_fraction: 0.6, peak_hours_per_month: 120}",
+    ),
+    "base_fraction must be": (
+        "a number between 0 and 1 (exclusive)",
+        "the share of the peak demand present all month, e.g. 0.6",
+    ),
+    "a profile is": (
+        "{base_fraction, peak_hours_per_month} or a list of steps",
+        "e.g. profile: {base_fraction: 0.6, peak_hours_per_month: 120}",
+    ),
+    "a profile step pair": ("[fraction, hours_per_month]", "e.g. [0.4, 120]"),
+    "unknown key(s)": (
+        "base_fraction and peak_hours_per_month",
+        "or write the steps as a list: [{fraction: 0.6, hours_per_month: 730}, ...]",
+    ),
+    "split: true needs": (
+        "demand.profile with at least 2 steps",
+        "add demand.profile: {base_fraction: 0.6, peak_hours_per_month: 120}, or drop split",
+    ),
+    "a load profile needs a rate": (
+        "requests_per_second, images_per_second or replicas with a profile",
+        "drop the profile: GPU-hours are spread over the month already",
+    ),
+}
+"""Expected value and hint per profile error (by message prefix), for the schema errors."""
 
 
 def profile_problems(steps: tuple[tuple[float, float], ...], hours_per_month: float) -> str:
