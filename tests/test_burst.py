@@ -14,7 +14,9 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
 import random
+from pathlib import Path
 
 import jsonschema
 import numpy as np
@@ -32,7 +34,9 @@ from advisor.plan.verify import verify_plan
 
 CAT = Catalog.load()
 REGIONS = ("aws:eu-central-1", "gcp:europe-west4")
-DEMO = "tests/data/burst/burst-demo.yaml"
+DEMO = str(Path(__file__).parent / "data" / "burst" / "burst-demo.yaml")
+BRUTE_FORCE_CASES = int(os.environ.get("ADVISOR_BURST_BRUTEFORCE_CASES", "8"))
+"""Random split scenarios checked against brute force (about 2 s each; raise for a long run)."""
 
 
 def l4(wid: str, replicas: int, profile, split: bool = True, **extra) -> dict:
@@ -390,7 +394,7 @@ def brute_force(scn) -> float | None:
     return best_total
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(BRUTE_FORCE_CASES))
 def test_split_matches_brute_force_over_step_assignments(seed):
     scn = build(_random_case(random.Random(seed)), CAT)
     best = brute_force(scn)
@@ -403,3 +407,35 @@ def test_split_matches_brute_force_over_step_assignments(seed):
     assert plan.objective == pytest.approx(best, rel=1e-6, abs=1e-6)
     v = verify_plan(plan, CAT)
     assert v.ok, v.violations
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def test_split_plan_exports_cloud_parts_to_skypilot_and_site_parts_to_kubernetes(tmp_path):
+    from test_export import _validate
+
+    from advisor.export import export_plan
+
+    plan = advisor.solve(advisor.load_scenario(DEMO))
+    folders = {}
+    for to in ("skypilot", "kubernetes", "terraform"):
+        folders[to] = tmp_path / to
+        export_plan(plan, to, folders[to])
+    sky = {p.name: p.read_text() for p in folders["skypilot"].glob("skypilot-*.yaml")}
+    peak = next(text for name, text in sky.items() if name.startswith("skypilot-assistant-2"))
+    assert "region: europe-west4" in peak or "region: eu-central-1" in peak
+    assert "pays for 160 h a month" in peak
+    assert not any(name.startswith("skypilot-assistant-1") for name in sky)  # the base is on site
+    k8s = list(yaml.safe_load_all((folders["kubernetes"] / "k8s-fra-dc.yaml").read_text()))
+    base = [
+        d
+        for d in k8s
+        if d["kind"] == "Deployment"
+        and d["metadata"]["labels"]["advisor.io/workload"] == "assistant"
+    ]
+    assert len(base) == 1 and base[0]["spec"]["replicas"] == 4
+    tfvars = [json.loads(p.read_text()) for p in folders["terraform"].glob("*.auto.tfvars.json")]
+    counts = {i["name"].rsplit("-", 1)[0]: i["count"] for t in tfvars for i in t["instances"]}
+    assert counts["assistant-2"] == 6
+    _validate(list(folders.values()))

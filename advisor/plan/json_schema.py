@@ -71,6 +71,11 @@ DEPLOYMENT = {
     "disk_gb": _int("Local disk of one replica, GB (estimate)."),
     "precision": _str("Weights precision."),
     "model_weights_gb": {"type": "number", "minimum": 0, "description": "Model weights, GB."},
+    "hours_per_month": {
+        "type": "number",
+        "minimum": 0,
+        "description": "Hours a month the unit runs (a burst part: its step's hours).",
+    },
 }
 INFINITY = {"enum": ["Infinity"], "description": "No limit (JSON has no infinity)."}
 USD_M = "USD per month"
