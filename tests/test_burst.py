@@ -439,3 +439,12 @@ def test_split_plan_exports_cloud_parts_to_skypilot_and_site_parts_to_kubernetes
     counts = {i["name"].rsplit("-", 1)[0]: i["count"] for t in tfvars for i in t["instances"]}
     assert counts["assistant-2"] == 6
     _validate(list(folders.values()))
+
+
+def test_baselines_pay_for_flows_so_none_undercuts_the_optimum():
+    """The flows of a split plan are charged per part; a baseline that placed the same parts
+    the same way must cost the same, not less (baselines price flows like the MILP)."""
+    plan = advisor.solve(advisor.load_scenario(DEMO))
+    assert plan.kpis["flows_usd_per_month"] > 0
+    valid = plan.baselines[plan.baselines["broken"].map(len) == 0]
+    assert (valid["monthly_usd"] >= plan.kpis["monthly_total_usd"] - 1e-6).all()
