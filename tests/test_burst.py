@@ -448,3 +448,16 @@ def test_baselines_pay_for_flows_so_none_undercuts_the_optimum():
     assert plan.kpis["flows_usd_per_month"] > 0
     valid = plan.baselines[plan.baselines["broken"].map(len) == 0]
     assert (valid["monthly_usd"] >= plan.kpis["monthly_total_usd"] - 1e-6).all()
+
+
+def test_anti_affinity_keeps_workloads_apart_but_lets_parts_share():
+    a = l4("a", 4, [[0.5, 730], [0.5, 200]])
+    b = l4("b", 2, [[0.5, 730], [0.5, 200]], split=False)
+    rules = [{"kind": "anti_affinity", "workloads": ["a", "b"]}]
+    _, plan = plan_of([a, b], placement_rules=rules)
+    where = plan.assignments.groupby("workload")["target"].agg(set)
+    assert len(where["a"]) == 1  # both parts in the cheapest region: parts may share
+    assert not where["a"] & where["b"]
+    assert verify_plan(plan, CAT).ok
+    bad = _tampered(plan, {("b", "target"): next(iter(where["a"]))})
+    assert any(v.check == "anti_affinity" for v in verify_plan(bad, CAT).violations)

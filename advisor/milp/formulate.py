@@ -159,6 +159,26 @@ def flow_rates(opts: OptionSet, site_wan: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def anti_affinity_groups(
+    scn: Scenario, units_of: dict[str, list[str]]
+) -> tuple[tuple[str, ...], ...]:
+    """At-most-one-per-target groups of the anti-affinity rules: all the rule's units, or,
+    when a rule names a split workload (whose parts may share a target), every pair of units
+    of two different workloads of the rule."""
+    split = {w.id for w in scn.workloads if w.split}
+    groups: list[tuple[str, ...]] = []
+    for r in scn.placement_rules:
+        if r.kind != "anti_affinity":
+            continue
+        if not split & set(r.workloads):
+            groups.append(tuple(u for w in r.workloads for u in units_of[w]))
+            continue
+        for i, a in enumerate(r.workloads):
+            for b in r.workloads[i + 1 :]:
+                groups += [(ua, ub) for ua in units_of[a] for ub in units_of[b]]
+    return tuple(groups)
+
+
 def formulate(scn: Scenario, opts: OptionSet) -> Problem:
     """The Problem for ``scn``: options with objective weights plus all coupling data."""
     o = opts.options.copy()
@@ -189,11 +209,7 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
             for r in scn.placement_rules
             if r.kind == "colocate"
         ),
-        anti_affinity=tuple(
-            tuple(u for w in r.workloads for u in units_of[w])
-            for r in scn.placement_rules
-            if r.kind == "anti_affinity"
-        ),
+        anti_affinity=anti_affinity_groups(scn, units_of),
         flows=tuple(
             FlowSpec(
                 f.name,

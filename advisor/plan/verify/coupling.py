@@ -294,10 +294,15 @@ class CouplingChecks(BurstChecks):
                 self.check(
                     len(set(t)) <= 1, "colocate", subj, f"on different targets {sorted(set(t))}"
                 )
-            else:
-                self.check(
-                    len(t) == len(set(t)), "anti_affinity", subj, f"share a target: {sorted(t)}"
-                )
+            else:  # targets of different workloads disjoint (a split workload's parts may share)
+                seen_at: dict[str, str] = {}
+                clash = set()
+                for wid in rule.workloads:
+                    for x in set(where.get(wid, [])):
+                        if x in seen_at:
+                            clash.add(x)
+                        seen_at[x] = wid
+                self.check(not clash, "anti_affinity", subj, f"share a target: {sorted(clash)}")
 
     def caps(self, rows: list[Row]) -> None:
         rcs = [rc for r in rows if (rc := self.done.get(id(r))) is not None]
