@@ -461,3 +461,18 @@ def test_anti_affinity_keeps_workloads_apart_but_lets_parts_share():
     assert verify_plan(plan, CAT).ok
     bad = _tampered(plan, {("b", "target"): next(iter(where["a"]))})
     assert any(v.check == "anti_affinity" for v in verify_plan(bad, CAT).violations)
+
+
+def test_ha_applies_to_each_part_on_its_own():
+    scn = advisor.load_scenario(DEMO)
+    w = scn.workloads[0].model_copy(
+        update={"ha": advisor.schema.scenario.HighAvailability(groups=2)}
+    )
+    scn = scn.model_copy(update={"workloads": (w, scn.workloads[1]), "flows": ()})
+    plan = advisor.solve(scn)
+    a = plan.assignments.set_index("unit")["target"]
+    assert {"assistant~1#1", "assistant~1#2", "assistant~2#1", "assistant~2#2"} <= set(a.index)
+    assert a["assistant~1#1"] != a["assistant~1#2"] and a["assistant~2#1"] != a["assistant~2#2"]
+    assert verify_plan(plan).ok
+    bad = _tampered(plan, {("assistant~1#2", "target"): a["assistant~1#1"]})
+    assert any(v.check == "ha" and v.subject == "assistant~1" for v in verify_plan(bad).violations)
