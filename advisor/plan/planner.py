@@ -46,6 +46,7 @@ def solve(
     progress: Any = None,
     options: OptionSet | None = None,
     warm_from: Any = None,
+    split_comparison: bool = True,
 ) -> Plan:
     """Find the cheapest compliant placement of every workload.
 
@@ -63,6 +64,8 @@ def solve(
     ``warm_from``: a neighbouring solved Plan, or its ``(assignments, purchases)`` frames;
     its placement, matched by option key, is offered to the solver as a first incumbent
     (what-if sweeps, Pareto and Monte Carlo points start from the nearest solved plan).
+    ``split_comparison``: when a workload is ``split``, also solve once with the split off
+    to say what the split saves (``Plan.burst_comparison``); what-if sweeps switch it off.
     Raises :class:`InfeasibleScenario` (with conflicts) or :class:`SolverLimitReached`.
     """
     t0 = time.perf_counter()
@@ -128,7 +131,7 @@ def solve(
     else:
         sens = not_computed(items, "on demand: --sensitivity or plan.sensitivity()")
     objective_value = float(sol.objective) + constant
-    if any(w.split for w in scn.workloads):
+    if split_comparison and any(w.split for w in scn.workloads):
         _step(progress, "burst: best placement with the split workloads kept whole")
         burst = single_target_comparison(
             scn,
