@@ -129,6 +129,7 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
                 "'all' or 'team:<team>' for one of the teams: " + _some(teams),
             )
     ha = {w.id for w in scn.workloads if w.ha}
+    split = {w.id for w in scn.workloads if w.split}
     for i, w in enumerate(scn.workloads):
         if w.latency_slo_ms is not None and not (w.requests_from or w.data.source):
             add(
@@ -138,7 +139,17 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
                 hint="add requests_from: <the site or location id where the users are>",
             )
     for i, rule in enumerate(scn.placement_rules):
+        first: dict[str, int] = {}
         for j, wid in enumerate(rule.workloads):
+            if wid in first:
+                add(
+                    ("placement_rules", i, "workloads", j),
+                    f"'{wid}' is listed twice in this {rule.kind} rule "
+                    f"(first at workloads[{first[wid]}])",
+                    hint="list each workload once",
+                )
+                continue
+            first[wid] = j
             if wid not in ids:
                 add(
                     ("placement_rules", i, "workloads", j),
@@ -151,6 +162,13 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
                     ("placement_rules", i, "workloads", j),
                     f"'{wid}' has ha groups, which are spread by definition; "
                     "it cannot be co-located",
+                )
+            elif rule.kind == "colocate" and wid in split:
+                add(
+                    ("placement_rules", i, "workloads", j),
+                    f"'{wid}' is split: its load steps may run on different targets, so it "
+                    "cannot be co-located",
+                    hint="drop split: true, or the workload from the colocate rule",
                 )
     for i, flow in enumerate(scn.flows):
         for field in ("from_workload", "to_workload"):
