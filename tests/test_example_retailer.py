@@ -109,3 +109,66 @@ def test_report_loads_offline_without_errors(plan, tmp_path):
                 v.close()
         finally:
             browser.close()
+
+
+def _jurisdictions(plan, target: str) -> set[str]:
+    t = plan.options.targets.set_index("target")
+    return set(t.at[target, "jurisdictions"])
+
+
+def test_the_weekly_refresh_bursts_from_owned_gpus_to_cloud_spot(scenario, plan):
+    """Base on owned hardware all month, the weekly peak on interruptible cloud capacity, and
+    the split never costs more than the workload kept whole (split can always copy it)."""
+    w = next(w for w in scenario.workloads if w.id == "reco-refresh")
+    assert w.split and len(w.demand.steps) == 2
+    parts = plan.burst_parts.set_index("step")
+    base, peak = parts.loc[1], parts.loc[2]
+    assert (base["tier"], base["pricing"]) == ("local", "owned")
+    assert (peak["tier"], peak["pricing"]) == ("cloud", "spot")
+    (f1, h1), (f2, h2) = w.demand.steps
+    assert (base["fraction"], base["hours_per_month"]) == (f1, h1)
+    assert (peak["fraction"], peak["hours_per_month"]) == (f2, h2)
+    assert base["replicas"] + peak["replicas"] == w.demand.replicas
+    bc = plan.burst_comparison
+    assert bc is not None and bc.plan_monthly_usd <= bc.single_monthly_usd + 1e-6
+    # both parts are in the export: the peak as a SkyPilot task, the base as a site Job
+    dep = plan.deployment.set_index("unit")
+    assert dep.at["reco-refresh~2", "use_spot"]
+    assert dep.at["reco-refresh~1", "site"] == base["target"].removeprefix("site:")
+
+
+def test_the_70b_serves_the_escalated_share_under_the_sources_rules(scenario, plan):
+    by_id = {w.id: w for w in scenario.workloads}
+    sources = [w for w in scenario.workloads if w.escalation is not None]
+    assert {w.escalation.to for w in sources} == {"support-70b"} and len(sources) == 2
+    expected_rps = sum(w.escalation.fraction * w.demand.requests_per_second for w in sources)
+    assert by_id["support-70b"].demand.requests_per_second is None  # derived, not typed
+    c = plan.cascades
+    assert sorted(c["source"]) == sorted(w.id for w in sources)
+    assert c["target_rps"].iloc[0] == pytest.approx(expected_rps)
+    assert set(c["inherited_classification"]) == {"pii"}
+    at = plan.assignments.set_index("unit").at["support-70b", "target"]
+    assert "EU" in _jurisdictions(plan, at)
+    for w in sources:  # the escalated traffic is priced both ways, like any flow
+        assert f"{w.id}->support-70b" in plan.flows_usd
+        assert f"support-70b->{w.id}" in plan.flows_usd
+
+
+def test_forecasting_shards_train_where_their_sales_data_lives(scenario, plan):
+    w = next(w for w in scenario.workloads if w.id == "demand-forecast")
+    at = plan.assignments.set_index("unit")["target"]
+    for shard in w.federated.shards:
+        target = at[f"demand-forecast/{shard.id}"]
+        if shard.site:
+            assert target == f"site:{shard.site}"
+        elif shard.region:
+            assert target == shard.region
+        else:
+            assert set(shard.residency) <= _jurisdictions(plan, target), (shard.id, target)
+        for direction in (
+            f"demand-forecast/{shard.id}->demand-forecast/aggregator",
+            f"demand-forecast/aggregator->demand-forecast/{shard.id}",
+        ):
+            assert direction in plan.flows_usd
+    assert "EU" in _jurisdictions(plan, at["demand-forecast/aggregator"])
+    assert len({at[f"demand-forecast/{s.id}"] for s in w.federated.shards}) == 4
