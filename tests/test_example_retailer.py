@@ -172,3 +172,14 @@ def test_forecasting_shards_train_where_their_sales_data_lives(scenario, plan):
             assert direction in plan.flows_usd
     assert "EU" in _jurisdictions(plan, at["demand-forecast/aggregator"])
     assert len({at[f"demand-forecast/{s.id}"] for s in w.federated.shards}) == 4
+
+
+def test_the_notebook_map_draws_the_federated_topology(plan):
+    """``plan.figures.map()`` (the notebook's map) draws a line per shard to its aggregator,
+    as the report's map does."""
+    fig = plan.figures.map()
+    lines = [t for t in fig.data if t.name and t.name.startswith("federated updates")]
+    assert len(lines) == 1
+    w = next(w for w in plan.scenario.workloads if w.federated is not None)
+    # one segment per shard: plotly separates segments with None
+    assert sum(1 for x in lines[0].x if x is None) == len(w.federated.shards)
