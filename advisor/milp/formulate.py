@@ -7,6 +7,8 @@ import pandas as pd
 
 from advisor.milp import Budget, FlowSpec, Problem
 from advisor.options import OptionSet, lifecycle
+from advisor.options.federated import update_flow_rows
+from advisor.options.flow_rtt import target_rtt
 from advisor.schema.scenario import Scenario
 
 
@@ -188,6 +190,21 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
             budgets.append(Budget(f"capex[{b.scope}]", "capex", b.scope, b.capex_usd_max))
     wan = {f"site:{s.id}": s.wan_egress_usd_per_gb for s in scn.sites}
     rates = flow_rates(opts, wan)
+    flows = (
+        *(
+            FlowSpec(
+                name,
+                tuple(units_of[f.from_workload]),
+                tuple(units_of[f.to_workload]),
+                f.gb_per_month,
+                team_of[f.from_workload],
+                f.max_rtt_ms,
+            )
+            for name, f in zip(flow_names(scn), scn.flows, strict=True)
+        ),
+        *(FlowSpec(n, (a,), (b,), gb, team, rtt) for n, a, b, gb, team, rtt in update_flow_rows(scn)),
+    )
+    senders = o.loc[o["unit"].isin({f.from_units[0] for f in flows if f.max_rtt_ms}), "target"]
     return Problem(
         options=o,
         purchasables=purchasables(scn, opts),
@@ -204,17 +221,9 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
             for r in scn.placement_rules
             if r.kind == "anti_affinity"
         ),
-        flows=tuple(
-            FlowSpec(
-                name,
-                tuple(units_of[f.from_workload]),
-                tuple(units_of[f.to_workload]),
-                f.gb_per_month,
-                team_of[f.from_workload],
-            )
-            for name, f in zip(flow_names(scn), scn.flows, strict=True)
-        ),
+        flows=flows,
         flow_rates=rates,
+        flow_rtt=target_rtt(scn, opts.catalog, opts.targets, sorted(set(senders))),
         flow_obj_factor=objective_factor(scn),
         risk_max=scn.limits.privacy_risk_max,
         carbon_max_kg=scn.limits.carbon_kg_per_month_max,

@@ -21,6 +21,7 @@ from advisor.options.costing import (
     site_costs,
     source_codes,
 )
+from advisor.options.federated import data_location
 from advisor.options.frames import box_frame, rtt_matrix, target_frame, unit_frame
 from advisor.options.prune import prune_cloud_within_target, prune_dominated
 from advisor.options.rules import REJECTION_COLUMNS, rejections, unit_target_pairs
@@ -137,6 +138,7 @@ def build_options(scn: Scenario, cat: Catalog, prune: bool | None = None) -> Opt
 def _build_chunk(scn, cat, units, targets, rtt, do_prune):
     """(options, cheapest dominated per unit and tier, rejections, feasible count)."""
     pairs, rej_ut = unit_target_pairs(units, targets, rtt)
+    pairs, rej_data = data_location(pairs, units, targets)
     sized, rej_box = _sized_boxes(scn, cat, units)
     cloud, rej_cloud, n_cloud = _cloud_options(scn, cat, units, targets, pairs, sized, do_prune)
     site, rej_site = _site_options(scn, cat, units, targets, pairs, sized)
@@ -171,7 +173,7 @@ def _build_chunk(scn, cat, units, targets, rtt, do_prune):
             .reset_index(drop=True)
         )
     rej = pd.concat(
-        [f for f in (rej_ut, rej_box, rej_cloud, rej_site, rej_lat) if len(f)]
+        [f for f in (rej_ut, rej_data, rej_box, rej_cloud, rej_site, rej_lat) if len(f)]
         or [pd.DataFrame(columns=REJECTION_COLUMNS)],
         ignore_index=True,
     )

@@ -12,6 +12,7 @@ import pandas as pd
 
 from advisor.catalog import Catalog
 from advisor.catalog.latency import LatencyModel
+from advisor.options.federated import placement_workloads
 from advisor.options.assumptions import CLOUD_PUE_DEFAULT, WORLD_GCO2E_PER_KWH
 from advisor.options.jurisdiction import country_tokens
 from advisor.options.llm import model_columns
@@ -43,7 +44,7 @@ NO_MODEL = {
 def unit_frame(scn: Scenario) -> pd.DataFrame:
     """One row per placement unit with everything sizing and the rules need."""
     rows = []
-    for w in scn.workloads:
+    for w, named, pins in placement_workloads(scn):
         groups = w.ha.groups if w.ha else 1
         share = 1.0 / (groups - 1) if groups > 1 else 1.0
         policy = scn.policy(w.data.classification)
@@ -86,9 +87,10 @@ def unit_frame(scn: Scenario) -> pd.DataFrame:
             "tiers": tuple(t for t in ("local", "edge", "cloud") if t in tiers),
             "cloud_requires": tuple(policy.cloud_requires),
             "ha_groups": groups,
+            **pins,
         }
         for g in range(groups):
-            unit = w.id if groups == 1 else f"{w.id}#{g + 1}"
+            unit = named or (w.id if groups == 1 else f"{w.id}#{g + 1}")
             rows.append({"unit": unit, **base})
     return pd.DataFrame(rows)
 
