@@ -76,6 +76,8 @@ class VerifierBase:
         )
 
     def unit_workload(self, unit: str) -> Workload | None:
+        if "/" in unit:  # a federated shard or aggregator (verify/federated.py)
+            return self.federated_workload(unit)
         wid, _, k = unit.partition("#")
         w = self.f.workloads.get(wid)
         if w is None:

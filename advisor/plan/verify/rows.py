@@ -35,6 +35,9 @@ class RowChecks(VerifierBase):
         expected = []
         for w in self.scn.workloads:
             g = w.ha.groups if w.ha else 1
+            if w.federated is not None:
+                expected += self.federated_unit_names(w)
+                continue
             expected += [w.id] if g == 1 else [f"{w.id}#{k + 1}" for k in range(g)]
         for u in expected:
             self.check(
@@ -44,7 +47,7 @@ class RowChecks(VerifierBase):
                 f"assigned {seen.get(u, 0)} times; expected exactly once",
             )
         for u in sorted(set(seen) - set(expected)):
-            self.check(False, "assignment", u, "not a workload or HA group of the scenario")
+            self.check(False, "assignment", u, "not a workload, HA group or federated unit of the scenario")
 
     # -- one row
     def row(self, r: Row) -> None:
@@ -487,8 +490,11 @@ class RowChecks(VerifierBase):
 
     def rtt(self, rc: Recomputed) -> tuple[float, str]:
         """LAN inside one place, measured where a pair is, else the continuous estimate."""
-        w, t = rc.workload, rc.target
-        origin = self.f.place(w.requests_from or w.data.source)
+        w = rc.workload
+        return self.rtt_between(self.f.place(w.requests_from or w.data.source), rc.target)
+
+    def rtt_between(self, origin: tuple | None, t) -> tuple[float, str]:
+        """RTT from a place (lat, lon, target code or None) to target ``t``, and its basis."""
         if origin is None:
             return 0.0, "none"
         lat, lon, code = origin
