@@ -202,7 +202,10 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
             )
             for name, f in zip(flow_names(scn), scn.flows, strict=True)
         ),
-        *(FlowSpec(n, (a,), (b,), gb, team, rtt) for n, a, b, gb, team, rtt in update_flow_rows(scn)),
+        *(
+            FlowSpec(n, (a,), (b,), gb, team, rtt)
+            for n, a, b, gb, team, rtt in update_flow_rows(scn)
+        ),
     )
     senders = o.loc[o["unit"].isin({f.from_units[0] for f in flows if f.max_rtt_ms}), "target"]
     return Problem(

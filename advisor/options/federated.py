@@ -47,8 +47,10 @@ def data_location(
     if not len(shards) or not len(pairs):
         return pairs, pd.DataFrame(columns=REJECTION_COLUMNS)
     pairs = pairs.reset_index(drop=True)
-    pinned = pairs.reset_index().merge(shards, on="unit").merge(
-        targets[["target", "jurisdictions"]], on="target"
+    pinned = (
+        pairs.reset_index()
+        .merge(shards, on="unit")
+        .merge(targets[["target", "jurisdictions"]], on="target")
     )
     ok_pinned, bad = _pinned_ok(pinned)
     drop = pinned.loc[~ok_pinned, "index"].to_numpy()

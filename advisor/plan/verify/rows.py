@@ -47,7 +47,9 @@ class RowChecks(VerifierBase):
                 f"assigned {seen.get(u, 0)} times; expected exactly once",
             )
         for u in sorted(set(seen) - set(expected)):
-            self.check(False, "assignment", u, "not a workload, HA group or federated unit of the scenario")
+            self.check(
+                False, "assignment", u, "not a workload, HA group or federated unit of the scenario"
+            )
 
     # -- one row
     def row(self, r: Row) -> None:
