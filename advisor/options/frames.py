@@ -12,8 +12,8 @@ import pandas as pd
 
 from advisor.catalog import Catalog
 from advisor.catalog.latency import LatencyModel
-from advisor.options.federated import placement_workloads
 from advisor.options.assumptions import CLOUD_PUE_DEFAULT, WORLD_GCO2E_PER_KWH
+from advisor.options.federated import placement_workloads
 from advisor.options.jurisdiction import country_tokens
 from advisor.options.llm import model_columns
 from advisor.schema.scenario import Scenario
