@@ -80,6 +80,14 @@ def binding_reasons(
             out.append(f"placement rule {rule.kind}: {workload} runs {verb} {others}")
     if "#" in unit:
         out.append(f"the HA groups of {workload} must run on different targets")
+    if "/" in unit:  # a federated shard or aggregator
+        job = unit.rsplit("/", 1)[0]
+        fed = next((w.federated for w in scenario.workloads if w.id == job), None)
+        limit = f", within max_rtt_ms {fed.max_rtt_ms:g}" if fed and fed.max_rtt_ms else ""
+        out.append(
+            f"the update flows between {job}'s shards and its aggregator are priced by where "
+            f"both ends run{limit}"
+        )
     return out
 
 

@@ -82,14 +82,16 @@ class Plan:
     def explain(self, workload: str) -> str:
         """Why ``workload`` went where it did, its alternatives, and what rejected the rest."""
         from advisor.plan.binding import why_not_used
+        from advisor.plan.federated import federated_lines
 
-        return explain_text(
+        text = explain_text(
             self.options,
             self.assignments,
             self.alternatives,
             workload,
             reasons=lambda unit, target, sku, team: why_not_used(self, unit, target, sku, team),
         )
+        return "\n".join([*federated_lines(self, workload), text])
 
     def summary(self) -> pd.DataFrame:
         """One row per tier: workloads, monthly cost split, carbon."""
