@@ -21,7 +21,7 @@ from advisor.options.costing import (
     site_costs,
     source_codes,
 )
-from advisor.options.federated import data_location
+from advisor.options.federated import data_location, data_moves_usd
 from advisor.options.frames import box_frame, rtt_matrix, target_frame, unit_frame
 from advisor.options.prune import prune_cloud_within_target, prune_dominated
 from advisor.options.rules import REJECTION_COLUMNS, rejections, unit_target_pairs
@@ -144,7 +144,9 @@ def _build_chunk(scn, cat, units, targets, rtt, do_prune):
     site, rej_site = _site_options(scn, cat, units, targets, pairs, sized)
     options = pd.concat([cloud, site], ignore_index=True)
     if len(options):
-        options["egress_usd"] = egress_usd(scn, cat, options, targets)
+        options["egress_usd"] = egress_usd(scn, cat, options, targets) + data_moves_usd(
+            scn, cat, options, units, targets
+        )
         options["opex_usd"] = options[["compute_usd", "egress_usd", "power_usd", "ops_usd"]].sum(
             axis=1
         )

@@ -8,12 +8,22 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from advisor.catalog import Catalog
+from advisor.options.costing import egress_usd
 from advisor.options.rules import REJECTION_COLUMNS, rejections
-from advisor.schema.federated_units import federated_units, update_flows
+from advisor.schema.federated_units import (
+    central_workload,
+    data_moves,
+    federated_units,
+    is_centralised,
+    update_flows,
+)
 from advisor.schema.scenario import Scenario, Workload
 
-NO_PIN = {"role": "", "pin_site": "", "pin_region": "", "also_residency": ()}
-"""Unit columns of a unit that is not part of a federated job."""
+NO_PIN = {"role": "", "pin_site": "", "pin_region": "", "also_residency": (), "moves": ()}
+"""Unit columns of a unit that is not part of a federated job. ``also_residency`` holds
+token sets the target must each meet; ``moves`` (where data lives, GB a month) data moved
+to the unit (the centralised alternative)."""
 
 
 def placement_workloads(scn: Scenario) -> Iterator[tuple[Workload, str, dict]]:
@@ -22,6 +32,14 @@ def placement_workloads(scn: Scenario) -> Iterator[tuple[Workload, str, dict]]:
     for w in scn.workloads:
         if w.federated is None:
             yield w, "", NO_PIN
+            continue
+        if is_centralised(w):
+            sets = tuple(tuple(s.residency) for s in w.federated.shards if s.residency)
+            yield (
+                central_workload(w),
+                "",
+                {**NO_PIN, "role": "central", "also_residency": sets, "moves": data_moves(w)},
+            )
             continue
         for fu in federated_units(w):
             s = fu.shard
@@ -32,7 +50,8 @@ def placement_workloads(scn: Scenario) -> Iterator[tuple[Workload, str, dict]]:
                     "role": fu.role,
                     "pin_site": (s.site or "") if s else "",
                     "pin_region": (s.region or "") if s else "",
-                    "also_residency": tuple(s.residency) if s else (),
+                    "also_residency": (tuple(s.residency),) if s and s.residency else (),
+                    "moves": (),
                 },
             )
 
@@ -43,7 +62,10 @@ def data_location(
     """Keep a shard's (unit, target) pairs only where its data lives: its site, its region,
     or a target whose jurisdictions meet the shard's residency (on top of the workload's
     own residency and tier rules, checked before). Rejections carry rule ``data_location``."""
-    shards = units.loc[units["role"] == "shard", ["unit", "workload", *list(NO_PIN)[1:]]]
+    shards = units.loc[
+        units["role"].isin(["shard", "central"]),
+        ["unit", "workload", "pin_site", "pin_region", "also_residency"],
+    ]
     if not len(shards) or not len(pairs):
         return pairs, pd.DataFrame(columns=REJECTION_COLUMNS)
     pairs = pairs.reset_index(drop=True)
@@ -66,7 +88,10 @@ def _pinned_ok(pairs: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
         pairs["region"].to_numpy(object) == region
     )
     res_ok = np.fromiter(
-        ((not r) or bool(set(r) & js) for r, js in zip(also, pairs["jurisdictions"], strict=True)),
+        (
+            all(set(r) & js for r in sets)
+            for sets, js in zip(also, pairs["jurisdictions"], strict=True)
+        ),
         bool,
         len(pairs),
     )
@@ -84,12 +109,39 @@ def _pinned_ok(pairs: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
         np.where(
             bad["pin_region"] != "",
             "region " + bad["pin_region"],
-            "[" + bad["also_residency"].map(", ".join) + "]",
+            bad["also_residency"].map(lambda sets: " and ".join(f"[{', '.join(r)}]" for r in sets)),
         ),
     )
     detail = "the shard's data lives in " + pd.Series(where, index=bad.index) + "; "
     detail = detail + bad["target"] + " is elsewhere (raw data does not move)"
     return ok, rejections(bad, "data_location", detail)
+
+
+def data_moves_usd(
+    scn: Scenario, cat: Catalog, options: pd.DataFrame, units: pd.DataFrame, targets: pd.DataFrame
+) -> np.ndarray:
+    """USD a month to move shards' data to each option's target (centralised units only),
+    by the one egress rule of :func:`advisor.options.costing.egress_usd`: each (home, GB)
+    of the unit's ``moves`` is priced as input data arriving from that home."""
+    out = np.zeros(len(options))
+    moving = units.loc[units["moves"].map(len) > 0, ["unit", "moves"]]
+    if not len(moving) or not len(options):
+        return out
+    for unit, moves in moving.itertuples(index=False):
+        rows = np.flatnonzero(options["unit"].to_numpy() == unit)
+        if not len(rows):
+            continue
+        for home, gb in moves:
+            frame = pd.DataFrame(
+                {
+                    "target": options["target"].to_numpy()[rows],
+                    "source": home,
+                    "ingress_gb": gb,
+                    "egress_gb": 0.0,
+                }
+            )
+            out[rows] += egress_usd(scn, cat, frame, targets)
+    return out
 
 
 def update_flow_rows(scn: Scenario) -> list[tuple[str, str, str, float, str, float | None]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from advisor.schema.types import Classification, Id, Residency, Strict, Tier
 
@@ -82,6 +82,13 @@ class Federated(Strict):
     """Where the aggregator may run and how big it is."""
     max_rtt_ms: PosFloat | None = Field(None, le=60_000)
     """Most network round trip between a shard and the aggregator, in ms; omit for none."""
+    centralised_refresh_per_month: PosFloat = Field(1.0, le=1e4)
+    """For the centralised alternative the report offers beside the plan: how often a month
+    all shards' data is copied to the one place that trains (1: a full copy once a month)."""
+
+    _centralised: bool = PrivateAttr(False)
+    """Set only on the derived scenario of the centralised alternative
+    (:func:`advisor.schema.federated_units.centralised`); never by a user."""
 
     @model_validator(mode="after")
     def _unique_shards(self) -> Federated:

@@ -132,7 +132,7 @@ def update_flows(w: Workload) -> list[tuple[str, Flow, str, str]]:
     """(name, flow, sender unit, receiver unit) of every update flow of ``w``: per shard
     the update up (with ``max_rtt_ms``) and the model down."""
     fed = w.federated
-    if fed is None:
+    if fed is None or fed._centralised:
         return []
     gb = fed.rounds_per_month * fed.update_gb_per_round
     agg = f"{w.id}/aggregator"
@@ -148,3 +148,42 @@ def update_flows(w: Workload) -> list[tuple[str, Flow, str, str]]:
         out.append((f"{shard}->{agg}", up, shard, agg))
         out.append((f"{agg}->{shard}", down, agg, shard))
     return out
+
+
+def is_centralised(w: Workload) -> bool:
+    """True for the single-unit centralised variant of a federated workload."""
+    return w.federated is not None and w.federated._centralised
+
+
+def centralised(w: Workload) -> Workload:
+    """The same job trained in one place: the federated workload marked centralised, so the
+    option builder places it as one unit ``w`` with the whole demand, inside the workload's
+    residency and every shard's own residency, paying to move each shard's data there
+    ``centralised_refresh_per_month`` times a month (:mod:`advisor.options.federated`)."""
+    if w.federated is None:
+        raise ValueError(f"workload '{w.id}' is not federated")
+    fed = w.federated.model_copy()
+    fed._centralised = True
+    return w.model_copy(update={"federated": fed})
+
+
+def central_workload(w: Workload) -> Workload:
+    """The plain workload the centralised unit behaves as: the whole demand, the workload's
+    classification and residency, all shards' data arriving each month (``ingress``)."""
+    fed = w.federated
+    if fed is None:
+        raise ValueError(f"workload '{w.id}' is not federated")
+    moved = sum(s.data_gb for s in fed.shards) * fed.centralised_refresh_per_month
+    data = w.data.model_copy(update={"ingress_gb_per_month": moved, "source": None})
+    return w.model_copy(update={"data": data, "federated": None})
+
+
+def data_moves(w: Workload) -> tuple[tuple[str, float], ...]:
+    """(where the data lives, GB a month) of every shard with a known home (site or region)
+    for the centralised variant; a residency-only shard's data is somewhere in its residency,
+    which the central target must be in, and its move is not priced (stated in the report)."""
+    fed = w.federated
+    if fed is None:
+        return ()
+    r = fed.centralised_refresh_per_month
+    return tuple((s.site or s.region, s.data_gb * r) for s in fed.shards if s.site or s.region)
