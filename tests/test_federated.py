@@ -244,3 +244,96 @@ def test_inputs_are_not_modified():
     advisor.solve(parse_scenario(data), mip_gap=0.0)
     assert data == before
     assert math.isclose(sum(s["data_gb"] for s in fed_of(data)["shards"]), 1600)
+
+
+# --- the centralised alternative -------------------------------------------------------------------
+def _aws_internet_usd(gb: float) -> float:
+    """AWS internet egress through its published volume tiers, summed by hand."""
+    cat = advisor.Catalog.load()
+    usd = 0.0
+    for lo, hi, rate in cat.egress_tiers("aws", "internet")[
+        ["tier_from_gb", "tier_to_gb", "usd_per_gb"]
+    ].itertuples(index=False):
+        top = math.inf if hi != hi else hi  # NaN: no upper bound
+        usd += max(0.0, min(gb, top) - lo) * rate
+    return usd
+
+
+def test_centralised_alternative_is_solved_and_compared(plan):
+    from advisor.plan.centralised import compare_centralised
+
+    c = compare_centralised(plan)
+    assert c.offered and c.winner in ("federated", "centralised")
+    m = c.metrics
+    assert m.at["plan total (USD/month)", "federated"] == pytest.approx(
+        plan.kpis["monthly_total_usd"]
+    )
+    winner_total = m.at["plan total (USD/month)", c.winner]
+    assert winner_total == pytest.approx(
+        m.loc["plan total (USD/month)", ["federated", "centralised"]].min()
+    )
+    # the central place must hold the Italian shard's data: it is in Italy
+    target = c.central_targets["demand-forecast"]
+    assert "IT" in plan.options.targets.set_index("target").at[target, "jurisdictions"]
+    # every shard's data crosses once a month; updates: 2 x 30 x 2.5 GB x 3 shards
+    assert m.at["GB crossing boundaries a month", "centralised"] == pytest.approx(1600)
+    assert m.at["GB crossing boundaries a month", "federated"] == pytest.approx(450)
+    # raw data moving raises the privacy risk
+    assert m.at["privacy risk (points)", "centralised"] > m.at["privacy risk (points)", "federated"]
+    assert c.unpriced == ("demand-forecast/it",)
+
+
+def test_centralised_data_moves_are_priced_from_each_home():
+    """fr's 500 GB leave AWS Paris at AWS internet rates (the centre is not on AWS here),
+    de's 800 GB leave the hub at its WAN rate, it's location is unknown (not priced)."""
+    from advisor.plan.centralised import compare_centralised
+
+    data = demo_data()
+    data["sites"][0]["wan_egress_usd_per_gb"] = 0.05
+    data["clouds"]["providers"] = ["gcp", "aws"]
+    plan = advisor.solve(parse_scenario(data), mip_gap=0.0)
+    c = compare_centralised(plan)
+    assert c.offered
+    assert c.central_targets["demand-forecast"].startswith("gcp:")
+    want = 800 * 0.05 + _aws_internet_usd(500)
+    assert c.metrics.at["data movement (USD/month)", "centralised"] == pytest.approx(want)
+
+
+def test_centralised_is_not_offered_when_residency_forbids_it_and_says_why():
+    from advisor.plan.centralised import compare_centralised
+
+    data = demo_data()
+    fed_of(data)["shards"].append({"id": "fr2", "residency": ["FR"], "data_gb": 100})
+    plan = advisor.solve(parse_scenario(data), mip_gap=0.0)
+    c = compare_centralised(plan)
+    assert not c.offered
+    (reason,) = c.reasons
+    assert "shard it must stay in [IT]" in reason and "shard fr2 must stay in [FR]" in reason
+
+
+def test_report_draws_the_topology_and_compares(plan, tmp_path):
+    html = plan.write_report(tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'id="federated"' in html and "Federated or centralised?" in html
+    assert "federated updates (shard to aggregator)" in html
+    assert "demand-forecast/it" in html
+
+
+def test_cli_plan_verify_and_explain(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    env_run = [sys.executable, "-m", "advisor"]
+    r = subprocess.run(
+        [*env_run, "plan", str(DEMO), "--out", str(out), "--quiet"], capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([*env_run, "verify", str(out / "plan.json")], capture_output=True, text=True)
+    assert r.returncode == 0 and "verified" in r.stdout, r.stdout + r.stderr
+    r = subprocess.run(
+        [*env_run, "explain", str(DEMO), "demand-forecast", "--plan", str(out / "plan.json")],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "demand-forecast/aggregator" in r.stdout
