@@ -76,7 +76,10 @@ INFINITY = {"enum": ["Infinity"], "description": "No limit (JSON has no infinity
 USD_M = "USD per month"
 ASSIGNMENT = {
     "workload": _str("Workload id."),
-    "unit": _str("Placement unit: the workload, or `<workload>#<group>` for an HA group."),
+    "unit": _str(
+        "Placement unit: the workload, `<workload>#<group>` for an HA group, or "
+        "`<workload>/<shard>` and `<workload>/aggregator` for federated training."
+    ),
     "team": _str("Owning team."),
     "tier": _str("Tier of the target.", enum=["local", "edge", "cloud"]),
     "target": _str("`site:<id>` or `<provider>:<region>`."),
