@@ -178,9 +178,12 @@ def test_max_rtt_moves_the_aggregator(plan):
 
 def test_impossible_round_trip_is_infeasible():
     data = demo_data()
-    fed_of(data)["max_rtt_ms"] = 0.01
-    with pytest.raises(advisor.InfeasibleScenario):
+    fed_of(data)["max_rtt_ms"] = 5.0  # the shards sit in three countries: no aggregator fits
+    with pytest.raises(advisor.InfeasibleScenario) as err:
         advisor.solve(parse_scenario(data), mip_gap=0.0)
+    found = [c for c in err.value.conflicts if c.kind == "flow_rtt"]
+    assert found and "max_rtt_ms" in found[0].detail
+    assert "demand-forecast/aggregator" in found[0].workloads
 
 
 # --- the verifier ----------------------------------------------------------------------------------
