@@ -340,3 +340,39 @@ def test_cli_plan_verify_and_explain(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert "demand-forecast/aggregator" in r.stdout
+    assert "federated training: 3 shard(s)" in r.stdout and "round trip" in r.stdout
+
+
+def test_verifier_checks_max_rtt_on_scenario_flows():
+    """The generic flows' max_rtt_ms: a plan whose ends sit farther apart fails 'flow_rtt'."""
+    data = {
+        "name": "rtt",
+        "settings": {"mip_gap": 0.0},
+        "clouds": {
+            "providers": ["gcp"],
+            "pricing": ["on_demand"],
+            "allow_regions": ["gcp:europe-west3", "gcp:europe-north1"],
+        },
+        "workloads": [
+            {
+                "id": "producer",
+                "cpu": {"vcpus": 2, "memory_gb": 4},
+                "demand": {"replicas": 1},
+                "data": {"residency": ["DE"]},
+            },
+            {
+                "id": "consumer",
+                "cpu": {"vcpus": 2, "memory_gb": 4},
+                "demand": {"replicas": 1},
+                "data": {"residency": ["FI"]},
+            },
+        ],
+        "flows": [{"from_workload": "producer", "to_workload": "consumer", "gb_per_month": 1}],
+    }
+    plan = advisor.solve(parse_scenario(data), mip_gap=0.0)
+    assert verify_plan(plan).ok
+    flow = plan.scenario.flows[0].model_copy(update={"max_rtt_ms": 2.0})
+    strict = plan.scenario.model_copy(update={"flows": (flow,)})
+    bad = plan.__class__(**{**plan.__dict__, "scenario": strict})
+    found = [v for v in verify_plan(bad).violations if v.check == "flow_rtt"]
+    assert found and "producer->consumer" in found[0].subject

@@ -120,4 +120,12 @@ def explain_saved(
             team,
         )
 
-    return explain_text(opts, a, alternatives(opts, a), workload, reasons=reasons)
+    from types import SimpleNamespace
+
+    from advisor.plan.federated import federated_lines
+
+    view = SimpleNamespace(
+        scenario=scenario, assignments=a, flows_usd=saved.flows_usd, options=opts
+    )
+    text = explain_text(opts, a, alternatives(opts, a), workload, reasons=reasons)
+    return "\n".join([*federated_lines(view, workload), text])  # type: ignore[arg-type]
