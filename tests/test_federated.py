@@ -232,13 +232,16 @@ def test_plan_json_matches_its_schema_and_keeps_the_units(plan):
 
 
 def test_exports_site_shards_as_jobs_and_cloud_shards_as_skypilot(plan, tmp_path):
-    plan.export("kubernetes", tmp_path / "k8s")
-    plan.export("skypilot", tmp_path / "sky")
-    k8s = "\n".join(p.read_text() for p in (tmp_path / "k8s").rglob("*.yaml"))
+    for to in ("kubernetes", "skypilot", "terraform"):
+        plan.export(to, tmp_path / to)
+    k8s = "\n".join(p.read_text() for p in (tmp_path / "kubernetes").rglob("*.yaml"))
     assert "kind: Job" in k8s and "demand-forecast-de" in k8s
-    sky = [p.name for p in (tmp_path / "sky").rglob("*.yaml")]
+    sky = [p.name for p in (tmp_path / "skypilot").rglob("*.yaml")]
     assert any("demand-forecast-fr" in n for n in sky), sky
     assert any("demand-forecast-it" in n for n in sky), sky
+    from test_export import _validate  # the ecosystem's validators (skip when not installed)
+
+    _validate([tmp_path / "kubernetes", tmp_path / "skypilot"])
 
 
 def test_inputs_are_not_modified():
