@@ -229,6 +229,10 @@ def test_plan_json_matches_its_schema_and_keeps_the_units(plan):
     units = {a["unit"] for a in doc["assignments"]}
     assert "demand-forecast/aggregator" in units
     assert len(doc["flows_usd_per_month"]) == 6
+    fed = doc["federated"]
+    assert [r["shard"] for r in fed["topology"]] == ["de", "fr", "it"]
+    assert fed["centralised"]["offered"] and fed["centralised"]["winner"] == plan.centralised.winner
+    assert plan.centralised is plan.centralised  # solved once
 
 
 def test_exports_site_shards_as_jobs_and_cloud_shards_as_skypilot(plan, tmp_path):

@@ -100,3 +100,30 @@ def federated_lines(plan: Plan, workload: str) -> list[str]:
             f"updates ${r.usd_up + r.usd_down:,.2f}/month"
         )
     return lines
+
+
+def federated_document(plan: Plan) -> dict:
+    """plan.json's ``federated`` part (absent without a federated workload): the topology
+    and the centralised comparison (offered, reasons, winner, why, metrics, where)."""
+    t = topology(plan)
+    if not len(t):
+        return {}
+    c = plan.centralised
+    central: dict = {"offered": False, "reasons": []}
+    if c is not None:
+        central = {
+            "offered": c.offered,
+            "reasons": list(c.reasons),
+            "winner": c.winner,
+            "why": c.why,
+            "targets": dict(c.central_targets),
+            "unpriced_moves": list(c.unpriced),
+            "metrics": [
+                {"metric": name, **{k: float(v) for k, v in row.items()}}
+                for name, row in c.metrics.iterrows()
+            ]
+            if len(c.metrics)
+            else [],
+        }
+    rows = t.astype(object).where(t.notna(), None).to_dict(orient="records")
+    return {"federated": {"topology": rows, "centralised": central}}

@@ -261,6 +261,25 @@ def plan_schema() -> dict:
         "deployment": _records(
             "What deploying each placement unit takes (read by `advisor export`).", DEPLOYMENT
         ),
+        "federated": {
+            "type": "object",
+            "description": "Only with a federated training workload: `topology` (per shard: "
+            "where it trains, where the aggregator runs, update GB and USD a month each way, "
+            "round trip ms and its limit) and `centralised` (the same jobs trained in one "
+            "place: offered, reasons when not, winner, why, metrics, targets).",
+            "required": ["topology", "centralised"],
+            "properties": {
+                "topology": {"type": "array", "items": {"type": "object"}},
+                "centralised": {
+                    "type": "object",
+                    "required": ["offered", "reasons"],
+                    "properties": {
+                        "offered": {"type": "boolean"},
+                        "reasons": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            },
+        },
     }
     return {
         "$schema": DIALECT,
@@ -269,7 +288,7 @@ def plan_schema() -> dict:
         "description": "A placement plan written by `advisor plan`. Floats keep full precision; "
         "an unbounded value is the string `Infinity`.",
         "type": "object",
-        "required": sorted(props),
+        "required": sorted(set(props) - {"federated"}),
         "properties": props,
         "additionalProperties": False,
     }

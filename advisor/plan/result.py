@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,10 +12,12 @@ import numpy as np
 import pandas as pd
 
 from advisor.plan.explain import explain_text
+from advisor.plan.federated import federated_document
 
 if TYPE_CHECKING:
     from advisor.milp import Problem, Solution
     from advisor.options import OptionSet
+    from advisor.plan.centralised import CentralisedComparison
     from advisor.schema.scenario import Scenario
 
 PLAN_SCHEMA_VERSION = 1
@@ -133,6 +136,15 @@ class Plan:
 
         return deployment_frame(self)
 
+    @cached_property
+    def centralised(self) -> CentralisedComparison | None:
+        """Federated training vs the same jobs trained in one place (one extra solve, made
+        once, only for a plan with a federated workload; None otherwise); see
+        :mod:`advisor.plan.centralised`."""
+        from advisor.plan.centralised import compare_centralised
+
+        return compare_centralised(self)
+
     def export(self, to: str, out: str | Path) -> dict[str, Path]:
         """Write deployment files for this plan (``skypilot``, ``kubernetes`` or
         ``terraform``) into ``out`` as one output set; the paths written."""
@@ -173,6 +185,7 @@ class Plan:
                     mode="json", exclude_defaults=True, exclude={"workload_inventories"}
                 ),
                 "deployment": self.deployment.to_dict(orient="records"),
+                **federated_document(self),
             }
         )
 

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from advisor.plan.centralised import compare_centralised
 from advisor.plan.federated import topology
 
 if TYPE_CHECKING:
@@ -39,7 +38,7 @@ def section(plan: Plan) -> dict[str, Any] | None:
     t = topology(plan)
     if not len(t):
         return None
-    c = compare_centralised(plan)
+    c = plan.centralised
     out: dict[str, Any] = {
         "rows": [
             {
