@@ -7,6 +7,7 @@ import pandas as pd
 
 from advisor.milp import Budget, FlowSpec, Problem
 from advisor.options import OptionSet, lifecycle
+from advisor.options.escalation import all_flows
 from advisor.schema.scenario import Scenario
 
 
@@ -165,7 +166,7 @@ def flow_names(scn: Scenario) -> list[str]:
     """
     seen: dict[str, int] = {}
     names = []
-    for f in scn.flows:
+    for f in all_flows(scn):
         base = f"{f.from_workload}->{f.to_workload}"
         seen[base] = seen.get(base, 0) + 1
         names.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
@@ -212,7 +213,7 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
                 f.gb_per_month,
                 team_of[f.from_workload],
             )
-            for name, f in zip(flow_names(scn), scn.flows, strict=True)
+            for name, f in zip(flow_names(scn), all_flows(scn), strict=True)
         ),
         flow_rates=rates,
         flow_obj_factor=objective_factor(scn),

@@ -262,22 +262,23 @@ class Demand(Strict):
             )
         if self.requests_per_second is not None and self.tokens_per_request is None:
             raise ValueError("requests_per_second needs tokens_per_request")
-        if sum(modes) == 0 and self.replicas is None:
-            raise ValueError(
-                "give one of requests_per_second (+tokens_per_request), images_per_second, "
-                "gpu_hours_per_month or replicas"
-            )
+        # no mode at all is left to the scenario check (advisor.schema.escalation): only a
+        # workload other workloads escalate to may leave its demand to be derived
         return self
 
     @property
     def mode(self) -> str:
+        """tokens, images, gpu_hours, replicas, or ``escalated``: no demand of its own, all of
+        it derived from the workloads that escalate to it (advisor.options.escalation)."""
         if self.requests_per_second is not None:
             return "tokens"
         if self.images_per_second is not None:
             return "images"
         if self.gpu_hours_per_month is not None:
             return "gpu_hours"
-        return "replicas"
+        if self.replicas is not None:
+            return "replicas"
+        return "escalated"
 
 
 class DataSpec(Strict):
@@ -294,6 +295,20 @@ class DataSpec(Strict):
     """Data moved from the source to the workload each month."""
     egress_gb_per_month: NonNegFloat = Field(0.0, le=1e9)
     """Results sent from the workload to users / the internet each month."""
+
+
+class Escalation(Strict):
+    """A cascade: a share of this workload's requests is also served by another workload
+    (a small model answers everything and hands the hard requests to a large one)."""
+
+    to: Id
+    """Id of the workload that also serves the escalated requests (an LLM inference workload)."""
+    fraction: float = Field(gt=0, le=1)
+    """Share of this workload's requests escalated (0 < fraction <= 1); the target's demand
+    grows by fraction x this workload's requests_per_second."""
+    gb_per_month: PosFloat | None = Field(None, le=1e9)
+    """Data the escalated requests and their answers move each month, both directions
+    together (GB); default: estimated from prompt and output tokens (see README)."""
 
 
 class HighAvailability(Strict):
@@ -320,8 +335,9 @@ class Workload(Strict):
     """Explicit accelerator needs per replica."""
     cpu: CpuNeeds | None = None
     """CPU-only resources per replica."""
-    demand: Demand
-    """How much work: tokens, images, GPU-hours or a replica count."""
+    demand: Demand = Demand()
+    """How much work: tokens, images, GPU-hours or a replica count (may be left out only on a
+    workload other workloads escalate to: its demand is derived from theirs)."""
     latency_slo_ms: PosFloat | None = Field(None, le=3_600_000)
     """End-to-end budget: network round trip + compute (for an LLM, + time to first token)."""
     ttft_ms: PosFloat | None = Field(None, le=3_600_000)
@@ -338,6 +354,9 @@ class Workload(Strict):
     """Run as N replica groups on N different targets; omit for a single group."""
     allowed_tiers: tuple[Tier, ...] = ()
     """Restrict tiers for this workload on top of the classification policy."""
+    escalation: Escalation | None = None
+    """Also send a share of this workload's requests to another workload (a cascade); the
+    target inherits the data rules of the escalated requests."""
 
     @model_validator(mode="after")
     def _resources(self) -> Workload:
@@ -348,8 +367,13 @@ class Workload(Strict):
         mode = self.demand.mode
         if self.cpu is not None and mode not in ("replicas",):
             raise ValueError("a cpu workload sizes by demand.replicas")
-        if mode == "tokens" and self.model is None:
-            raise ValueError("requests_per_second sizing needs a model")
+        if mode in ("tokens", "escalated") and self.model is None:
+            raise ValueError(
+                "requests_per_second sizing needs a model"
+                if mode == "tokens"
+                else "give a model and demand (requests_per_second + tokens_per_request, "
+                "images_per_second, gpu_hours_per_month or replicas)"
+            )
         if mode == "replicas" and self.cpu is None and self.accelerators is None:
             raise ValueError("demand.replicas needs accelerators or cpu")
         return self

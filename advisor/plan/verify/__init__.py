@@ -43,7 +43,11 @@ budget          opex per month (team: its rows + flows; all: + idle capacity, i.
 ha, colocate,   replica groups on distinct targets; co-located workloads on one target;
 anti_affinity   anti-affine workloads on distinct targets
 flow            each flow's monthly cost from where both ends landed, vs ``flows_usd``
-                (keyed ``from->to``; a repeated pair's later flows ``from->to#2``, ...)
+                (keyed ``from->to``; a repeated pair's later flows ``from->to#2``, ...);
+                escalation traffic (prompt and answer) counts as flows after the scenario's
+escalation     a cascade target sized for its derived demand, and placed where every
+                upstream source's tiers, cloud controls and residency allow
+                (:mod:`advisor.plan.verify.escalation`)
 kpi, objective  monthly opex, amortised capex, TCO and the objective value; a box priced P
                 with useful life L is bought ceil(h / L) times over a horizon of h months
                 and left with residual value P (n L - h) / L, so it costs P / L a month
@@ -64,6 +68,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from advisor.plan.verify.coupling import CouplingChecks
+from advisor.plan.verify.escalation import EscalationChecks, sized_workloads
 from advisor.plan.verify.facts import Facts, Row
 from advisor.plan.verify.rows import RowChecks
 from advisor.plan.verify.totals import TotalsChecks
@@ -74,7 +79,7 @@ if TYPE_CHECKING:
     from advisor.plan.result import Plan
 
 
-class Verifier(RowChecks, CouplingChecks, TotalsChecks):
+class Verifier(RowChecks, CouplingChecks, TotalsChecks, EscalationChecks):
     """Every check family; :func:`verify_plan` runs them in order."""
 
 
@@ -90,7 +95,9 @@ def verify_plan(plan: Plan, catalog: Catalog | None = None, rel_tol: float = 1e-
         if catalog is None
         else catalog.with_overrides(scn.overrides, scn.clouds)
     )
-    v = Verifier(scn, Facts(scn, cat), rel_tol)
+    facts = Facts(scn, cat)
+    facts.workloads = sized_workloads(scn)  # escalation targets sized for their derived demand
+    v = Verifier(scn, facts, rel_tol)
     rows = [Row(r) for r in plan.assignments.to_dict("records")]
     purchases = plan.purchases.to_dict("records") if len(plan.purchases) else []
     v.assignment(rows)
@@ -101,6 +108,7 @@ def verify_plan(plan: Plan, catalog: Catalog | None = None, rel_tol: float = 1e-
     flows = v.flows(rows, dict(plan.flows_usd))
     v.budgets(rows, bought, flows)
     v.placement(rows)
+    v.escalation(rows)
     v.caps(rows)
     v.totals(rows, bought, flows, plan.objective, plan.kpis)
     return Verification(not v.violations, tuple(v.violations), v.checks, v.recomputed)
