@@ -82,14 +82,25 @@ class Plan:
     def explain(self, workload: str) -> str:
         """Why ``workload`` went where it did, its alternatives, and what rejected the rest."""
         from advisor.plan.binding import why_not_used
+        from advisor.plan.cascade import explain_lines
 
-        return explain_text(
+        text = explain_text(
             self.options,
             self.assignments,
             self.alternatives,
             workload,
             reasons=lambda unit, target, sku, team: why_not_used(self, unit, target, sku, team),
         )
+        cascade = explain_lines(self.cascades, workload)
+        return "\n".join([text, *cascade]) if cascade else text
+
+    @property
+    def cascades(self) -> pd.DataFrame:
+        """One row per escalation edge: fraction, derived demand, inherited data rules, where
+        both ends landed, traffic and its cost (:mod:`advisor.plan.cascade`)."""
+        from advisor.plan.cascade import plan_cascades
+
+        return plan_cascades(self)
 
     def summary(self) -> pd.DataFrame:
         """One row per tier: workloads, monthly cost split, carbon."""

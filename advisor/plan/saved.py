@@ -120,4 +120,9 @@ def explain_saved(
             team,
         )
 
-    return explain_text(opts, a, alternatives(opts, a), workload, reasons=reasons)
+    from advisor.plan.cascade import cascade_frame, explain_lines
+
+    text = explain_text(opts, a, alternatives(opts, a), workload, reasons=reasons)
+    flows = doc.get("flows_usd_per_month") or {}
+    cascade = explain_lines(cascade_frame(scenario, a, flows), workload)
+    return "\n".join([text, *cascade]) if cascade else text
