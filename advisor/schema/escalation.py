@@ -137,3 +137,38 @@ def check_escalations(scn: Scenario, add: Add, some: Callable[[set[str]], str]) 
                 expected="a chain that ends at a workload that escalates nowhere",
                 hint=f"remove one escalation of the cycle, e.g. this one on '{w.id}'",
             )
+
+
+def with_escalation(
+    scn: Scenario, source: str, fraction: float, *, validate: bool = True
+) -> Scenario:
+    """A new scenario in which ``source`` escalates ``fraction`` of its requests (its
+    escalation must exist; 0 < fraction <= 1)."""
+    from advisor.schema import edits
+
+    known = [w.id for w in scn.workloads]
+    edits._ids("workload", source, known)
+    if not (isinstance(fraction, int | float) and 0 < fraction <= 1):
+        raise edits._fail(
+            f"workloads[{source}].escalation.fraction",
+            f"fraction must be in (0, 1], got {fraction!r}",
+            expected="a share of the requests, e.g. 0.15",
+        )
+    with_esc = [w.id for w in scn.workloads if w.escalation is not None]
+    out = []
+    for w in scn.workloads:
+        if w.id == source:
+            if w.escalation is None:
+                raise edits._fail(
+                    f"workloads[{source}].escalation",
+                    f"'{source}' does not escalate",
+                    expected="a workload with an escalation: " + (", ".join(with_esc) or "none"),
+                    hint=edits.did_you_mean(source, with_esc),
+                )
+            w = w.model_copy(
+                update={"escalation": w.escalation.model_copy(update={"fraction": float(fraction)})}
+            )
+        out.append(w)
+    return edits._done(
+        scn, {"workloads": tuple(out)}, validate, f"escalation {source} {fraction:g}"
+    )

@@ -734,6 +734,13 @@ class Scenario(Strict):
         """Set or remove risk and carbon caps; see :func:`advisor.schema.edits.with_limits`."""
         return edits.with_limits(self, **kw)
 
+    def with_escalation(self, source: str, fraction: float) -> Scenario:
+        """Set the escalated share of ``source``'s requests; see
+        :func:`advisor.schema.escalation.with_escalation`."""
+        from advisor.schema.escalation import with_escalation
+
+        return with_escalation(self, source, fraction)
+
     def with_settings(self, **kw: Any) -> Scenario:
         """Change settings; see :func:`advisor.schema.edits.with_settings`."""
         return edits.with_settings(self, **kw)

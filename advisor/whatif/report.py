@@ -78,6 +78,12 @@ def _plan_ids(outcomes: list[Any], base: Any) -> tuple[list[str | None], dict[tu
     return out, ids
 
 
+def cascade_narrative(f: pd.DataFrame, reference_label: str) -> list[str]:
+    from advisor.whatif.cascade import narrative
+
+    return narrative(f, reference_label.split(" (no plan")[0], reference_label)
+
+
 def sweep_view(result: SweepResult, scenario_name: str = "") -> dict[str, Any]:
     """Everything ``sweep.html.j2`` shows."""
     f = result.frame.copy()
@@ -139,7 +145,12 @@ def sweep_view(result: SweepResult, scenario_name: str = "") -> dict[str, Any]:
             "meaning": parameter_meaning(result.parameter.name, result.parameter.unit),
         },
         "baseline_usd": base_usd,
-        "narrative": sweep_narrative(f, base_usd, len(ids)),
+        "narrative": sweep_narrative(f, base_usd, len(ids))
+        + (
+            cascade_narrative(f, result.reference_label)
+            if result.parameter.name.startswith("escalation:")
+            else []
+        ),
         "table": data_table("points-table", SWEEP_COLUMNS, _records(f), page_size=25),
         "plans": plans,
         "charts": {"sweep": _chart("sweep", result.figure())},
@@ -162,6 +173,7 @@ def parameter_meaning(name: str, unit: str) -> str:
         "risk_cap": "sets the privacy-risk cap (points)",
         "carbon_cap": "sets the carbon cap (kgCO2e/month)",
         "horizon_months": "sets the planning horizon (months)",
+        "escalation": f"sets the share of {scope}'s requests escalated (fraction)",
     }
     return words.get(head, f"applies a custom edit ({unit})")
 
