@@ -182,6 +182,7 @@ class Plan:
                     mode="json", exclude_defaults=True, exclude={"workload_inventories"}
                 ),
                 "deployment": self.deployment.to_dict(orient="records"),
+                "cascades": self.cascades.to_dict(orient="records"),
             }
         )
 
