@@ -335,9 +335,10 @@ class Workload(Strict):
     """Explicit accelerator needs per replica."""
     cpu: CpuNeeds | None = None
     """CPU-only resources per replica."""
-    demand: Demand = Demand()
-    """How much work: tokens, images, GPU-hours or a replica count (may be left out only on a
-    workload other workloads escalate to: its demand is derived from theirs)."""
+    demand: Demand
+    """How much work: tokens, images, GPU-hours or a replica count. On a workload others
+    escalate to, requests_per_second (and tokens_per_request) may be left out, `demand: {}`:
+    its demand is derived from theirs."""
     latency_slo_ms: PosFloat | None = Field(None, le=3_600_000)
     """End-to-end budget: network round trip + compute (for an LLM, + time to first token)."""
     ttft_ms: PosFloat | None = Field(None, le=3_600_000)
