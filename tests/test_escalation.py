@@ -336,7 +336,7 @@ def test_explain_report_and_plan_json_show_the_cascade(tmp_path):
 # --- what-if ----------------------------------------------------------------------------------
 
 
-def test_sweep_compares_with_the_no_cascade_alternative():
+def test_sweep_compares_with_the_no_cascade_alternative(tmp_path):
     scn = build(cascade(regions=("aws:eu-central-1",)))
     s = advisor.sweep(scn, "escalation:small", [0.1, 1.0], engine="inline", progress=False)
     f = s.frame.set_index("value")
@@ -347,6 +347,9 @@ def test_sweep_compares_with_the_no_cascade_alternative():
     assert f.at[1.0, "cascade_saving_usd"] < 0
     assert f.at[0.1, "monthly_total_usd"] <= f.at[1.0, "monthly_total_usd"]
     assert "no cascade: large serves all of small's requests" in s.reference_label
+    html = s.write_report(tmp_path / "sweep.html").read_text(encoding="utf-8")
+    assert "Compared with the no cascade" in html and "Cascade saves" in html
+    assert "costs more" in html or "stops paying off" in html
     # the alternative serves the source's whole rate on the target, with the source's data
     merged = {w.id: w for w in no_cascade(scn, "small").workloads}
     assert set(merged) == {"large"}

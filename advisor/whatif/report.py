@@ -59,6 +59,11 @@ SWEEP_COLUMNS = [
     Column("n_moved", "Moved", lambda v: f"{int(v):,}"),
     Column("note", "Moved workloads / why no plan", css="wide"),
 ]
+CASCADE_COLUMNS = [
+    Column("no_cascade_usd", "No cascade USD/month", money),
+    Column("cascade_saving_usd", "Cascade saves", signed_money),
+]
+"""Added for ``escalation:<id>`` sweeps (:mod:`advisor.whatif.cascade`)."""
 
 
 def _plan_ids(outcomes: list[Any], base: Any) -> tuple[list[str | None], dict[tuple, int]]:
@@ -151,7 +156,12 @@ def sweep_view(result: SweepResult, scenario_name: str = "") -> dict[str, Any]:
             if result.parameter.name.startswith("escalation:")
             else []
         ),
-        "table": data_table("points-table", SWEEP_COLUMNS, _records(f), page_size=25),
+        "table": data_table(
+            "points-table",
+            SWEEP_COLUMNS + (CASCADE_COLUMNS if "no_cascade_usd" in f else []),
+            _records(f),
+            page_size=25,
+        ),
         "plans": plans,
         "charts": {"sweep": _chart("sweep", result.figure())},
     }
@@ -292,6 +302,11 @@ SAMPLE_COLUMNS = [
     Column("factors", "Factors drawn", css="wide"),
     Column("note", "Moved workloads / why no plan", css="wide"),
 ]
+CASCADE_COLUMNS = [
+    Column("no_cascade_usd", "No cascade USD/month", money),
+    Column("cascade_saving_usd", "Cascade saves", signed_money),
+]
+"""Added for ``escalation:<id>`` sweeps (:mod:`advisor.whatif.cascade`)."""
 
 
 def montecarlo_view(
