@@ -413,3 +413,21 @@ def test_small_cascade_matches_brute_force():
     assert plan.objective == pytest.approx(best, rel=1e-6)
     assert plan.assignments.set_index("workload").at["large", "region"] in eu
     assert verify_plan(plan).ok
+
+
+def test_target_risk_is_weighted_by_the_data_it_receives():
+    def large_row(classification: str):
+        scn = build(
+            cascade(
+                regions=("aws:eu-central-1",),
+                src_extra={"data": {"classification": classification}},
+            )
+        )
+        plan = advisor.solve(scn)
+        assert verify_plan(plan).ok
+        return plan.assignments.set_index("workload").loc["large"]
+
+    internal, pii = large_row("internal"), large_row("pii")
+    assert (pii["target"], pii["hardware"]) == (internal["target"], internal["hardware"])
+    assert pii["classification"] == "internal"  # its own data is unchanged
+    assert pii["risk"] == pytest.approx(5.0 * internal["risk"])  # pii weighs 5, internal 1

@@ -151,7 +151,10 @@ def _build_chunk(scn, cat, units, targets, rtt, do_prune):
         )
         options["carbon_kg"] = options["energy_kwh"] * options["gco2e_per_kwh"] / 1000.0
         options["box_share_kg"] = options["box_share_kwh"] * options["gco2e_per_kwh"] / 1000.0
-        options["risk"] = risk_scores(options, list(CONTROLS))
+        # an escalation target is weighted by the most sensitive data it receives
+        options["risk"] = risk_scores(
+            options.assign(classification=options["risk_class"]), list(CONTROLS)
+        )
     options, rej_lat = _latency_filter(options)
     options = (
         options.reindex(columns=OPTION_COLUMNS)

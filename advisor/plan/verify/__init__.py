@@ -45,8 +45,9 @@ anti_affinity   anti-affine workloads on distinct targets
 flow            each flow's monthly cost from where both ends landed, vs ``flows_usd``
                 (keyed ``from->to``; a repeated pair's later flows ``from->to#2``, ...);
                 escalation traffic (prompt and answer) counts as flows after the scenario's
-escalation     a cascade target sized for its derived demand, and placed where every
-                upstream source's tiers, cloud controls and residency allow
+escalation     a cascade target sized for its derived demand, placed where every
+                upstream source's tiers, cloud controls and residency allow, its risk
+                weighted by the most sensitive classification it receives
                 (:mod:`advisor.plan.verify.escalation`)
 kpi, objective  monthly opex, amortised capex, TCO and the objective value; a box priced P
                 with useful life L is bought ceil(h / L) times over a horizon of h months
@@ -68,7 +69,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from advisor.plan.verify.coupling import CouplingChecks
-from advisor.plan.verify.escalation import EscalationChecks, sized_workloads
+from advisor.plan.verify.escalation import EscalationChecks, risk_classes, sized_workloads
 from advisor.plan.verify.facts import Facts, Row
 from advisor.plan.verify.rows import RowChecks
 from advisor.plan.verify.totals import TotalsChecks
@@ -98,6 +99,7 @@ def verify_plan(plan: Plan, catalog: Catalog | None = None, rel_tol: float = 1e-
     facts = Facts(scn, cat)
     facts.workloads = sized_workloads(scn)  # escalation targets sized for their derived demand
     v = Verifier(scn, facts, rel_tol)
+    v.risk_class = risk_classes(scn)
     rows = [Row(r) for r in plan.assignments.to_dict("records")]
     purchases = plan.purchases.to_dict("records") if len(plan.purchases) else []
     v.assignment(rows)

@@ -93,31 +93,49 @@ def escalation_flows(scn: Scenario) -> list[Flow]:
     return out
 
 
-def upstream(scn: Scenario, target: str) -> list[Workload]:
-    """Every workload whose requests reach ``target`` through one or more escalations."""
+def upstream_map(scn: Scenario) -> dict[str, list[Workload]]:
+    """Escalation target -> every workload whose requests reach it (directly or via others)."""
     incoming = _incoming(scn)
-    out: list[Workload] = []
-    todo = list(incoming.get(target, []))
-    while todo:
-        w = todo.pop(0)
-        if w in out:
-            continue
-        out.append(w)
-        todo += incoming.get(w.id, [])
+    out: dict[str, list[Workload]] = {}
+    for target in incoming:
+        seen: list[Workload] = []
+        todo = list(incoming[target])
+        while todo:
+            w = todo.pop(0)
+            if any(w.id == s.id for s in seen):
+                continue
+            seen.append(w)
+            todo += incoming.get(w.id, [])
+        out[target] = seen
     return out
+
+
+def risk_classes(scn: Scenario) -> dict[str, str]:
+    """Escalation target -> the most sensitive classification it processes (its own or an
+    upstream source's), which its privacy risk is weighted by."""
+    order = ("public", "internal", "confidential", "pii", "phi", "special_category")
+    by_id = {w.id: w for w in scn.workloads}
+    return {
+        t: max(
+            [by_id[t].data.classification, *(s.data.classification for s in srcs)], key=order.index
+        )
+        for t, srcs in upstream_map(scn).items()
+        if t in by_id
+    }
 
 
 class EscalationChecks(VerifierBase):
     """Inherited data rules of escalation targets."""
 
     def escalation(self, rows: list[Row]) -> None:
+        ups = upstream_map(self.scn)
         for r in rows:
             unit, code = r.text("unit"), r.text("target")
             t = self.target(code)
             w = self.f.workloads.get(unit.partition("#")[0])
-            if t is None or w is None:
+            if t is None or w is None or w.id not in ups:
                 continue
-            for src in upstream(self.scn, w.id):
+            for src in ups[w.id]:
                 pol = self.scn.policy(src.data.classification)
                 label = f"{unit} (escalated from {src.id}, {src.data.classification})"
                 self.check(
