@@ -153,7 +153,8 @@ def _build_chunk(scn, cat, units, targets, rtt, do_prune):
         options["box_share_kg"] = options["box_share_kwh"] * options["gco2e_per_kwh"] / 1000.0
         # an escalation target is weighted by the most sensitive data it receives
         options["risk"] = risk_scores(
-            options.assign(classification=options["risk_class"]), list(CONTROLS)
+            options.assign(classification=escalation.risk_classification(options, units)),
+            list(CONTROLS),
         )
     options, rej_lat = _latency_filter(options)
     options = (

@@ -15,7 +15,8 @@ Inherited data rules: the escalated requests carry their source's data. T may ru
 where every source's data may go (transitively: C inherits B's and A's): the tiers that
 source's classification policy allows, the cloud controls it requires, and the source's
 residency (each source's residency on its own, so the target lands in their intersection).
-A target that breaks one of them is rejected with the rule ``escalation``.
+A target that breaks one of them is rejected with the rule ``escalation``. Its privacy risk
+is weighted by the most sensitive classification it receives (:func:`risk_classification`).
 
 Traffic: two flows per edge, charged like any flow by where both ends land::
 
@@ -159,6 +160,19 @@ def strictest(classifications: list[str]) -> str:
     return max(classifications, key=CLASSIFICATIONS.index)
 
 
+def risk_classification(options: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
+    """Per option, the classification its risk is weighted by: the unit's own, or for an
+    escalation target the most sensitive of its own and every upstream source's."""
+    inh = units[units["inherited"].map(bool)]
+    if inh.empty:
+        return options["classification"]
+    strict = {
+        u: strictest([c, *(r.classification for r in rs)])
+        for u, c, rs in zip(inh["unit"], inh["classification"], inh["inherited"], strict=True)
+    }
+    return options["unit"].map(strict).fillna(options["classification"])
+
+
 @dataclass(frozen=True)
 class EscalationFlow:
     """One direction of an edge's traffic, with how its volume was found."""
@@ -214,10 +228,11 @@ def pair_rejections(
     pairs: pd.DataFrame, units: pd.DataFrame, targets: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop (unit, target) pairs where an inherited tier or residency rule fails."""
-    u = units.set_index("unit")
-    has = pairs["unit"].map(u["inherited"]).map(bool).to_numpy()
-    if not has.any():
+    with_rules = units.loc[units["inherited"].map(bool), "unit"]
+    if with_rules.empty:
         return pairs, pd.DataFrame(columns=REJECTION_COLUMNS)
+    u = units.set_index("unit")
+    has = pairs["unit"].isin(set(with_rules)).to_numpy()
     t = targets.set_index("target")
     details = pd.Series("", index=pairs.index, dtype=object)
     for idx, unit, target, tier in pairs.loc[has, ["unit", "target", "tier"]].itertuples():

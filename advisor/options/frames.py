@@ -13,7 +13,7 @@ import pandas as pd
 from advisor.catalog import Catalog
 from advisor.catalog.latency import LatencyModel
 from advisor.options.assumptions import CLOUD_PUE_DEFAULT, WORLD_GCO2E_PER_KWH
-from advisor.options.escalation import demand_of, derived_demands, inherited_data, strictest
+from advisor.options.escalation import demand_of, derived_demands, inherited_data
 from advisor.options.jurisdiction import country_tokens
 from advisor.options.llm import model_columns
 from advisor.schema.scenario import Scenario
@@ -89,9 +89,6 @@ def unit_frame(scn: Scenario) -> pd.DataFrame:
             "cloud_requires": tuple(policy.cloud_requires),
             "ha_groups": groups,
             "inherited": inherited.get(w.id, ()),
-            "risk_class": strictest(
-                [w.data.classification, *(r.classification for r in inherited.get(w.id, ()))]
-            ),
         }
         for g in range(groups):
             unit = w.id if groups == 1 else f"{w.id}#{g + 1}"
