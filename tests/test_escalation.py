@@ -431,3 +431,28 @@ def test_target_risk_is_weighted_by_the_data_it_receives():
     assert (pii["target"], pii["hardware"]) == (internal["target"], internal["hardware"])
     assert pii["classification"] == "internal"  # its own data is unchanged
     assert pii["risk"] == pytest.approx(5.0 * internal["risk"])  # pii weighs 5, internal 1
+
+
+def test_inventory_rows_may_escalate(tmp_path):
+    (tmp_path / "inv.csv").write_text(
+        "id,model.params_billion,demand.requests_per_second,demand.tokens_per_request,"
+        "escalation.to,escalation.fraction\n"
+        "small,7,4,200,large,0.25\n"
+        "large,13,,400,,\n"
+    )
+    (tmp_path / "s.yaml").write_text(
+        "name: inv\nclouds: {allow_regions: [aws:eu-central-1]}\nworkload_inventories: [inv.csv]\n"
+    )
+    scn = load_scenario(tmp_path / "s.yaml")
+    assert derived_demands(scn)["large"].requests_per_second == pytest.approx(1.0)
+    (tmp_path / "inv.csv").write_text(
+        "id,model.params_billion,demand.requests_per_second,demand.tokens_per_request,"
+        "escalation.to,escalation.fraction\n"
+        "small,7,4,200,lrge,0.25\n"
+        "large,13,,400,,\n"
+    )
+    with pytest.raises(InvalidScenario) as exc:
+        load_scenario(tmp_path / "s.yaml")
+    (issue,) = [i for i in exc.value.issues if i.path.endswith("escalation.to")]
+    assert issue.file.endswith("inv.csv") and issue.line == 2
+    assert "did you mean 'large'?" in issue.hint
