@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import numpy as np
+import pandas as pd
 import pytest
 from helpers_scenarios import EU_REGIONS, US_REGIONS, build, llm_workload, scenario_dict
 
@@ -456,3 +457,31 @@ def test_inventory_rows_may_escalate(tmp_path):
     (issue,) = [i for i in exc.value.issues if i.path.endswith("escalation.to")]
     assert issue.file.endswith("inv.csv") and issue.line == 2
     assert "did you mean 'large'?" in issue.hint
+
+
+def test_cli_plan_explain_and_sweep(tmp_path):
+    from typer.testing import CliRunner
+
+    from advisor.cli import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["plan", str(DEMO), "--out", str(tmp_path / "p"), "--quiet"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "p" / "plan.json").read_text())
+    assert doc["cascades"][0]["target"] == "support-70b"
+    r = runner.invoke(app, ["verify", str(tmp_path / "p" / "plan.json")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app, ["explain", str(DEMO), "support-8b", "--plan", str(tmp_path / "p" / "plan.json")]
+    )
+    assert r.exit_code == 0 and "escalation support-8b -> support-70b" in r.output
+    r = runner.invoke(
+        app,
+        ["sweep", str(DEMO), "escalation:support-8b", "0.15", "1.0", "--engine", "inline",
+         "--out", str(tmp_path / "s")],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "Compared with the no cascade: support-70b serves all of support-8b" in r.output
+    frame = pd.read_csv(tmp_path / "s" / "sweep.csv")
+    assert {"no_cascade_usd", "cascade_saving_usd"} <= set(frame.columns)
+    assert frame.set_index("value").at[1.0, "cascade_saving_usd"] < 0
