@@ -12,6 +12,7 @@ import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from helpers_scenarios import EU_REGIONS, US_REGIONS, build, llm_workload, scenario_dict
 
 import advisor
@@ -126,9 +127,15 @@ def test_demand_may_be_left_out_only_on_an_escalation_target(tmp_path):
 def test_demo_validates_and_the_json_schema_has_the_fields():
     scn = load_scenario(DEMO)
     assert scn.workloads[0].escalation.to == "support-70b"
-    schema = json.dumps(scenario_schema())
+    schema = scenario_schema()
+    text = json.dumps(schema)
     for word in ("escalation", "fraction", "gb_per_month", "Escalation"):
-        assert word in schema
+        assert word in text
+    jsonschema.validate(yaml.safe_load(DEMO.read_text()), schema)
+    bad = yaml.safe_load(DEMO.read_text())
+    bad["workloads"][0]["escalation"]["fraction"] = 1.5
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
 
 
 # --- derived demand ---------------------------------------------------------------------------
