@@ -492,3 +492,21 @@ def test_cli_plan_explain_and_sweep(tmp_path):
     frame = pd.read_csv(tmp_path / "s" / "sweep.csv")
     assert {"no_cascade_usd", "cascade_saving_usd"} <= set(frame.columns)
     assert frame.set_index("value").at[1.0, "cascade_saving_usd"] < 0
+
+
+def test_sweep_says_when_there_is_no_alternative():
+    a = llm_workload("a", requests_per_second=2, tokens_per_request=100)
+    a["escalation"] = {"to": "b", "fraction": 0.5}
+    b = llm_workload("b", requests_per_second=1, tokens_per_request=100)
+    b["escalation"] = {"to": "c", "fraction": 0.5}
+    c = llm_workload("c", params_billion=13)
+    c["demand"] = {}
+    scn = build(scenario_dict([a, b, c], regions=("aws:eu-central-1",)))
+    s = advisor.sweep(scn, "escalation:b", [0.5], engine="inline", progress=False)
+    assert s.reference is None
+    assert s.frame["no_cascade_usd"].isna().all()
+    assert "not computed: other workloads escalate to 'b' (a chain)" in s.reference_label
+    from advisor.whatif.report import cascade_narrative
+
+    (line,) = cascade_narrative(s.frame, s.reference_label)
+    assert line.startswith("No-cascade alternative not computed: other workloads escalate")

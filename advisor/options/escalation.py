@@ -87,7 +87,6 @@ def derived_demands(scn: Scenario) -> dict[str, DerivedDemand]:
     by_id = {w.id: w for w in scn.workloads}
     inflows: dict[str, list[Inflow]] = {}
     out: dict[str, DerivedDemand] = {}
-    total: dict[str, tuple[float, int]] = {}
     for wid in source_order(scn):
         w = by_id[wid]
         own = w.demand.requests_per_second or 0.0
@@ -99,7 +98,6 @@ def derived_demands(scn: Scenario) -> dict[str, DerivedDemand]:
             tokens = max(
                 1, round(sum(i.requests_per_second * i.tokens_per_request for i in ins) / weight)
             )
-        total[wid] = (rps, tokens or 0)
         if ins:
             out[wid] = DerivedDemand(
                 wid, own, w.demand.tokens_per_request, tuple(ins), rps, tokens or 0

@@ -130,7 +130,10 @@ def compare_frame(frame: pd.DataFrame, no_cascade_usd: float) -> pd.DataFrame:
 def narrative(frame: pd.DataFrame, reference_label: str, message: str = "") -> list[str]:
     """Where the cascade stops paying off, in words."""
     if "no_cascade_usd" not in frame or frame["no_cascade_usd"].isna().all():
-        return [f"No-cascade alternative not computed: {message or 'no plan'}."]
+        why = message or "no plan"
+        if "not computed" in why:
+            return [why[:1].upper() + why[1:] + "."]
+        return [f"No-cascade alternative has no plan: {why}."]
     ref = float(frame["no_cascade_usd"].iloc[0])
     ok = frame.dropna(subset=["monthly_total_usd"]).sort_values("value")
     head = f"Compared with the {reference_label} (${ref:,.0f}/month): "
