@@ -372,8 +372,8 @@ class Workload(Strict):
             raise ValueError(
                 "requests_per_second sizing needs a model"
                 if mode == "tokens"
-                else "give a model and demand (requests_per_second + tokens_per_request, "
-                "images_per_second, gpu_hours_per_month or replicas)"
+                else "give one of requests_per_second (+tokens_per_request), "
+                "images_per_second, gpu_hours_per_month or replicas"
             )
         if mode == "replicas" and self.cpu is None and self.accelerators is None:
             raise ValueError("demand.replicas needs accelerators or cpu")
