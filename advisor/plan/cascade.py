@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from advisor.milp.formulate import flow_names
 from advisor.options import OptionSet
+from advisor.options.burst import flow_parts
 from advisor.options.escalation import (
     derived_demands,
     escalation_traffic,
@@ -44,8 +44,9 @@ CASCADE_COLUMNS = [
 
 def traffic_flow_names(scn: Scenario) -> dict[tuple[str, str], str]:
     """(from, to) of each escalation flow -> its name in ``plan.flows_usd``."""
-    names = flow_names(scn)[len(scn.flows) :]
     moving = [t for t in escalation_traffic(scn) if t.gb_per_month > 0]
+    # escalation ends are never split, so each traffic flow is the last parts, one each
+    names = [p.name for p in flow_parts(scn)][len(flow_parts(scn)) - len(moving) :]
     return {(t.source, t.target): n for t, n in zip(moving, names, strict=True)}
 
 

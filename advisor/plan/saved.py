@@ -120,9 +120,11 @@ def explain_saved(
             team,
         )
 
+    from advisor.plan.burst import explain_split, from_document
     from advisor.plan.cascade import cascade_frame, explain_lines
 
     text = explain_text(opts, a, alternatives(opts, a), workload, reasons=reasons)
+    text += explain_split(*from_document(doc), workload)
     flows = doc.get("flows_usd_per_month") or {}
     cascade = explain_lines(cascade_frame(scenario, a, flows), workload)
     return "\n".join([text, *cascade]) if cascade else text

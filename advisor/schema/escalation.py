@@ -120,6 +120,14 @@ def check_escalations(scn: Scenario, add: Add, some: Callable[[set[str]], str]) 
                 "(requests_per_second + tokens_per_request, or left out to be derived)",
             )
         for who in (w, target):
+            if getattr(who, "split", False):
+                add(
+                    loc,
+                    f"escalation to or from a split workload is not supported ('{who.id}' has "
+                    "split: true)",
+                    expected="workloads placed whole at both ends",
+                )
+                break
             if who.ha is not None:
                 add(
                     loc,
