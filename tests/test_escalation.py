@@ -510,3 +510,10 @@ def test_sweep_says_when_there_is_no_alternative():
 
     (line,) = cascade_narrative(s.frame, s.reference_label)
     assert line.startswith("No-cascade alternative not computed: other workloads escalate")
+
+
+def test_split_workloads_cannot_take_part():
+    data = cascade()
+    data["workloads"][0]["demand"]["profile"] = {"base_fraction": 0.6, "peak_hours_per_month": 120}
+    data["workloads"][0]["split"] = True
+    assert any("split workload is not supported" in i.message for i in issues_of(data))
