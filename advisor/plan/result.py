@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,11 +12,13 @@ import numpy as np
 import pandas as pd
 
 from advisor.plan.explain import explain_text
+from advisor.plan.federated import federated_document
 
 if TYPE_CHECKING:
     from advisor.milp import Problem, Solution
     from advisor.options import OptionSet
     from advisor.plan.burst import BurstComparison
+    from advisor.plan.centralised import CentralisedComparison
     from advisor.schema.scenario import Scenario
 
 PLAN_SCHEMA_VERSION = 1
@@ -91,6 +94,7 @@ class Plan:
         from advisor.plan.binding import why_not_used
         from advisor.plan.burst import explain_split
         from advisor.plan.cascade import explain_lines
+        from advisor.plan.federated import federated_lines
 
         text = explain_text(
             self.options,
@@ -99,8 +103,10 @@ class Plan:
             workload,
             reasons=lambda unit, target, sku, team: why_not_used(self, unit, target, sku, team),
         )
+        text = "\n".join([*federated_lines(self, workload), text]) + explain_split(
+            self.burst_parts, self.burst_comparison, workload
+        )
         cascade = explain_lines(self.cascades, workload)
-        text += explain_split(self.burst_parts, self.burst_comparison, workload)
         return "\n".join([text, *cascade]) if cascade else text
 
     @property
@@ -151,6 +157,15 @@ class Plan:
 
         return deployment_frame(self)
 
+    @cached_property
+    def centralised(self) -> CentralisedComparison | None:
+        """Federated training vs the same jobs trained in one place (one extra solve, made
+        once, only for a plan with a federated workload; None otherwise); see
+        :mod:`advisor.plan.centralised`."""
+        from advisor.plan.centralised import compare_centralised
+
+        return compare_centralised(self)
+
     def export(self, to: str, out: str | Path) -> dict[str, Path]:
         """Write deployment files for this plan (``skypilot``, ``kubernetes`` or
         ``terraform``) into ``out`` as one output set; the paths written."""
@@ -198,6 +213,7 @@ class Plan:
                         None if self.burst_comparison is None else self.burst_comparison.to_dict()
                     ),
                 },
+                **federated_document(self),
             }
         )
 

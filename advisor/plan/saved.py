@@ -120,10 +120,17 @@ def explain_saved(
             team,
         )
 
+    from types import SimpleNamespace
+
     from advisor.plan.burst import explain_split, from_document
     from advisor.plan.cascade import cascade_frame, explain_lines
+    from advisor.plan.federated import federated_lines
 
+    view = SimpleNamespace(
+        scenario=scenario, assignments=a, flows_usd=saved.flows_usd, options=opts
+    )
     text = explain_text(opts, a, alternatives(opts, a), workload, reasons=reasons)
+    text = "\n".join([*federated_lines(view, workload), text])  # type: ignore[arg-type]
     text += explain_split(*from_document(doc), workload)
     flows = doc.get("flows_usd_per_month") or {}
     cascade = explain_lines(cascade_frame(scenario, a, flows), workload)

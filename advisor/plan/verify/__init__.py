@@ -51,6 +51,10 @@ anti_affinity   anti-affine workloads on distinct targets
 flow            each flow's monthly cost from where both ends landed, vs ``flows_usd``
                 (keyed ``from->to``; a repeated pair's later flows ``from->to#2``, ...);
                 escalation traffic (prompt and answer) counts as flows after the scenario's
+flow_rtt        a flow's ``max_rtt_ms``: RTT from the sender's target to the receiver's
+data_location   a federated shard ``w/<shard>`` at its site, its region, or in its residency;
+                its update flows (``w/<s>->w/aggregator`` and back) priced like flows
+                (``verify/federated.py``, which also derives the shard and aggregator units)
 escalation     a cascade target sized for its derived demand, placed where every
                 upstream source's tiers, cloud controls and residency allow, its risk
                 weighted by the most sensitive classification it receives
@@ -78,6 +82,7 @@ from advisor.plan.verify.burst import BurstChecks
 from advisor.plan.verify.coupling import CouplingChecks
 from advisor.plan.verify.escalation import EscalationChecks, risk_classes, sized_workloads
 from advisor.plan.verify.facts import Facts, Row
+from advisor.plan.verify.federated import FederatedChecks
 from advisor.plan.verify.rows import RowChecks
 from advisor.plan.verify.totals import TotalsChecks
 from advisor.plan.verify.verdict import PlanVerificationError, Verification, Violation
@@ -87,7 +92,9 @@ if TYPE_CHECKING:
     from advisor.plan.result import Plan
 
 
-class Verifier(RowChecks, CouplingChecks, TotalsChecks, BurstChecks, EscalationChecks):
+class Verifier(
+    RowChecks, CouplingChecks, FederatedChecks, TotalsChecks, BurstChecks, EscalationChecks
+):
     """Every check family; :func:`verify_plan` runs them in order."""
 
 
@@ -115,7 +122,8 @@ def verify_plan(plan: Plan, catalog: Catalog | None = None, rel_tol: float = 1e-
         v.row(r)
     bought = v.purchases(purchases)
     v.sites(rows, bought)
-    flows = v.flows(rows, dict(plan.flows_usd))
+    flows = v.flows(rows, dict(plan.flows_usd)) | v.federated(rows, dict(plan.flows_usd))
+    v.flow_round_trips(rows)
     v.budgets(rows, bought, flows)
     v.placement(rows)
     v.escalation(rows)
