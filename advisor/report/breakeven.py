@@ -98,12 +98,8 @@ def compliant_for(plan: Plan, prices: pd.DataFrame) -> pd.Series:
         masks[:, k] = ok
     names = list(policies.values())
     patterns, inverse = np.unique(masks, axis=0, return_inverse=True)
-    text = [
-        ", ".join(sorted(n for k in np.flatnonzero(p) for n in names[k])) for p in patterns
-    ]
-    return pd.Series(
-        [text[i] for i in inverse.reshape(-1)], index=prices.index, dtype=object
-    )
+    text = [", ".join(sorted(n for k in np.flatnonzero(p) for n in names[k])) for p in patterns]
+    return pd.Series([text[i] for i in inverse.reshape(-1)], index=prices.index, dtype=object)
 
 
 def cheapest_compliant_cloud(plan: Plan) -> pd.DataFrame:

@@ -15,9 +15,9 @@ import math
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from advisor.report import basemap
+from advisor.report.figdict import FigureDict
 from advisor.report.figures import MAP_LABELS_MAX, TIER_COLORS, apply_layout, escape_label
 
 LAND = "#efece3"
@@ -57,13 +57,13 @@ def view(points: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]
 
 def placement_map(
     points: pd.DataFrame, links: pd.DataFrame, title: str = "Where workloads run"
-) -> go.Figure:
+) -> FigureDict:
     """Sites, user locations and used cloud regions over coastlines and borders.
 
     Lines join each request/data origin to the target it is served from.
     """
     (x0, x1), (y0, y1), _, _ = fit(*view(points))
-    fig = go.Figure()
+    fig = FigureDict()
     xs, ys = basemap.outline((x0 - 5, x1 + 5), (y0 - 5, y1 + 5))
     fig.add_scatter(
         x=xs,
@@ -159,7 +159,7 @@ def fit(
     return lon, lat, ratio, int(plot_px + chrome)
 
 
-def _frame(fig: go.Figure, lon: tuple[float, float], lat: tuple[float, float]) -> None:
+def _frame(fig: FigureDict, lon: tuple[float, float], lat: tuple[float, float]) -> None:
     lon, lat, ratio, height = fit(lon, lat)
     fig.update_layout(
         height=height,
