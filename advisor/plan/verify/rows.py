@@ -511,8 +511,8 @@ class RowChecks(VerifierBase):
 
         km = great_circle_km(lat, lon, t.lat, t.lon)
         best = curve(km, t.provider == prov)
-        for (src, dst), ms in self.f.measured.items():
-            if dst != t.code or src not in self.f.regions:
+        for src, ms in self.f.measured_into.get(t.code, ()):
+            if src not in self.f.regions:
                 continue
             reg = self.f.regions[src]
             leg = great_circle_km(lat, lon, float(reg["latitude"]), float(reg["longitude"]))
