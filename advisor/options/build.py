@@ -22,6 +22,7 @@ from advisor.options.costing import (
     source_codes,
 )
 from advisor.options.frames import box_frame, rtt_matrix, target_frame, unit_frame
+from advisor.options.lookup import map_by_unique
 from advisor.options.prune import prune_cloud_within_target, prune_dominated
 from advisor.options.rules import REJECTION_COLUMNS, rejections, unit_target_pairs
 from advisor.options.sizing import size
@@ -262,7 +263,7 @@ def _cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
     o = o.merge(prices, on=["provider", "region", "hardware"], how="inner")
     rej = []
     spot_bad = (o["pricing"] == "spot") & ~o["interruptible"]
-    term = o["pricing"].map(PRICING_TERM_MONTHS)
+    term = map_by_unique(o["pricing"], PRICING_TERM_MONTHS)
     term_bad = term > scn.settings.horizon_months
     for mask, rule, text in (
         (spot_bad, "pricing", "spot needs an interruptible workload"),
@@ -301,7 +302,7 @@ def _cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
         rej.append(rejections(bad, "privacy", detail, pricing="*"))
     o = o[missing == ""]
     tgt = targets.set_index("target")
-    o["pue"] = o["target"].map(tgt["pue"])
+    o["pue"] = map_by_unique(o["target"], tgt["pue"])
     o = cloud_costs(o)
     o, rej_lat = _latency_filter(o)
     if len(rej_lat):

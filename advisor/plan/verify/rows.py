@@ -350,16 +350,27 @@ class RowChecks(VerifierBase):
         return True
 
     def serve_at(self, cols: dict, prec: str, acc, g: float) -> dict:
-        """Serving metrics of one replica (the option builder's own serving model)."""
-        return serve_one(
-            cols,
-            prec,
-            memory_gb=float(acc["memory_gb"]),
-            bandwidth_gbps=number(acc["memory_bandwidth_gbps"]) or 0.0,
-            fp16_tflops=number(acc["fp16_tflops_dense"]) or 0.0,
-            int8_tops=number(acc["int8_tops_dense"]) or 0.0,
-            g=g,
-        )
+        """Serving metrics of one replica (the option builder's own serving model).
+
+        Units with the same model, targets, precision, accelerator and degree get the same
+        answer, so each distinct input is computed once per verification (a fleet repeats
+        a few models many times)."""
+        spec = {
+            "memory_gb": float(acc["memory_gb"]),
+            "bandwidth_gbps": number(acc["memory_bandwidth_gbps"]) or 0.0,
+            "fp16_tflops": number(acc["fp16_tflops_dense"]) or 0.0,
+            "int8_tops": number(acc["int8_tops_dense"]) or 0.0,
+            "g": g,
+        }
+        memo = self.__dict__.setdefault("_served", {})
+        try:
+            key = (tuple(cols.items()), prec, tuple(spec.values()))
+            hash(key)
+        except TypeError:  # an unhashable column value: compute without the memo
+            return serve_one(cols, prec, **spec)
+        if key not in memo:
+            memo[key] = serve_one(cols, prec, **spec)
+        return dict(memo[key])
 
     def size_cpu(self, r: Row, rc: Recomputed, box: dict) -> bool:
         w, u = rc.workload, rc.unit
