@@ -83,9 +83,10 @@ class Catalog:
         Computed once per catalog (the option builder and the break-even both ask); callers
         get a copy.
         """
-        if "resolved_controls" not in self._memo:
-            self._memo["resolved_controls"] = self._resolve_controls()
-        return self._memo["resolved_controls"].copy()
+        memo = self.__dict__.setdefault("_memo", {})  # (a catalog unpickled from before it)
+        if "resolved_controls" not in memo:
+            memo["resolved_controls"] = self._resolve_controls()
+        return memo["resolved_controls"].copy()
 
     def _resolve_controls(self) -> pd.DataFrame:
         from advisor.schema.types import CONTROLS

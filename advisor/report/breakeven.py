@@ -141,9 +141,13 @@ def breakeven(plan: Plan) -> pd.DataFrame:
     pur = plan.problem.purchasables
     pur = pur[pur["is_gpu"]] if len(pur) else pur
     cloud = cheapest_compliant_cloud(plan)
+    cloud_by_acc: dict[str, list[dict]] = {}
+    for c in cloud.to_dict(orient="records"):
+        cloud_by_acc.setdefault(c["accelerator"], []).append(c)
+    specs = hw.to_dict(orient="index")
     rows = []
     for r in pur.to_dict(orient="records"):
-        spec, site = hw.loc[r["sku"]], sites[r["site"]]
+        spec, site = specs[r["sku"]], sites[r["site"]]
         n = float(spec["accelerator_count"])
         pue, kwh_usd = site.power.pue, site.power.usd_per_kwh
         idle_kw, typical_kw = float(spec["idle_kw"]), float(spec["typical_kw"])
@@ -153,7 +157,7 @@ def breakeven(plan: Plan) -> pd.DataFrame:
         power = float(lifecycle.idle_power_usd_per_month(idle_kw, pue, kwh_usd) + busy) / n
         ops = box_ops / n
         own = capex + power + ops
-        for c in cloud[cloud["accelerator"] == spec["accelerator"]].to_dict(orient="records"):
+        for c in cloud_by_acc.get(spec["accelerator"], []):
             hourly = c["usd_per_accelerator_hour"]
             month = hourly * HOURS_IN_MONTH
             rows.append(
