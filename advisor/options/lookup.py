@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 
-def map_by_unique(keys: pd.Series, mapping: Mapping | pd.Series) -> pd.Series:
-    """``keys.map(mapping)``: the same values, dtype, index and name, mapped per distinct key."""
+def map_by_unique(keys: pd.Series, mapping: Mapping | pd.Series | Callable) -> pd.Series:
+    """``keys.map(mapping)``: the same values, dtype, index and name, mapped per distinct key
+    (``mapping`` a dict, a Series or a function of one key, e.g. ``"{:.0f} ms".format``)."""
     codes, uniques = pd.factorize(keys)
     if (codes < 0).any():  # missing keys: let pandas apply its own rule to them
         return keys.map(mapping)
