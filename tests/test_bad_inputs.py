@@ -456,6 +456,13 @@ CASES = [
         hint="did you mean 'chat'?",
     ),
     Case(
+        "placement_rule_repeats_workload.yaml",
+        at="placement_rule_repeats_workload.yaml:13",
+        path="placement_rules[0].workloads[2]",
+        message="'chat' is listed twice in this anti_affinity rule (first at workloads[0])",
+        hint="list each workload once",
+    ),
+    Case(
         "duplicate_site_id.yaml",
         at="duplicate_site_id.yaml:8",
         path="sites[1].id",

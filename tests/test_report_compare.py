@@ -127,3 +127,48 @@ def test_real_plans_price_change_is_reported(report_plan, report_scenario):
     assert (same["why"] == "unchanged").all()
     via_json = compare(json.loads(report_plan.to_json()), json.loads(dearer.to_json()))
     assert via_json.units["why"].tolist() == comp.units["why"].tolist()
+
+
+def _two_gpu_units(**extra):
+    from helpers_scenarios import gpu_workload, scenario
+
+    return scenario(
+        [gpu_workload("a"), gpu_workload("b")],
+        regions=("aws:eu-central-1", "gcp:europe-west4"),
+        **extra,
+    )
+
+
+def test_a_move_forced_by_a_rule_names_the_shared_limits():
+    """B adds anti-affinity: one unit leaves the cheapest target although its old option is
+    still on offer at the old price; the reason says so instead of listing guesses."""
+    a = advisor.solve(_two_gpu_units())
+    b = advisor.solve(
+        _two_gpu_units(placement_rules=[{"kind": "anti_affinity", "workloads": ["a", "b"]}])
+    )
+    assert a.assignments["target"].nunique() == 1
+    moved = compare(a, b).moved
+    assert len(moved) == 1
+    why = moved["why"].iat[0]
+    assert "dearer" in why and "still feasible at $" in why and "shared limits" in why, why
+    assert "became dearer itself" not in why
+
+
+def test_a_move_after_a_price_rise_says_the_old_option_now_costs_more():
+    a = advisor.solve(_two_gpu_units())
+    first = a.assignments["target"].iat[0]
+    provider = first.split(":", 1)[0]
+    b = advisor.solve(_two_gpu_units().with_prices(provider, factor=3.0))
+    moved = compare(a, b).moved
+    assert set(moved["target_a"]) == {first} and len(moved) == 2
+    for why in moved["why"]:
+        assert "now costs $" in why and "more than the new choice" in why, why
+
+
+def test_a_saved_plan_without_option_tables_lists_the_possible_reasons():
+    a = advisor.solve(_two_gpu_units())
+    b = advisor.solve(
+        _two_gpu_units(placement_rules=[{"kind": "anti_affinity", "workloads": ["a", "b"]}])
+    )
+    comp = compare(json.loads(a.to_json()), json.loads(b.to_json()))
+    assert "compare live plans to learn which" in comp.moved["why"].iat[0]

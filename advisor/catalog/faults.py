@@ -1,7 +1,10 @@
 """Price fault rules (issue 9 §1): pure pandas checks over a price frame.
 
-One place for the rules, called by the catalog build (``tools/build_catalogs.py``), the
-integrity tests and ``advisor catalog update`` on what it fetched. Every rule takes a frame
+The rules ``advisor catalog update`` applies to what it fetched from one provider's price
+API (single source). The bundled catalog's build (``tools/build_catalogs.py``) ranks several
+sources per price key and uses its own variants in ``tools/price_rules.py`` (outliers against
+the best-ranked row, flat prices by continent and share, round multiples of the best-ranked
+other source); the two are not yet one module. Every rule takes a frame
 with ``provider, region, instance_type, pricing, usd_per_hour`` and returns the flagged rows
 as a frame indexed like the input, with ``rule`` and ``reason`` columns. Nothing is dropped
 here: the caller moves flagged rows to ``excluded_prices.csv`` (or corrects them).

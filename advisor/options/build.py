@@ -20,6 +20,7 @@ from advisor.options.costing import (
     risk_scores,
     site_costs,
     source_codes,
+    standalone_monthly_usd,
 )
 from advisor.options.frames import box_frame, rtt_matrix, target_frame, unit_frame
 from advisor.options.prune import prune_cloud_within_target, prune_dominated
@@ -162,7 +163,7 @@ def _build_chunk(scn, cat, units, targets, rtt, do_prune):
     dominated = options.iloc[0:0]
     if do_prune and len(options):
         options, dominated = prune_dominated(scn, options)
-        monthly = dominated["opex_usd"] + dominated["box_share_usd"] + dominated["capex_equiv_usd"]
+        monthly = standalone_monthly_usd(dominated)
         dominated = (
             dominated.assign(_m=monthly)
             .sort_values(["unit", "tier", "_m", "target"], kind="mergesort")

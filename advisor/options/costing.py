@@ -37,6 +37,14 @@ from advisor.schema.scenario import Scenario
 from advisor.schema.types import HOURS_IN_MONTH
 
 
+def standalone_monthly_usd(options: pd.DataFrame) -> pd.Series:
+    """USD a month one option costs on its own: its opex, its share of the fixed cost of the
+    boxes it uses, and its capex-equivalent (box price amortised; see ``site_costs``). The
+    one rule that ranks options outside the MILP (dominance keep-list, alternatives,
+    baselines, comparisons)."""
+    return options["opex_usd"] + options["box_share_usd"] + options["capex_equiv_usd"]
+
+
 def tiered_usd(
     cat: Catalog, provider: str, destination: str, gb: np.ndarray, source_area: str = "*"
 ) -> np.ndarray:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from advisor.milp import Problem
 from advisor.options import OptionSet
+from advisor.options.costing import standalone_monthly_usd
 from advisor.schema.scenario import Scenario
 
 
@@ -87,7 +88,7 @@ def evaluate(
 
 def _cheapest(pool: pd.DataFrame, tiers: tuple[str, ...]) -> pd.DataFrame:
     sub = pool[pool["tier"].isin(tiers)].copy()
-    sub["_m"] = sub["opex_usd"] + sub["box_share_usd"] + sub["capex_equiv_usd"]
+    sub["_m"] = standalone_monthly_usd(sub)
     return sub.sort_values(["unit", "_m", "target"], kind="mergesort").drop_duplicates("unit")
 
 
@@ -107,7 +108,7 @@ def all_on_prem(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
 
 def greedy(scn: Scenario, opts: OptionSet, problem: Problem) -> dict:
     o = problem.options.copy()
-    o["_m"] = o["opex_usd"] + o["box_share_usd"] + o["capex_equiv_usd"]
+    o["_m"] = standalone_monthly_usd(o)
     o = o.sort_values(["unit", "_m", "target"], kind="mergesort")
     first = o.drop_duplicates("unit").sort_values("_m", ascending=False)
     pur = problem.purchasables

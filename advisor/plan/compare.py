@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from advisor.options.costing import standalone_monthly_usd
 from advisor.plan.result import Plan
 
 _KEYS = [
@@ -215,17 +216,21 @@ def _why(r, plan_b: Plan | None) -> str:
     if delta <= -CENT:
         parts.append(f"{_usd(-delta)}/month cheaper")
     elif delta >= CENT:
-        parts.append(
-            f"{_usd(delta)}/month dearer: the previous option is no longer feasible, "
-            "no longer fits shared limits, or became dearer itself"
-        )
+        parts.append(f"{_usd(delta)}/month dearer")
     if plan_b is not None:
         parts.append(_old_option_in_b(r, plan_b))
+    elif delta >= CENT:  # a saved plan.json has no option tables: say what the cases are
+        parts.append(
+            "the previous option was rejected, no longer fits shared limits, or became "
+            "dearer itself (compare live plans to learn which)"
+        )
     return "; ".join(p for p in parts if p)
 
 
 def _old_option_in_b(r, plan_b: Plan) -> str:
-    """What became of A's option (same target and hardware) in plan B's option tables."""
+    """What became of A's option (same target and hardware) in plan B's option tables:
+    rejected by a rule, dearer than B's choice (it became dearer itself), or still cheaper
+    (then only plan B's shared limits or rules can have moved the unit)."""
     rej = plan_b.rejections
     hw = rej["hardware"].fillna("")
     gone = rej[
@@ -244,12 +249,20 @@ def _old_option_in_b(r, plan_b: Plan) -> str:
             & (frame["hardware"] == r.hardware_a)
         ]
         if len(same):
+            old = float(standalone_monthly_usd(same).min())
+            where = f"the previous option ({r.target_a}, {r.hardware_a})"
+            new = _get(r, "total_usd_b")
+            if new is not None and old > new + CENT:
+                return f"{where} now costs {_usd(old)}/month, more than the new choice"
             return (
-                f"the previous option ({r.target_a}, {r.hardware_a}) is still feasible "
-                f"(opex {_usd(float(same['opex_usd'].min()))}/month) but no longer the best "
-                "choice overall"
+                f"{where} is still feasible at {_usd(old)}/month on its own, but the "
+                "plan's shared limits or placement rules (capacity, budgets, caps, HA, "
+                "anti-affinity) no longer leave room for it"
             )
-    return ""
+    return (
+        f"the previous option ({r.target_a}, {r.hardware_a}) is no longer a candidate in "
+        "plan B (pruned as dominated by a cheaper option there, or gone from the catalog)"
+    )
 
 
 def load_plan_json(path: str | Path) -> dict:

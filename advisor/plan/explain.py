@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from advisor.options import OptionSet
+from advisor.options.costing import standalone_monthly_usd
 
 
 def alternatives(opts: OptionSet, assignments: pd.DataFrame) -> pd.DataFrame:
@@ -31,7 +32,7 @@ def alternatives(opts: OptionSet, assignments: pd.DataFrame) -> pd.DataFrame:
         "latency_ms",
     ]
     pool = pool[cols].copy()
-    pool["monthly_usd"] = pool["opex_usd"] + pool["box_share_usd"] + pool["capex_equiv_usd"]
+    pool["monthly_usd"] = standalone_monthly_usd(pool)
     # the chosen option is not its own alternative (its capex-equivalent price differs from
     # what the plan pays when it runs on owned boxes)
     key = ["unit", "target", "hardware", "precision", "pricing"]

@@ -138,7 +138,17 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
                 hint="add requests_from: <the site or location id where the users are>",
             )
     for i, rule in enumerate(scn.placement_rules):
+        first: dict[str, int] = {}
         for j, wid in enumerate(rule.workloads):
+            if wid in first:
+                add(
+                    ("placement_rules", i, "workloads", j),
+                    f"'{wid}' is listed twice in this {rule.kind} rule "
+                    f"(first at workloads[{first[wid]}])",
+                    hint="list each workload once",
+                )
+                continue
+            first[wid] = j
             if wid not in ids:
                 add(
                     ("placement_rules", i, "workloads", j),
