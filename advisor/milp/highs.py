@@ -127,8 +127,11 @@ def _run(h, a: Arrays, mip: bool, gap: float = 0.0) -> Result:
     if objective is not None and bound is not None:
         bound = min(bound, objective)
     if st == S.kOptimal and mip and a.integer.any():
-        within = bound is not None and objective is not None
-        within = within and objective - bound <= gap * max(abs(objective), 1e-9) + 1e-9
+        within = (
+            bound is not None
+            and objective is not None
+            and objective - bound <= gap * max(abs(objective), 1e-9) + 1e-9
+        )
         status = "optimal" if within else "feasible"
     elif st == S.kOptimal:
         status = "optimal"
