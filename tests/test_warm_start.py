@@ -8,6 +8,8 @@ against it and returned the start, labelled optimal, 22% above the cold optimum.
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import numpy as np
 import pytest
 
@@ -23,7 +25,14 @@ UNC = {
     "prices": [{"provider": "aws", "distribution": "lognormal", "sigma": 0.4}],
     "demand": [{"distribution": "triangular", "low": 0.6, "mode": 1.0, "high": 1.6}],
 }
-SAMPLES = (0, 2, 10)  # the samples whose warm start HiGHS once mis-valued
+SAMPLES = (0, 2, 10)
+
+
+def highspy_version() -> str:
+    return version("highspy")
+
+
+# the samples whose warm start HiGHS once mis-valued
 
 
 @pytest.fixture(scope="module")
@@ -69,19 +78,26 @@ def test_solver_objective_is_the_recosted_plan_and_bound_is_below_it(samples, ba
 
 
 def test_a_misled_highs_run_is_never_trusted(samples, base):
-    """Offer HiGHS the start directly: whatever it reports, the result's objective is the
-    re-costed plan, a run flagged misled has no bound and is not optimal, and the guarded
-    solve (which re-runs without the start) reaches the cold optimum."""
+    """Offer HiGHS the start directly, presolve on: whatever it reports, the result's
+    objective is the re-costed plan, a run flagged misled has no bound and is not optimal;
+    the guarded solves (small model: presolve off; any model: a misled run re-solved without
+    the start) reach the cold optimum."""
     problem, start = _problem_and_start(samples, base, 0)
     model = build(problem)
     a = model.arrays
     settings = SolverSettings()
     full = highs.complete(a, start, settings)
     assert full is not None  # the neighbour's plan is feasible for the sample
-    raw = highs._mip_run(a, settings, np.inf, -np.inf, settings.mip_gap, full, None)
+    h = highs._highs(a, settings, 60.0, settings.mip_gap, mip=True)  # presolve on
+    highs._start(h, full, a)
+    raw = highs._run(h, a, mip=True, gap=settings.mip_gap)
     assert raw.objective == pytest.approx(float(a.cost @ raw.values) + a.offset, rel=1e-12)
+    if highspy_version() == "1.16.0":  # the version the bug was found in: it is still there
+        assert raw.misled
     if raw.misled:
         assert raw.bound is None and raw.status != "optimal"
+    small = highs._mip_run(a, settings, np.inf, -np.inf, settings.mip_gap, full, None)
+    assert not small.misled and small.status == "optimal"  # small + start: presolve off
     cold = highs.solve(model, settings, True, None)
     guarded = highs.solve(model, settings, True, start)
     assert guarded.status == "optimal" and not guarded.misled

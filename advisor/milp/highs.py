@@ -34,7 +34,9 @@ low figure as incumbent and bound, status optimal (a Monte Carlo sample of eu-in
 shows: its incumbent is the mis-valued start, so its reported objective differs from the
 re-costed one. (When the mis-valuation lies above the optimum, pruning against it is still
 valid for anything better, and any better plan HiGHS returns is valued correctly.) Such a
-run is thrown away and the MIP solved again without the start (:func:`_mip_run`).
+run is thrown away and the MIP solved again without the start (:func:`_mip_run`). A small
+model (fewer than :data:`WARM_START_MIN_OPTIONS` columns) given a start is solved without
+presolve, where the start is valued as it is, so it is not solved twice.
 
 Every MIP is also interrupted at its share of the time limit (HiGHS's own limit can be
 overrun in the root cut loop). Without a time-out everything is deterministic.
@@ -261,6 +263,8 @@ def _mip_run(
     """One HiGHS MIP on ``arr`` until ``stop`` (``time.perf_counter()``) or ``target``,
     offered ``start`` as its first incumbent."""
     h = _highs(arr, settings, stop - time.perf_counter(), gap, mip=True)
+    if start is not None and arr.n_cols < WARM_START_MIN_OPTIONS:
+        h.setOptionValue("presolve", "off")  # small: no presolved space to mis-value a start in
     _start(h, start, arr)
     _stop_at(h, target, stop, report)
     return _run(h, arr, mip=True, gap=gap)
