@@ -268,7 +268,7 @@ CASES = [
         path="workloads[0].latency_slo",
         message="unknown field 'latency_slo'",
         expected="one of: latency_slo_ms, id, name, team, kind, model, accelerators, cpu, "
-        "demand, ttft_ms, tpot_ms, requests_from, data, interruptible, ha, allowed_tiers",
+        "demand, ttft_ms, tpot_ms, requests_from, data, interruptible, ha, allowed_tiers, split",
         hint="did you mean 'latency_slo_ms'?",
     ),
     Case(
@@ -278,7 +278,7 @@ CASES = [
         message="unknown field 'requets_per_second'",
         expected="one of: requests_per_second, tokens_per_request, images_per_second, "
         "gflops_per_image, gpu_hours_per_month, reference_accelerator, replicas, "
-        "hours_per_month, throughput_per_replica",
+        "hours_per_month, throughput_per_replica, profile",
         hint="did you mean 'requests_per_second'?",
     ),
     Case(

@@ -133,6 +133,8 @@ def _amount(x: float, unit: str) -> str:
 
 
 def print_plan(out: Console, plan, files: dict, sensitivity_hint: bool = True) -> None:
+    from advisor.plan.burst import burst_lines
+
     k = plan.kpis
     gap = "n/a" if plan.gap is None else f"{plan.gap:.4%}"
     status = "optimal" if plan.proven_optimal else f"{plan.status} (not proven optimal)"
@@ -188,6 +190,8 @@ def print_plan(out: Console, plan, files: dict, sensitivity_hint: bool = True) -
         right=("USD/month", "saving"),
         wrap=("breaks",),
     )
+    for line in burst_lines(plan.burst_parts, plan.burst_comparison):
+        out.print(line, markup=False, soft_wrap=True)
     if len(plan.purchases):
         out.print(
             "purchases: "

@@ -73,6 +73,11 @@ def _header(u: DeployUnit, plan_name: str) -> str:
             f"# {u.pricing}: buy the commitment with {u.provider}; the launch below is then "
             "billed at the committed rate."
         )
+    if "~" in u.unit and u.hours_per_month is not None:  # a step of a split workload
+        lines.append(
+            f"# Burst part of {u.workload}'s load profile: the plan pays for "
+            f"{u.hours_per_month:g} h a month; launch it for those hours and take it down after."
+        )
     lines.append("# Add your setup: and run: commands (image, model, server) below.")
     return "\n".join(lines) + "\n"
 

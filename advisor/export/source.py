@@ -54,6 +54,7 @@ class DeployUnit(BaseModel):
     precision: str = ""
     model_weights_gb: float = Field(ge=0, allow_inf_nan=False)
     billed_boxes: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    hours_per_month: float | None = Field(default=None, gt=0, le=744, allow_inf_nan=False)
 
     @property
     def vms(self) -> int:

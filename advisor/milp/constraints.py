@@ -4,6 +4,11 @@ Notation: x[o] in {0,1} chooses option o; O(u) are unit u's options; buy[s,k] in
 SKU k bought at site s; inv[s,k] boxes owned; U_k capacity units per box (GPUs or vCPUs);
 z[u,t] = sum_{o in O(u), target(o)=t} x[o].
 
+A placement unit u is a workload, one HA replica group of it (``id#g``), or one step k of a
+split workload's load profile (``id~k``, ``id~k#g`` with HA; burst); a flow touching a split
+workload is one flow f per pair of parts, its volume scaled by each part's share fraction_k x
+hours_k / sum_j fraction_j x hours_j. Burst needs no family of its own.
+
 Each family takes the column :class:`~advisor.milp.model.Layout` and returns its rows as one
 :class:`~advisor.milp.model.Block` of sparse triplets, built with array operations over the
 options (no Python loop over options or terms). ``docs/model.md`` is generated from these

@@ -7,6 +7,7 @@ import pandas as pd
 
 from advisor.milp import Budget, FlowSpec, Problem
 from advisor.options import OptionSet, lifecycle
+from advisor.options.burst import flow_parts, part_of_unit, parts
 from advisor.schema.scenario import Scenario
 
 
@@ -158,18 +159,24 @@ def flow_rates(opts: OptionSet, site_wan: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def flow_names(scn: Scenario) -> list[str]:
-    """One distinct name per flow: ``from->to``; repeats of a pair get ``#2``, ``#3``, ...
-
-    Each flow has its own cost variable, so two flows between the same pair are both charged.
-    """
-    seen: dict[str, int] = {}
-    names = []
-    for f in scn.flows:
-        base = f"{f.from_workload}->{f.to_workload}"
-        seen[base] = seen.get(base, 0) + 1
-        names.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
-    return names
+def anti_affinity_groups(
+    scn: Scenario, units_of: dict[str, list[str]]
+) -> tuple[tuple[str, ...], ...]:
+    """At-most-one-per-target groups of the anti-affinity rules: all the rule's units, or,
+    when a rule names a split workload (whose parts may share a target), every pair of units
+    of two different workloads of the rule."""
+    split = {w.id for w in scn.workloads if w.split}
+    groups: list[tuple[str, ...]] = []
+    for r in scn.placement_rules:
+        if r.kind != "anti_affinity":
+            continue
+        if not split & set(r.workloads):
+            groups.append(tuple(u for w in r.workloads for u in units_of[w]))
+            continue
+        for i, a in enumerate(r.workloads):
+            for b in r.workloads[i + 1 :]:
+                groups += [(ua, ub) for ua in units_of[a] for ub in units_of[b]]
+    return tuple(groups)
 
 
 def formulate(scn: Scenario, opts: OptionSet) -> Problem:
@@ -177,9 +184,10 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
     o = opts.options.copy()
     o["obj_usd"] = option_objective(scn, o)
     units_of: dict[str, list[str]] = {}
+    units_of_part: dict[str, list[str]] = {}  # a part: a workload, or one step of a split one
     for u, w in zip(opts.units["unit"], opts.units["workload"], strict=True):
         units_of.setdefault(w, []).append(u)
-    team_of = {w.id: w.team for w in scn.workloads}
+        units_of_part.setdefault(part_of_unit(u), []).append(u)
     budgets = []
     for b in scn.budgets:
         if b.opex_usd_per_month_max is not None:
@@ -193,26 +201,24 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
         purchasables=purchasables(scn, opts),
         sites=site_limits(scn),
         budgets=tuple(budgets),
-        ha_groups=tuple(tuple(units_of[w.id]) for w in scn.workloads if w.ha),
+        ha_groups=tuple(
+            tuple(units_of_part[p.name]) for w in scn.workloads if w.ha for p in parts(w)
+        ),
         colocate=tuple(
             tuple(u for w in r.workloads for u in units_of[w])
             for r in scn.placement_rules
             if r.kind == "colocate"
         ),
-        anti_affinity=tuple(
-            tuple(u for w in r.workloads for u in units_of[w])
-            for r in scn.placement_rules
-            if r.kind == "anti_affinity"
-        ),
+        anti_affinity=anti_affinity_groups(scn, units_of),
         flows=tuple(
             FlowSpec(
-                name,
-                tuple(units_of[f.from_workload]),
-                tuple(units_of[f.to_workload]),
+                f.name,
+                tuple(units_of_part[f.from_part]),
+                tuple(units_of_part[f.to_part]),
                 f.gb_per_month,
-                team_of[f.from_workload],
+                f.team,
             )
-            for name, f in zip(flow_names(scn), scn.flows, strict=True)
+            for f in flow_parts(scn)
         ),
         flow_rates=rates,
         flow_obj_factor=objective_factor(scn),

@@ -1,6 +1,13 @@
 """Monthly cost, energy, carbon and privacy risk of candidate options (vectorised).
 
-Cloud:  compute = boxes x billed hours x USD/hour (reserved bills 730 h on whole instances)
+Cloud:  compute = boxes x billed hours x USD/hour (reserved bills 730 h on whole instances).
+        A unit with a load profile (steps fraction_k, hours_k, base first; not split)
+        autoscales: at level c_k = fraction_1 + ... + fraction_k it runs
+        ceil(ceil(c_k x R - 1e-9) / p) boxes for hours_k - hours_{k+1} hours (hours_{K+1} = 0),
+        R the replicas the peak needs (demand / throughput, or the fixed replica count) and p
+        replicas per box; ``box_hours`` is that total over the peak's boxes
+        (:func:`autoscaled_box_hours`). On a site the unit is sized for the peak. A split
+        part is its own unit: fraction_k of the peak for hours_k.
 Site:   lifecycle rules in ``advisor/options/lifecycle.py`` (written once). With
         share = units / box_units of a box:
         power     = share x (typical_kw - idle_kw) x PUE x USD/kWh x hours running (the
@@ -118,6 +125,32 @@ def egress_usd(
                 for a in sorted(set(area[m])) if m.any() else ():
                     ma = m & (area == a).to_numpy()
                     out[ma] += tiered_usd(cat, prov, dest, gb[ma], a)
+    return out
+
+
+def autoscaled_box_hours(
+    need: np.ndarray, per_box: np.ndarray, profiles: pd.Series, hours: np.ndarray
+) -> np.ndarray:
+    """Billed hours per peak box of units that autoscale through their load profile.
+
+    ``need`` is R, the (fractional) replicas the peak needs, ``per_box`` p the replicas one
+    box holds, ``profiles`` the steps ((fraction, hours), ...) per row (empty: no profile,
+    the row keeps ``hours``). See the module docstring for the rule.
+    """
+    need = np.asarray(need, dtype=float)
+    per_box = np.asarray(per_box, dtype=float)
+    out = np.asarray(hours, dtype=float).copy()
+    prof = profiles.to_numpy(object)
+    for steps in {s for s in prof if len(s)}:
+        m = np.fromiter((s == steps for s in prof), bool, len(prof))
+        level, box_hours = 0.0, np.zeros(int(m.sum()))
+        for k, (fraction, h) in enumerate(steps):
+            level += fraction
+            nxt = steps[k + 1][1] if k + 1 < len(steps) else 0.0
+            replicas = np.ceil(min(level, 1.0) * need[m] - 1e-9)
+            box_hours += np.ceil(replicas / per_box[m] - 1e-9) * (h - nxt)
+        peak = np.ceil(np.ceil(need[m] - 1e-9) / per_box[m] - 1e-9)
+        out[m] = np.where(peak > 0, box_hours / np.where(peak > 0, peak, 1.0), out[m])
     return out
 
 

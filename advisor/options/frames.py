@@ -13,6 +13,7 @@ import pandas as pd
 from advisor.catalog import Catalog
 from advisor.catalog.latency import LatencyModel
 from advisor.options.assumptions import CLOUD_PUE_DEFAULT, WORLD_GCO2E_PER_KWH
+from advisor.options.burst import parts
 from advisor.options.jurisdiction import country_tokens
 from advisor.options.llm import model_columns
 from advisor.schema.scenario import Scenario
@@ -87,9 +88,27 @@ def unit_frame(scn: Scenario) -> pd.DataFrame:
             "cloud_requires": tuple(policy.cloud_requires),
             "ha_groups": groups,
         }
-        for g in range(groups):
-            unit = w.id if groups == 1 else f"{w.id}#{g + 1}"
-            rows.append({"unit": unit, **base})
+        autoscale = () if w.split or d.profile is None else d.steps
+        for p in parts(w):
+            part = {
+                **base,
+                "part": p.name,
+                "step": p.step,
+                "tokens_per_s": base["tokens_per_s"] * p.fraction,
+                "images_per_s": base["images_per_s"] * p.fraction,
+                "replicas_fixed": (
+                    int(np.ceil((d.replicas or 0) * share * p.fraction - 1e-9))
+                    if p.step
+                    else base["replicas_fixed"]
+                ),
+                "hours": p.hours,
+                "ingress_gb": base["ingress_gb"] * p.volume_share,
+                "egress_gb": base["egress_gb"] * p.volume_share,
+                "profile": autoscale,
+            }
+            for g in range(groups):
+                unit = p.name if groups == 1 else f"{p.name}#{g + 1}"
+                rows.append({"unit": unit, **part})
     return pd.DataFrame(rows)
 
 

@@ -18,6 +18,7 @@ from advisor.options.assumptions import (
     TRAINING_BYTES_PER_PARAM,
     USABLE_MEMORY,
 )
+from advisor.options.costing import autoscaled_box_hours
 from advisor.options.llm import peak_tflops, size_llm
 from advisor.schema.types import BYTES_PER_PARAM, HOURS_IN_MONTH
 
@@ -125,6 +126,16 @@ def size(rows: pd.DataFrame, ref_tflops: pd.Series) -> pd.DataFrame:
     boxes = boxes.where(r["mode"] != "gpu_hours", gh_boxes)
     box_hours = box_hours.where(r["mode"] != "gpu_hours", HOURS_IN_MONTH)
     r["boxes"] = boxes
+    if "profile" in r.columns:  # autoscaling through a load profile (cloud billing)
+        need = (demand / tput).where(r["mode"].isin(["tokens", "images"]), r["replicas_fixed"])
+        auto = (r["profile"].map(len) > 0) & (r["mode"] != "gpu_hours") & (per_box > 0)
+        if auto.any():
+            box_hours[auto] = autoscaled_box_hours(
+                need[auto].to_numpy(float),
+                per_box[auto].to_numpy(float),
+                r.loc[auto, "profile"],
+                box_hours[auto].to_numpy(float),
+            )
     r["box_hours"] = box_hours
     _reject(r, is_cpu_unit, is_cpu_box, need, per_gpu, g, tf, per_box)
     return r

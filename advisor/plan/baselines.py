@@ -4,8 +4,9 @@
 * all-on-prem: each unit's cheapest local/edge option, with the boxes it needs bought;
 * greedy: units in decreasing order of their cheapest cost take their cheapest option that
   still fits the remaining site capacity, power, space and budgets (buying boxes as needed).
-Costs are per month: opex, the fixed cost (idle power + ops) of every box installed, and
-the amortised capex of the purchases each baseline implies (``options/lifecycle.py``).
+Costs are per month: opex, the fixed cost (idle power + ops) of every box installed, the
+data flows between where the baseline put their ends, and the amortised capex of the
+purchases each baseline implies (``options/lifecycle.py``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def evaluate(
     capex = float((pur["buy"] * pur["list_price_usd"]).sum())
     amort = float((pur["buy"] * pur["capex_usd_per_month"]).sum())
     fixed = float(((pur["inventory"] + pur["buy"]) * pur["fixed_usd_per_month"]).sum())
-    opex = float(chosen["opex_usd"].sum()) + fixed
+    opex = float(chosen["opex_usd"].sum()) + fixed + flow_usd(problem, chosen)
     broken = []
     if missing:
         broken.append(f"{len(missing)} workload(s) have no option in this baseline")
@@ -84,6 +85,26 @@ def evaluate(
         "missing": missing,
         "broken": broken,
     }
+
+
+def flow_usd(problem: Problem, chosen: pd.DataFrame) -> float:
+    """Monthly cost of the scenario's flows where the baseline put both ends: 0 on one
+    target, the sender's inter-region rate at the same provider, else its outbound rate (the
+    MILP's flow rule); a flow with an unplaced end costs nothing here."""
+    if not problem.flows or not len(chosen):
+        return 0.0
+    where = dict(zip(chosen["unit"], chosen["target"], strict=True))
+    rates = problem.flow_rates.set_index("target")
+    total = 0.0
+    for f in problem.flows:
+        a, b = where.get(f.from_units[0]), where.get(f.to_units[0])
+        if a is None or b is None or a == b:
+            continue
+        pa = rates.at[a, "provider"] if a in rates.index else ""
+        pb = rates.at[b, "provider"] if b in rates.index else ""
+        col = "usd_per_gb_inter" if pa and pa == pb else "usd_per_gb_out"
+        total += f.gb_per_month * float(rates.at[a, col])
+    return total
 
 
 def _cheapest(pool: pd.DataFrame, tiers: tuple[str, ...]) -> pd.DataFrame:

@@ -43,7 +43,7 @@ def binding_reasons(
 ) -> list[str]:
     """The limits that bind against running ``unit`` on ``sku`` at ``target`` (see above)."""
     out: list[str] = []
-    workload = unit.split("#", 1)[0]
+    workload = unit.split("#", 1)[0].split("~", 1)[0]  # HA group ``#g``, burst part ``~k``
     if target.startswith("site:"):
         out += _site_reasons(scenario, site_usage, purchases, hardware, target[5:], sku)
     for b in budgets.itertuples(index=False):
@@ -79,7 +79,9 @@ def binding_reasons(
             verb = "on the same target as" if rule.kind == "colocate" else "apart from"
             out.append(f"placement rule {rule.kind}: {workload} runs {verb} {others}")
     if "#" in unit:
-        out.append(f"the HA groups of {workload} must run on different targets")
+        part = unit.split("#", 1)[0]
+        whose = workload if part == workload else f"{part} (a part of {workload})"
+        out.append(f"the HA groups of {whose} must run on different targets")
     return out
 
 

@@ -73,6 +73,7 @@ DEPLOYMENT_COLUMNS = [
     "disk_gb",
     "precision",
     "model_weights_gb",
+    "hours_per_month",
 ]
 
 
@@ -151,6 +152,7 @@ def deployment_frame(plan: Plan) -> pd.DataFrame:
                 "disk_gb": int(disk),
                 "precision": r.precision,
                 "model_weights_gb": round(weights_gb, 3),
+                "hours_per_month": float(u["hours"]),
             }
         )
     frame = pd.DataFrame(rows, columns=DEPLOYMENT_COLUMNS)

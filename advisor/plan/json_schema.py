@@ -71,12 +71,20 @@ DEPLOYMENT = {
     "disk_gb": _int("Local disk of one replica, GB (estimate)."),
     "precision": _str("Weights precision."),
     "model_weights_gb": {"type": "number", "minimum": 0, "description": "Model weights, GB."},
+    "hours_per_month": {
+        "type": "number",
+        "minimum": 0,
+        "description": "Hours a month the unit runs (a burst part: its step's hours).",
+    },
 }
 INFINITY = {"enum": ["Infinity"], "description": "No limit (JSON has no infinity)."}
 USD_M = "USD per month"
 ASSIGNMENT = {
     "workload": _str("Workload id."),
-    "unit": _str("Placement unit: the workload, or `<workload>#<group>` for an HA group."),
+    "unit": _str(
+        "Placement unit: the workload, `<workload>#<group>` for an HA group, `<workload>~<step>`"
+        " for a part of a split workload (`<workload>~<step>#<group>` with HA)."
+    ),
     "team": _str("Owning team."),
     "tier": _str("Tier of the target.", enum=["local", "edge", "cloud"]),
     "target": _str("`site:<id>` or `<provider>:<region>`."),
@@ -171,6 +179,46 @@ BASELINE = {
     ),
     "workloads_placed": _int("Workloads the baseline could place."),
 }
+BURST_PART = {
+    "workload": _str("Id of the split workload."),
+    "part": _str("Part name: `<workload>~<step>`."),
+    "step": _int("Step of the load profile (1 = the base)."),
+    "fraction": _num("Fraction of the peak demand the part serves.", minimum=0),
+    "hours_per_month": _num("Hours a month the part runs.", minimum=0),
+    "units": _str("Its placement units (`<part>#<group>` with HA), comma-separated."),
+    "tier": _str("Tier(s) of its targets."),
+    "target": _str(
+        "Where it runs: `site:<id>` or `<provider>:<region>` (comma-separated with HA)."
+    ),
+    "hardware": _str("Instance type(s) or SKU(s)."),
+    "pricing": _str("Pricing model(s): on_demand, spot, reserved_1y, reserved_3y or owned."),
+    "replicas": _num("Replicas over its units.", minimum=0),
+    "monthly_usd": _num(f"Opex + amortised capex share of its units, {USD_M}."),
+}
+BURST_COMPARISON = {
+    "workloads": {"type": "array", "items": {"type": "string"}, "description": "Split workloads."},
+    "status": _str("Solver status of the comparison solve (infeasible: no single target works)."),
+    "method": _str("What the comparison is."),
+    "plan_objective": _num("The plan's objective value."),
+    "plan_monthly_usd": _num(f"The plan's monthly total, {USD_M}."),
+    "saving_usd_per_month": _num(
+        f"What splitting saves against the single-target placement, {USD_M}.", nullable=True
+    ),
+    "single_target_objective": _num(
+        "Objective with the split workloads kept whole; null when none is feasible.", nullable=True
+    ),
+    "single_target_monthly_usd": _num(
+        f"Monthly total with the split workloads kept whole, {USD_M}.", nullable=True
+    ),
+    "saving_objective": _num(
+        "What splitting saves (single-target objective - plan objective).", nullable=True
+    ),
+    "single_target_placements": {
+        "type": "object",
+        "description": "Where each split workload would run whole.",
+        "additionalProperties": {"type": "string"},
+    },
+}
 KPIS = {
     "capex_usd": _num("New hardware bought, USD.", minimum=0),
     "carbon_kg_per_month": _num("Emissions in kg CO2e per month.", minimum=0),
@@ -258,6 +306,28 @@ def plan_schema() -> dict:
         "deployment": _records(
             "What deploying each placement unit takes (read by `advisor export`).", DEPLOYMENT
         ),
+        "burst": {
+            "type": "object",
+            "description": "Split workloads: their parts, and the plan against the best "
+            "placement with them kept whole (null when no workload is split).",
+            "required": ["parts", "comparison"],
+            "additionalProperties": False,
+            "properties": {
+                "parts": _records("One row per part of a split workload.", BURST_PART),
+                "comparison": {
+                    "anyOf": [
+                        {
+                            "type": "object",
+                            "required": sorted(BURST_COMPARISON),
+                            "properties": BURST_COMPARISON,
+                            "additionalProperties": False,
+                        },
+                        {"type": "null"},
+                    ],
+                    "description": "Split against single-target placement; null if none split.",
+                },
+            },
+        },
     }
     return {
         "$schema": DIALECT,

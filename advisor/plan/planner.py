@@ -22,6 +22,7 @@ from advisor.plan.assemble import (
     site_usage,
 )
 from advisor.plan.baselines import baselines
+from advisor.plan.burst import burst_parts, single_target_comparison
 from advisor.plan.explain import alternatives
 from advisor.plan.infeasible import elastic_conflicts, presolve_conflicts
 from advisor.plan.price_provenance import with_price_provenance
@@ -45,6 +46,7 @@ def solve(
     progress: Any = None,
     options: OptionSet | None = None,
     warm_from: Any = None,
+    split_comparison: bool = True,
 ) -> Plan:
     """Find the cheapest compliant placement of every workload.
 
@@ -62,6 +64,8 @@ def solve(
     ``warm_from``: a neighbouring solved Plan, or its ``(assignments, purchases)`` frames;
     its placement, matched by option key, is offered to the solver as a first incumbent
     (what-if sweeps, Pareto and Monte Carlo points start from the nearest solved plan).
+    ``split_comparison``: when a workload is ``split``, also solve once with the split off
+    to say what the split saves (``Plan.burst_comparison``); what-if sweeps switch it off.
     Raises :class:`InfeasibleScenario` (with conflicts) or :class:`SolverLimitReached`.
     """
     t0 = time.perf_counter()
@@ -126,12 +130,25 @@ def solve(
         )
     else:
         sens = not_computed(items, "on demand: --sensitivity or plan.sensitivity()")
+    objective_value = float(sol.objective) + constant
+    if split_comparison and any(w.split for w in scn.workloads):
+        _step(progress, "burst: best placement with the split workloads kept whole")
+        burst = single_target_comparison(
+            scn,
+            cat,
+            opts,
+            _left(settings, t0, total_s, 0.0),
+            objective_value,
+            kpis["monthly_total_usd"],
+        )
+    else:
+        burst = None
     _step(progress, "explaining: alternatives per workload")
     t1 = time.perf_counter()
     return Plan(
         scenario=scn,
         status=sol.status,
-        objective=float(sol.objective) + constant,
+        objective=objective_value,
         best_bound=None if sol.best_bound is None else sol.best_bound + constant,
         gap=sol.gap,
         solver=sol.solver,
@@ -144,6 +161,8 @@ def solve(
         relaxing=sens,
         flows_usd=dict(sol.flow_usd),
         idle_capacity=idle,
+        burst_parts=burst_parts(scn, assignments),
+        burst_comparison=burst,
         kpis=kpis,
         options=opts,
         problem=problem,

@@ -15,6 +15,7 @@ from advisor.plan.explain import explain_text
 if TYPE_CHECKING:
     from advisor.milp import Problem, Solution
     from advisor.options import OptionSet
+    from advisor.plan.burst import BurstComparison
     from advisor.schema.scenario import Scenario
 
 PLAN_SCHEMA_VERSION = 1
@@ -46,6 +47,11 @@ class Plan:
     timings: dict[str, float] = field(default_factory=dict)
     idle_capacity: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Fixed cost (idle power + ops) and carbon of installed boxes no workload uses."""
+    burst_parts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The parts of split workloads (:func:`advisor.plan.burst.burst_parts`); empty if none."""
+    burst_comparison: BurstComparison | None = None
+    """The plan against the best placement with the split workloads kept whole; None when
+    no workload is split."""
 
     @property
     def sensitivity_computed(self) -> bool:
@@ -80,16 +86,19 @@ class Plan:
         return self.options.rejections
 
     def explain(self, workload: str) -> str:
-        """Why ``workload`` went where it did, its alternatives, and what rejected the rest."""
+        """Why ``workload`` went where it did, its alternatives, and what rejected the rest;
+        for a split workload, its parts and what the split saves."""
         from advisor.plan.binding import why_not_used
+        from advisor.plan.burst import explain_split
 
-        return explain_text(
+        text = explain_text(
             self.options,
             self.assignments,
             self.alternatives,
             workload,
             reasons=lambda unit, target, sku, team: why_not_used(self, unit, target, sku, team),
         )
+        return text + explain_split(self.burst_parts, self.burst_comparison, workload)
 
     def summary(self) -> pd.DataFrame:
         """One row per tier: workloads, monthly cost split, carbon."""
@@ -171,6 +180,12 @@ class Plan:
                     mode="json", exclude_defaults=True, exclude={"workload_inventories"}
                 ),
                 "deployment": self.deployment.to_dict(orient="records"),
+                "burst": {
+                    "parts": self.burst_parts.to_dict(orient="records"),
+                    "comparison": (
+                        None if self.burst_comparison is None else self.burst_comparison.to_dict()
+                    ),
+                },
             }
         )
 

@@ -120,4 +120,7 @@ def explain_saved(
             team,
         )
 
-    return explain_text(opts, a, alternatives(opts, a), workload, reasons=reasons)
+    from advisor.plan.burst import explain_split, from_document
+
+    text = explain_text(opts, a, alternatives(opts, a), workload, reasons=reasons)
+    return text + explain_split(*from_document(doc), workload)

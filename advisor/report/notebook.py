@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from advisor.report import stats
+from advisor.report.burst import burst_section
 from advisor.report.render import render
 from advisor.report.view import headline, records
 
@@ -27,6 +28,7 @@ def plan_html(plan: Plan) -> str:
         cost=records(stats.cost_by_component(plan)),
         rows=records(a[cols].head(ROWS)),
         more=max(len(a) - ROWS, 0),
+        burst=burst_section(plan),
     )
 
 

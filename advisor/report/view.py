@@ -14,6 +14,7 @@ import pandas as pd
 from advisor.plan.explain import rtt_source
 from advisor.plan.price_provenance import basis_text
 from advisor.report import audit, decisions, figures, mapfig, places, stats
+from advisor.report.burst import burst_section
 from advisor.report.embed import figure_json
 from advisor.report.estimates import estimates_used
 from advisor.report.fmt import money, ms, num, pct, qty
@@ -576,6 +577,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "carbon": carbon(plan),
         "provenance": provenance(plan),
         "sensitivity": sensitivity(plan),
+        "burst": burst_section(plan),
     }
     sections["charts"] = chart_set(plan, sections)
     return {

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from advisor.errors import Issue
+from advisor.schema.profile import PROFILE_ERROR_HELP
 from advisor.schema.sourcemap import Loc, SourceMap, format_loc
 
 MAX_ISSUES = 50
@@ -254,6 +255,10 @@ def _issue(
         for start, text in _VALUE_ERROR_HINTS.items():
             if message.startswith(start):
                 hint = text
+                break
+        for start, (want, text) in PROFILE_ERROR_HELP.items():
+            if message.startswith(start):
+                expected, hint = want, text
                 break
     return Issue(file, line, path, message, expected, hint)
 

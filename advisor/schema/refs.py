@@ -129,6 +129,7 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
                 "'all' or 'team:<team>' for one of the teams: " + _some(teams),
             )
     ha = {w.id for w in scn.workloads if w.ha}
+    split = {w.id for w in scn.workloads if w.split}
     for i, w in enumerate(scn.workloads):
         if w.latency_slo_ms is not None and not (w.requests_from or w.data.source):
             add(
@@ -161,6 +162,13 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
                     ("placement_rules", i, "workloads", j),
                     f"'{wid}' has ha groups, which are spread by definition; "
                     "it cannot be co-located",
+                )
+            elif rule.kind == "colocate" and wid in split:
+                add(
+                    ("placement_rules", i, "workloads", j),
+                    f"'{wid}' is split: its load steps may run on different targets, so it "
+                    "cannot be co-located",
+                    hint="drop split: true, or the workload from the colocate rule",
                 )
     for i, flow in enumerate(scn.flows):
         for field in ("from_workload", "to_workload"):

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr, model_validator
 
 from advisor.schema import edits
+from advisor.schema.profile import Profile, profile_problems, resolved_steps
 from advisor.schema.types import (
     HOURS_IN_MONTH,
     Classification,
@@ -248,6 +249,11 @@ class Demand(Strict):
     """Hours a month the workload runs (a month has at most 744 hours)."""
     throughput_per_replica: PosFloat | None = Field(None, le=1e9)
     """Measured throughput of one replica (tokens/s or images/s); overrides the estimate."""
+    profile: Profile | None = None
+    """Load profile: ``{base_fraction, peak_hours_per_month}`` or steps ``[{fraction,
+    hours_per_month}]`` base first (fractions of the peak, summing to 1); the rates above are
+    the peak. In the cloud the workload autoscales through the steps; on a site it is sized
+    for the peak. With the workload's ``split`` each step may run on its own target."""
 
     @model_validator(mode="after")
     def _one_mode(self) -> Demand:
@@ -267,7 +273,24 @@ class Demand(Strict):
                 "give one of requests_per_second (+tokens_per_request), images_per_second, "
                 "gpu_hours_per_month or replicas"
             )
+        if self.profile is not None:
+            if self.gpu_hours_per_month is not None:
+                raise ValueError(
+                    "a load profile needs a rate (requests, images or replicas); "
+                    "gpu_hours_per_month is already a monthly total"
+                )
+            problem = profile_problems(self.steps, self.hours_per_month)
+            if problem:
+                raise ValueError(problem)
         return self
+
+    @property
+    def steps(self) -> tuple[tuple[float, float], ...]:
+        """(fraction of peak, hours a month) per load step, base first; one step without a
+        profile."""
+        if self.profile is None:
+            return ((1.0, self.hours_per_month),)
+        return resolved_steps(self.profile, self.hours_per_month)
 
     @property
     def mode(self) -> str:
@@ -338,6 +361,9 @@ class Workload(Strict):
     """Run as N replica groups on N different targets; omit for a single group."""
     allowed_tiers: tuple[Tier, ...] = ()
     """Restrict tiers for this workload on top of the classification policy."""
+    split: bool = False
+    """Let each step of ``demand.profile`` run on its own target (base on owned hardware, peak
+    in the cloud); each part obeys the workload's rules on its own."""
 
     @model_validator(mode="after")
     def _resources(self) -> Workload:
@@ -352,6 +378,11 @@ class Workload(Strict):
             raise ValueError("requests_per_second sizing needs a model")
         if mode == "replicas" and self.cpu is None and self.accelerators is None:
             raise ValueError("demand.replicas needs accelerators or cpu")
+        if self.split and len(self.demand.steps) < 2:
+            raise ValueError(
+                "split: true needs demand.profile with at least 2 steps, e.g. "
+                "profile: {base_fraction: 0.6, peak_hours_per_month: 120}"
+            )
         return self
 
 

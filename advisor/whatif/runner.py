@@ -94,6 +94,7 @@ def solve_outcome(
     r = resolver or _WORKER_RESOLVER
     t0 = time.perf_counter()
     solve_kw.setdefault("sensitivity", False)
+    solve_kw.setdefault("split_comparison", False)  # a point needs its own plan only
     try:
         plan = r.solve(scn, **solve_kw)
     except InfeasibleScenario as exc:

@@ -13,7 +13,13 @@ purchases. Everything else is recomputed and compared within ``rel_tol``.
 Checks (``Violation.check``):
 
 ==============  =============================================================================
-assignment      every workload, and every HA group ``id#k``, assigned exactly once
+assignment      every workload, and every HA group ``id#k``, assigned exactly once; a
+                split workload's parts ``id~k`` (``id~k#g``) instead of the workload
+burst           a split workload's steps all placed, covering the whole peak (fractions
+                sum to 1, hours not increasing); each part is sized for fraction_k of the
+                peak and costed for hours_k, carries its volume share fraction_k x hours_k /
+                sum of the data volumes and flows, and obeys every per-row rule on its own;
+                an unsplit profile autoscales in the cloud (see ``verify/burst.py``)
 row             row facts agree with the scenario and catalog (workload, team, tier, ...)
 scope           provider, region (partition, allow/deny lists) and pricing model in scope
 tier            tier allowed by the classification policy and the workload's allowed_tiers
@@ -63,6 +69,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from advisor.plan.verify.burst import BurstChecks
 from advisor.plan.verify.coupling import CouplingChecks
 from advisor.plan.verify.facts import Facts, Row
 from advisor.plan.verify.rows import RowChecks
@@ -74,7 +81,7 @@ if TYPE_CHECKING:
     from advisor.plan.result import Plan
 
 
-class Verifier(RowChecks, CouplingChecks, TotalsChecks):
+class Verifier(RowChecks, CouplingChecks, TotalsChecks, BurstChecks):
     """Every check family; :func:`verify_plan` runs them in order."""
 
 
@@ -94,6 +101,7 @@ def verify_plan(plan: Plan, catalog: Catalog | None = None, rel_tol: float = 1e-
     rows = [Row(r) for r in plan.assignments.to_dict("records")]
     purchases = plan.purchases.to_dict("records") if len(plan.purchases) else []
     v.assignment(rows)
+    v.profile_coverage(rows)
     for r in rows:
         v.row(r)
     bought = v.purchases(purchases)

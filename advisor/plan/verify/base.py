@@ -76,14 +76,8 @@ class VerifierBase:
         )
 
     def unit_workload(self, unit: str) -> Workload | None:
-        wid, _, k = unit.partition("#")
-        w = self.f.workloads.get(wid)
-        if w is None:
-            return None
-        groups = w.ha.groups if w.ha else 1
-        if groups == 1:
-            return w if not k else None
-        return w if k.isdigit() and 1 <= int(k) <= groups else None
+        found = self.unit_part(unit)  # type: ignore[attr-defined]  # BurstChecks
+        return None if found is None else found[0]
 
     def target(self, code: str) -> Target | None:
         kind, _, rest = code.partition(":")

@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict, deque
 
-from advisor.plan.verify.base import VerifierBase
+from advisor.plan.verify.burst import BurstChecks
 from advisor.plan.verify.facts import Recomputed, Row
 
 
-class CouplingChecks(VerifierBase):
+class CouplingChecks(BurstChecks):
     """The checks that read several rows (or the purchases) together."""
 
     # -- purchases and sites
@@ -152,15 +152,23 @@ class CouplingChecks(VerifierBase):
         out: dict[str, tuple[str, float]] = {}
         seen: dict[str, int] = defaultdict(int)
         for fl in self.scn.flows:
-            name = f"{fl.from_workload}->{fl.to_workload}"
-            seen[name] += 1
-            if seen[name] > 1:  # each flow is charged on its own: 'a->b', 'a->b#2', ...
-                name = f"{name}#{seen[name]}"
-            a, b = where.get(fl.from_workload), where.get(fl.to_workload)
-            if a is None or b is None:
-                continue
-            usd = fl.gb_per_month * self.flow_rate(a, b)
-            out[name] = (self.f.workloads[fl.from_workload].team, usd)
+            pair = f"{fl.from_workload}->{fl.to_workload}"
+            seen[pair] += 1
+            # each flow is charged on its own: 'a->b', 'a->b#2', ...; a split end is charged
+            # per part by the volume share each part serves: 'a~1->b', 'a~2->b', ...
+            suffix = f"#{seen[pair]}" if seen[pair] > 1 else ""
+            team = self.f.workloads[fl.from_workload].team
+            ends_a = self.part_units(self.f.workloads[fl.from_workload])
+            ends_b = self.part_units(self.f.workloads[fl.to_workload])
+            for pa in {p.name: p for p, _ in ends_a}.values():
+                for pb in {p.name: p for p, _ in ends_b}.values():
+                    first_a = next(u for p, u in ends_a if p.name == pa.name)
+                    first_b = next(u for p, u in ends_b if p.name == pb.name)
+                    a, b = where.get(first_a), where.get(first_b)
+                    if a is None or b is None:
+                        continue
+                    gb = fl.gb_per_month * pa.volume * pb.volume
+                    out[f"{pa.name}->{pb.name}{suffix}"] = (team, gb * self.flow_rate(a, b))
         for name, (_, usd) in out.items():
             claimed = flows_usd.get(name)
             self.check(claimed is not None, "flow", name, "no cost reported for this flow")
@@ -262,15 +270,23 @@ class CouplingChecks(VerifierBase):
 
     def placement(self, rows: list[Row]) -> None:
         where: dict[str, list[str]] = defaultdict(list)
+        at_part: dict[str, list[str]] = defaultdict(list)
         for r in rows:
-            wid = r.text("unit").partition("#")[0]
-            where[wid].append(r.text("target"))
+            found = self.unit_part(r.text("unit"))
+            if found is None:
+                continue
+            where[found[0].id].append(r.text("target"))
+            at_part[found[1].name].append(r.text("target"))
         for w in self.scn.workloads:
-            if w.ha:
-                t = where.get(w.id, [])
-                self.check(
-                    len(t) == len(set(t)), "ha", w.id, f"replica groups share targets {sorted(t)}"
-                )
+            if w.ha:  # the replica groups of each part on distinct targets
+                for part in {p.name for p, _ in self.part_units(w)}:
+                    t = at_part.get(part, [])
+                    self.check(
+                        len(t) == len(set(t)),
+                        "ha",
+                        part,
+                        f"replica groups share targets {sorted(t)}",
+                    )
         for rule in self.scn.placement_rules:
             t = [x for wid in rule.workloads for x in where.get(wid, [])]
             subj = " & ".join(rule.workloads)
@@ -278,10 +294,15 @@ class CouplingChecks(VerifierBase):
                 self.check(
                     len(set(t)) <= 1, "colocate", subj, f"on different targets {sorted(set(t))}"
                 )
-            else:
-                self.check(
-                    len(t) == len(set(t)), "anti_affinity", subj, f"share a target: {sorted(t)}"
-                )
+            else:  # targets of different workloads disjoint (a split workload's parts may share)
+                seen_at: dict[str, str] = {}
+                clash = set()
+                for wid in rule.workloads:
+                    for x in set(where.get(wid, [])):
+                        if x in seen_at:
+                            clash.add(x)
+                        seen_at[x] = wid
+                self.check(not clash, "anti_affinity", subj, f"share a target: {sorted(clash)}")
 
     def caps(self, rows: list[Row]) -> None:
         rcs = [rc for r in rows if (rc := self.done.get(id(r))) is not None]

@@ -189,6 +189,7 @@ class Recomputed:
     box_memory: float = 0.0  # memory of a CPU box (packing by memory)
     boxes: float = 0.0  # instances needed (cloud); fractional for GPU-hours
     hours: float = 0.0  # hours a month a box runs
+    need: float = 0.0  # replicas the unit's demand needs (fractional for rates)
     compute_ms: float = 0.0
     opex: float = 0.0
     claimed_capex: float = (

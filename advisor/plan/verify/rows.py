@@ -19,12 +19,12 @@ from advisor.options.assumptions import (
     USABLE_MEMORY,
 )
 from advisor.options.llm import model_columns, peak_tflops, serve_one
-from advisor.plan.verify.base import VerifierBase
+from advisor.plan.verify.burst import BurstChecks, autoscaled_hours
 from advisor.plan.verify.facts import Recomputed, Row, great_circle_km, number
 from advisor.schema.types import BYTES_PER_PARAM, CONTROLS, HOURS_IN_MONTH, PRICING_TERM_MONTHS
 
 
-class RowChecks(VerifierBase):
+class RowChecks(BurstChecks):
     """The checks that read one assignment row at a time."""
 
     # -- assignment
@@ -34,8 +34,7 @@ class RowChecks(VerifierBase):
             seen[r.text("unit")] += 1
         expected = []
         for w in self.scn.workloads:
-            g = w.ha.groups if w.ha else 1
-            expected += [w.id] if g == 1 else [f"{w.id}#{k + 1}" for k in range(g)]
+            expected += [u for _, u in self.part_units(w)]
         for u in expected:
             self.check(
                 seen.get(u, 0) == 1,
@@ -217,7 +216,8 @@ class RowChecks(VerifierBase):
         """Memory fit, throughput, units and boxes. False when the row cannot be costed."""
         w, u, d = rc.workload, rc.unit, rc.workload.demand
         groups = w.ha.groups if w.ha else 1
-        share = 1.0 / (groups - 1) if groups > 1 else 1.0
+        part = self.unit_part(u)[1]
+        share = (1.0 / (groups - 1) if groups > 1 else 1.0) * part.fraction
         replicas = r.num("replicas")
         if not self.check(
             replicas >= 1 and float(replicas).is_integer(),
@@ -229,6 +229,7 @@ class RowChecks(VerifierBase):
         rc.replicas = replicas
         if d.replicas is not None and d.mode == "replicas":
             need = math.ceil(d.replicas * share - 1e-9)
+            rc.need = need
             self.check(
                 replicas >= need, "throughput", u, f"{replicas:g} replicas < {need} required"
             )
@@ -302,6 +303,7 @@ class RowChecks(VerifierBase):
             )
             tput = d.throughput_per_replica or float(m["tokens_per_s"])
             compute_ms = float(m["ttft_ms"]) if m["fits"] else math.inf
+            rc.need = demand / tput if tput > 0 else math.inf
             self.throughput(u, replicas, tput, demand, "tokens/s")
         else:
             weights = params * BYTES_PER_PARAM.get(prec, 2.0)
@@ -324,6 +326,7 @@ class RowChecks(VerifierBase):
             demand = d.images_per_second * share
             tput = d.throughput_per_replica or (flops / (gflops * 1e9) if flops else 0.0)
             compute_ms = gflops * 1e9 / flops * 1e3 if flops > 0 else math.inf
+            rc.need = demand / tput if tput > 0 else math.inf
             self.throughput(u, replicas, tput, demand, "images/s")
         rc.compute_ms = compute_ms
         rc.box_units = box["n_acc"]
@@ -345,9 +348,17 @@ class RowChecks(VerifierBase):
             per_box = math.floor(box["n_acc"] / g)
             rc.units = replicas * box["n_acc"] / per_box  # the box share each replica blocks
             rc.boxes = math.ceil(replicas / per_box - 1e-9)
-            rc.hours = d.hours_per_month
+            rc.hours = self.part_hours(rc, part.hours, per_box)
             rc.item = (g, 0.0)
         return True
+
+    def part_hours(self, rc: Recomputed, hours: float, per_box: int) -> float:
+        """Hours a month each instance runs: the part's hours, or for an unsplit profile in
+        the cloud the autoscaled hours per peak instance (``verify/burst.py``)."""
+        w = rc.workload
+        if w.split or w.demand.profile is None or rc.target.tier != "cloud":
+            return hours
+        return autoscaled_hours(w.demand.steps, rc.need, per_box)
 
     def serve_at(self, cols: dict, prec: str, acc, g: float) -> dict:
         """Serving metrics of one replica (the option builder's own serving model)."""
@@ -384,7 +395,7 @@ class RowChecks(VerifierBase):
         rc.units = rc.replicas * box["vcpus"] / per_box  # the box share each replica blocks
         rc.box_units = box["vcpus"]
         rc.boxes = math.ceil(rc.replicas / per_box - 1e-9)
-        rc.hours = w.demand.hours_per_month
+        rc.hours = self.part_hours(rc, self.unit_part(u)[1].hours, per_box)
         rc.compute_ms = 0.0
         rc.item = (float(w.cpu.vcpus), float(w.cpu.memory_gb))
         rc.box_memory = box["memory_gb"]
@@ -399,7 +410,8 @@ class RowChecks(VerifierBase):
     def cost(self, r: Row, rc: Recomputed, box: dict) -> None:
         w, t, u = rc.workload, rc.target, rc.unit
         groups = w.ha.groups if w.ha else 1
-        share = 1.0 / (groups - 1) if groups > 1 else 1.0
+        # data volumes: the HA group's share x the part's volume share (1 unless split)
+        share = (1.0 / (groups - 1) if groups > 1 else 1.0) * self.unit_part(u)[1].volume
         self.same(r.num("units"), rc.units, "units", u, "units")
         if t.tier == "cloud":
             billed = r.num("billed_boxes")
