@@ -268,7 +268,8 @@ CASES = [
         path="workloads[0].latency_slo",
         message="unknown field 'latency_slo'",
         expected="one of: latency_slo_ms, id, name, team, kind, model, accelerators, cpu, "
-        "demand, ttft_ms, tpot_ms, requests_from, data, interruptible, ha, allowed_tiers, split",
+        "demand, ttft_ms, tpot_ms, requests_from, data, interruptible, ha, allowed_tiers, split, "
+        "federated",
         hint="did you mean 'latency_slo_ms'?",
     ),
     Case(

@@ -456,6 +456,36 @@ def test_binds_flows_between_aws_regions():
     assert where(heavy) == {"producer": LONDON, "consumer": LONDON}
 
 
+# --- flow round trips --------------------------------------------------------------------------
+def _rtt_scenario(max_rtt_ms: float | None) -> Scenario:
+    producer = gpu8("producer", 730, data={"residency": ["DE"]})
+    flow = {"from_workload": "producer", "to_workload": "consumer", "gb_per_month": 1.0}
+    if max_rtt_ms is not None:
+        flow["max_rtt_ms"] = max_rtt_ms
+    return scenario(
+        [producer, gpu8("consumer", 730)],
+        regions=(FRANKFURT, FINLAND),
+        prices=GCP_PRICES,
+        flows=[flow],
+    )
+
+
+def test_binds_flow_latency():
+    """Finland saves the consumer 730/month and 1 GB costs 0.02; a round trip of at most
+    5 ms (Frankfurt -> Helsinki is tens of ms, one region is the LAN value) forbids it."""
+    free = solved(_rtt_scenario(None))
+    assert where(free) == {"producer": FRANKFURT, "consumer": FINLAND}
+    assert not len(free.problem.flow_rtt)  # no limit, no round trips computed
+    near = solved(_rtt_scenario(5.0))
+    rtt = near.problem.flow_rtt.set_index(["src", "dst"])["rtt_ms"]
+    far = rtt.loc[(FRANKFURT, FINLAND)]
+    assert far > 5.0 >= rtt.loc[(FRANKFURT, FRANKFURT)]
+    assert where(near) == {"producer": FRANKFURT, "consumer": FRANKFURT}
+    assert near.objective == pytest.approx(objective(cloud(730, 11), cloud(730, 11)))
+    loose = solved(_rtt_scenario(float(far) + 1.0))
+    assert where(loose) == {"producer": FRANKFURT, "consumer": FINLAND}
+
+
 # --- plan-wide caps -----------------------------------------------------------------------------
 PHI_ANY_CLOUD = {"phi": {"allowed_tiers": ["local", "cloud"], "cloud_requires": []}}
 

@@ -392,6 +392,46 @@ def flows(m: Layout) -> Block:
     return block("flow", names, subjects, _terms(*parts), 0.0, INF, elastic=False)
 
 
+def flow_latency(m: Layout) -> Block:
+    """flow_rtt[f,t]: for a flow f from a to b with a limit L_f, and every target t of a with
+    F(t) = {t' in T(b) : rtt(t, t') > L_f} non-empty:
+        z[a,t] + sum_{t' in F(t)} z[b,t'] <= 1
+    (rtt(t, t') from the sender's target to the receiver's, ``Problem.flow_rtt``). Since
+    sum_t' z[b,t'] = 1 (assign), the row forbids exactly the pairs (a at t, b at t') whose
+    round trip exceeds L_f and nothing else; one row per sender target instead of one per
+    forbidden pair. Flows without a limit add no row.
+    """
+    p = m.problem
+    limited = [(j, f) for j, f in enumerate(p.flows) if f.max_rtt_ms is not None]
+    if not limited or not len(p.flow_rtt):
+        return empty_block("flow_rtt")
+    rtt = p.flow_rtt.set_index(["src", "dst"])["rtt_ms"]
+    at = m.options_at()
+    names: list[str] = []
+    subjects: list[str] = []
+    parts: list[tuple[Any, Any, Any]] = []
+    for _, f in limited:
+        a, b = f.from_units[0], f.to_units[0]
+        ta, tb = m.targets_of(a), m.targets_of(b)
+        if not ta or not tb:
+            continue
+        pairs = pd.MultiIndex.from_product([ta, tb])
+        far = (rtt.reindex(pairs).to_numpy(float) > f.max_rtt_ms).reshape(len(ta), len(tb))
+        for k in np.flatnonzero(far.any(axis=1)):
+            row = len(names)
+            ia = at[(a, ta[k])]
+            ib = np.concatenate([at[(b, tb[q])] for q in np.flatnonzero(far[k])])
+            parts.append((np.full(len(ia), row), ia, np.ones(len(ia))))
+            parts.append((np.full(len(ib), row), ib, np.ones(len(ib))))
+            names.append(f"flow_rtt[{f.name},{ta[k]}]")
+            subjects.append(f.name)
+    if not names:
+        return empty_block("flow_rtt")
+    return block(
+        "flow_rtt", names, subjects, _terms(*parts), -INF, 1.0, unit="workloads", scale=1.0
+    )
+
+
 def risk_cap(m: Layout) -> Block:
     """risk:  sum_o risk[o] x[o] <= R."""
     return _cap(m, "risk", m.problem.risk_max, "privacy_risk", "risk points")
@@ -444,6 +484,7 @@ FAMILIES = (
     anti_affinity,
     colocate,
     flows,
+    flow_latency,
     risk_cap,
     carbon_cap,
 )

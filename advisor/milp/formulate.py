@@ -8,6 +8,8 @@ import pandas as pd
 from advisor.milp import Budget, FlowSpec, Problem
 from advisor.options import OptionSet, lifecycle
 from advisor.options.burst import flow_parts, part_of_unit, parts
+from advisor.options.federated import update_flow_rows
+from advisor.options.flow_rtt import target_rtt
 from advisor.schema.scenario import Scenario
 
 
@@ -196,6 +198,24 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
             budgets.append(Budget(f"capex[{b.scope}]", "capex", b.scope, b.capex_usd_max))
     wan = {f"site:{s.id}": s.wan_egress_usd_per_gb for s in scn.sites}
     rates = flow_rates(opts, wan)
+    flows = (
+        *(
+            FlowSpec(
+                f.name,
+                tuple(units_of_part[f.from_part]),
+                tuple(units_of_part[f.to_part]),
+                f.gb_per_month,
+                f.team,
+                f.max_rtt_ms,
+            )
+            for f in flow_parts(scn)
+        ),
+        *(
+            FlowSpec(n, (a,), (b,), gb, team, rtt)
+            for n, a, b, gb, team, rtt in update_flow_rows(scn)
+        ),
+    )
+    senders = o.loc[o["unit"].isin({f.from_units[0] for f in flows if f.max_rtt_ms}), "target"]
     return Problem(
         options=o,
         purchasables=purchasables(scn, opts),
@@ -210,17 +230,9 @@ def formulate(scn: Scenario, opts: OptionSet) -> Problem:
             if r.kind == "colocate"
         ),
         anti_affinity=anti_affinity_groups(scn, units_of),
-        flows=tuple(
-            FlowSpec(
-                f.name,
-                tuple(units_of_part[f.from_part]),
-                tuple(units_of_part[f.to_part]),
-                f.gb_per_month,
-                f.team,
-            )
-            for f in flow_parts(scn)
-        ),
+        flows=flows,
         flow_rates=rates,
+        flow_rtt=target_rtt(scn, opts.catalog, opts.targets, sorted(set(senders))),
         flow_obj_factor=objective_factor(scn),
         risk_max=scn.limits.privacy_risk_max,
         carbon_max_kg=scn.limits.carbon_kg_per_month_max,

@@ -27,6 +27,7 @@ class FlowSpec:
     to_units: tuple[str, ...]
     gb_per_month: float
     team: str = ""
+    max_rtt_ms: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +42,7 @@ class Problem:
              capex_obj_usd (objective coefficient of one purchase: capex + fixed costs)
     sites: site, max_kw, max_rack_units (inf = unlimited)
     flow_rates: target, provider, usd_per_gb_out, usd_per_gb_inter (same provider elsewhere)
+    flow_rtt: src, dst, rtt_ms (flows with a max_rtt_ms only)
     """
 
     options: pd.DataFrame
@@ -53,6 +55,9 @@ class Problem:
     flows: tuple[FlowSpec, ...] = ()
     flow_rates: pd.DataFrame = field(default_factory=pd.DataFrame)
     flow_obj_factor: float = 1.0
+    flow_rtt: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """RTT from each sender target of a flow with ``max_rtt_ms`` to every target: src,
+    dst, rtt_ms (see ``advisor.options.flow_rtt``)."""
     risk_max: float | None = None
     carbon_max_kg: float | None = None
     team_capex: bool = False

@@ -22,6 +22,7 @@ from advisor.options.costing import (
     source_codes,
     standalone_monthly_usd,
 )
+from advisor.options.federated import data_location, data_moves_usd
 from advisor.options.frames import box_frame, rtt_matrix, target_frame, unit_frame
 from advisor.options.prune import prune_cloud_within_target, prune_dominated
 from advisor.options.rules import REJECTION_COLUMNS, rejections, unit_target_pairs
@@ -138,12 +139,15 @@ def build_options(scn: Scenario, cat: Catalog, prune: bool | None = None) -> Opt
 def _build_chunk(scn, cat, units, targets, rtt, do_prune):
     """(options, cheapest dominated per unit and tier, rejections, feasible count)."""
     pairs, rej_ut = unit_target_pairs(units, targets, rtt)
+    pairs, rej_data = data_location(pairs, units, targets)
     sized, rej_box = _sized_boxes(scn, cat, units)
     cloud, rej_cloud, n_cloud = _cloud_options(scn, cat, units, targets, pairs, sized, do_prune)
     site, rej_site = _site_options(scn, cat, units, targets, pairs, sized)
     options = pd.concat([cloud, site], ignore_index=True)
     if len(options):
-        options["egress_usd"] = egress_usd(scn, cat, options, targets)
+        options["egress_usd"] = egress_usd(scn, cat, options, targets) + data_moves_usd(
+            scn, cat, options, units, targets
+        )
         options["opex_usd"] = options[["compute_usd", "egress_usd", "power_usd", "ops_usd"]].sum(
             axis=1
         )
@@ -172,7 +176,7 @@ def _build_chunk(scn, cat, units, targets, rtt, do_prune):
             .reset_index(drop=True)
         )
     rej = pd.concat(
-        [f for f in (rej_ut, rej_box, rej_cloud, rej_site, rej_lat) if len(f)]
+        [f for f in (rej_ut, rej_data, rej_box, rej_cloud, rej_site, rej_lat) if len(f)]
         or [pd.DataFrame(columns=REJECTION_COLUMNS)],
         ignore_index=True,
     )

@@ -64,6 +64,7 @@ class FlowPart:
     to_part: str
     gb_per_month: float
     team: str
+    max_rtt_ms: float | None = None  # the flow's round-trip limit, on every pair of parts
 
 
 def flow_parts(scn: Scenario) -> list[FlowPart]:
@@ -89,6 +90,7 @@ def flow_parts(scn: Scenario) -> list[FlowPart]:
                         b.name,
                         f.gb_per_month * a.volume_share * b.volume_share,
                         team,
+                        f.max_rtt_ms,
                     )
                 )
     return out

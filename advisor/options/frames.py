@@ -14,6 +14,7 @@ from advisor.catalog import Catalog
 from advisor.catalog.latency import LatencyModel
 from advisor.options.assumptions import CLOUD_PUE_DEFAULT, WORLD_GCO2E_PER_KWH
 from advisor.options.burst import parts
+from advisor.options.federated import placement_workloads
 from advisor.options.jurisdiction import country_tokens
 from advisor.options.llm import model_columns
 from advisor.schema.scenario import Scenario
@@ -44,7 +45,7 @@ NO_MODEL = {
 def unit_frame(scn: Scenario) -> pd.DataFrame:
     """One row per placement unit with everything sizing and the rules need."""
     rows = []
-    for w in scn.workloads:
+    for w, named, pins in placement_workloads(scn):
         groups = w.ha.groups if w.ha else 1
         share = 1.0 / (groups - 1) if groups > 1 else 1.0
         policy = scn.policy(w.data.classification)
@@ -87,12 +88,13 @@ def unit_frame(scn: Scenario) -> pd.DataFrame:
             "tiers": tuple(t for t in ("local", "edge", "cloud") if t in tiers),
             "cloud_requires": tuple(policy.cloud_requires),
             "ha_groups": groups,
+            **pins,
         }
         autoscale = () if w.split or d.profile is None else d.steps
         for p in parts(w):
             part = {
                 **base,
-                "part": p.name,
+                "part": named or p.name,
                 "step": p.step,
                 "tokens_per_s": base["tokens_per_s"] * p.fraction,
                 "images_per_s": base["images_per_s"] * p.fraction,
@@ -106,8 +108,9 @@ def unit_frame(scn: Scenario) -> pd.DataFrame:
                 "egress_gb": base["egress_gb"] * p.volume_share,
                 "profile": autoscale,
             }
+            name = named or p.name  # a federated shard or aggregator is never split
             for g in range(groups):
-                unit = p.name if groups == 1 else f"{p.name}#{g + 1}"
+                unit = name if groups == 1 else f"{name}#{g + 1}"
                 rows.append({"unit": unit, **part})
     return pd.DataFrame(rows)
 

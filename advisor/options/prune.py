@@ -13,7 +13,8 @@ swapping ``o`` for ``a`` in any plan keeps it feasible and no worse. The terms t
 (2) Among site options of the same unit on the same site and SKU (one capacity pool), an
 option needing no more units and no worse on every term dominates.
 
-Units in co-location, anti-affinity or HA groups and flow endpoints are placement-sensitive:
+Units in co-location, anti-affinity or HA groups, flow endpoints and the units of a
+federated job (its update flows) are placement-sensitive:
 for them dominance is applied only within the same target.
 
 (0) Before egress and risk are costed, :func:`prune_cloud_within_target` applies rule (1)
@@ -51,7 +52,7 @@ def placement_sensitive_units(scn: Scenario) -> set[str]:
         ids |= set(rule.workloads)
     for f in scn.flows:
         ids |= {f.from_workload, f.to_workload}
-    ids |= {w.id for w in scn.workloads if w.ha}
+    ids |= {w.id for w in scn.workloads if w.ha or w.federated}  # federated: update flows
     return ids
 
 

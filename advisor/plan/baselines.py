@@ -69,6 +69,7 @@ def evaluate(
         )
         if used == used and used > b.limit_usd + 1e-6:
             broken.append(f"{b.name}: ${used:,.0f} > ${b.limit_usd:,.0f}")
+    broken += _round_trips_broken(problem, chosen)
     if problem.risk_max is not None and chosen["risk"].sum() > problem.risk_max + 1e-6:
         broken.append(f"privacy_risk_cap: {chosen['risk'].sum():,.1f} > {problem.risk_max:,.1f}")
     carbon = float(chosen["carbon_kg"].sum()) + float(
@@ -105,6 +106,23 @@ def flow_usd(problem: Problem, chosen: pd.DataFrame) -> float:
         col = "usd_per_gb_inter" if pa and pa == pb else "usd_per_gb_out"
         total += f.gb_per_month * float(rates.at[a, col])
     return total
+
+
+def _round_trips_broken(problem: Problem, chosen: pd.DataFrame) -> list[str]:
+    """Flows with a ``max_rtt_ms`` whose ends the baseline puts too far apart."""
+    if not len(problem.flow_rtt):
+        return []
+    at = dict(zip(chosen["unit"], chosen["target"], strict=True))
+    rtt = problem.flow_rtt.set_index(["src", "dst"])["rtt_ms"]
+    out = []
+    for f in problem.flows:
+        a, b = at.get(f.from_units[0]), at.get(f.to_units[0])
+        if f.max_rtt_ms is None or a is None or b is None:
+            continue
+        ms = float(rtt.get((a, b), float("nan")))
+        if ms > f.max_rtt_ms + 1e-9:
+            out.append(f"flow_rtt[{f.name}]: {ms:,.0f} ms > {f.max_rtt_ms:,.0f} ms")
+    return out
 
 
 def _cheapest(pool: pd.DataFrame, tiers: tuple[str, ...]) -> pd.DataFrame:

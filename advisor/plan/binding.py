@@ -82,6 +82,14 @@ def binding_reasons(
         part = unit.split("#", 1)[0]
         whose = workload if part == workload else f"{part} (a part of {workload})"
         out.append(f"the HA groups of {whose} must run on different targets")
+    if "/" in unit:  # a federated shard or aggregator
+        job = unit.rsplit("/", 1)[0]
+        fed = next((w.federated for w in scenario.workloads if w.id == job), None)
+        limit = f", within max_rtt_ms {fed.max_rtt_ms:g}" if fed and fed.max_rtt_ms else ""
+        out.append(
+            f"the update flows between {job}'s shards and its aggregator are priced by where "
+            f"both ends run{limit}"
+        )
     return out
 
 

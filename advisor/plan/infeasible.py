@@ -123,6 +123,12 @@ def _shortfall_text(
         return f"{subject} needs {amount:,.1f} more {unit} than it can hold (inventory + max purchases)"
     if family in ("privacy_risk", "carbon"):
         return f"{family} cap exceeded by {amount:,.1f} {unit}"
+    if family == "flow_rtt":
+        a, _, b = subject.partition("->")
+        return (
+            f"no placement keeps the round trip {a} -> {b} within its max_rtt_ms; "
+            "raise max_rtt_ms or allow targets nearer each other"
+        )
     return f"{family} rule {subject} cannot hold (violated by {amount:,.6g} {unit})"
 
 
@@ -147,6 +153,8 @@ def _competitors(
     elif family in ("privacy_risk", "carbon"):
         col = "risk" if family == "privacy_risk" else "carbon_kg"
         rows = chosen.sort_values(col, ascending=False)
+    elif family == "flow_rtt":
+        return [u.strip() for u in subject.split("->")]
     else:
         return [u.strip() for u in subject.split("&")]
     return list(dict.fromkeys(rows["workload"].tolist()))

@@ -83,7 +83,8 @@ ASSIGNMENT = {
     "workload": _str("Workload id."),
     "unit": _str(
         "Placement unit: the workload, `<workload>#<group>` for an HA group, `<workload>~<step>`"
-        " for a part of a split workload (`<workload>~<step>#<group>` with HA)."
+        " for a part of a split workload (`<workload>~<step>#<group>` with HA), or "
+        "`<workload>/<shard>` and `<workload>/aggregator` for federated training."
     ),
     "team": _str("Owning team."),
     "tier": _str("Tier of the target.", enum=["local", "edge", "cloud"]),
@@ -328,6 +329,25 @@ def plan_schema() -> dict:
                 },
             },
         },
+        "federated": {
+            "type": "object",
+            "description": "Only with a federated training workload: `topology` (per shard: "
+            "where it trains, where the aggregator runs, update GB and USD a month each way, "
+            "round trip ms and its limit) and `centralised` (the same jobs trained in one "
+            "place: offered, reasons when not, winner, why, metrics, targets).",
+            "required": ["topology", "centralised"],
+            "properties": {
+                "topology": {"type": "array", "items": {"type": "object"}},
+                "centralised": {
+                    "type": "object",
+                    "required": ["offered", "reasons"],
+                    "properties": {
+                        "offered": {"type": "boolean"},
+                        "reasons": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            },
+        },
     }
     return {
         "$schema": DIALECT,
@@ -336,7 +356,7 @@ def plan_schema() -> dict:
         "description": "A placement plan written by `advisor plan`. Floats keep full precision; "
         "an unbounded value is the string `Infinity`.",
         "type": "object",
-        "required": sorted(props),
+        "required": sorted(set(props) - {"federated"}),
         "properties": props,
         "additionalProperties": False,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,11 +12,13 @@ import numpy as np
 import pandas as pd
 
 from advisor.plan.explain import explain_text
+from advisor.plan.federated import federated_document
 
 if TYPE_CHECKING:
     from advisor.milp import Problem, Solution
     from advisor.options import OptionSet
     from advisor.plan.burst import BurstComparison
+    from advisor.plan.centralised import CentralisedComparison
     from advisor.schema.scenario import Scenario
 
 PLAN_SCHEMA_VERSION = 1
@@ -90,6 +93,7 @@ class Plan:
         for a split workload, its parts and what the split saves."""
         from advisor.plan.binding import why_not_used
         from advisor.plan.burst import explain_split
+        from advisor.plan.federated import federated_lines
 
         text = explain_text(
             self.options,
@@ -98,7 +102,9 @@ class Plan:
             workload,
             reasons=lambda unit, target, sku, team: why_not_used(self, unit, target, sku, team),
         )
-        return text + explain_split(self.burst_parts, self.burst_comparison, workload)
+        return "\n".join([*federated_lines(self, workload), text]) + explain_split(
+            self.burst_parts, self.burst_comparison, workload
+        )
 
     def summary(self) -> pd.DataFrame:
         """One row per tier: workloads, monthly cost split, carbon."""
@@ -139,6 +145,15 @@ class Plan:
         from advisor.plan.deployment import deployment_frame
 
         return deployment_frame(self)
+
+    @cached_property
+    def centralised(self) -> CentralisedComparison | None:
+        """Federated training vs the same jobs trained in one place (one extra solve, made
+        once, only for a plan with a federated workload; None otherwise); see
+        :mod:`advisor.plan.centralised`."""
+        from advisor.plan.centralised import compare_centralised
+
+        return compare_centralised(self)
 
     def export(self, to: str, out: str | Path) -> dict[str, Path]:
         """Write deployment files for this plan (``skypilot``, ``kubernetes`` or
@@ -186,6 +201,7 @@ class Plan:
                         None if self.burst_comparison is None else self.burst_comparison.to_dict()
                     ),
                 },
+                **federated_document(self),
             }
         )
 

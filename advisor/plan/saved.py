@@ -120,7 +120,14 @@ def explain_saved(
             team,
         )
 
-    from advisor.plan.burst import explain_split, from_document
+    from types import SimpleNamespace
 
+    from advisor.plan.burst import explain_split, from_document
+    from advisor.plan.federated import federated_lines
+
+    view = SimpleNamespace(
+        scenario=scenario, assignments=a, flows_usd=saved.flows_usd, options=opts
+    )
     text = explain_text(opts, a, alternatives(opts, a), workload, reasons=reasons)
+    text = "\n".join([*federated_lines(view, workload), text])  # type: ignore[arg-type]
     return text + explain_split(*from_document(doc), workload)

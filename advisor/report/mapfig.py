@@ -56,11 +56,16 @@ def view(points: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]
 
 
 def placement_map(
-    points: pd.DataFrame, links: pd.DataFrame, title: str = "Where workloads run"
+    points: pd.DataFrame,
+    links: pd.DataFrame,
+    title: str = "Where workloads run",
+    topology: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Sites, user locations and used cloud regions over coastlines and borders.
 
-    Lines join each request/data origin to the target it is served from.
+    Lines join each request/data origin to the target it is served from; ``topology``
+    (``advisor.report.federated.map_topology``) adds dashed shard -> aggregator lines of
+    federated training jobs.
     """
     (x0, x1), (y0, y1), _, _ = fit(*view(points))
     fig = go.Figure()
@@ -96,6 +101,8 @@ def placement_map(
             line={"color": TIER_COLORS[tier], "width": 1.6 if labelled else 1.0},
             opacity=opacity,
         )
+    if topology is not None and len(topology):
+        _topology_lines(fig, topology)
     symbols = {"local": "square", "edge": "triangle-up", "cloud": "circle", "location": "diamond"}
     colors = {**TIER_COLORS, "location": "#6b7280"}
     for kind, symbol in symbols.items():
@@ -124,6 +131,27 @@ def placement_map(
     apply_layout(fig, title)
     _frame(fig, (x0, x1), (y0, y1))
     return fig
+
+
+FEDERATED_COLOR = "#7c3aed"
+
+
+def _topology_lines(fig: go.Figure, t: pd.DataFrame) -> None:
+    """Dashed shard -> aggregator lines (only model updates travel them)."""
+    lx: list[float | None] = []
+    ly: list[float | None] = []
+    for r in t.to_dict(orient="records"):
+        lx += [r["shard_lon"], r["agg_lon"], None]
+        ly += [r["shard_lat"], r["agg_lat"], None]
+    fig.add_scatter(
+        x=lx,
+        y=ly,
+        mode="lines",
+        name="federated updates (shard to aggregator)",
+        hoverinfo="skip",
+        line={"color": FEDERATED_COLOR, "width": 2.2, "dash": "dash"},
+        opacity=0.9,
+    )
 
 
 def _widen(r: tuple[float, float], span: float, limits: tuple[float, float]) -> tuple[float, float]:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from advisor.plan.explain import rtt_source
 from advisor.plan.price_provenance import basis_text
-from advisor.report import audit, decisions, figures, mapfig, places, stats
+from advisor.report import audit, decisions, federated, figures, mapfig, places, stats
 from advisor.report.burst import burst_section
 from advisor.report.embed import figure_json
 from advisor.report.estimates import estimates_used
@@ -532,7 +532,14 @@ def chart_set(plan: Plan, sections: dict[str, Any]) -> dict[str, dict[str, Any] 
             "cost-team",
             figures.stacked_cost(stats.cost_by(plan, "team"), "team", "Monthly cost by team"),
         ),
-        "map": chart("map", mapfig.placement_map(places.map_points(plan), places.map_links(plan))),
+        "map": chart(
+            "map",
+            mapfig.placement_map(
+                places.map_points(plan),
+                places.map_links(plan),
+                topology=federated.map_topology(plan),
+            ),
+        ),
         "carbon": chart("carbon", figures.carbon_bars(stats.carbon(plan))),
     }
     c.update(dict.fromkeys(["capex", "breakeven", "capacity", "latency", "budgets"]))
@@ -578,6 +585,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "provenance": provenance(plan),
         "sensitivity": sensitivity(plan),
         "burst": burst_section(plan),
+        "federated": federated.section(plan),
     }
     sections["charts"] = chart_set(plan, sections)
     return {

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr, model_validator
 
 from advisor.schema import edits
+from advisor.schema.federated import Federated
 from advisor.schema.profile import Profile, profile_problems, resolved_steps
 from advisor.schema.types import (
     HOURS_IN_MONTH,
@@ -24,19 +25,13 @@ from advisor.schema.types import (
     Precision,
     Pricing,
     Provider,
+    Residency,
     SolverName,
     Strict,
     Tier,
     WorkloadKind,
 )
 
-Residency = Annotated[
-    str,
-    Field(
-        pattern=r"^([A-Z]{2}|EU|EEA|EU_ADEQUATE|US_DPF)$",
-        description="ISO country code (DE, US) or group: EU, EEA, EU_ADEQUATE, US_DPF.",
-    ),
-]
 PosFloat = Annotated[float, Field(gt=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 
@@ -364,9 +359,14 @@ class Workload(Strict):
     split: bool = False
     """Let each step of ``demand.profile`` run on its own target (base on owned hardware, peak
     in the cloud); each part obeys the workload's rules on its own."""
+    federated: Federated | None = None
+    """Federated training (kind training): data shards that stay where they are, an
+    aggregator placed by the optimiser, and only model updates crossing boundaries."""
 
     @model_validator(mode="after")
     def _resources(self) -> Workload:
+        if self.federated is not None:
+            _check_federated(self)
         if self.cpu is not None and (self.model is not None or self.accelerators is not None):
             raise ValueError("a cpu workload cannot also have model or accelerators")
         if self.cpu is None and self.model is None and self.accelerators is None:
@@ -384,6 +384,29 @@ class Workload(Strict):
                 "profile: {base_fraction: 0.6, peak_hours_per_month: 120}"
             )
         return self
+
+
+def _check_federated(w: Workload) -> None:
+    """A federated workload is a training job whose shards say where its data is."""
+    if w.kind != "training":
+        raise ValueError(f"federated needs kind: training (this workload is {w.kind})")
+    if w.demand.mode not in ("gpu_hours", "replicas"):
+        raise ValueError(
+            "a federated job sizes by demand.gpu_hours_per_month or demand.replicas "
+            "(split across the shards by data_gb)"
+        )
+    if w.ha is not None:
+        raise ValueError("a federated job cannot also have ha groups")
+    if w.data.source is not None or w.data.ingress_gb_per_month > 0:
+        raise ValueError(
+            "a federated job's data stays in its shards: drop data.source and "
+            "data.ingress_gb_per_month (each shard's site, region or residency says where)"
+        )
+    if w.latency_slo_ms is not None or w.requests_from is not None:
+        raise ValueError(
+            "a federated job serves no requests: use federated.max_rtt_ms for the "
+            "shard <-> aggregator round trip instead of latency_slo_ms / requests_from"
+        )
 
 
 class ClassificationPolicy(Strict):
@@ -447,6 +470,8 @@ class Flow(Strict):
     """Id of the receiving workload."""
     gb_per_month: PosFloat = Field(le=1e9)
     """Data sent each month in GB; egress is charged by where both ends land."""
+    max_rtt_ms: PosFloat | None = Field(None, le=60_000)
+    """Most network round trip between where the two ends land, in ms; omit for none."""
 
 
 class Limits(Strict):

@@ -20,6 +20,14 @@ PRICING_TERM_MONTHS: dict[str, int] = {
     "reserved_3y": 36,
 }
 
+Residency = Annotated[
+    str,
+    Field(
+        pattern=r"^([A-Z]{2}|EU|EEA|EU_ADEQUATE|US_DPF)$",
+        description="ISO country code (DE, US) or group: EU, EEA, EU_ADEQUATE, US_DPF.",
+    ),
+]
+
 Classification = Literal["public", "internal", "confidential", "pii", "phi", "special_category"]
 CLASSIFICATIONS: tuple[Classification, ...] = (
     "public",

@@ -50,6 +50,10 @@ ha, colocate,   replica groups on distinct targets; co-located workloads on one 
 anti_affinity   anti-affine workloads on distinct targets
 flow            each flow's monthly cost from where both ends landed, vs ``flows_usd``
                 (keyed ``from->to``; a repeated pair's later flows ``from->to#2``, ...)
+flow_rtt        a flow's ``max_rtt_ms``: RTT from the sender's target to the receiver's
+data_location   a federated shard ``w/<shard>`` at its site, its region, or in its residency;
+                its update flows (``w/<s>->w/aggregator`` and back) priced like flows
+                (``verify/federated.py``, which also derives the shard and aggregator units)
 kpi, objective  monthly opex, amortised capex, TCO and the objective value; a box priced P
                 with useful life L is bought ceil(h / L) times over a horizon of h months
                 and left with residual value P (n L - h) / L, so it costs P / L a month
@@ -72,6 +76,7 @@ from typing import TYPE_CHECKING
 from advisor.plan.verify.burst import BurstChecks
 from advisor.plan.verify.coupling import CouplingChecks
 from advisor.plan.verify.facts import Facts, Row
+from advisor.plan.verify.federated import FederatedChecks
 from advisor.plan.verify.rows import RowChecks
 from advisor.plan.verify.totals import TotalsChecks
 from advisor.plan.verify.verdict import PlanVerificationError, Verification, Violation
@@ -81,7 +86,7 @@ if TYPE_CHECKING:
     from advisor.plan.result import Plan
 
 
-class Verifier(RowChecks, CouplingChecks, TotalsChecks, BurstChecks):
+class Verifier(RowChecks, CouplingChecks, FederatedChecks, TotalsChecks, BurstChecks):
     """Every check family; :func:`verify_plan` runs them in order."""
 
 
@@ -106,7 +111,8 @@ def verify_plan(plan: Plan, catalog: Catalog | None = None, rel_tol: float = 1e-
         v.row(r)
     bought = v.purchases(purchases)
     v.sites(rows, bought)
-    flows = v.flows(rows, dict(plan.flows_usd))
+    flows = v.flows(rows, dict(plan.flows_usd)) | v.federated(rows, dict(plan.flows_usd))
+    v.flow_round_trips(rows)
     v.budgets(rows, bought, flows)
     v.placement(rows)
     v.caps(rows)

@@ -76,6 +76,8 @@ class VerifierBase:
         )
 
     def unit_workload(self, unit: str) -> Workload | None:
+        if "/" in unit:  # a federated shard or aggregator (verify/federated.py)
+            return self.federated_workload(unit)  # type: ignore[attr-defined]
         found = self.unit_part(unit)  # type: ignore[attr-defined]  # BurstChecks
         return None if found is None else found[0]
 

@@ -70,6 +70,9 @@ class BurstChecks(VerifierBase):
     def unit_part(self, unit: str) -> tuple[Workload, VPart] | None:
         """The workload and part of a unit name, or None when it names neither."""
         head = unit.rsplit("#", 1)[0] if "#" in unit else unit
+        if "/" in head:  # a federated shard or aggregator: never split, one whole part
+            fw = self.federated_workload(unit)  # type: ignore[attr-defined]  # FederatedChecks
+            return None if fw is None else (fw, VPart(unit, 0, 1.0, fw.demand.hours_per_month, 1.0))
         w = self.f.workloads.get(head.split("~", 1)[0])
         if w is None:
             return None

@@ -34,6 +34,9 @@ class RowChecks(BurstChecks):
             seen[r.text("unit")] += 1
         expected = []
         for w in self.scn.workloads:
+            if w.federated is not None:
+                expected += self.federated_unit_names(w)
+                continue
             expected += [u for _, u in self.part_units(w)]
         for u in expected:
             self.check(
@@ -43,7 +46,9 @@ class RowChecks(BurstChecks):
                 f"assigned {seen.get(u, 0)} times; expected exactly once",
             )
         for u in sorted(set(seen) - set(expected)):
-            self.check(False, "assignment", u, "not a workload or HA group of the scenario")
+            self.check(
+                False, "assignment", u, "not a workload, HA group or federated unit of the scenario"
+            )
 
     # -- one row
     def row(self, r: Row) -> None:
@@ -499,8 +504,11 @@ class RowChecks(BurstChecks):
 
     def rtt(self, rc: Recomputed) -> tuple[float, str]:
         """LAN inside one place, measured where a pair is, else the continuous estimate."""
-        w, t = rc.workload, rc.target
-        origin = self.f.place(w.requests_from or w.data.source)
+        w = rc.workload
+        return self.rtt_between(self.f.place(w.requests_from or w.data.source), rc.target)
+
+    def rtt_between(self, origin: tuple | None, t) -> tuple[float, str]:
+        """RTT from a place (lat, lon, target code or None) to target ``t``, and its basis."""
         if origin is None:
             return 0.0, "none"
         lat, lon, code = origin
