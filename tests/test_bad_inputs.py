@@ -269,7 +269,7 @@ CASES = [
         message="unknown field 'latency_slo'",
         expected="one of: latency_slo_ms, id, name, team, kind, model, accelerators, cpu, "
         "demand, ttft_ms, tpot_ms, requests_from, data, interruptible, ha, allowed_tiers, split, "
-        "federated",
+        "federated, escalation",
         hint="did you mean 'latency_slo_ms'?",
     ),
     Case(

@@ -329,6 +329,11 @@ def print_sweep(out: Console, result, files: dict) -> None:
     out.print(t)
     base = result.baseline.row()["monthly_total_usd"]
     out.print(f"baseline (unedited): {money(base)}/month", markup=False)
+    if result.parameter.name.startswith("escalation:"):
+        from advisor.whatif.report import cascade_narrative
+
+        for line in cascade_narrative(result.frame, result.reference_label):
+            out.print(line, markup=False, soft_wrap=True)
     for k, v in files.items():
         out.print(f"  {k}: {v}", markup=False, soft_wrap=True)
 

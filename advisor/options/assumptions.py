@@ -74,6 +74,13 @@ WORLD_GCO2E_PER_KWH = 475.0
 SAME_CONTINENT_KM = 2500.0
 """Inter-region transfers below this great-circle distance are priced as same-continent."""
 
+ESCALATION_BYTES_PER_TOKEN = 6.0
+"""Bytes on the wire per prompt or output token of an escalated request (estimate): about 4
+characters of English text per token (OpenAI's rule of thumb, "What are tokens and how to
+count them?", help.openai.com; about 4 bytes in UTF-8), plus 50% for the JSON, HTTP and TLS
+framing of a request and its answer. Used only when ``escalation.gb_per_month`` is not
+given; non-English text and streamed answers (one frame per token) move more."""
+
 CLASSIFICATION_WEIGHT = {
     "public": 0.0,
     "internal": 1.0,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.catalog import Catalog
+from advisor.options import escalation
 from advisor.options.costing import (
     cloud_costs,
     egress_usd,
@@ -141,6 +142,8 @@ def _build_chunk(scn, cat, units, targets, rtt, do_prune):
     """(options, cheapest dominated per unit and tier, rejections, feasible count)."""
     pairs, rej_ut = unit_target_pairs(units, targets, rtt)
     pairs, rej_data = data_location(pairs, units, targets)
+    pairs, rej_esc = escalation.pair_rejections(pairs, units, targets)
+    rej_ut = pd.concat([f for f in (rej_ut, rej_esc) if len(f)] or [rej_ut], ignore_index=True)
     sized, rej_box = _sized_boxes(scn, cat, units)
     cloud, rej_cloud, n_cloud = _cloud_options(scn, cat, units, targets, pairs, sized, do_prune)
     site, rej_site = _site_options(scn, cat, units, targets, pairs, sized)
@@ -154,7 +157,11 @@ def _build_chunk(scn, cat, units, targets, rtt, do_prune):
         )
         options["carbon_kg"] = options["energy_kwh"] * options["gco2e_per_kwh"] / 1000.0
         options["box_share_kg"] = options["box_share_kwh"] * options["gco2e_per_kwh"] / 1000.0
-        options["risk"] = risk_scores(options, list(CONTROLS))
+        # an escalation target is weighted by the most sensitive data it receives
+        options["risk"] = risk_scores(
+            options.assign(classification=escalation.risk_classification(options, units)),
+            list(CONTROLS),
+        )
     options, rej_lat = _latency_filter(options)
     options = (
         options.reindex(columns=OPTION_COLUMNS)
@@ -222,7 +229,9 @@ def _sized_boxes(
         boxes["box_kind"].eq("site") & boxes["hardware"].isin(site_skus)
     )
     boxes = boxes[keep]
-    u = units.drop(columns=["tiers", "residency", "cloud_requires"]).explode("precisions")
+    u = units.drop(columns=["tiers", "residency", "cloud_requires", "inherited"]).explode(
+        "precisions"
+    )
     u = u.rename(columns={"precisions": "precision"})
     rows = u.merge(boxes, how="cross")
     acc = cat.accelerators.set_index("accelerator")["fp16_tflops_dense"]
@@ -310,6 +319,9 @@ def _cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
         )
         rej.append(rejections(bad, "privacy", detail, pricing="*"))
     o = o[missing == ""]
+    o, rej_esc = escalation.control_rejections(o, units, _missing_controls)
+    if len(rej_esc):
+        rej.append(rej_esc)
     tgt = targets.set_index("target")
     o["pue"] = map_by_unique(o["target"], tgt["pue"])
     o = cloud_costs(o)

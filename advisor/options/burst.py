@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from advisor.options.escalation import all_flows
 from advisor.schema.profile import volume_shares
 from advisor.schema.scenario import Scenario, Workload
 
@@ -76,7 +77,7 @@ def flow_parts(scn: Scenario) -> list[FlowPart]:
     by_id = {w.id: w for w in scn.workloads}
     seen: dict[str, int] = {}
     out = []
-    for f in scn.flows:
+    for f in all_flows(scn):  # the scenario's, then escalation traffic
         base = f"{f.from_workload}->{f.to_workload}"
         seen[base] = seen.get(base, 0) + 1
         suffix = "" if seen[base] == 1 else f"#{seen[base]}"

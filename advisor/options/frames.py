@@ -14,6 +14,7 @@ from advisor.catalog import Catalog
 from advisor.catalog.latency import LatencyModel
 from advisor.options.assumptions import CLOUD_PUE_DEFAULT, WORLD_GCO2E_PER_KWH
 from advisor.options.burst import parts
+from advisor.options.escalation import demand_of, derived_demands, inherited_data
 from advisor.options.federated import placement_workloads
 from advisor.options.jurisdiction import country_tokens
 from advisor.options.llm import model_columns
@@ -45,6 +46,7 @@ NO_MODEL = {
 def unit_frame(scn: Scenario) -> pd.DataFrame:
     """One row per placement unit with everything sizing and the rules need."""
     rows = []
+    derived, inherited = derived_demands(scn), inherited_data(scn)
     for w, named, pins in placement_workloads(scn):
         groups = w.ha.groups if w.ha else 1
         share = 1.0 / (groups - 1) if groups > 1 else 1.0
@@ -52,14 +54,14 @@ def unit_frame(scn: Scenario) -> pd.DataFrame:
         tiers = set(policy.allowed_tiers)
         if w.allowed_tiers:
             tiers &= set(w.allowed_tiers)
-        d = w.demand
+        d = demand_of(w, derived)
         base = {
             "workload": w.id,
             "team": w.team,
             "kind": w.kind,
             "mode": d.mode,
             **(
-                model_columns(w)
+                model_columns(w if d is w.demand else w.model_copy(update={"demand": d}))
                 if w.model
                 else {**NO_MODEL, "gflops_per_image": d.gflops_per_image}
             ),
@@ -88,6 +90,7 @@ def unit_frame(scn: Scenario) -> pd.DataFrame:
             "tiers": tuple(t for t in ("local", "edge", "cloud") if t in tiers),
             "cloud_requires": tuple(policy.cloud_requires),
             "ha_groups": groups,
+            "inherited": inherited.get(w.id, ()),
             **pins,
         }
         autoscale = () if w.split or d.profile is None else d.steps

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from advisor.options.escalation import all_flows
 from advisor.schema.scenario import Scenario
 
 
@@ -50,7 +51,7 @@ def placement_sensitive_units(scn: Scenario) -> set[str]:
     ids: set[str] = set()
     for rule in scn.placement_rules:
         ids |= set(rule.workloads)
-    for f in scn.flows:
+    for f in all_flows(scn):
         ids |= {f.from_workload, f.to_workload}
     ids |= {w.id for w in scn.workloads if w.ha or w.federated}  # federated: update flows
     return ids

@@ -18,6 +18,7 @@ import pandas as pd
 from advisor.errors import Conflict
 from advisor.milp import Problem, Solution, SolverSettings, solve_problem
 from advisor.options import OptionSet
+from advisor.plan.cascade import named_conflict
 from advisor.plan.explain import rejection_tiers
 
 LIMIT_FAMILIES = frozenset({"budget", "privacy_risk", "carbon"})
@@ -46,6 +47,10 @@ def presolve_conflicts(opts: OptionSet) -> list[Conflict]:
                 continue
             in_tier = set(opts.targets.loc[opts.targets["tier"] == tier, "target"])
             parts.append(f"{tier}: {last_rule(mine, in_tier)}")
+        named = named_conflict(opts, unit)
+        if named and any("escalation" in p.split(" removed the last")[0] for p in parts):
+            out.append(Conflict("escalation", unit, named + ". " + " | ".join(parts)))
+            continue
         out.append(Conflict("no_option", unit, "no feasible option. " + " | ".join(parts)))
     return out
 

@@ -44,6 +44,27 @@ def _records(description: str, properties: dict[str, dict], extra: bool = False)
     }
 
 
+OPTIONAL = frozenset({"cascades"})
+"""Top-level keys a plan.json from an older advisor may lack."""
+
+CASCADE = {
+    "source": _str("Workload that escalates."),
+    "target": _str("Workload that also serves the escalated requests."),
+    "fraction": _num("Share of the source's requests escalated.", minimum=0),
+    "escalated_rps": _num("Requests per second escalated on this edge.", minimum=0),
+    "target_rps": _num("The target's whole (derived) request rate, per second.", minimum=0),
+    "target_own_rps": _num("The target's own requests per second (0 if none).", minimum=0),
+    "target_tokens_per_request": _int("The target's tokens per request (own or derived)."),
+    "inherited_classification": _str("Classification the escalated requests carry."),
+    "inherited_residency": _str("Residency they carry, per source (empty: anywhere)."),
+    "source_at": _str("Target the source runs on."),
+    "target_at": _str("Target the target workload runs on."),
+    "request_gb_per_month": _num("Prompt traffic source -> target, GB per month.", minimum=0),
+    "answer_gb_per_month": _num("Answer traffic target -> source, GB per month.", minimum=0),
+    "flow_usd_per_month": _num("Transfer cost of both directions, USD per month.", minimum=0),
+    "traffic_basis": _str("How the traffic was found (estimate or given)."),
+}
+
 DEPLOYMENT = {
     "workload": _str("Workload id."),
     "unit": _str("Placement unit."),
@@ -307,6 +328,12 @@ def plan_schema() -> dict:
         "deployment": _records(
             "What deploying each placement unit takes (read by `advisor export`).", DEPLOYMENT
         ),
+        "cascades": _records(
+            "Escalation edges (source -> target): fraction, derived demand, inherited data "
+            "rules, where both ends landed, traffic and its cost; absent in plans written "
+            "before escalation existed.",
+            CASCADE,
+        ),
         "burst": {
             "type": "object",
             "description": "Split workloads: their parts, and the plan against the best "
@@ -356,7 +383,7 @@ def plan_schema() -> dict:
         "description": "A placement plan written by `advisor plan`. Floats keep full precision; "
         "an unbounded value is the string `Infinity`.",
         "type": "object",
-        "required": sorted(set(props) - {"federated"}),
+        "required": sorted(set(props) - {"federated"} - OPTIONAL),
         "properties": props,
         "additionalProperties": False,
     }

@@ -93,6 +93,7 @@ class Plan:
         for a split workload, its parts and what the split saves."""
         from advisor.plan.binding import why_not_used
         from advisor.plan.burst import explain_split
+        from advisor.plan.cascade import explain_lines
         from advisor.plan.federated import federated_lines
 
         text = explain_text(
@@ -102,9 +103,19 @@ class Plan:
             workload,
             reasons=lambda unit, target, sku, team: why_not_used(self, unit, target, sku, team),
         )
-        return "\n".join([*federated_lines(self, workload), text]) + explain_split(
+        text = "\n".join([*federated_lines(self, workload), text]) + explain_split(
             self.burst_parts, self.burst_comparison, workload
         )
+        cascade = explain_lines(self.cascades, workload)
+        return "\n".join([text, *cascade]) if cascade else text
+
+    @property
+    def cascades(self) -> pd.DataFrame:
+        """One row per escalation edge: fraction, derived demand, inherited data rules, where
+        both ends landed, traffic and its cost (:mod:`advisor.plan.cascade`)."""
+        from advisor.plan.cascade import plan_cascades
+
+        return plan_cascades(self)
 
     def summary(self) -> pd.DataFrame:
         """One row per tier: workloads, monthly cost split, carbon."""
@@ -195,6 +206,7 @@ class Plan:
                     mode="json", exclude_defaults=True, exclude={"workload_inventories"}
                 ),
                 "deployment": self.deployment.to_dict(orient="records"),
+                "cascades": self.cascades.to_dict(orient="records"),
                 "burst": {
                     "parts": self.burst_parts.to_dict(orient="records"),
                     "comparison": (

@@ -123,6 +123,7 @@ def explain_saved(
     from types import SimpleNamespace
 
     from advisor.plan.burst import explain_split, from_document
+    from advisor.plan.cascade import cascade_frame, explain_lines
     from advisor.plan.federated import federated_lines
 
     view = SimpleNamespace(
@@ -130,4 +131,7 @@ def explain_saved(
     )
     text = explain_text(opts, a, alternatives(opts, a), workload, reasons=reasons)
     text = "\n".join([*federated_lines(view, workload), text])  # type: ignore[arg-type]
-    return text + explain_split(*from_document(doc), workload)
+    text += explain_split(*from_document(doc), workload)
+    flows = doc.get("flows_usd_per_month") or {}
+    cascade = explain_lines(cascade_frame(scenario, a, flows), workload)
+    return "\n".join([text, *cascade]) if cascade else text

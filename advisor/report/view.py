@@ -15,6 +15,7 @@ from advisor.plan.explain import rtt_source
 from advisor.plan.price_provenance import basis_text
 from advisor.report import audit, decisions, federated, figures, mapfig, places, stats
 from advisor.report.burst import burst_section
+from advisor.report.cascade import cascades
 from advisor.report.embed import figure_json
 from advisor.report.estimates import estimates_used
 from advisor.report.fmt import money, ms, num, pct, qty
@@ -572,6 +573,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "decisions": decisions.decisions(plan),
         "headline": headline(plan),
         "placement": placement(plan),
+        "cascades": cascades(plan),
         "costs": cost_tables(plan),
         "purchases": purchases(plan),
         "breakeven": breakeven(plan),

@@ -57,6 +57,9 @@ COLUMNS = (
     "interruptible",
     "ha.groups",
     "allowed_tiers",
+    "escalation.to",
+    "escalation.fraction",
+    "escalation.gb_per_month",
 )
 REQUIRED = ("id",)
 MAX_INVENTORY_BYTES = 20_000_000

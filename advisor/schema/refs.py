@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from advisor.errors import Issue
+from advisor.schema.escalation import check_escalations
 from advisor.schema.federated_refs import check_federated
 from advisor.schema.presets import preset_names
 from advisor.schema.scenario import Scenario
@@ -186,6 +187,7 @@ def check_references(scn: Scenario, catalog: Catalog, smap: SourceMap) -> list[I
                     "flows to or from an ha workload are not supported",
                     expected="a workload without ha groups",
                 )
+    check_escalations(scn, add, _some)
     check_federated(scn, add, regions, bare)
     if scn.uncertainty is not None:
         for i, d in enumerate(scn.uncertainty.demand):

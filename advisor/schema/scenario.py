@@ -263,11 +263,8 @@ class Demand(Strict):
             )
         if self.requests_per_second is not None and self.tokens_per_request is None:
             raise ValueError("requests_per_second needs tokens_per_request")
-        if sum(modes) == 0 and self.replicas is None:
-            raise ValueError(
-                "give one of requests_per_second (+tokens_per_request), images_per_second, "
-                "gpu_hours_per_month or replicas"
-            )
+        # no mode at all is left to the scenario check (advisor.schema.escalation): only a
+        # workload other workloads escalate to may leave its demand to be derived
         if self.profile is not None:
             if self.gpu_hours_per_month is not None:
                 raise ValueError(
@@ -289,13 +286,17 @@ class Demand(Strict):
 
     @property
     def mode(self) -> str:
+        """tokens, images, gpu_hours, replicas, or ``escalated``: no demand of its own, all of
+        it derived from the workloads that escalate to it (advisor.options.escalation)."""
         if self.requests_per_second is not None:
             return "tokens"
         if self.images_per_second is not None:
             return "images"
         if self.gpu_hours_per_month is not None:
             return "gpu_hours"
-        return "replicas"
+        if self.replicas is not None:
+            return "replicas"
+        return "escalated"
 
 
 class DataSpec(Strict):
@@ -312,6 +313,20 @@ class DataSpec(Strict):
     """Data moved from the source to the workload each month."""
     egress_gb_per_month: NonNegFloat = Field(0.0, le=1e9)
     """Results sent from the workload to users / the internet each month."""
+
+
+class Escalation(Strict):
+    """A cascade: a share of this workload's requests is also served by another workload
+    (a small model answers everything and hands the hard requests to a large one)."""
+
+    to: Id
+    """Id of the workload that also serves the escalated requests (an LLM inference workload)."""
+    fraction: float = Field(gt=0, le=1)
+    """Share of this workload's requests escalated (0 < fraction <= 1); the target's demand
+    grows by fraction x this workload's requests_per_second."""
+    gb_per_month: PosFloat | None = Field(None, le=1e9)
+    """Data the escalated requests and their answers move each month, both directions
+    together (GB); default: estimated from prompt and output tokens (see README)."""
 
 
 class HighAvailability(Strict):
@@ -339,7 +354,9 @@ class Workload(Strict):
     cpu: CpuNeeds | None = None
     """CPU-only resources per replica."""
     demand: Demand
-    """How much work: tokens, images, GPU-hours or a replica count."""
+    """How much work: tokens, images, GPU-hours or a replica count. On a workload others
+    escalate to, requests_per_second (and tokens_per_request) may be left out, `demand: {}`:
+    its demand is derived from theirs."""
     latency_slo_ms: PosFloat | None = Field(None, le=3_600_000)
     """End-to-end budget: network round trip + compute (for an LLM, + time to first token)."""
     ttft_ms: PosFloat | None = Field(None, le=3_600_000)
@@ -362,6 +379,9 @@ class Workload(Strict):
     federated: Federated | None = None
     """Federated training (kind training): data shards that stay where they are, an
     aggregator placed by the optimiser, and only model updates crossing boundaries."""
+    escalation: Escalation | None = None
+    """Also send a share of this workload's requests to another workload (a cascade); the
+    target inherits the data rules of the escalated requests."""
 
     @model_validator(mode="after")
     def _resources(self) -> Workload:
@@ -374,8 +394,13 @@ class Workload(Strict):
         mode = self.demand.mode
         if self.cpu is not None and mode not in ("replicas",):
             raise ValueError("a cpu workload sizes by demand.replicas")
-        if mode == "tokens" and self.model is None:
-            raise ValueError("requests_per_second sizing needs a model")
+        if mode in ("tokens", "escalated") and self.model is None:
+            raise ValueError(
+                "requests_per_second sizing needs a model"
+                if mode == "tokens"
+                else "give one of requests_per_second (+tokens_per_request), "
+                "images_per_second, gpu_hours_per_month or replicas"
+            )
         if mode == "replicas" and self.cpu is None and self.accelerators is None:
             raise ValueError("demand.replicas needs accelerators or cpu")
         if self.split and len(self.demand.steps) < 2:
@@ -765,6 +790,13 @@ class Scenario(Strict):
     def with_limits(self, **kw: Any) -> Scenario:
         """Set or remove risk and carbon caps; see :func:`advisor.schema.edits.with_limits`."""
         return edits.with_limits(self, **kw)
+
+    def with_escalation(self, source: str, fraction: float) -> Scenario:
+        """Set the escalated share of ``source``'s requests; see
+        :func:`advisor.schema.escalation.with_escalation`."""
+        from advisor.schema.escalation import with_escalation
+
+        return with_escalation(self, source, fraction)
 
     def with_settings(self, **kw: Any) -> Scenario:
         """Change settings; see :func:`advisor.schema.edits.with_settings`."""

@@ -17,6 +17,7 @@ parameter                      edit applied for value ``v``                     
 ``risk_cap``                   ``limits.privacy_risk_max`` set to v                   points
 ``carbon_cap``                 ``limits.carbon_kg_per_month_max`` set to v            kgCO2e/month
 ``horizon_months``             ``settings.horizon_months`` set to v                   months
+``escalation:<workload>``      the share of its requests it escalates set to v        fraction
 =============================  =====================================================  ==========
 
 Anything else: pass a function ``(scenario, value) -> scenario`` instead of a name.
@@ -120,6 +121,8 @@ def _scoped(head: str, arg: str) -> tuple[str, Edit] | None:
         return "USD/month", lambda s, v: s.with_budget(arg, opex_usd_per_month_max=_opt(v))
     if head == "capex_budget":
         return "USD", lambda s, v: s.with_budget(arg, capex_usd_max=_opt(v))
+    if head == "escalation":
+        return "fraction", lambda s, v: s.with_escalation(arg, float(v))
     return None
 
 
@@ -138,6 +141,7 @@ NAMES = [
     "risk_cap",
     "carbon_cap",
     "horizon_months",
+    "escalation:<workload>",
 ]
 
 

@@ -59,6 +59,11 @@ SWEEP_COLUMNS = [
     Column("n_moved", "Moved", lambda v: f"{int(v):,}"),
     Column("note", "Moved workloads / why no plan", css="wide"),
 ]
+CASCADE_COLUMNS = [
+    Column("no_cascade_usd", "No cascade USD/month", money),
+    Column("cascade_saving_usd", "Cascade saves", signed_money),
+]
+"""Added for ``escalation:<id>`` sweeps (:mod:`advisor.whatif.cascade`)."""
 
 
 def _plan_ids(outcomes: list[Any], base: Any) -> tuple[list[str | None], dict[tuple, int]]:
@@ -76,6 +81,12 @@ def _plan_ids(outcomes: list[Any], base: Any) -> tuple[list[str | None], dict[tu
             ids[sig] = len(ids) + (0 if base.has_plan else 1)
         out.append(f"plan {ids[sig]}")
     return out, ids
+
+
+def cascade_narrative(f: pd.DataFrame, reference_label: str) -> list[str]:
+    from advisor.whatif.cascade import narrative
+
+    return narrative(f, reference_label.split(" (no plan")[0], reference_label)
 
 
 def sweep_view(result: SweepResult, scenario_name: str = "") -> dict[str, Any]:
@@ -139,8 +150,18 @@ def sweep_view(result: SweepResult, scenario_name: str = "") -> dict[str, Any]:
             "meaning": parameter_meaning(result.parameter.name, result.parameter.unit),
         },
         "baseline_usd": base_usd,
-        "narrative": sweep_narrative(f, base_usd, len(ids)),
-        "table": data_table("points-table", SWEEP_COLUMNS, _records(f), page_size=25),
+        "narrative": sweep_narrative(f, base_usd, len(ids))
+        + (
+            cascade_narrative(f, result.reference_label)
+            if result.parameter.name.startswith("escalation:")
+            else []
+        ),
+        "table": data_table(
+            "points-table",
+            SWEEP_COLUMNS + (CASCADE_COLUMNS if "no_cascade_usd" in f else []),
+            _records(f),
+            page_size=25,
+        ),
         "plans": plans,
         "charts": {"sweep": _chart("sweep", result.figure())},
     }
@@ -162,6 +183,7 @@ def parameter_meaning(name: str, unit: str) -> str:
         "risk_cap": "sets the privacy-risk cap (points)",
         "carbon_cap": "sets the carbon cap (kgCO2e/month)",
         "horizon_months": "sets the planning horizon (months)",
+        "escalation": f"sets the share of {scope}'s requests escalated (fraction)",
     }
     return words.get(head, f"applies a custom edit ({unit})")
 
@@ -280,6 +302,11 @@ SAMPLE_COLUMNS = [
     Column("factors", "Factors drawn", css="wide"),
     Column("note", "Moved workloads / why no plan", css="wide"),
 ]
+CASCADE_COLUMNS = [
+    Column("no_cascade_usd", "No cascade USD/month", money),
+    Column("cascade_saving_usd", "Cascade saves", signed_money),
+]
+"""Added for ``escalation:<id>`` sweeps (:mod:`advisor.whatif.cascade`)."""
 
 
 def montecarlo_view(

@@ -14,8 +14,10 @@ from typing import Any
 
 import pandas as pd
 
+from advisor.errors import InvalidScenario
 from advisor.report.notebook_figure import returns_notebook_figure
 from advisor.schema.scenario import Scenario
+from advisor.whatif import cascade
 from advisor.whatif.engines import run_tasks
 from advisor.whatif.parameters import Edit, Parameter, parse
 from advisor.whatif.runner import Outcome, chains, moved, solve_chain_task
@@ -29,6 +31,10 @@ class SweepResult:
     frame: pd.DataFrame
     baseline: Outcome
     outcomes: tuple[Outcome, ...] = field(repr=False)
+    reference: Outcome | None = field(default=None, repr=False)
+    """``escalation:<id>`` sweeps: the no-cascade alternative (:mod:`advisor.whatif.cascade`)."""
+    reference_label: str = ""
+    """What ``reference`` is, in words (or why it was not computed)."""
 
     @property
     def baseline_plan(self) -> Any:
@@ -87,15 +93,35 @@ def sweep(
     param = parse(parameter)
     values = list(values)
     variants = [param.apply(scenario, v) for v in values]
+    alternative, ref_label = _no_cascade(scenario, param.name)
+    extra = [alternative] if alternative is not None else []
     outcomes = _solve_all(
-        [scenario, *variants], keep_plans, engine, scheduler, workers, progress, solve_kw
+        [scenario, *variants, *extra], keep_plans, engine, scheduler, workers, progress, solve_kw
     )
-    base, points = outcomes[0], outcomes[1:]
+    base, points = outcomes[0], outcomes[1 : 1 + len(values)]
+    reference = outcomes[-1] if extra else None
     rows = []
     for v, o in zip(values, points, strict=True):
         m = moved(base, o)
         rows.append({"parameter": param.name, "value": v, **o.row(), "moved": m, "n_moved": len(m)})
-    return SweepResult(param, pd.DataFrame(rows), base, tuple(points))
+    frame = pd.DataFrame(rows)
+    if param.name.startswith("escalation:"):
+        ref_usd = reference.row()["monthly_total_usd"] if reference is not None else float("nan")
+        frame = cascade.compare_frame(frame, ref_usd)
+        if reference is not None and not reference.has_plan:
+            ref_label += f" (no plan: {reference.message.splitlines()[0] if reference.message else reference.status})"
+    return SweepResult(param, frame, base, tuple(points), reference, ref_label)
+
+
+def _no_cascade(scenario: Scenario, name: str) -> tuple[Scenario | None, str]:
+    """For ``escalation:<id>``: the no-cascade scenario and its label (or why there is none)."""
+    if not name.startswith("escalation:"):
+        return None, ""
+    source = name.split(":", 1)[1]
+    try:
+        return cascade.no_cascade(scenario, source), cascade.label(scenario, source)
+    except (cascade.NoAlternative, InvalidScenario) as exc:
+        return None, f"no-cascade alternative not computed: {exc}"
 
 
 def _solve_all(

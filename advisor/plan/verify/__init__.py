@@ -49,11 +49,16 @@ budget          opex per month (team: its rows + flows; all: + idle capacity, i.
 ha, colocate,   replica groups on distinct targets; co-located workloads on one target;
 anti_affinity   anti-affine workloads on distinct targets
 flow            each flow's monthly cost from where both ends landed, vs ``flows_usd``
-                (keyed ``from->to``; a repeated pair's later flows ``from->to#2``, ...)
+                (keyed ``from->to``; a repeated pair's later flows ``from->to#2``, ...);
+                escalation traffic (prompt and answer) counts as flows after the scenario's
 flow_rtt        a flow's ``max_rtt_ms``: RTT from the sender's target to the receiver's
 data_location   a federated shard ``w/<shard>`` at its site, its region, or in its residency;
                 its update flows (``w/<s>->w/aggregator`` and back) priced like flows
                 (``verify/federated.py``, which also derives the shard and aggregator units)
+escalation     a cascade target sized for its derived demand, placed where every
+                upstream source's tiers, cloud controls and residency allow, its risk
+                weighted by the most sensitive classification it receives
+                (:mod:`advisor.plan.verify.escalation`)
 kpi, objective  monthly opex, amortised capex, TCO and the objective value; a box priced P
                 with useful life L is bought ceil(h / L) times over a horizon of h months
                 and left with residual value P (n L - h) / L, so it costs P / L a month
@@ -75,6 +80,7 @@ from typing import TYPE_CHECKING
 
 from advisor.plan.verify.burst import BurstChecks
 from advisor.plan.verify.coupling import CouplingChecks
+from advisor.plan.verify.escalation import EscalationChecks, risk_classes, sized_workloads
 from advisor.plan.verify.facts import Facts, Row
 from advisor.plan.verify.federated import FederatedChecks
 from advisor.plan.verify.rows import RowChecks
@@ -86,7 +92,9 @@ if TYPE_CHECKING:
     from advisor.plan.result import Plan
 
 
-class Verifier(RowChecks, CouplingChecks, FederatedChecks, TotalsChecks, BurstChecks):
+class Verifier(
+    RowChecks, CouplingChecks, FederatedChecks, TotalsChecks, BurstChecks, EscalationChecks
+):
     """Every check family; :func:`verify_plan` runs them in order."""
 
 
@@ -102,7 +110,10 @@ def verify_plan(plan: Plan, catalog: Catalog | None = None, rel_tol: float = 1e-
         if catalog is None
         else catalog.with_overrides(scn.overrides, scn.clouds)
     )
-    v = Verifier(scn, Facts(scn, cat), rel_tol)
+    facts = Facts(scn, cat)
+    facts.workloads = sized_workloads(scn)  # escalation targets sized for their derived demand
+    v = Verifier(scn, facts, rel_tol)
+    v.risk_class = risk_classes(scn)
     rows = [Row(r) for r in plan.assignments.to_dict("records")]
     purchases = plan.purchases.to_dict("records") if len(plan.purchases) else []
     v.assignment(rows)
@@ -115,6 +126,7 @@ def verify_plan(plan: Plan, catalog: Catalog | None = None, rel_tol: float = 1e-
     v.flow_round_trips(rows)
     v.budgets(rows, bought, flows)
     v.placement(rows)
+    v.escalation(rows)
     v.caps(rows)
     v.totals(rows, bought, flows, plan.objective, plan.kpis)
     return Verification(not v.violations, tuple(v.violations), v.checks, v.recomputed)

@@ -25,6 +25,7 @@ class VerifierBase:
         self.recomputed: dict[str, Any] = {}
         self.done: dict[int, Recomputed] = {}
         self.installed: tuple[float, float] = (0.0, 0.0)  # set by ``sites`` (USD, kgCO2e)
+        self.risk_class: dict[str, str] = {}  # escalation targets: strictest data they carry
 
     # -- lifecycle (the verifier's own copy): a box priced P with useful life L is replaced at
     # the end of each life that starts in the horizon h (n = ceil(h / L) purchases) and is

@@ -7,6 +7,7 @@ import math
 from collections import defaultdict, deque
 
 from advisor.plan.verify.burst import BurstChecks
+from advisor.plan.verify.escalation import escalation_flows
 from advisor.plan.verify.facts import Recomputed, Row
 
 
@@ -151,7 +152,7 @@ class CouplingChecks(BurstChecks):
         where = {r.text("unit"): r.text("target") for r in rows}
         out: dict[str, tuple[str, float]] = {}
         seen: dict[str, int] = defaultdict(int)
-        for fl in self.scn.flows:
+        for fl in (*self.scn.flows, *escalation_flows(self.scn)):
             pair = f"{fl.from_workload}->{fl.to_workload}"
             seen[pair] += 1
             # each flow is charged on its own: 'a->b', 'a->b#2', ...; a split end is charged

@@ -571,7 +571,8 @@ class RowChecks(BurstChecks):
         self.same(r.num("latency_ms"), rc.latency, "latency", u, "latency_ms")
 
     def risk(self, rc: Recomputed, box: dict, share: float) -> float:
-        """weight(classification) x exposure(tier) x control mitigations x volume factor."""
+        """weight(classification) x exposure(tier) x control mitigations x volume factor; an
+        escalation target is weighted by the most sensitive data it receives."""
         w, t = rc.workload, rc.target
         mitigation = 1.0
         if t.tier == "cloud":
@@ -583,7 +584,7 @@ class RowChecks(BurstChecks):
             leaving += w.data.ingress_gb_per_month * share
         volume = 1.0 + math.log10(1.0 + max(leaving, 0.0))
         return (
-            CLASSIFICATION_WEIGHT[w.data.classification]
+            CLASSIFICATION_WEIGHT[self.risk_class.get(w.id, w.data.classification)]
             * TIER_EXPOSURE[t.tier]
             * mitigation
             * volume
