@@ -8,6 +8,8 @@ The public API (the CLI and notebooks are thin clients of it)::
     plan.summary()
 """
 
+from typing import Any
+
 __version__ = "0.1.0"
 
 from advisor.catalog import Catalog
@@ -22,7 +24,19 @@ from advisor.plan import Plan, solve
 from advisor.plan.compare import Comparison, compare
 from advisor.plan.verify import verify_plan
 from advisor.schema import Scenario, example_path, load_scenario, revalidate
-from advisor.whatif import Resolver, monte_carlo, pareto, sweep
+
+_WHATIF = ("Resolver", "monte_carlo", "pareto", "sweep")
+"""What-if names, imported on first use: a command that plans does not load the what-if
+engines (process pools, progress bars, Dask hooks)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHATIF:
+        import advisor.whatif
+
+        return getattr(advisor.whatif, name)
+    raise AttributeError(f"module 'advisor' has no attribute {name!r}")
+
 
 __all__ = [
     "AdvisorError",

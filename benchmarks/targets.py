@@ -3,6 +3,7 @@
     python benchmarks/targets.py            # every case (minutes; run on a quiet machine)
     python benchmarks/targets.py --quick    # small versions of every case (a comparison run)
     python benchmarks/targets.py --only saas fleet-1000
+    python benchmarks/targets.py --only sweep --dask   # the sweep on Dask too, results compared
 
 Each case runs the CLI (``python -m advisor ...``) in a child process and prints one line:
 ``total`` is the child's wall time from process start to exit, so it includes the Python
@@ -105,19 +106,24 @@ def plan_case(case: str, scenario: Path, out: Path, target: str, extra: list[str
     line(case, run_cli(args, t), target)
 
 
-def sweep_case(case: str, scenario: Path, out: Path, n: int, workers: int, t: float) -> None:
+def sweep_case(
+    case: str, scenario: Path, out: Path, n: int, workers: int, t: float, engine: str = "local"
+) -> Path:
+    """The sweep ``price:aws`` over ``n`` points on ``engine`` with ``workers`` processes;
+    returns the folder holding its sweep.csv."""
     stop = 0.5 + 0.005 * n
+    folder = out / case.replace(" ", "_")
     args = [
         "sweep",
         str(scenario),
         "price:aws",
         f"0.5:{stop:.4f}:0.005",
         "--engine",
-        "local",
+        engine,
         "--workers",
         str(workers),
         "--out",
-        str(out / case),
+        str(folder),
         "--format",
         "json",
         "--quiet",
@@ -125,6 +131,22 @@ def sweep_case(case: str, scenario: Path, out: Path, n: int, workers: int, t: fl
     r = run_cli(args, t)
     r["json"] = {"status": "done" if r["rc"] == 0 else f"exit {r['rc']}"}
     line(case, r, "<= 10 min (200 variants, 2 workers)", f" variants={n} workers={workers}")
+    return folder
+
+
+def same_sweep(a: Path, b: Path) -> str:
+    """Whether two sweeps gave the same results: sweep.csv equal but for the seconds column."""
+    import pandas as pd
+
+    try:
+        x, y = (pd.read_csv(p / "sweep.csv").drop(columns=["seconds"]) for p in (a, b))
+    except (OSError, KeyError, pd.errors.EmptyDataError) as exc:
+        return f"n/a ({exc})"
+    try:
+        pd.testing.assert_frame_equal(x, y)
+    except AssertionError as exc:
+        return "NO: " + str(exc).splitlines()[0]
+    return f"yes ({len(x)} rows)"
 
 
 def naive_case(n: int, folder: Path, out: Path, t: float) -> None:
@@ -153,6 +175,11 @@ def main() -> None:
         "--only", nargs="*", default=None, help="saas fleet-1000 fleet-10000 sweep naive"
     )
     ap.add_argument("--timeout", type=float, default=3600.0, help="per case, seconds")
+    ap.add_argument(
+        "--dask",
+        action="store_true",
+        help="also run the sweep on a local Dask cluster (2 workers) and compare the results",
+    )
     a = ap.parse_args()
     q = a.quick
     cases = a.only or ["saas", "fleet-1000", "fleet-10000", "sweep", "naive"]
@@ -197,7 +224,13 @@ def main() -> None:
             )
         if "sweep" in cases:
             n, fl = (10, 200) if q else (200, 1000)
-            sweep_case(f"sweep fleet-{fl} x {n}", fleet_yaml(fl, folder), out, n, 2, a.timeout)
+            scn = fleet_yaml(fl, folder)
+            local = sweep_case(f"sweep fleet-{fl} x {n}", scn, out, n, 2, a.timeout)
+            if a.dask:
+                dask = sweep_case(f"sweep fleet-{fl} x {n} dask", scn, out, n, 2, a.timeout, "dask")
+                print(
+                    f"{'sweep dask == local':<34} identical={same_sweep(local, dask)}", flush=True
+                )
         if "naive" in cases:
             naive_case(100 if q else 300, folder, out, a.timeout)
 

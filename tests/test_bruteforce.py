@@ -27,6 +27,7 @@ from collections import Counter
 from itertools import combinations, pairwise
 
 import numpy as np
+import pandas as pd
 from helpers_scenarios import EU_REGIONS, US_REGIONS, build, location, site
 from hypothesis import HealthCheck, assume, given, note, seed, settings
 from hypothesis import strategies as st
@@ -37,6 +38,7 @@ from advisor.milp.formulate import formulate
 from advisor.options import build_options
 from advisor.plan.verify import verify_plan
 
+WARM_KEYS = ["unit", "target", "hardware", "precision", "pricing"]
 MAX_COMBINATIONS = 20_000
 EXAMPLES = int(os.environ.get("ADVISOR_BRUTEFORCE_EXAMPLES", "200"))
 FAMILIES = (
@@ -56,6 +58,7 @@ class Enumeration:
 
     def __init__(self, scn: advisor.Scenario, problem):
         o = problem.options.reset_index(drop=True)
+        self.options, self.purchasables = o, problem.purchasables.reset_index(drop=True)
         self.all_units = [
             f"{w.id}#{k + 1}" if w.ha else w.id
             for w in scn.workloads
@@ -241,6 +244,15 @@ class Enumeration:
             return None
         ok = self.feasible(skip)
         return float(self.objective[ok].min()) if ok.any() else None
+
+    def worst_plan(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The costliest feasible combination as a plan's (placement, purchases) frames:
+        the start a warm-started solve must move away from."""
+        ok = np.flatnonzero(self.feasible())
+        i = ok[np.argmax(self.objective[ok])]
+        placement = self.options.iloc[self.g[i]][WARM_KEYS]
+        pur = self.purchasables.assign(count=self.buys[i])
+        return placement, pur.loc[pur["count"] > 0, ["site", "sku", "count"]]
 
     def tight(self) -> list[str]:
         """Families whose removal lowers the optimum or makes an infeasible scenario feasible."""
@@ -675,6 +687,10 @@ def check_against_brute_force(drawn: tuple[dict, dict]) -> None:
     if plan is None:
         return
     assert close(solver, best), f"solver {solver} != brute force {best}"
+    # warm-started from the costliest feasible plan, the solver still finds the optimum
+    warm = advisor.solve(scn, catalog=CAT, sensitivity=False, warm_from=e.worst_plan())
+    assert close(warm.objective, best), f"warm-started {warm.objective} != brute force {best}"
+    STATS["warm starts"] += 1
     verification = verify_plan(plan)
     assert verification.ok, verification.format()
     STATS["verified plans"] += 1

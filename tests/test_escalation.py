@@ -517,3 +517,38 @@ def test_split_workloads_cannot_take_part():
     data["workloads"][0]["demand"]["profile"] = {"base_fraction": 0.6, "peak_hours_per_month": 120}
     data["workloads"][0]["split"] = True
     assert any("split workload is not supported" in i.message for i in issues_of(data))
+
+
+def test_max_rtt_ms_bounds_the_round_trip_of_escalated_requests():
+    """``escalation.max_rtt_ms`` bounds the round trip from where the source runs to where
+    the target runs (the flow_latency family); it changes the plan when the free plan breaks
+    it, and the verifier re-checks it on its own."""
+    from helpers_scenarios import location
+
+    def data(limit: float | None) -> dict:
+        esc = {"to": "large", "fraction": 0.2, **({"max_rtt_ms": limit} if limit else {})}
+        d = cascade(
+            src_extra={"requests_from": "fra-users", "latency_slo_ms": 3000},
+            regions=("aws:eu-central-1", "aws:us-east-1", "gcp:europe-west4"),
+        )
+        # the target runs on A10G (AWS g5 only): cheaper in Virginia than in Frankfurt
+        d["workloads"][1]["accelerators"] = {"types": ["A10G"]}
+        d["locations"] = [location("fra-users", "frankfurt")]
+        d["workloads"][0]["escalation"] = esc
+        return d
+
+    free = advisor.solve(build(data(None)))
+    where = dict(zip(free.assignments["unit"], free.assignments["target"], strict=True))
+    bound_scn = build(data(30))
+    rtt = formulate(bound_scn, build_options(bound_scn, CAT)).flow_rtt
+    rtt = rtt.set_index(["src", "dst"])["rtt_ms"]
+    assert rtt[(where["small"], where["large"])] > 30  # the free plan breaks the limit
+    bound = advisor.solve(bound_scn)
+    where_b = dict(zip(bound.assignments["unit"], bound.assignments["target"], strict=True))
+    assert rtt[(where_b["small"], where_b["large"])] <= 30
+    assert bound.kpis["monthly_total_usd"] > free.kpis["monthly_total_usd"]
+    assert verify_plan(bound).ok
+    # the verifier catches a plan that breaks the limit: the free plan under the bound scenario
+    forged = dataclasses.replace(free, scenario=bound_scn)
+    report = verify_plan(forged)
+    assert any(v.check == "flow_rtt" for v in report.violations), report

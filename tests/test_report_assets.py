@@ -187,7 +187,7 @@ NO_LINKS = pd.DataFrame(
     ],
 )
 def test_map_view_fits_the_points_inside_the_world(lat, lon):
-    fig = mapfig.placement_map(_points(lat, lon), NO_LINKS)
+    fig = mapfig.placement_map(_points(lat, lon), NO_LINKS).figure()
     x0, x1 = fig.layout.xaxis.range
     y0, y1 = fig.layout.yaxis.range
     assert -180 <= x0 < min(lon) and max(lon) < x1 <= 180

@@ -69,7 +69,7 @@ def test_cost_chart_keeps_top_categories_and_sums_the_rest():
             for c in ("compute", "power")
         ]
     )
-    fig = figures.stacked_cost(frame, "team", "Monthly cost by team")
+    fig = figures.stacked_cost(frame, "team", "Monthly cost by team").figure()
     cats = _layout_categories(fig)
     assert len(cats) == figures.TOP_CATEGORIES + 1
     assert "25 other teams" in cats
@@ -77,7 +77,7 @@ def test_cost_chart_keeps_top_categories_and_sums_the_rest():
     total = sum(float(np.sum(tr.x)) for tr in fig.data)
     assert total == pytest.approx(frame["usd"].sum()), "nothing dropped, only summed"
     assert all(tr.orientation == "h" for tr in fig.data)
-    small = figures.stacked_cost(frame[frame["team"].isin(teams[:3])], "team", "t")
+    small = figures.stacked_cost(frame[frame["team"].isin(teams[:3])], "team", "t").figure()
     assert all(tr.orientation in (None, "v") for tr in small.data)
 
 
@@ -91,7 +91,7 @@ def test_carbon_chart_sums_small_targets_per_tier():
             "gco2e_per_kwh": 1000.0,
         }
     )
-    fig = figures.carbon_bars(frame)
+    fig = figures.carbon_bars(frame).figure()
     assert "25 other targets" in _layout_categories(fig)
     total = sum(float(np.sum(tr.x)) for tr in fig.data)
     assert total == pytest.approx(frame["carbon_kg"].sum())
@@ -112,7 +112,7 @@ def test_capacity_chart_shows_the_busiest_sites():
                     "unit": unit,
                 }
             )
-    fig = figures.utilisation_bars(pd.DataFrame(rows))
+    fig = figures.utilisation_bars(pd.DataFrame(rows)).figure()
     sites = _layout_categories(fig)
     assert len(sites) == figures.TOP_SITES
     assert "s-49" in sites and "s-00" not in sites
@@ -131,7 +131,7 @@ def test_latency_chart_is_share_of_slo_for_the_tightest():
             "slo_ms": np.full(n, 100.0),
         }
     ).sort_values("latency_ms", ascending=False)
-    fig = figures.latency_bars(frame)
+    fig = figures.latency_bars(frame).figure()
     assert len(fig.data[0].y) == figures.TOP_LATENCY
     assert "25 tightest of 300" in fig.layout.title.text
     share = np.asarray(fig.data[0].x) + np.asarray(fig.data[1].x)
@@ -151,10 +151,10 @@ def test_crowded_map_has_no_text_labels():
     )
     coords = ["origin_lat", "origin_lon", "target_lat", "target_lon"]
     links = pd.DataFrame(columns=["origin", "target", "tier", "units", *coords])
-    fig = mapfig.placement_map(pts, links)
+    fig = mapfig.placement_map(pts, links).figure()
     markers = [tr for tr in fig.data if tr.name != mapfig.LAND_TRACE]
     assert all(tr.mode == "markers" for tr in markers)
-    few = mapfig.placement_map(pts.head(5), links)
+    few = mapfig.placement_map(pts.head(5), links).figure()
     assert all(tr.mode == "markers+text" for tr in few.data if tr.name != mapfig.LAND_TRACE)
 
 
@@ -173,7 +173,7 @@ def test_breakeven_chart_aggregates_sites_per_sku():
         for pricing in ("on_demand", "reserved_1y")
     ]
     rows.append({**rows[0], "site": "only", "sku": "solo"})
-    fig = figures.breakeven_bars(pd.DataFrame(rows))
+    fig = figures.breakeven_bars(pd.DataFrame(rows)).figure()
     labels = set(fig.data[0].x)
     assert labels == {"hgx-h100-8 (30 sites)", "l4-2 (30 sites)", "solo @ only"}
     y = dict(zip(fig.data[0].x, fig.data[0].y, strict=True))

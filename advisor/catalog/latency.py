@@ -62,7 +62,7 @@ class LatencyModel:
     public: PathCurve
     fibre_ms_per_km: float
     lan_rtt_ms: float
-    measured: pd.DataFrame  # src, dst (provider:region), rtt_ms, src_lat, src_lon
+    measured: pd.DataFrame  # src, dst (provider:region), rtt_ms, src_lat, src_lon, src_provider
 
     @classmethod
     def from_catalog(cls, cat) -> LatencyModel:
@@ -87,6 +87,7 @@ class LatencyModel:
         meas = meas[meas["src"].isin(xy.index) & meas["dst"].isin(xy.index)]
         meas["src_lat"] = meas["src"].map(xy["latitude"]).to_numpy()
         meas["src_lon"] = meas["src"].map(xy["longitude"]).to_numpy()
+        meas["src_provider"] = meas["src"].str.split(":").str[0]
         return cls(
             curve("backbone"),
             curve("public"),
@@ -121,7 +122,7 @@ class LatencyModel:
         m = m[m["dst"].isin(pos)]
         if len(m):
             leg_km = great_circle_km(lat, lon, m["src_lat"].to_numpy(), m["src_lon"].to_numpy())
-            leg_same = m["src"].str.split(":").str[0].to_numpy() == provider
+            leg_same = m["src_provider"].to_numpy() == provider
             leg = np.where(
                 leg_same & (provider != ""),
                 self.backbone.rtt_ms(leg_km),

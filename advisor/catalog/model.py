@@ -24,6 +24,8 @@ class Catalog:
     manifest: dict
     user_manifest: dict = field(default_factory=dict)
     user_dir: str | None = None
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Lookups derived from the (never mutated) tables, computed once per catalog."""
 
     @classmethod
     def load(cls, user_dir: str | Path | None = None) -> Catalog:
@@ -78,7 +80,15 @@ class Catalog:
         """One row per (provider, region, family) offered, one bool column per control.
 
         The most specific ``controls.csv`` row wins: family+region, family+*, *+region, *+*.
+        Computed once per catalog (the option builder and the break-even both ask); callers
+        get a copy.
         """
+        memo = self.__dict__.setdefault("_memo", {})  # (a catalog unpickled from before it)
+        if "resolved_controls" not in memo:
+            memo["resolved_controls"] = self._resolve_controls()
+        return memo["resolved_controls"].copy()
+
+    def _resolve_controls(self) -> pd.DataFrame:
         from advisor.schema.types import CONTROLS
 
         pairs = self.priced_families()

@@ -382,7 +382,9 @@ OutOpt = Annotated[
 WorkersOpt = Annotated[
     int | None,
     typer.Option(
-        "--workers", help="Processes of the local pool [default: CPUs].", callback=checks.WORKERS
+        "--workers",
+        help="Processes of the local pool or local Dask cluster [default: CPUs].",
+        callback=checks.WORKERS,
     ),
 ]
 

@@ -28,8 +28,8 @@ def run(
     relax: frozenset[str] | None = None,
 ) -> tuple[Solution, Model]:
     """Build and solve. ``start`` (column values, e.g. of a neighbouring what-if point) is
-    accepted but not used for now: a warm-started solve once returned a non-optimal plan
-    labelled optimal (see the comment below and CHANGELOG), so every solve starts cold.
+    the first incumbent when it is feasible (HiGHS only; see :mod:`advisor.milp.highs` for
+    why a start can never make a wrong plan "optimal").
 
     HiGHS (default) solves each independent component (:mod:`advisor.milp.reduce`) with the
     LP-guided strategy of :mod:`advisor.milp.highs`; CBC gets the whole model through PuLP.
@@ -51,10 +51,7 @@ def run(
             bound = None
             name = "cbc"
         else:
-            # Warm starts are switched off: a HiGHS MIP given a neighbour's start returned a
-            # plan 22% above the optimum as 'optimal' (tests/test_whatif.py, Monte Carlo
-            # re-costing); until that is understood every solve starts cold.
-            res = reduce.solve_by_component(model, timed, warm=not elastic, start=None)
+            res = reduce.solve_by_component(model, timed, warm=not elastic, start=start)
             status, values, objective, bound = res.status, res.values, res.objective, res.bound
             name = "highs"
     t2 = time.perf_counter()

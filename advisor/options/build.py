@@ -25,6 +25,7 @@ from advisor.options.costing import (
 )
 from advisor.options.federated import data_location, data_moves_usd
 from advisor.options.frames import box_frame, rtt_matrix, target_frame, unit_frame
+from advisor.options.lookup import map_by_unique
 from advisor.options.prune import prune_cloud_within_target, prune_dominated
 from advisor.options.rules import REJECTION_COLUMNS, rejections, unit_target_pairs
 from advisor.options.sizing import size
@@ -204,15 +205,15 @@ def _latency_filter(o: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     rej = rejections(
         bad,
         "latency",
-        bad["latency_ms"].map("{:.0f} ms".format)
+        map_by_unique(bad["latency_ms"], "{:.0f} ms".format)
         + " (RTT "
-        + bad["rtt_ms"].map("{:.0f}".format)
+        + map_by_unique(bad["rtt_ms"], "{:.0f}".format)
         + " + compute "
-        + bad["compute_ms"].map("{:.0f}".format)
+        + map_by_unique(bad["compute_ms"], "{:.0f}".format)
         + ", RTT "
         + bad["rtt_basis"].map({"estimate": "estimated"}).fillna(bad["rtt_basis"])
         + ") > SLO "
-        + bad["slo_ms"].map("{:.0f} ms".format),
+        + map_by_unique(bad["slo_ms"], "{:.0f} ms".format),
     )
     return o[~slow], rej
 
@@ -270,13 +271,20 @@ def _cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
     prices = prices[["provider", "region", "instance_type", "pricing", "usd_per_hour"]].rename(
         columns={"instance_type": "hardware"}
     )
+    # family and controls are attributes of a price row: attached to the (small) price table
+    # once, so the (large) cross product below carries them instead of merging them in
+    fam = cat.instance_types[["provider", "instance_type", "family"]].rename(
+        columns={"instance_type": "hardware"}
+    )
+    prices = prices.merge(fam, on=["provider", "hardware"], how="left")
+    prices = prices.merge(cat.resolved_controls(), on=["provider", "region", "family"], how="left")
     cp = pairs[pairs["tier"] == "cloud"]
     narrow = rows[CLOUD_NARROW].assign(_sid=np.arange(len(rows)))
     o = narrow.merge(cp, on=["unit", "provider"], how="inner")
     o = o.merge(prices, on=["provider", "region", "hardware"], how="inner")
     rej = []
     spot_bad = (o["pricing"] == "spot") & ~o["interruptible"]
-    term = o["pricing"].map(PRICING_TERM_MONTHS)
+    term = map_by_unique(o["pricing"], PRICING_TERM_MONTHS)
     term_bad = term > scn.settings.horizon_months
     for mask, rule, text in (
         (spot_bad, "pricing", "spot needs an interruptible workload"),
@@ -290,12 +298,9 @@ def _cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
         if len(bad):
             rej.append(rejections(bad, rule, text, target="*", hardware="*", precision="*"))
     o = o[~(spot_bad | term_bad)]
-    controls = cat.resolved_controls()
-    fam = cat.instance_types[["provider", "instance_type", "family"]].rename(
-        columns={"instance_type": "hardware"}
-    )
-    o = o.merge(fam, on=["provider", "hardware"], how="left")
-    o = o.merge(controls, on=["provider", "region", "family"], how="left")
+    for c in CONTROLS:  # bool where every row found its controls (as a left merge here gives)
+        if o[c].notna().all():
+            o[c] = o[c].astype(bool)
     required = units.set_index("unit")["cloud_requires"]
     missing = _missing_controls(o, required)
     bad = o[missing != ""].drop_duplicates(["unit", "target", "hardware"])
@@ -318,7 +323,7 @@ def _cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
     if len(rej_esc):
         rej.append(rej_esc)
     tgt = targets.set_index("target")
-    o["pue"] = o["target"].map(tgt["pue"])
+    o["pue"] = map_by_unique(o["target"], tgt["pue"])
     o = cloud_costs(o)
     o, rej_lat = _latency_filter(o)
     if len(rej_lat):

@@ -40,6 +40,7 @@ from advisor.options.assumptions import (
     SAME_CONTINENT_KM,
     TIER_EXPOSURE,
 )
+from advisor.options.lookup import holds_by_unique
 from advisor.schema.scenario import Scenario
 from advisor.schema.types import HOURS_IN_MONTH
 
@@ -156,7 +157,7 @@ def autoscaled_box_hours(
 
 def cloud_costs(o: pd.DataFrame) -> pd.DataFrame:
     """Compute cost and energy of cloud rows (needs boxes, box_hours, usd_per_hour, pricing)."""
-    reserved = o["pricing"].str.startswith("reserved")
+    reserved = holds_by_unique(o["pricing"], lambda p: p.startswith("reserved"))
     billed_boxes = np.where(reserved, np.ceil(o["boxes"] - 1e-9), o["boxes"])
     billed_hours = np.where(reserved, HOURS_IN_MONTH, o["box_hours"])
     o["billed_boxes"] = billed_boxes

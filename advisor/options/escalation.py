@@ -212,9 +212,14 @@ def escalation_traffic(scn: Scenario) -> tuple[EscalationFlow, ...]:
 
 def all_flows(scn: Scenario) -> tuple[Flow, ...]:
     """The scenario's flows, then the escalation traffic (both directions of each edge)."""
+    limit = {w.id: w.escalation.max_rtt_ms for w in scn.workloads if w.escalation is not None}
     extra = tuple(
         Flow.model_construct(
-            from_workload=t.source, to_workload=t.target, gb_per_month=t.gb_per_month
+            from_workload=t.source,
+            to_workload=t.target,
+            gb_per_month=t.gb_per_month,
+            # the round trip is checked once per edge, on the request (source -> target)
+            max_rtt_ms=limit.get(t.source) if t.direction == "request" else None,
         )
         for t in escalation_traffic(scn)
         if t.gb_per_month > 0

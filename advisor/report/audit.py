@@ -35,7 +35,8 @@ def rejection_tiers(opts: OptionSet) -> pd.DataFrame:
     tier_list = pd.Series([present] * len(r), index=r.index, dtype=object)
     tier_list[is_cloud] = pd.Series([["cloud"]] * int(is_cloud.sum()), index=r.index[is_cloud])
     tier_list[is_site] = pd.Series([site_tiers] * int(is_site.sum()), index=r.index[is_site])
-    tier_list[~star] = tier[~star].fillna("cloud").map(lambda t: [t])
+    named = tier[~star].fillna("cloud")
+    tier_list[~star] = named.map({t: [t] for t in pd.unique(named)})
     out = r[["unit", "workload", "target", "hardware", "rule", "detail"]].assign(tier=tier_list)
     return out.explode("tier").dropna(subset=["tier"]).reset_index(drop=True)
 

@@ -61,26 +61,45 @@ def cloud_accelerator_prices(plan: Plan) -> pd.DataFrame:
 
 
 def compliant_for(plan: Plan, prices: pd.DataFrame) -> pd.Series:
-    """Per price row, the accelerator workloads that may run there (sorted, comma-joined)."""
+    """Per price row, the accelerator workloads that may run there (sorted, comma-joined).
+
+    Units sharing one policy (residency, required controls, spot, accelerator types) share
+    one row mask, so each distinct policy is checked once against the price rows.
+    """
     horizon = plan.scenario.settings.horizon_months
-    term_ok = prices["pricing"].map(PRICING_TERM_MONTHS).fillna(0) <= horizon
-    names: list[list[str]] = [[] for _ in range(len(prices))]
+    term_ok = (prices["pricing"].map(PRICING_TERM_MONTHS).fillna(0) <= horizon).to_numpy()
+    not_spot = (prices["pricing"] != "spot").to_numpy()
+    juris = prices["jurisdictions"]
+    policies: dict[tuple, list[str]] = {}
     for u in accelerator_units(plan).to_dict(orient="records"):
         if "cloud" not in u["tiers"]:
             continue
-        ok = term_ok.to_numpy().copy()
-        if u["residency"]:
-            allowed = set(u["residency"])
-            ok &= np.fromiter((bool(allowed & j) for j in prices["jurisdictions"]), bool)
-        for c in u["cloud_requires"]:
+        key = (
+            frozenset(u["residency"] or ()),
+            tuple(u["cloud_requires"]),
+            bool(u["interruptible"]),
+            tuple(u["acc_types"] or ()),
+        )
+        policies.setdefault(key, []).append(u["unit"])
+    if not policies or not len(prices):
+        return pd.Series("", index=prices.index, dtype=object)
+    masks = np.zeros((len(prices), len(policies)), dtype=bool)
+    for k, (residency, requires, interruptible, acc_types) in enumerate(policies):
+        ok = term_ok.copy()
+        if residency:
+            inside = {j: bool(residency & j) for j in set(juris)}
+            ok &= juris.map(inside).to_numpy(bool)
+        for c in requires:
             ok &= prices[c].to_numpy(bool)
-        if not u["interruptible"]:
-            ok &= (prices["pricing"] != "spot").to_numpy()
-        if u["acc_types"]:
-            ok &= prices["accelerator"].isin(list(u["acc_types"])).to_numpy()
-        for i in np.flatnonzero(ok):
-            names[i].append(u["unit"])
-    return pd.Series([", ".join(sorted(n)) for n in names], index=prices.index, dtype=object)
+        if not interruptible:
+            ok &= not_spot
+        if acc_types:
+            ok &= prices["accelerator"].isin(list(acc_types)).to_numpy()
+        masks[:, k] = ok
+    names = list(policies.values())
+    patterns, inverse = np.unique(masks, axis=0, return_inverse=True)
+    text = [", ".join(sorted(n for k in np.flatnonzero(p) for n in names[k])) for p in patterns]
+    return pd.Series([text[i] for i in inverse.reshape(-1)], index=prices.index, dtype=object)
 
 
 def cheapest_compliant_cloud(plan: Plan) -> pd.DataFrame:
@@ -122,9 +141,13 @@ def breakeven(plan: Plan) -> pd.DataFrame:
     pur = plan.problem.purchasables
     pur = pur[pur["is_gpu"]] if len(pur) else pur
     cloud = cheapest_compliant_cloud(plan)
+    cloud_by_acc: dict[str, list[dict]] = {}
+    for c in cloud.to_dict(orient="records"):
+        cloud_by_acc.setdefault(c["accelerator"], []).append(c)
+    specs = hw.to_dict(orient="index")
     rows = []
     for r in pur.to_dict(orient="records"):
-        spec, site = hw.loc[r["sku"]], sites[r["site"]]
+        spec, site = specs[r["sku"]], sites[r["site"]]
         n = float(spec["accelerator_count"])
         pue, kwh_usd = site.power.pue, site.power.usd_per_kwh
         idle_kw, typical_kw = float(spec["idle_kw"]), float(spec["typical_kw"])
@@ -134,7 +157,7 @@ def breakeven(plan: Plan) -> pd.DataFrame:
         power = float(lifecycle.idle_power_usd_per_month(idle_kw, pue, kwh_usd) + busy) / n
         ops = box_ops / n
         own = capex + power + ops
-        for c in cloud[cloud["accelerator"] == spec["accelerator"]].to_dict(orient="records"):
+        for c in cloud_by_acc.get(spec["accelerator"], []):
             hourly = c["usd_per_accelerator_hour"]
             month = hourly * HOURS_IN_MONTH
             rows.append(

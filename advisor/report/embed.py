@@ -12,11 +12,14 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import plotly.graph_objects as go
-import plotly.io as pio
 from markupsafe import Markup
+
+from advisor.report.figdict import FigureDict
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 _ESCAPES = {
     "<": "\\u003c",
@@ -52,9 +55,14 @@ def script_json(value: Any) -> Markup:
     return Markup(escape_json_text(text))
 
 
-def figure_json(fig: go.Figure) -> Markup:
+def figure_json(fig: FigureDict | go.Figure) -> Markup:
     """A plotly figure's JSON (data + layout), escaped for a script block."""
-    text = pio.to_json(fig, validate=False, pretty=False, engine="json")
+    if isinstance(fig, FigureDict):
+        text = fig.to_json()
+    else:
+        import plotly.io as pio
+
+        text = pio.to_json(fig, validate=False, pretty=False, engine="json")
     return Markup(escape_json_text(text))
 
 

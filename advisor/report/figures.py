@@ -1,6 +1,10 @@
 """Plotly charts. Each chart function takes a tidy frame from ``stats``/``places``; ``PlanFigures``
 wires a plan's statistics to them (``plan.figures.cost_by_tier()``).
 
+Charts are built as :class:`~advisor.report.figdict.FigureDict` (plain plotly JSON, no
+graph_objects validation: fast, and plotly is not imported for a report); ``PlanFigures``
+turns them into validated plotly Figures for notebooks.
+
 User-supplied labels are HTML-escaped before plotly sees them: plotly renders a small subset of
 HTML in text, and a site called ``<b>x</b>`` must show as written.
 """
@@ -8,16 +12,18 @@ HTML in text, and a site called ``<b>x</b>`` must show as written.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from advisor.report import places, stats
+from advisor.report.figdict import FigureDict
 from advisor.report.notebook_figure import returns_notebook_figure
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
     from advisor.plan import Plan
 
 TIER_COLORS = {"local": "#1f4e79", "edge": "#2a9d8f", "cloud": "#e76f51"}
@@ -64,7 +70,7 @@ def _keep_top(
     return keys[:n], f"{len(keys) - n:,} other {PLURALS.get(noun, noun)}"
 
 
-def _legend_on_top(fig: go.Figure) -> None:
+def _legend_on_top(fig: FigureDict) -> None:
     fig.update_layout(
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0.0},
         margin={"t": 64},
@@ -75,7 +81,8 @@ def escape_label(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
-def apply_layout(fig: go.Figure, title: str, height: int = 320, **extra) -> go.Figure:
+def apply_layout(fig: Any, title: str, height: int = 320, **extra) -> Any:
+    """The house layout on ``fig`` (a :class:`FigureDict` or a plotly Figure)."""
     fig.update_layout(
         template="none",
         title={"text": escape_label(title), "x": 0.0, "xanchor": "left", "font": {"size": 14}},
@@ -93,13 +100,13 @@ def apply_layout(fig: go.Figure, title: str, height: int = 320, **extra) -> go.F
     return fig
 
 
-def stacked_cost(frame: pd.DataFrame, by: str, title: str) -> go.Figure:
+def stacked_cost(frame: pd.DataFrame, by: str, title: str) -> FigureDict:
     """Stacked bars: monthly cost per ``by`` split by component (frame from ``stats.cost_by``).
 
     With many categories the largest ``TOP_CATEGORIES`` are drawn and the rest summed into
     one "other (n)" bar, horizontally so that long labels stay readable.
     """
-    fig = go.Figure()
+    fig = FigureDict()
     f = frame.assign(**{by: frame[by].astype(str)})
     keep, other = _keep_top(f.groupby(by)["usd"].sum(), by)
     if other is not None:
@@ -137,15 +144,13 @@ def stacked_cost(frame: pd.DataFrame, by: str, title: str) -> go.Figure:
     return fig
 
 
-def component_bars(frame: pd.DataFrame, title: str = "Monthly cost by component") -> go.Figure:
+def component_bars(frame: pd.DataFrame, title: str = "Monthly cost by component") -> FigureDict:
     """One bar per cost component (frame from ``stats.cost_by_component``)."""
-    fig = go.Figure(
-        go.Bar(
-            x=frame["component"],
-            y=frame["usd"],
-            marker_color=[COMPONENT_COLORS.get(c, "#888") for c in frame["component"]],
-            hovertemplate="%{x}: $%{y:,.0f}/month<extra></extra>",
-        )
+    fig = FigureDict().add_bar(
+        x=frame["component"],
+        y=frame["usd"],
+        marker_color=[COMPONENT_COLORS.get(c, "#888") for c in frame["component"]],
+        hovertemplate="%{x}: $%{y:,.0f}/month<extra></extra>",
     )
     apply_layout(fig, title, showlegend=False)
     fig.update_yaxes(title_text="USD per month", tickprefix="$", tickformat=",.0f")
@@ -161,7 +166,7 @@ BASELINE_STYLE = {
 """Bar colour and hatch per baseline status: a baseline that is no real alternative is hatched."""
 
 
-def savings_bars(frame: pd.DataFrame, title: str = "This plan vs baselines") -> go.Figure:
+def savings_bars(frame: pd.DataFrame, title: str = "This plan vs baselines") -> FigureDict:
     """Monthly cost of the plan and each baseline (frame from ``stats.savings``).
 
     A baseline that breaks limits or leaves workloads out is grey and hatched, and its label
@@ -182,25 +187,23 @@ def savings_bars(frame: pd.DataFrame, title: str = "This plan vs baselines") -> 
             labels.append(str(r["baseline"]))
             notes.append("meets every constraint" if r["status"] == "valid" else "")
     styles = [BASELINE_STYLE[s] for s in frame["status"]]
-    fig = go.Figure(
-        go.Bar(
-            x=[escape_label(v) for v in labels],
-            y=frame["monthly_usd"],
-            marker={
-                "color": [c for c, _ in styles],
-                "pattern": {"shape": [h for _, h in styles], "fgcolor": "#6b7280"},
-                "line": {"color": "#6b7280", "width": [0 if not h else 1 for _, h in styles]},
-            },
-            customdata=[escape_label(n) for n in notes],
-            hovertemplate="%{x}: $%{y:,.0f}/month<br>%{customdata}<extra></extra>",
-        )
+    fig = FigureDict().add_bar(
+        x=[escape_label(v) for v in labels],
+        y=frame["monthly_usd"],
+        marker={
+            "color": [c for c, _ in styles],
+            "pattern": {"shape": [h for _, h in styles], "fgcolor": "#6b7280"},
+            "line": {"color": "#6b7280", "width": [0 if not h else 1 for _, h in styles]},
+        },
+        customdata=[escape_label(n) for n in notes],
+        hovertemplate="%{x}: $%{y:,.0f}/month<br>%{customdata}<extra></extra>",
     )
     apply_layout(fig, title, showlegend=False)
     fig.update_yaxes(title_text="USD per month", tickprefix="$", tickformat=",.0f")
     return fig
 
 
-def utilisation_bars(frame: pd.DataFrame, title: str = "Site capacity used") -> go.Figure:
+def utilisation_bars(frame: pd.DataFrame, title: str = "Site capacity used") -> FigureDict:
     """Utilisation per site and resource (frame from ``stats.site_capacity``).
 
     At most ``TOP_SITES`` sites: those with the highest utilisation of any resource.
@@ -211,7 +214,7 @@ def utilisation_bars(frame: pd.DataFrame, title: str = "Site capacity used") -> 
     if len(peak) > len(sites):
         title = f"{title} ({len(sites)} busiest of {len(peak)} sites)"
     f = f[f["site"].astype(str).isin(sites)]
-    fig = go.Figure()
+    fig = FigureDict()
     for resource in dict.fromkeys(f["resource"]):
         sub = f[f["resource"] == resource]
         fig.add_bar(
@@ -234,7 +237,7 @@ def utilisation_bars(frame: pd.DataFrame, title: str = "Site capacity used") -> 
     return fig
 
 
-def latency_bars(frame: pd.DataFrame, title: str = "Latency vs SLO") -> go.Figure:
+def latency_bars(frame: pd.DataFrame, title: str = "Latency vs SLO") -> FigureDict:
     """Network + compute latency per unit as a share of its SLO (frame from ``stats.latency``).
 
     Shares, not milliseconds, so a 15 ms SLO and a 1 s SLO read on one axis; the SLO is the
@@ -242,7 +245,7 @@ def latency_bars(frame: pd.DataFrame, title: str = "Latency vs SLO") -> go.Figur
     """
     with_slo = frame[np.isfinite(frame["slo_ms"])]
     f = with_slo.head(TOP_LATENCY).iloc[::-1]
-    fig = go.Figure()
+    fig = FigureDict()
     labels = [escape_label(u) for u in f["unit"]]
     slo = f["slo_ms"].to_numpy(float)
     ms = np.stack([f["rtt_ms"], f["compute_ms"], f["latency_ms"], f["slo_ms"]], axis=-1)
@@ -275,7 +278,7 @@ def latency_bars(frame: pd.DataFrame, title: str = "Latency vs SLO") -> go.Figur
     return fig
 
 
-def carbon_bars(frame: pd.DataFrame, title: str = "Emissions by target") -> go.Figure:
+def carbon_bars(frame: pd.DataFrame, title: str = "Emissions by target") -> FigureDict:
     """kgCO2e per month per target, coloured by tier (frame from ``stats.carbon``).
 
     With many targets the largest ``TOP_CATEGORIES`` are drawn and the rest summed per tier.
@@ -294,7 +297,7 @@ def carbon_bars(frame: pd.DataFrame, title: str = "Emissions by target") -> go.F
         keep = [*keep, label]
     horizontal = len(keep) > VERTICAL_MAX
     labels = [escape_label(k) for k in keep]
-    fig = go.Figure()
+    fig = FigureDict()
     for tier in ("local", "edge", "cloud"):
         sub = f[f["tier"] == tier]
         if sub.empty:
@@ -322,19 +325,17 @@ def carbon_bars(frame: pd.DataFrame, title: str = "Emissions by target") -> go.F
     return fig
 
 
-def budget_bars(frame: pd.DataFrame, title: str = "Budgets: used vs limit") -> go.Figure:
+def budget_bars(frame: pd.DataFrame, title: str = "Budgets: used vs limit") -> FigureDict:
     """Utilisation of each budget (frame from ``stats.budgets``)."""
     f = frame.iloc[::-1]
-    fig = go.Figure(
-        go.Bar(
-            y=[escape_label(v) for v in f["label"]],
-            x=f["utilisation"],
-            orientation="h",
-            marker_color=["#b91c1c" if u > 0.9 else "#1f4e79" for u in f["utilisation"].fillna(0)],
-            customdata=np.stack([f["used_usd"], f["limit_usd"]], axis=-1),
-            hovertemplate="%{y}: $%{customdata[0]:,.0f} of $%{customdata[1]:,.0f} (%{x:.0%})"
-            "<extra></extra>",
-        )
+    fig = FigureDict().add_bar(
+        y=[escape_label(v) for v in f["label"]],
+        x=f["utilisation"],
+        orientation="h",
+        marker_color=["#b91c1c" if u > 0.9 else "#1f4e79" for u in f["utilisation"].fillna(0)],
+        customdata=np.stack([f["used_usd"], f["limit_usd"]], axis=-1),
+        hovertemplate="%{y}: $%{customdata[0]:,.0f} of $%{customdata[1]:,.0f} (%{x:.0%})"
+        "<extra></extra>",
     )
     apply_layout(fig, title, showlegend=False, height=max(200, 100 + 26 * len(f)))
     fig.update_xaxes(tickformat=".0%", range=[0, max(1.0, float(f["utilisation"].max() or 0))])
@@ -344,13 +345,13 @@ def budget_bars(frame: pd.DataFrame, title: str = "Budgets: used vs limit") -> g
 
 def breakeven_bars(
     frame: pd.DataFrame, title: str = "Break-even utilisation: own vs cloud"
-) -> go.Figure:
+) -> FigureDict:
     """Break-even utilisation per SKU and pricing model (frame from ``stats.breakeven``).
 
     One bar per SKU and pricing model. A SKU several sites may buy is drawn at the median
     over those sites with a whisker from the lowest to the highest site.
     """
-    fig = go.Figure()
+    fig = FigureDict()
     f = frame.assign(label=frame["sku"].astype(str))
     sites = f.groupby("sku")["site"].nunique()
     single = f["sku"].map(sites) == 1
@@ -406,11 +407,11 @@ def breakeven_bars(
     return fig
 
 
-def capex_bars(frame: pd.DataFrame, title: str = "Capex: cash and amortisation") -> go.Figure:
+def capex_bars(frame: pd.DataFrame, title: str = "Capex: cash and amortisation") -> FigureDict:
     """Cash paid (purchases and replacements), residual value at the horizon end and capex
     amortised per month (frame from ``stats.capex_schedule``)."""
     g = frame.groupby("month", as_index=False)[["cash_usd", "residual_usd", "amortised_usd"]].sum()
-    fig = go.Figure()
+    fig = FigureDict()
     first = g["month"] == 1
     for mask, name, color in (
         (first, "cash (purchase)", "#9d755d"),

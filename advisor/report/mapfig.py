@@ -15,9 +15,9 @@ import math
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from advisor.report import basemap
+from advisor.report.figdict import FigureDict
 from advisor.report.figures import MAP_LABELS_MAX, TIER_COLORS, apply_layout, escape_label
 
 LAND = "#efece3"
@@ -60,7 +60,7 @@ def placement_map(
     links: pd.DataFrame,
     title: str = "Where workloads run",
     topology: pd.DataFrame | None = None,
-) -> go.Figure:
+) -> FigureDict:
     """Sites, user locations and used cloud regions over coastlines and borders.
 
     Lines join each request/data origin to the target it is served from; ``topology``
@@ -68,7 +68,7 @@ def placement_map(
     federated training jobs.
     """
     (x0, x1), (y0, y1), _, _ = fit(*view(points))
-    fig = go.Figure()
+    fig = FigureDict()
     xs, ys = basemap.outline((x0 - 5, x1 + 5), (y0 - 5, y1 + 5))
     fig.add_scatter(
         x=xs,
@@ -136,7 +136,7 @@ def placement_map(
 FEDERATED_COLOR = "#7c3aed"
 
 
-def _topology_lines(fig: go.Figure, t: pd.DataFrame) -> None:
+def _topology_lines(fig: FigureDict, t: pd.DataFrame) -> None:
     """Dashed shard -> aggregator lines (only model updates travel them)."""
     lx: list[float | None] = []
     ly: list[float | None] = []
@@ -187,7 +187,7 @@ def fit(
     return lon, lat, ratio, int(plot_px + chrome)
 
 
-def _frame(fig: go.Figure, lon: tuple[float, float], lat: tuple[float, float]) -> None:
+def _frame(fig: FigureDict, lon: tuple[float, float], lat: tuple[float, float]) -> None:
     lon, lat, ratio, height = fit(lon, lat)
     fig.update_layout(
         height=height,

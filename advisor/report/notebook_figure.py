@@ -19,9 +19,12 @@ import functools
 import html
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import plotly.graph_objects as go
+from advisor.report.figdict import FigureDict
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 STATIC_WIDTH_PX = 900
 """Width of the static copy; its height is the figure's own (or 450 px)."""
@@ -61,38 +64,62 @@ def static_png(fig: go.Figure) -> tuple[bytes | None, str]:
         return None, f"no static copy: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
 
 
-class NotebookFigure(go.Figure):
-    """A plotly Figure whose notebook output also stores a static copy (see module doc)."""
+def _ipython_display_(self: Any) -> None:
+    """IPython calls this before ``_repr_mimebundle_``; plotly's own goes to ``pio.show``."""
+    import plotly.io as pio
 
-    def _ipython_display_(self) -> None:
-        """IPython calls this before ``_repr_mimebundle_``; plotly's own goes to ``pio.show``."""
-        import plotly.io as pio
+    if not (pio.renderers.render_on_display and pio.renderers.default):
+        print(repr(self))
+        return
+    from IPython.display import display
 
-        if not (pio.renderers.render_on_display and pio.renderers.default):
-            print(repr(self))
-            return
-        from IPython.display import display
+    display(self._repr_mimebundle_(), raw=True)
 
-        display(self._repr_mimebundle_(), raw=True)
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
-        bundle = super()._repr_mimebundle_(include, exclude, **kwargs)
-        if not bundle or not static_enabled() or PNG in bundle:
-            return bundle  # nothing displayed inline (e.g. the "browser" renderer), or done
-        png, why = static_png(self)
-        if png is None:
-            if "text/html" not in bundle:
-                title = self.layout.title.text or "figure"
-                bundle["text/html"] = (
-                    f"<p><em>Interactive plotly figure: {html.escape(str(title))}. Open the "
-                    f"notebook in Jupyter to see it ({html.escape(why)}).</em></p>"
-                )
-            return bundle
-        b64 = base64.b64encode(png).decode("ascii")
-        bundle[PNG] = b64
-        if "text/html" in bundle:
-            bundle["text/html"] = with_static_image(bundle["text/html"], b64)
+def _repr_mimebundle_(self: Any, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
+    import plotly.graph_objects as go
+
+    bundle = go.Figure._repr_mimebundle_(self, include, exclude, **kwargs)
+    if not bundle or not static_enabled() or PNG in bundle:
+        return bundle  # nothing displayed inline (e.g. the "browser" renderer), or done
+    png, why = static_png(self)
+    if png is None:
+        if "text/html" not in bundle:
+            title = self.layout.title.text or "figure"
+            bundle["text/html"] = (
+                f"<p><em>Interactive plotly figure: {html.escape(str(title))}. Open the "
+                f"notebook in Jupyter to see it ({html.escape(why)}).</em></p>"
+            )
         return bundle
+    b64 = base64.b64encode(png).decode("ascii")
+    bundle[PNG] = b64
+    if "text/html" in bundle:
+        bundle["text/html"] = with_static_image(bundle["text/html"], b64)
+    return bundle
+
+
+@functools.cache
+def _notebook_figure_class() -> type:
+    """``NotebookFigure``: a plotly Figure whose notebook output also stores a static copy
+    (see module doc). Defined on first use, so importing advisor does not import plotly."""
+    import plotly.graph_objects as go
+
+    return type(
+        "NotebookFigure",
+        (go.Figure,),
+        {
+            "__module__": __name__,
+            "__doc__": _notebook_figure_class.__doc__,
+            "_ipython_display_": _ipython_display_,
+            "_repr_mimebundle_": _repr_mimebundle_,
+        },
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "NotebookFigure":
+        return _notebook_figure_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 STATIC_IMG_CLASS = "advisor-static-figure"
@@ -117,16 +144,20 @@ def with_static_image(figure_html: str, png_b64: str) -> str:
     return f"<div>{img}{figure_html}{remove}</div>"
 
 
-def notebook_figure(fig: go.Figure) -> NotebookFigure:
-    """``fig`` as a :class:`NotebookFigure` (the same data and layout)."""
-    return fig if isinstance(fig, NotebookFigure) else NotebookFigure(fig)
+def notebook_figure(fig: Any) -> go.Figure:
+    """``fig`` (a plotly Figure or a :class:`~advisor.report.figdict.FigureDict`) as a
+    ``NotebookFigure`` (the same data and layout)."""
+    cls = _notebook_figure_class()
+    if isinstance(fig, cls):
+        return fig
+    return cls(fig.to_dict() if isinstance(fig, FigureDict) else fig)
 
 
-def returns_notebook_figure(func: Callable[..., go.Figure]) -> Callable[..., NotebookFigure]:
+def returns_notebook_figure(func: Callable[..., Any]) -> Callable[..., go.Figure]:
     """Decorator for public figure methods."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> NotebookFigure:
+    def wrapper(*args: Any, **kwargs: Any) -> go.Figure:
         return notebook_figure(func(*args, **kwargs))
 
     return wrapper

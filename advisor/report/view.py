@@ -29,12 +29,11 @@ from advisor.report.studies import (
 from advisor.report.tables import Column, data_table
 
 if TYPE_CHECKING:
-    import plotly.graph_objects as go
-
     from advisor.plan import Plan
+    from advisor.report.figdict import FigureDict
 
 
-def chart(chart_id: str, fig: go.Figure, caption: str = "") -> dict[str, Any]:
+def chart(chart_id: str, fig: FigureDict, caption: str = "") -> dict[str, Any]:
     return {"id": f"fig-{chart_id}", "json": figure_json(fig), "caption": caption}
 
 

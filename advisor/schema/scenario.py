@@ -327,6 +327,9 @@ class Escalation(Strict):
     gb_per_month: PosFloat | None = Field(None, le=1e9)
     """Data the escalated requests and their answers move each month, both directions
     together (GB); default: estimated from prompt and output tokens (see README)."""
+    max_rtt_ms: PosFloat | None = Field(None, le=3_600_000)
+    """Longest network round trip allowed between where this workload runs and where the
+    target runs (ms, the escalated request's extra network time); omit for none."""
 
 
 class HighAvailability(Strict):

@@ -45,7 +45,7 @@ def run_tasks(
     bar = _bar(progress, n, desc)
     try:
         if engine == "dask":
-            return _dask(fn, tasks, scheduler, bar)
+            return _dask(fn, tasks, scheduler, bar, workers)
         procs = min(workers or os.cpu_count() or 1, n)
         if engine == "inline" or procs <= 1:
             out = []
@@ -79,7 +79,9 @@ def _pool(fn, tasks, procs: int, bar) -> list[Any]:
     return results
 
 
-def _dask(fn, tasks, scheduler, bar) -> list[Any]:
+def _dask(fn, tasks, scheduler, bar, workers: int | None = None) -> list[Any]:
+    """Run on ``scheduler``, or on a local cluster of ``workers`` single-threaded worker
+    processes (default: Dask's own choice) started and closed here."""
     try:
         from distributed import Client, LocalCluster
         from distributed import as_completed as dask_completed
@@ -89,7 +91,8 @@ def _dask(fn, tasks, scheduler, bar) -> list[Any]:
         ) from None
     own_cluster = None
     if scheduler is None:
-        own_cluster = LocalCluster(processes=True, dashboard_address=":0")
+        size = {"n_workers": workers, "threads_per_worker": 1} if workers else {}
+        own_cluster = LocalCluster(processes=True, dashboard_address=":0", **size)
         client = Client(own_cluster)
     elif isinstance(scheduler, Client):
         client = scheduler

@@ -87,9 +87,13 @@ def escalation_flows(scn: Scenario) -> list[Flow]:
                 e.gb_per_month * there / (there + back),
                 e.gb_per_month * back / (there + back),
             )
-        for a, b, gb in ((w.id, e.to, there), (e.to, w.id, back)):
+        for a, b, gb, rtt in ((w.id, e.to, there, e.max_rtt_ms), (e.to, w.id, back, None)):
             if gb > 0:
-                out.append(Flow.model_construct(from_workload=a, to_workload=b, gb_per_month=gb))
+                out.append(
+                    Flow.model_construct(
+                        from_workload=a, to_workload=b, gb_per_month=gb, max_rtt_ms=rtt
+                    )
+                )
     return out
 
 

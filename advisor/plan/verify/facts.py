@@ -34,10 +34,14 @@ class Facts:
         self.itypes = {
             (r["provider"], r["instance_type"]): r for r in t["instance_types"].to_dict("records")
         }
-        self.prices = {
-            (r["provider"], r["region"], r["instance_type"], r["pricing"]): float(r["usd_per_hour"])
-            for r in t["instance_prices"].to_dict("records")
-        }
+        ip = t["instance_prices"]
+        self.prices = dict(
+            zip(
+                zip(ip["provider"], ip["region"], ip["instance_type"], ip["pricing"], strict=True),
+                ip["usd_per_hour"].astype(float).tolist(),
+                strict=True,
+            )
+        )
         self.priced_regions = {(p, r) for p, r, _, _ in self.prices}
         self.hardware = {r["sku"]: r for r in t["hardware"].to_dict("records")}
         self.controls = {
@@ -45,13 +49,22 @@ class Facts:
             in ("true", "1", "yes")
             for r in t["controls"].to_dict("records")
         }
-        self.measured = {
-            (
-                f"{r['src_provider']}:{r['src_region']}",
-                f"{r['dst_provider']}:{r['dst_region']}",
-            ): float(r["rtt_ms"])
-            for r in t["latency_measured"].to_dict("records")
-        }
+        lm = t["latency_measured"]
+        self.measured = dict(
+            zip(
+                zip(
+                    (lm["src_provider"] + ":" + lm["src_region"]).tolist(),
+                    (lm["dst_provider"] + ":" + lm["dst_region"]).tolist(),
+                    strict=True,
+                ),
+                lm["rtt_ms"].astype(float).tolist(),
+                strict=True,
+            )
+        )
+        # destination -> [(source, rtt)]: the measured pairs an unmeasured path may ride
+        self.measured_into: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for (src, dst), ms in self.measured.items():
+            self.measured_into[dst].append((src, ms))
         self.latency = {
             r["parameter"]: float(r["value"]) for r in t["latency_model"].to_dict("records")
         }

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 from advisor.plan.verify.base import VerifierBase
+from advisor.plan.verify.escalation import escalation_flows
 from advisor.plan.verify.facts import Row
 from advisor.schema.scenario import CpuNeeds, DataSpec, Demand, Workload
 
@@ -118,15 +119,24 @@ class FederatedChecks(VerifierBase):
         self.check(ok, "data_location", unit, f"the data lives in {home}; trained at {code}")
 
     def flow_round_trips(self, rows: list[Row]) -> None:
-        """Every scenario flow with max_rtt_ms: RTT from the sender's target to the
-        receiver's within the limit."""
+        """Every flow with max_rtt_ms (the scenario's and the escalated requests): RTT from
+        the sender's target to the receiver's within the limit, for every pair of parts of
+        a split end (flows never name HA workloads)."""
         where = {r.text("unit"): r.text("target") for r in rows}
-        for fl in self.scn.flows:
+        by_id = {w.id: w for w in self.scn.workloads}
+
+        def units(wid: str) -> list[str]:
+            w = by_id.get(wid)
+            return [u for _, u in self.part_units(w)] if w is not None else []  # type: ignore[attr-defined]
+
+        for fl in (*self.scn.flows, *escalation_flows(self.scn)):
             if fl.max_rtt_ms is None:
                 continue
-            a, b = where.get(fl.from_workload), where.get(fl.to_workload)
-            if a is not None and b is not None:
-                self.round_trip(f"{fl.from_workload}->{fl.to_workload}", a, b, fl.max_rtt_ms)
+            for ua in units(fl.from_workload):
+                for ub in units(fl.to_workload):
+                    a, b = where.get(ua), where.get(ub)
+                    if a is not None and b is not None:
+                        self.round_trip(f"{ua}->{ub}", a, b, fl.max_rtt_ms)
 
     def round_trip(self, name: str, a: str, b: str, limit_ms: float) -> None:
         src = self.f.place(a[5:] if a.startswith("site:") else a)

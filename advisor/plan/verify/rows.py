@@ -366,16 +366,27 @@ class RowChecks(BurstChecks):
         return autoscaled_hours(w.demand.steps, rc.need, per_box)
 
     def serve_at(self, cols: dict, prec: str, acc, g: float) -> dict:
-        """Serving metrics of one replica (the option builder's own serving model)."""
-        return serve_one(
-            cols,
-            prec,
-            memory_gb=float(acc["memory_gb"]),
-            bandwidth_gbps=number(acc["memory_bandwidth_gbps"]) or 0.0,
-            fp16_tflops=number(acc["fp16_tflops_dense"]) or 0.0,
-            int8_tops=number(acc["int8_tops_dense"]) or 0.0,
-            g=g,
-        )
+        """Serving metrics of one replica (the option builder's own serving model).
+
+        Units with the same model, targets, precision, accelerator and degree get the same
+        answer, so each distinct input is computed once per verification (a fleet repeats
+        a few models many times)."""
+        spec = {
+            "memory_gb": float(acc["memory_gb"]),
+            "bandwidth_gbps": number(acc["memory_bandwidth_gbps"]) or 0.0,
+            "fp16_tflops": number(acc["fp16_tflops_dense"]) or 0.0,
+            "int8_tops": number(acc["int8_tops_dense"]) or 0.0,
+            "g": g,
+        }
+        memo = self.__dict__.setdefault("_served", {})
+        try:
+            key = (tuple(cols.items()), prec, tuple(spec.values()))
+            hash(key)
+        except TypeError:  # an unhashable column value: compute without the memo
+            return serve_one(cols, prec, **spec)
+        if key not in memo:
+            memo[key] = serve_one(cols, prec, **spec)
+        return dict(memo[key])
 
     def size_cpu(self, r: Row, rc: Recomputed, box: dict) -> bool:
         w, u = rc.workload, rc.unit
@@ -531,8 +542,8 @@ class RowChecks(BurstChecks):
 
         km = great_circle_km(lat, lon, t.lat, t.lon)
         best = curve(km, t.provider == prov)
-        for (src, dst), ms in self.f.measured.items():
-            if dst != t.code or src not in self.f.regions:
+        for src, ms in self.f.measured_into.get(t.code, ()):
+            if src not in self.f.regions:
                 continue
             reg = self.f.regions[src]
             leg = great_circle_km(lat, lon, float(reg["latitude"]), float(reg["longitude"]))
