@@ -87,7 +87,7 @@ def deploy_plan():
 def example_plans(tmp_path_factory):
     """plan.json of the bundled examples with cloud and site units, written by the CLI."""
     plans = {}
-    for ex in ("eu-insurer", "manufacturer"):
+    for ex in ("eu-insurer", "manufacturer", "retailer"):
         out = tmp_path_factory.mktemp(ex)
         r = _cli("plan", str(ROOT / "examples" / f"{ex}.yaml"), "--out", str(out / "plan"), "-q")
         assert r.returncode == 0, r.stderr

@@ -85,6 +85,7 @@ def _load(path: Path) -> dict:
 SCENARIO_SEEDS = {
     "eu-insurer": _load(ROOT / "examples/eu-insurer.yaml"),
     "manufacturer": _load(ROOT / "examples/manufacturer.yaml"),
+    "retailer": _load(ROOT / "examples/retailer.yaml"),
     "starter": _load(ROOT / "advisor/cli/starter.yaml"),
     "tiny": TINY,
     "tiny-site": {

@@ -501,9 +501,14 @@ class PlanFigures:
 
     @returns_notebook_figure
     def map(self) -> go.Figure:
+        from advisor.report.federated import map_topology
         from advisor.report.mapfig import placement_map
 
-        return placement_map(places.map_points(self.plan), places.map_links(self.plan))
+        return placement_map(
+            places.map_points(self.plan),
+            places.map_links(self.plan),
+            topology=map_topology(self.plan),  # the report's map draws it too
+        )
 
     def all(self) -> dict[str, go.Figure]:
         """Every chart by name, in the report's order."""
