@@ -16,20 +16,28 @@ import pulp
 
 try:  # this checkout's solver package, or an older one (advisor.solve, plan.formulate)
     from advisor.milp import SolverSettings
-    from advisor.milp.formulate import formulate
+    from advisor.milp.formulate import formulate, objective_constant
 except ImportError:  # pragma: no cover - older checkouts
     from advisor.plan.formulate import formulate  # type: ignore[no-redef]
+
+    def objective_constant(scn, purchasables) -> float:  # type: ignore[misc]
+        return 0.0  # older checkouts had no fixed cost of owned boxes
+
     from advisor.solve import SolverSettings  # type: ignore[no-redef]
 
 
-def naive_solve(problem, settings: SolverSettings) -> tuple[float, float, float | None, str]:
+def naive_solve(
+    problem, settings: SolverSettings, constant: float = 0.0
+) -> tuple[float, float, float | None, str]:
     """The textbook model: every feasible option a binary (no pruning), plain PuLP loops
     (lpSum per row), PuLP's own HiGHS interface, no warm start.
 
     Same objective and the same rows as the engine for what the synthetic fleet uses:
     assignment, capacity per (site, SKU), power and rack units per site, opex budgets (all
     and per team) and the overall capex budget. (The fleet has no flows, placement rules,
-    team capex budgets, risk or carbon caps.) Returns (build s, solve s, objective, status).
+    team capex budgets, risk or carbon caps.) ``constant`` is the objective's constant (the
+    fixed cost of owned boxes, ``formulate.objective_constant``), so the objective is the
+    plan's full cost like the engine's. Returns (build s, solve s, objective, status).
     """
     t0 = time.perf_counter()
     o = problem.options
@@ -41,8 +49,14 @@ def naive_solve(problem, settings: SolverSettings) -> tuple[float, float, float 
         for n, p in enumerate(pur.itertuples())
         if p.max_buy > 0
     }
-    prob += pulp.lpSum(o["obj_usd"].iat[i] * x[i] for i in x) + pulp.lpSum(
-        p.capex_obj_usd * buy[(p.site, p.sku)] for p in pur.itertuples() if (p.site, p.sku) in buy
+    prob += (
+        pulp.lpSum(o["obj_usd"].iat[i] * x[i] for i in x)
+        + pulp.lpSum(
+            p.capex_obj_usd * buy[(p.site, p.sku)]
+            for p in pur.itertuples()
+            if (p.site, p.sku) in buy
+        )
+        + constant
     )
     for u in o["unit"].unique():
         prob += pulp.lpSum(x[i] for i in o.index[o["unit"] == u]) == 1
@@ -68,8 +82,21 @@ def naive_solve(problem, settings: SolverSettings) -> tuple[float, float, float 
                 )
     for b in problem.budgets:
         if b.kind == "opex":
-            rows = o.index if b.scope == "all" else o.index[o["team"] == b.scope[5:]]
-            prob += pulp.lpSum(o["opex_usd"].iat[i] * x[i] for i in rows) <= b.limit_usd
+            if b.scope == "all":  # every installed box's fixed cost counts (owned: constant)
+                fixed = pulp.lpSum(
+                    p.fixed_usd_per_month * buy[(p.site, p.sku)]
+                    for p in pur.itertuples()
+                    if (p.site, p.sku) in buy
+                )
+                owned = float((pur["fixed_usd_per_month"] * pur["inventory"]).sum())
+                prob += (
+                    pulp.lpSum(o["opex_usd"].iat[i] * x[i] for i in o.index) + fixed
+                    <= b.limit_usd - owned
+                )
+            else:
+                rows = o.index[o["team"] == b.scope[5:]]
+                share = o["opex_usd"] + o["box_share_usd"]
+                prob += pulp.lpSum(share.iat[i] * x[i] for i in rows) <= b.limit_usd
         elif b.scope == "all":
             prob += (
                 pulp.lpSum(
@@ -97,5 +124,7 @@ def naive_end_to_end(scenario: Path, time_limit: float) -> tuple[float | None, s
     scn = load_scenario(scenario)
     full = build_options(scn, catalog_for(scn), prune=False)
     settings = SolverSettings(time_limit_s=time_limit, mip_gap=scn.settings.mip_gap)
-    _, _, obj, status = naive_solve(formulate(scn, full), settings)
+    problem = formulate(scn, full)
+    constant = objective_constant(scn, problem.purchasables)
+    _, _, obj, status = naive_solve(problem, settings, constant)
     return obj, status
