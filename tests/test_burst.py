@@ -187,6 +187,13 @@ def test_split_plan_bursts_the_peak_and_verifies():
     share = {"assistant~1": 0.4 * 730 / (0.4 * 730 + 0.6 * 160)}
     share["assistant~2"] = 1 - share["assistant~1"]
     assert set(plan.flows_usd) == {f"{x}->nightly-batch~{k}" for x in share for k in (1, 2)}
+    # the split workload counts on both tiers it runs on, and the KPIs say it spans tiers
+    tiers_of = plan.assignments.groupby("workload")["tier"].agg(set)
+    assert tiers_of["assistant"] == {"local", "cloud"}
+    per_tier = plan.kpis["workloads_per_tier"]
+    for t in ("local", "edge", "cloud"):
+        assert per_tier[t] == sum(t in ts for ts in tiers_of)
+    assert plan.kpis["workloads_across_tiers"] == sum(len(ts) > 1 for ts in tiers_of)
 
 
 def test_comparison_is_the_single_target_solve():

@@ -145,7 +145,11 @@ def print_plan(out: Console, plan, files: dict, sensitivity_hint: bool = True) -
         f"{k['horizon_months']}-month TCO {money(k['horizon_tco_usd'])}; capex {money(k['capex_usd'])}"
     )
     tiers = k["workloads_per_tier"]
-    out.print(f"workloads: {tiers['local']} local, {tiers['edge']} edge, {tiers['cloud']} cloud")
+    across = k.get("workloads_across_tiers", 0)
+    span = f" ({across} across tiers, counted on each)" if across else ""
+    out.print(
+        f"workloads: {tiers['local']} local, {tiers['edge']} edge, {tiers['cloud']} cloud{span}"
+    )
     a = plan.assignments
     rows = []
     for r in a.head(40).itertuples(index=False):

@@ -258,9 +258,13 @@ KPIS = {
     "privacy_risk": _num("Total privacy risk points.", minimum=0),
     "units": _int("Placement units."),
     "workloads": _int("Workloads placed."),
+    "workloads_across_tiers": _int(
+        "Workloads whose placement units run on more than one tier (split, sharded or HA)."
+    ),
     "workloads_per_tier": {
         "type": "object",
-        "description": "Workloads per tier.",
+        "description": "Workloads with at least one placement unit on each tier (a workload "
+        "whose units span tiers counts on each).",
         "properties": {t: _int(f"Workloads on {t}.") for t in ("local", "edge", "cloud")},
         "required": ["local", "edge", "cloud"],
     },
@@ -293,7 +297,7 @@ def plan_schema() -> dict:
             "type": "object",
             "description": "Plan-wide totals.",
             "properties": KPIS,
-            "required": sorted(KPIS),
+            "required": sorted(set(KPIS) - {"workloads_across_tiers"}),  # new: older plans lack it
         },
         "assignments": _records(
             "Where each placement unit runs, and its monthly cost.", ASSIGNMENT

@@ -225,7 +225,10 @@ def _kpis(scn: Scenario, a, purchases, sol, idle) -> dict:
     total = purchases.sum(numeric_only=True) if len(purchases) else pd.Series(dtype=float)
     amort = float(total.get("amortised_usd_per_month", 0.0))
     h = scn.settings.horizon_months
-    counts = a.drop_duplicates("workload").groupby("tier").size()
+    # a workload counts on every tier one of its units runs on (split parts, federated
+    # shards and HA groups may span tiers); ``workloads_across_tiers`` says how many do
+    counts = a.drop_duplicates(["workload", "tier"]).groupby("tier").size()
+    across = int((a.groupby("workload")["tier"].nunique() > 1).sum()) if len(a) else 0
     return {
         "workloads": int(a["workload"].nunique()),
         "units": len(a),
@@ -243,6 +246,7 @@ def _kpis(scn: Scenario, a, purchases, sol, idle) -> dict:
         "carbon_kg_per_month": float(a["carbon_kg"].sum())
         + (float(idle["carbon_kg"].sum()) if len(idle) else 0.0),
         "workloads_per_tier": {t: int(counts.get(t, 0)) for t in ("local", "edge", "cloud")},
+        "workloads_across_tiers": across,
     }
 
 
