@@ -27,7 +27,12 @@ from advisor.options.federated import data_location, data_moves_usd
 from advisor.options.frames import box_frame, rtt_matrix, target_frame, unit_frame
 from advisor.options.lookup import map_by_unique
 from advisor.options.prune import prune_cloud_within_target, prune_dominated
-from advisor.options.rules import REJECTION_COLUMNS, rejections, unit_target_pairs
+from advisor.options.rules import (
+    REJECTION_COLUMNS,
+    drop_lacking_controls,
+    rejections,
+    unit_target_pairs,
+)
 from advisor.options.sizing import size
 from advisor.schema.scenario import Scenario
 from advisor.schema.types import CONTROLS, PRICING_TERM_MONTHS
@@ -302,24 +307,17 @@ def _cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
         if o[c].notna().all():
             o[c] = o[c].astype(bool)
     required = units.set_index("unit")["cloud_requires"]
-    missing = _missing_controls(o, required)
-    bad = o[missing != ""].drop_duplicates(["unit", "target", "hardware"])
-    if len(bad):
-        m = missing[bad.index]
-        detail = (
-            bad["classification"]
-            + " in cloud requires "
-            + bad["unit"].map(required).map(", ".join)
-            + "; "
-            + bad["hardware"]
-            + " in "
-            + bad["region"]
-            + " lacks "
-            + m
-        )
-        rej.append(rejections(bad, "privacy", detail, pricing="*"))
-    o = o[missing == ""]
-    o, rej_esc = escalation.control_rejections(o, units, _missing_controls)
+    o, rej_priv = drop_lacking_controls(
+        o,
+        required,
+        lambda bad: (
+            bad["classification"] + " in cloud requires " + bad["unit"].map(required).map(", ".join)
+        ),
+        "privacy",
+    )
+    if len(rej_priv):
+        rej.append(rej_priv)
+    o, rej_esc = escalation.control_rejections(o, units)
     if len(rej_esc):
         rej.append(rej_esc)
     tgt = targets.set_index("target")
@@ -339,22 +337,6 @@ def _cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
     o["source_target"] = _source_target(scn, cat, o)
     rej = pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTION_COLUMNS)
     return o, rej, n_feasible
-
-
-def _missing_controls(o: pd.DataFrame, required: pd.Series) -> pd.Series:
-    """Per row, the controls its unit requires (``required``: unit -> tuple) that it lacks."""
-    out = pd.Series("", index=o.index, dtype=object)
-    pos = pd.Index(required.index).get_indexer(o["unit"])
-    for c in CONTROLS:
-        needs = np.array([c in r for r in required], dtype=bool)[pos]
-        if not needs.any():
-            continue
-        has = o[c].to_numpy()
-        lacks = needs & ~np.where(pd.isna(has), False, has).astype(bool)
-        if lacks.any():
-            cur = out[lacks]
-            out[lacks] = np.where(cur == "", c, cur + ", " + c)
-    return out
 
 
 def _site_options(scn, cat, units, targets, pairs, sized):

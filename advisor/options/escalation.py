@@ -29,13 +29,12 @@ Traffic: two flows per edge, charged like any flow by where both ends land::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from advisor.options.assumptions import ESCALATION_BYTES_PER_TOKEN
-from advisor.options.rules import REJECTION_COLUMNS, rejections
+from advisor.options.rules import REJECTION_COLUMNS, drop_lacking_controls, rejections
 from advisor.schema.escalation import edges, source_order
 from advisor.schema.scenario import Demand, Flow, Scenario, Workload
 from advisor.schema.types import CLASSIFICATIONS
@@ -269,30 +268,20 @@ def _pair_detail(
     return ""
 
 
-def control_rejections(
-    o: pd.DataFrame,
-    units: pd.DataFrame,
-    missing: Callable[[pd.DataFrame, pd.Series], pd.Series],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def control_rejections(o: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop cloud rows lacking a control an inherited classification requires in cloud."""
     inherited = units.set_index("unit")["inherited"]
     required = inherited.map(lambda rs: tuple(sorted({c for r in rs for c in r.cloud_requires})))
     if not len(o) or not required.map(bool).any():
         return o, pd.DataFrame(columns=REJECTION_COLUMNS)
-    lacks = missing(o, required)
-    bad = o[lacks != ""].drop_duplicates(["unit", "target", "hardware"])
-    if not len(bad):
-        return o, pd.DataFrame(columns=REJECTION_COLUMNS)
-    detail = (
-        "escalated "
-        + bad["unit"].map(inherited).map(lambda rs: "; ".join(r.describe() for r in rs))
-        + " need in cloud "
-        + bad["unit"].map(required).map(", ".join)
-        + "; "
-        + bad["hardware"]
-        + " in "
-        + bad["region"]
-        + " lacks "
-        + lacks[bad.index]
+    return drop_lacking_controls(
+        o,
+        required,
+        lambda bad: (
+            "escalated "
+            + bad["unit"].map(inherited).map(lambda rs: "; ".join(r.describe() for r in rs))
+            + " need in cloud "
+            + bad["unit"].map(required).map(", ".join)
+        ),
+        RULE,
     )
-    return o[lacks == ""], rejections(bad, RULE, detail, pricing="*")

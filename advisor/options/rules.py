@@ -5,8 +5,12 @@ Each returns the surviving pairs and a rejections frame (hardware = '*').
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
+
+from advisor.schema.types import CONTROLS
 
 REJECTION_COLUMNS = [
     "unit",
@@ -35,6 +39,41 @@ def rejections(
     out["rule"] = rule
     out["detail"] = detail
     return out.reset_index(drop=True)
+
+
+def missing_controls(o: pd.DataFrame, required: pd.Series) -> pd.Series:
+    """Per row, the controls its unit requires (``required``: unit -> tuple) that it lacks."""
+    out = pd.Series("", index=o.index, dtype=object)
+    pos = pd.Index(required.index).get_indexer(o["unit"])
+    for c in CONTROLS:
+        needs = np.array([c in r for r in required], dtype=bool)[pos]
+        if not needs.any():
+            continue
+        has = o[c].to_numpy()
+        lacks = needs & ~np.where(pd.isna(has), False, has).astype(bool)
+        if lacks.any():
+            cur = out[lacks]
+            out[lacks] = np.where(cur == "", c, cur + ", " + c)
+    return out
+
+
+def drop_lacking_controls(
+    o: pd.DataFrame,
+    required: pd.Series,
+    lead: Callable[[pd.DataFrame], pd.Series],
+    rule: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(kept rows, rejections): rows lacking a control their unit requires (``required``:
+    unit -> tuple) are dropped; each (unit, target, hardware) is rejected under ``rule`` with
+    ``lead(rows)`` + "; <hardware> in <region> lacks <controls>"."""
+    lacks = missing_controls(o, required)
+    bad = o[lacks != ""].drop_duplicates(["unit", "target", "hardware"])
+    if not len(bad):
+        return o, pd.DataFrame(columns=REJECTION_COLUMNS)
+    detail = (
+        lead(bad) + "; " + bad["hardware"] + " in " + bad["region"] + " lacks " + lacks[bad.index]
+    )
+    return o[lacks == ""], rejections(bad, rule, detail, pricing="*")
 
 
 def unit_target_pairs(
