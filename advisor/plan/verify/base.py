@@ -77,9 +77,9 @@ class VerifierBase:
         )
 
     def unit_workload(self, unit: str) -> Workload | None:
-        if "/" in unit:  # a federated shard or aggregator (verify/federated.py)
-            return self.federated_workload(unit)  # type: ignore[attr-defined]
-        found = self.unit_part(unit)  # type: ignore[attr-defined]  # BurstChecks
+        """The workload a unit behaves as; ``unit_part`` (BurstChecks) resolves parts, HA
+        groups and federated shards and aggregators."""
+        found = self.unit_part(unit)  # type: ignore[attr-defined]
         return None if found is None else found[0]
 
     def target(self, code: str) -> Target | None:
