@@ -545,10 +545,13 @@ class Distribution(Strict):
             raise ValueError(f"{self.distribution} needs {', '.join(missing)}")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError("low must not exceed high")
-        if self.mode is not None and (
-            self.low is None or self.high is None or not (self.low <= self.mode <= self.high)
-        ):
-            raise ValueError("mode must lie between low and high")
+        if self.mode is not None:
+            if self.low is None or self.high is None:
+                raise ValueError(
+                    "mode needs low and high: it is a triangular factor's most likely value"
+                )
+            if not (self.low <= self.mode <= self.high):
+                raise ValueError("mode must lie between low and high")
         return self
 
 
