@@ -19,6 +19,7 @@ from advisor.errors import Conflict
 from advisor.milp import Problem, Solution, SolverSettings, solve_problem
 from advisor.options import OptionSet
 from advisor.plan.cascade import named_conflict
+from advisor.plan.deadline import Deadline
 from advisor.plan.explain import rejection_tiers
 
 LIMIT_FAMILIES = frozenset({"budget", "privacy_risk", "carbon"})
@@ -85,15 +86,17 @@ def last_rule(rejected: pd.DataFrame, targets: set[str]) -> str:
 
 
 def elastic_conflicts(
-    problem: Problem, settings: SolverSettings
+    problem: Problem, settings: SolverSettings, deadline: Deadline | None = None
 ) -> tuple[list[Conflict], Solution]:
     """Re-solve with slacks (limits first, see the module docstring); every positive slack
-    is a shortfall to relax."""
+    is a shortfall to relax. Both re-solves together end by ``deadline`` (default:
+    ``settings.time_limit_s`` from now): each gets what is left when it starts."""
+    clock = deadline if deadline is not None else Deadline.start(settings.time_limit_s)
     sol = None
     if problem.budgets or problem.risk_max is not None or problem.carbon_max_kg is not None:
-        sol = solve_problem(problem, settings, elastic=True, relax=LIMIT_FAMILIES)
-    if sol is None or not sol.has_plan:
-        sol = solve_problem(problem, settings, elastic=True)
+        sol = solve_problem(problem, clock.for_solver(settings), elastic=True, relax=LIMIT_FAMILIES)
+    if sol is None or (not sol.has_plan and clock.left_s() > 0):
+        sol = solve_problem(problem, clock.for_solver(settings), elastic=True)
     limits = {b.name: b.limit_usd for b in problem.budgets}
     conflicts = []
     if not sol.has_plan:
