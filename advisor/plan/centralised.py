@@ -88,11 +88,8 @@ def compare_centralised(
         return CentralisedComparison(False, tuple(blocked))
     clock = deadline if deadline is not None else Deadline.start(scn.settings.time_limit_s)
     t = plan.timings
-    need = expected_solve_s(
-        t.get("options_seconds", 0.0),
-        t.get("model_build_seconds", 0.0),
-        t.get("solve_seconds", 0.0),
-    )
+    solved = t.get("model_build_seconds", 0.0) + t.get("solve_seconds", 0.0)
+    need = expected_solve_s(t.get("options_seconds", 0.0), t.get("solve_wall_seconds", solved))
     if not clock.allows(need):
         return CentralisedComparison(False, (clock.not_computed(need),))
     central = scn.model_copy(

@@ -85,7 +85,10 @@ def solve(
     settings = SolverSettings(solver=s.solver, time_limit_s=s.time_limit_s, mip_gap=s.mip_gap)
     cat = catalog if catalog is not None else catalog_for(scn)
     _step(progress, "building options")
+    began = clock.elapsed_s()
     opts = options if options is not None else build_options(scn, cat)
+    # durations as the deadline sees them: what a comparison that repeats them will need
+    built_s = clock.elapsed_s() - began if options is None else opts.stats["build_seconds"]
     conflicts = presolve_conflicts(opts)
     if conflicts:
         raise InfeasibleScenario(conflicts, report={"scenario": scn, "options": opts})
@@ -104,14 +107,17 @@ def solve(
         raise SolverLimitReached(_no_time_left(clock, opts))
     live = getattr(progress, "solver", None)  # incumbent / bound / gap while HiGHS runs
     timed = solving.for_solver(settings)
+    began = clock.elapsed_s()
     sol = solve_problem(problem, replace(timed, progress=live) if live else timed, start=start)
+    solved_s = clock.elapsed_s() - began
     if sol.status == "infeasible":
         _step(progress, "infeasible: elastic re-solve to find the smallest shortfall")
         found, elastic = elastic_conflicts(problem, settings, solving)
-        if not elastic.has_plan:
+        if elastic is None or not elastic.has_plan:
             raise SolverLimitReached(
-                f"the solver reported infeasible and the elastic re-solve ended {elastic.status} "
-                f"({clock.reason()}); raise settings.time_limit_s to get a diagnosis"
+                "the solver reported infeasible and the elastic re-solve "
+                + ("was not started" if elastic is None else f"ended {elastic.status}")
+                + f" ({clock.reason()}); raise settings.time_limit_s to get a diagnosis"
             )
         raise InfeasibleScenario(found, report={"scenario": scn, "options": opts})
     if not sol.has_plan or sol.objective is None:
@@ -145,7 +151,7 @@ def solve(
             objective_value,
             kpis["monthly_total_usd"],
             deadline=solving,
-            need_s=_comparison_need_s(opts, sol, split_workloads(scn)),
+            need_s=_comparison_need_s(opts, built_s, solved_s, split_workloads(scn)),
         )
         if not burst.computed:
             _step(progress, f"burst: comparison {burst.status}")
@@ -183,9 +189,10 @@ def solve(
         problem=problem,
         solution=sol,
         timings={
-            "options_seconds": opts.stats["build_seconds"],
+            "options_seconds": built_s,
             "model_build_seconds": sol.build_seconds,
             "solve_seconds": sol.solve_seconds,
+            "solve_wall_seconds": solved_s,
             "total_seconds": t1
             - t0
             + (opts.stats["build_seconds"] if options is not None else 0.0),
@@ -213,14 +220,14 @@ SENSITIVITY_LIMITS = 6
 """Binding limits re-solved by the sensitivity analysis (the first ones found)."""
 
 
-def _comparison_need_s(opts: OptionSet, sol: Any, workloads: tuple[str, ...]) -> float:
+def _comparison_need_s(
+    opts: OptionSet, built_s: float, solved_s: float, workloads: tuple[str, ...]
+) -> float:
     """What the split-off comparison needs: the option build of the split workloads' share of
-    the units, plus a solve of the plan's size (see :func:`expected_solve_s`)."""
+    the units, plus a solve as long as the plan's (see :func:`expected_solve_s`)."""
     units = opts.units
     share = float(units["workload"].isin(workloads).mean()) if len(units) else 1.0
-    return expected_solve_s(
-        opts.stats["build_seconds"] * share, sol.build_seconds, sol.solve_seconds
-    )
+    return expected_solve_s(built_s * share, solved_s)
 
 
 def _no_time_left(clock: Deadline, opts: OptionSet) -> str:
