@@ -220,7 +220,9 @@ def print_sensitivity(out: Console, plan) -> None:
     """The binding limits and, when computed, what relaxing each would save."""
     for r in plan.relaxing.itertuples(index=False):
         if str(r.method).startswith("not computed"):
-            out.print(f"binding: {r.limit} (value of relaxing {r.method})", markup=False)
+            out.print(
+                f"binding: {r.limit} (value of relaxing {r.method})", markup=False, soft_wrap=True
+            )
         elif r.saving_usd_per_month and r.saving_usd_per_month > 0:
             out.print(
                 f"binding: {r.limit}: {_amount(r.relax_by, r.unit)} more saves "
