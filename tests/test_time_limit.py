@@ -199,6 +199,9 @@ def test_sensitivity_re_solves_share_what_is_left(monkeypatch, tmp_path, capped_
         assert len(tl.calls) == 1
         assert row["method"].startswith(TOO_LATE + "27.0 s of 30 s used"), row["method"]
         assert f"binding: power[dc] (value of relaxing {row['method']})" in text
+        html = (out / "report.html").read_text(encoding="utf-8")
+        assert "not computed for this plan (time limit reached: 27.0 s of 30 s used)" in html
+        assert "A longer --time-limit leaves time for it." in html
 
 
 def test_both_elastic_re_solves_fit_in_what_is_left(monkeypatch):

@@ -192,7 +192,7 @@ def plan(
                 deadline=deadline,
             )
             if any(w.federated is not None for w in result.scenario.workloads):
-                step("federated: the same jobs trained centrally")
+                step("federated: comparing with the same jobs trained centrally")
             result = result.with_centralised(deadline=deadline.keeping(deadline.reserve_s))
             step("writing outputs")
             files = write_plan_outputs(result, target, on_wait=step, focus_period=focus_period)
