@@ -153,7 +153,7 @@ def solve(
             deadline=solving,
             need_s=_comparison_need_s(opts, built_s, solved_s, split_workloads(scn)),
         )
-        if not burst.computed:
+        if burst is not None and not burst.computed:
             _step(progress, f"burst: comparison {burst.status}")
     items = binding_limits(problem, sol, usage, budgets)
     if sensitivity:
