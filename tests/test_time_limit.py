@@ -253,3 +253,19 @@ def test_retailer_with_a_small_time_limit_computes_or_says_why(tmp_path):
     assert central["reasons"][0].startswith(("demand-forecast: residency", TOO_LATE))
     assert doc["cascades"]  # escalation edges are reported (no extra solve)
     assert "Federated or centralised?" in html
+
+
+def test_centralised_comparison_is_priced_with_the_plans_catalog(monkeypatch):
+    """The plan's own catalog (``--catalog``, ``advisor.solve(scn, catalog)``) prices the
+    centralised alternative too: the scenario's catalog is never looked up again."""
+    scn = advisor.load_scenario(FEDERATED)
+    cat = advisor.Catalog.load()
+    plan = advisor.solve(scn, cat, mip_gap=0.0)
+    assert plan.base_catalog is cat
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the centralised solve looked the catalog up again")
+
+    monkeypatch.setattr(planner, "catalog_for", refuse)
+    c = plan.with_centralised(60.0).centralised
+    assert c is not None and c.offered and c.computed
