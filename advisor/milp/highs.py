@@ -303,6 +303,7 @@ def solve_mip(model: Model, a: Arrays, settings: SolverSettings, warm: bool, sta
         return mip(a, np.inf, -np.inf, gap)
     lower = lp.objective
     reduced = np.asarray(h_lp.getSolution().col_dual, float)
+    del h_lp  # its copy of the model is not held while the MIPs run
     frac = np.abs(lp.values - np.round(lp.values))[a.integer]
     if not len(frac) or frac.max() <= 1e-7:
         return Result("optimal", _integral(lp.values, a), lower, lower)
