@@ -1247,7 +1247,9 @@ def _candidates_frame(b: Build, rows: list[dict[str, Any]], types: dict) -> pd.D
     df["accelerator_count"] = [int(f[1]) for f in facts]
     df["family"] = [f[2] for f in facts]
     df["has_spec"] = [(p, i) in spec for p, i in zip(df.provider, df.instance_type, strict=True)]
-    df["area"] = [b.facts["area"].get((p, r), "") for p, r in zip(df.provider, df.region, strict=True)]
+    df["area"] = [
+        b.facts["area"].get((p, r), "") for p, r in zip(df.provider, df.region, strict=True)
+    ]
     df = df.sort_values(["priority", *faults.KEY], kind="mergesort").reset_index(drop=True)
     return df
 

@@ -74,7 +74,9 @@ def with_specs(prices: pd.DataFrame, instance_types: pd.DataFrame) -> pd.DataFra
     merged.index = prices.index
     count = pd.to_numeric(merged["accelerator_count"], errors="coerce").fillna(0)
     accelerator = merged["accelerator"].fillna("").astype(str)
-    return merged.assign(accelerator=accelerator, accelerator_count=count.where(accelerator != "", 0))
+    return merged.assign(
+        accelerator=accelerator, accelerator_count=count.where(accelerator != "", 0)
+    )
 
 
 def with_areas(prices: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
@@ -198,7 +200,9 @@ def flat_across_regions(
     provider SKU id), a value given by a single statement is the provider's own price for
     those regions and is not judged.
     """
-    value = rows[value_col].fillna(rows["usd_per_hour"]) if value_col in rows else rows["usd_per_hour"]
+    value = (
+        rows[value_col].fillna(rows["usd_per_hour"]) if value_col in rows else rows["usd_per_hour"]
+    )
     od = _judged_accelerator_rows(rows).assign(_v=value)
     source = od[source_col] if source_col else pd.Series("", index=od.index)
     reasons = pd.Series(dtype=object)
@@ -206,7 +210,11 @@ def flat_across_regions(
         for v, same in g.groupby(g["_v"].round(6)):
             areas = same["area"].nunique()
             one_statement = statement_col is not None and same[statement_col].nunique() < 2
-            if areas >= FLAT_MIN_AREAS and len(same) >= FLAT_MIN_SHARE * len(g) and not one_statement:
+            if (
+                areas >= FLAT_MIN_AREAS
+                and len(same) >= FLAT_MIN_SHARE * len(g)
+                and not one_statement
+            ):
                 why = f"{v:g} identical in {len(same)} of {len(g)} regions on {areas} continents in this source"
                 reasons = pd.concat([reasons, pd.Series(why, index=same.index, dtype=object)])
     if reasons.empty:
