@@ -148,7 +148,7 @@ def not_below_on_demand(
         why = [f"no on-demand price for this key ({p})" for p in lone["pricing"]]
         parts.append(_flags(lone, "no_on_demand_reference", _texts(why, lone.index)))
     flags = pd.concat([p for p in parts if len(p)]) if any(len(p) for p in parts) else _none()
-    return flags.reindex([i for i in rows.index if i in flags.index])
+    return flags.loc[rows.index[rows.index.isin(flags.index)]]
 
 
 def _judged_accelerator_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -205,22 +205,20 @@ def flat_across_regions(
     )
     od = _judged_accelerator_rows(rows).assign(_v=value)
     source = od[source_col] if source_col else pd.Series("", index=od.index)
-    reasons = pd.Series(dtype=object)
+    reasons: dict[object, str] = {}
     for _, g in od.groupby([source, od["provider"], od["instance_type"]]):
         for v, same in g.groupby(g["_v"].round(6)):
             areas = same["area"].nunique()
+            wide = areas >= FLAT_MIN_AREAS and len(same) >= FLAT_MIN_SHARE * len(g)
             one_statement = statement_col is not None and same[statement_col].nunique() < 2
-            if (
-                areas >= FLAT_MIN_AREAS
-                and len(same) >= FLAT_MIN_SHARE * len(g)
-                and not one_statement
-            ):
-                why = f"{v:g} identical in {len(same)} of {len(g)} regions on {areas} continents in this source"
-                reasons = pd.concat([reasons, pd.Series(why, index=same.index, dtype=object)])
-    if reasons.empty:
-        return _none()
-    hit = rows.loc[[i for i in rows.index if i in reasons.index]]
-    return _flags(hit, "flat_across_regions", reasons[hit.index])
+            if wide and not one_statement:
+                why = (
+                    f"{v:g} identical in {len(same)} of {len(g)} regions on {areas} continents "
+                    "in this source"
+                )
+                reasons.update(dict.fromkeys(same.index, why))
+    hit = rows[rows.index.isin(list(reasons))]
+    return _flags(hit, "flat_across_regions", _texts([reasons[i] for i in hit.index], hit.index))
 
 
 def best_ranked(rows: pd.DataFrame, rank_col: str) -> pd.DataFrame:
