@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from advisor.catalog import faults
+
 REPO = Path(__file__).parents[1]
 CATALOGS = REPO / "catalogs"
 BASIS = {"listed", "derived", "derived_rule", "estimate", "authored"}
@@ -246,84 +248,30 @@ def test_build_is_reproducible(tmp_path: Path) -> None:
 
 
 # --- issue 9: price fault rules and reference prices ----------------------------------------
-sys.path.insert(0, str(REPO / "tools"))
-import price_rules  # noqa: E402  (tools/ is not a package; the build imports it the same way)
-from build_catalogs import CONTINENT as _CONTINENT  # noqa: E402
-
+# The rules themselves are tested in tests/test_catalog_faults.py; here they run on what ships.
 REFERENCE = Path(__file__).parent / "data" / "reference_prices.csv"
 
 
 def _priced_with_specs() -> pd.DataFrame:
-    prices = load("instance_prices")
-    types = load("instance_types")[
-        ["provider", "instance_type", "accelerator", "accelerator_count"]
-    ]
-    return prices.merge(types, on=["provider", "instance_type"], how="left")
+    prices = faults.with_specs(load("instance_prices"), load("instance_types"))
+    return faults.with_areas(prices, load("regions"))
 
 
 def test_spot_and_reserved_strictly_below_on_demand() -> None:
     rows = load("instance_prices")
     od = rows[rows.pricing == "on_demand"].set_index(["provider", "region", "instance_type"])
-    faults = price_rules.not_below_on_demand(rows, od.usd_per_hour)
-    assert (faults == "").all(), faults[faults != ""].head().tolist()
+    flags = faults.not_below_on_demand(rows, od.usd_per_hour, flag_unreferenced=True)
+    assert flags.empty, flags.head().to_dict("records")
 
 
 def test_no_shipped_price_is_an_accelerator_outlier() -> None:
-    rows = _priced_with_specs()
-    faults = price_rules.accelerator_outliers(rows)
-    assert (faults == "").all(), faults[faults != ""].head().tolist()
+    flags = faults.accelerator_outliers(_priced_with_specs())
+    assert flags.empty, flags.head().to_dict("records")
 
 
 def test_no_shipped_price_is_flat_across_continents() -> None:
-    rows = _priced_with_specs()
-    regions = load("regions").set_index(["provider", "region"]).country_iso2
-    rows["continent"] = [
-        _CONTINENT.get(regions[(p, r)], r) for p, r in zip(rows.provider, rows.region, strict=True)
-    ]
-    faults = price_rules.flat_across_regions(rows)
-    assert (faults == "").all(), faults[faults != ""].head().tolist()
-
-
-def _rule_frame(values: list[tuple[str, str, str, float]], count: int = 8) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {"provider": "gcp", "region": r, "instance_type": "x-8g", "pricing": "on_demand",
-             "usd_per_hour": v, "source": s, "accelerator": "H100", "accelerator_count": count,
-             "continent": c, "priority": 0 if s == "good" else 1}
-            for r, c, s, v in values
-        ]
-    )  # fmt: skip
-
-
-def test_outlier_rule_flags_half_price_row() -> None:
-    rows = _rule_frame(
-        [("us-a", "na", "good", 88.0), ("eu-a", "eu", "good", 100.0), ("as-a", "as", "good", 43.0)]
-    )
-    faults = price_rules.accelerator_outliers(rows)
-    assert faults.str.startswith("accelerator_price_outlier").tolist() == [False, False, True]
-
-
-def test_flat_rule_flags_one_price_on_three_continents() -> None:
-    rows = _rule_frame(
-        [
-            ("us-a", "na", "bad", 33.6),
-            ("eu-a", "eu", "bad", 33.6),
-            ("as-a", "as", "bad", 33.6),
-            ("eu-b", "eu", "bad", 90.0),
-        ]
-    )
-    faults = price_rules.flat_across_regions(rows)
-    assert faults.str.startswith("flat_across_regions").tolist() == [True, True, True, False]
-    rows.loc[2, "continent"] = "eu"  # two continents only: a shared price tier, not a fault
-    assert (price_rules.flat_across_regions(rows) == "").all()
-
-
-def test_round_multiple_rule_flags_1_1x_of_the_better_source() -> None:
-    rows = _rule_frame([("us-a", "na", "good", 16.288), ("us-a", "na", "bad", 17.9168)])
-    faults = price_rules.round_multiples(rows)
-    assert faults.tolist()[0] == "" and faults.tolist()[1].startswith("round_multiple")
-    rows.loc[1, "usd_per_hour"] = 17.0  # 1.044x: an ordinary price difference
-    assert (price_rules.round_multiples(rows) == "").all()
+    flags = faults.flat_across_regions(_priced_with_specs())
+    assert flags.empty, flags.head().to_dict("records")
 
 
 def test_audit_rows_are_corrected_or_excluded_with_reasons() -> None:

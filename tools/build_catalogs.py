@@ -34,8 +34,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import price_rules
 import price_sources
+
+from advisor.catalog import faults
 
 SCHEMA_VERSION = 1
 CATALOG_VERSION = "2026.12.0"  # issue 9: new price sources, regions.area, egress.source_area
@@ -1232,7 +1233,7 @@ def _azure_type(r: Any) -> dict[str, Any]:
 # Reserved prices, instance_types, instance_prices
 # ======================================================================================
 def _candidates_frame(b: Build, rows: list[dict[str, Any]], types: dict) -> pd.DataFrame:
-    """Candidate price rows with source labels, accelerator facts and region continent."""
+    """Candidate price rows with source labels, accelerator facts and region area."""
     df = pd.DataFrame(rows)
     for col in ("source", "as_of"):
         df[col] = [SRC[k][0 if col == "source" else 1] for k in df.src]
@@ -1246,10 +1247,10 @@ def _candidates_frame(b: Build, rows: list[dict[str, Any]], types: dict) -> pd.D
     df["accelerator_count"] = [int(f[1]) for f in facts]
     df["family"] = [f[2] for f in facts]
     df["has_spec"] = [(p, i) in spec for p, i in zip(df.provider, df.instance_type, strict=True)]
-    df["continent"] = [
-        b.facts["continent"].get((p, r), "") for p, r in zip(df.provider, df.region, strict=True)
+    df["area"] = [
+        b.facts["area"].get((p, r), "") for p, r in zip(df.provider, df.region, strict=True)
     ]
-    df = df.sort_values(["priority", *price_rules.KEY], kind="mergesort").reset_index(drop=True)
+    df = df.sort_values(["priority", *faults.KEY], kind="mergesort").reset_index(drop=True)
     return df
 
 
@@ -1264,8 +1265,8 @@ def _exclude_rows(b: Build, df: pd.DataFrame, reasons: pd.Series) -> None:
 def _pick(b: Build, df: pd.DataFrame, reasons: pd.Series) -> pd.DataFrame:
     """Per key, the best-ranked candidate that passes every rule; every other candidate goes
     to excluded_prices with its own fault or as superseded by the chosen row."""
-    ok = df[reasons == ""].drop_duplicates(price_rules.KEY)
-    chosen = ok.set_index(price_rules.KEY)
+    ok = df[reasons == ""].drop_duplicates(faults.KEY)
+    chosen = ok.set_index(faults.KEY)
     why = reasons.copy()
     for i in df.index[(reasons == "") & ~df.index.isin(ok.index)]:
         r = df.loc[i]
@@ -1277,7 +1278,9 @@ def _pick(b: Build, df: pd.DataFrame, reasons: pd.Series) -> pd.DataFrame:
 
 
 def _rule_faults(df: pd.DataFrame) -> pd.Series:
-    """Stale, flat, outlier and round-multiple faults (first fault wins)."""
+    """Stale, flat, outlier and round-multiple faults (first fault wins: a later rule judges
+    only the rows the earlier ones passed, so a flat placeholder never sets an outlier's
+    median, and a round multiple is judged against the best-ranked row that survived)."""
     stale = pd.Series("", index=df.index, dtype=object)
     fam = df.instance_type.str.split(".").str[0]
     is_stale = (df.src == "libcloud_prices") & fam.isin(LIBCLOUD_STALE_FAMILIES)
@@ -1286,11 +1289,15 @@ def _rule_faults(df: pd.DataFrame) -> pd.Series:
         "P5 (-44%) on-demand cut"
     )
     out = stale
-    for rule in (price_rules.flat_across_regions, price_rules.accelerator_outliers):
-        more = rule(df[out == ""])
-        out = out.where(out != "", more.reindex(df.index).fillna(""))
-    more = price_rules.round_multiples(df[out == ""])
-    return out.where(out != "", more.reindex(df.index).fillna(""))
+    rules = (
+        lambda rows: faults.flat_across_regions(rows, value_col="flat_check_usd"),
+        faults.accelerator_outliers,
+        lambda rows: faults.round_multiples(rows, faults.best_ranked(rows, "priority")),
+    )
+    for rule in rules:
+        rows = df[out == ""]
+        out = out.where(out != "", faults.reason_text(rule(rows), df.index))
+    return out
 
 
 def _ratio_rules(chosen: pd.DataFrame, pricing: str) -> dict[tuple[str, str], tuple[float, int]]:
@@ -1395,14 +1402,12 @@ def build_prices(
     b: Build, regions_df: pd.DataFrame, acc_df: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """instance_types and instance_prices for all providers: candidates from every source,
-    fault rules (price_rules), best passing candidate per key, then rule-derived rows."""
+    fault rules (advisor.catalog.faults), best passing candidate per key, then rule-derived
+    rows."""
     regions = set(zip(regions_df.provider, regions_df.region, strict=True))
-    b.facts["continent"] = {
-        (p, r): CONTINENT.get(c, "")
-        for p, r, c in zip(
-            regions_df.provider, regions_df.region, regions_df.country_iso2, strict=True
-        )
-    }
+    b.facts["area"] = dict(
+        zip(zip(regions_df.provider, regions_df.region, strict=True), regions_df.area, strict=True)
+    )
     types: dict[tuple[str, str], dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
     for reader, src in (
@@ -1428,8 +1433,9 @@ def build_prices(
     chosen_od = _pick(b, od, _rule_faults(od))
     od_price = chosen_od.set_index(["provider", "region", "instance_type"]).usd_per_hour
     rest = df[df.pricing != "on_demand"]
-    faults = price_rules.not_below_on_demand(rest, od_price)
-    chosen_rest = _pick(b, rest, faults.where(faults != "", _rule_faults(rest)))
+    below = faults.not_below_on_demand(rest, od_price, flag_unreferenced=True)
+    below = faults.reason_text(below, rest.index)
+    chosen_rest = _pick(b, rest, below.where(below != "", _rule_faults(rest)))
     chosen = pd.concat([chosen_od, chosen_rest], ignore_index=True)
     no_spot = {
         (e["provider"], types[(e["provider"], e["instance_type"])]["family"])

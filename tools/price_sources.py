@@ -1,6 +1,7 @@
 """Readers for the dated public price tables in ``shared/data/price-tables`` (see its SOURCE.md;
 made by tools/extract_price_tables.py). Each reader returns candidate price rows and
-instance-type specs; tools/build_catalogs.py ranks the candidates and applies price_rules.
+instance-type specs; tools/build_catalogs.py ranks the candidates and applies the fault rules
+of advisor/catalog/faults.py.
 
 A candidate row: provider, region, instance_type, pricing, usd_per_hour, src (a key of
 PRICE_TABLE_SOURCES or build_catalogs.SRC), basis, note, priority (lower wins).

@@ -139,7 +139,8 @@ Prices are USD per hour for the whole instance, one row per (provider, region, i
 type, pricing); zones are collapsed (spot = median of the region's valid zone quotes).
 
 **How a row is chosen.** Every source contributes *candidate* rows. The fault rules in
-`tools/price_rules.py` (also run by `tests/test_catalog_integrity.py`) flag candidates; per
+`advisor/catalog/faults.py` (the same rules `advisor catalog update` runs on fetched prices,
+and `tests/test_catalog_integrity.py` on the shipped ones) flag candidates; per
 key the best-ranked candidate without a fault is emitted, and every other candidate is
 written to `excluded_prices.csv` with its fault or as `superseded` (naming the chosen source,
 its value and the difference). Ranks, best first: AWS karpenter us-east-1 (2026-07-20) >
@@ -149,13 +150,13 @@ SkyPilot v9; Azure karpenter (2026-06-18) > SkyPilot fork (US only).
 Fault rules (reason codes in `excluded_prices.csv`):
 - `spot_not_below_on_demand`, `reserved_1y_not_below_on_demand`, ...: spot and reserved
   must be below the chosen on-demand price of the same key.
-- `accelerator_price_outlier`: USD per accelerator-hour below 0.5x or above 2x the
-  provider's median for that instance type across regions.
+- `accelerator_price_outlier`: on-demand USD per accelerator-hour below 0.5x or above 2x
+  the provider's median for that instance type across regions (3 or more regions).
 - `flat_across_regions`: one value (for SkyPilot GCP rows: the GPU component alone) shared
   by at least half of a source's regions for a type, on 3+ continents. This is the GCP
   H100 fault of the audit: 4.20 USD per H100-hour in most regions, against 9.80-12.74.
-- `round_multiple`: exactly 1.1x or 2x (or the inverse) of the best-ranked other source for
-  the same key (the libcloud rows at 1.1x list price).
+- `round_multiple`: exactly 1.1x, 1.2x, 1.25x, 1.5x, 2x, 3x or 10x (or the inverse) of the
+  best-ranked other source for the same key (the libcloud rows at 1.1x list price).
 - `stale_pre_cut`: libcloud P4d/P4de/P5 prices from before AWS's June 2025 cut (-33 % /
   -44 %); p3/p3dn were not cut and carry no such note.
 

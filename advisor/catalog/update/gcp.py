@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.catalog.faults import identical_across_regions
+from advisor.catalog import faults
 from advisor.catalog.update.cache import FetchCache
 from advisor.catalog.update.feed import FeedRequest, Quotes, paged, parse_price
 from advisor.catalog.update.transport import Client
@@ -195,13 +195,16 @@ def _components(sku: dict[str, Any], source: str, regions: set[str]) -> list[Com
 
 
 def _gpu_faults(frame: pd.DataFrame, regions: pd.DataFrame) -> pd.Series:
-    """GPU component prices copied across countries (the fault of issue 9 §1)."""
+    """GPU component prices copied across continents (the fault of issue 9 §1): the
+    catalog's ``flat_across_regions`` rule on the per-GPU component, one SKU's regions
+    counting as one provider statement."""
     gpus = frame[frame["kind"].str.startswith("gpu:") & frame["problem"].eq("")]
-    probe = gpus.rename(columns={"kind": "instance_type", "usd": "usd_per_hour"}).assign(
-        provider="gcp"
+    probe = gpus.rename(columns={"kind": "instance_type", "usd": "usd_per_hour"})
+    probe = probe.assign(provider="gcp", accelerator=probe["instance_type"], accelerator_count=1)
+    flags = faults.flat_across_regions(
+        faults.with_areas(probe, regions), source_col=None, statement_col="sku"
     )
-    flags = identical_across_regions(probe, regions, source_col="sku")
-    return flags["reason"]
+    return flags["rule"] + ": GPU component " + flags["reason"]
 
 
 def assemble(components: list[Component], request: FeedRequest) -> Quotes:
@@ -212,8 +215,8 @@ def assemble(components: list[Component], request: FeedRequest) -> Quotes:
         return quotes
     frame = pd.DataFrame([c.__dict__ for c in components])
     if request.region_frame is not None:
-        faults = _gpu_faults(frame, request.region_frame)
-        frame.loc[faults.index, "problem"] = "identical_across_regions: GPU component " + faults
+        flat = _gpu_faults(frame, request.region_frame)
+        frame.loc[flat.index, "problem"] = flat
     # Two clean SKUs pricing one part differently: neither can be trusted.
     clean = frame["problem"].eq("")
     spread = frame[clean].groupby(["kind", "pricing", "region"])["usd"].transform("nunique")

@@ -237,16 +237,16 @@ def cross_checks(kept: pd.DataFrame, catalog: Catalog) -> list[str]:
             f"{r['usd_per_hour']:g} is {flag['multiple']:g}x the list price "
             f"{flag['other_usd_per_hour']:g} just fetched (replaced by the update)"
         )
-    od = kept[kept["pricing"] == "on_demand"][[*faults.KEY[:3], "usd_per_hour"]]
-    stale = old[old["pricing"] != "on_demand"].merge(od, on=faults.KEY[:3], suffixes=("", "_od"))
+    od = kept[kept["pricing"] == "on_demand"].set_index(faults.KEY[:3])["usd_per_hour"]
     keys = set(map(tuple, kept[faults.KEY].to_numpy()))
-    stale = stale[stale["usd_per_hour"] >= stale["usd_per_hour_od"]]
-    for r in stale.itertuples(index=False):
-        if (r.provider, r.region, r.instance_type, r.pricing) in keys:
+    for idx in faults.not_below_on_demand(old, on_demand=od).index:
+        r = old.loc[idx]
+        if (r["provider"], r["region"], r["instance_type"], r["pricing"]) in keys:
             continue
         warnings.append(
-            f"catalog {r.provider} {r.region} {r.instance_type} {r.pricing} {r.usd_per_hour:g} "
-            f"is not below the new on-demand {r.usd_per_hour_od:g}; it was not updated "
+            f"catalog {r['provider']} {r['region']} {r['instance_type']} {r['pricing']} "
+            f"{r['usd_per_hour']:g} is not below the new on-demand "
+            f"{od[(r['provider'], r['region'], r['instance_type'])]:g}; it was not updated "
             f"(override it in {TABLES['instance_prices'].file} or the scenario)"
         )
     return warnings
