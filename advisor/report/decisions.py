@@ -15,6 +15,7 @@ import pandas as pd
 from advisor.plan.sensitivity import NOT_COMPUTED, binding_limits
 from advisor.report import stats
 from advisor.report.fmt import money, num, pct, qty
+from advisor.report.instances import instance_hours, instances_text
 
 if TYPE_CHECKING:
     from advisor.plan import Plan
@@ -44,9 +45,11 @@ def _cloud_commitments(a: pd.DataFrame) -> list[str]:
     if c.empty:
         return []
     g = (
-        c.groupby(["target", "hardware", "pricing"], as_index=False)
+        c.assign(hours=instance_hours(c))
+        .groupby(["target", "hardware", "pricing"], as_index=False)
         .agg(
             boxes=("billed_boxes", "sum"),
+            hours=("hours", "sum"),
             usd=("total_usd", "sum"),
             workloads=("workload", lambda w: ", ".join(sorted(set(w)))),
             n=("workload", "nunique"),
@@ -57,10 +60,8 @@ def _cloud_commitments(a: pd.DataFrame) -> list[str]:
     for r in g.to_dict(orient="records"):
         what = "commit to" if str(r["pricing"]).startswith("reserved") else "run"
         who = r["workloads"] if r["n"] <= 3 else f"{r['n']} workloads"
-        out.append(
-            f"{what} {qty(r['boxes'])} × {r['hardware']} ({r['pricing']}) in {r['target']} "
-            f"for {who}: {money(r['usd'])}/month"
-        )
+        fleet = instances_text(f"{r['hardware']} ({r['pricing']})", r["boxes"], r["hours"])
+        out.append(f"{what} {fleet} in {r['target']} for {who}: {money(r['usd'])}/month")
     return out
 
 
