@@ -102,6 +102,7 @@ class Plan:
             self.alternatives,
             workload,
             reasons=lambda unit, target, sku, team: why_not_used(self, unit, target, sku, team),
+            purchases=self.purchases,
         )
         text = "\n".join([*federated_lines(self, workload), text]) + explain_split(
             self.burst_parts, self.burst_comparison, workload

@@ -129,7 +129,9 @@ def explain_saved(
     view = SimpleNamespace(
         scenario=scenario, assignments=a, flows_usd=saved.flows_usd, options=opts
     )
-    text = explain_text(opts, a, alternatives(opts, a), workload, reasons=reasons)
+    text = explain_text(
+        opts, a, alternatives(opts, a), workload, reasons=reasons, purchases=saved.purchases
+    )
     text = "\n".join([*federated_lines(view, workload), text])  # type: ignore[arg-type]
     text += explain_split(*from_document(doc), workload)
     flows = doc.get("flows_usd_per_month") or {}

@@ -44,8 +44,8 @@ import pandas as pd
 
 from advisor.options import lifecycle
 from advisor.report.focus_spec import COLUMNS, DECIMAL_COLUMNS, FOCUS_VERSION, schema_metadata
-from advisor.report.stats import IDLE_CAPACITY, cost_lines
 from advisor.report.instances import instance_hours
+from advisor.report.stats import IDLE_CAPACITY, cost_lines
 from advisor.safeio import atomic_write_text, csv_text
 
 if TYPE_CHECKING:

@@ -138,8 +138,8 @@ def placement(plan: Plan) -> dict[str, Any]:
         f"sizing: {qty(r)} replica(s) x {qty(g)} accelerator(s) each; "
         f"{'uses' if tier != 'cloud' else 'billed'} "
         f"{instances_text(hw, b, h, owned=tier != 'cloud')}; "
-        f"latency {ms(lat)} (network {ms(rtt)}, {rtt_source(basis, path)})"
-        for r, g, tier, hw, b, h, lat, rtt, basis, path in zip(
+        f"latency {ms(lat)} (network {ms(rtt)}, {rtt_source(basis, path, target)})"
+        for r, g, tier, hw, b, h, lat, rtt, basis, path, target in zip(
             a["replicas"],
             a["gpus_per_replica"],
             a["tier"],
@@ -150,6 +150,7 @@ def placement(plan: Plan) -> dict[str, Any]:
             a["rtt_ms"],
             a["rtt_basis"],
             a["rtt_path"].fillna(""),
+            a["target"],
             strict=True,
         )
     ]
