@@ -183,7 +183,7 @@ def anti_affinity_groups(
 
 def formulate(scn: Scenario, opts: OptionSet) -> Problem:
     """The Problem for ``scn``: options with objective weights plus all coupling data."""
-    o = opts.options.copy()
+    o = opts.options.copy(deep=False)  # copy-on-write: adds a column, shares the rest
     o["obj_usd"] = option_objective(scn, o)
     units_of: dict[str, list[str]] = {}
     units_of_part: dict[str, list[str]] = {}  # a part: a workload, or one step of a split one

@@ -61,7 +61,7 @@ def prune_dominated(scn: Scenario, options: pd.DataFrame) -> tuple[pd.DataFrame,
     """(kept, dominated). ``options`` must be sorted deterministically within each unit."""
     cols = criteria(scn)
     sensitive = placement_sensitive_units(scn)
-    o = options.copy()
+    o = options.copy(deep=False)  # copy-on-write: adds columns, shares the rest
     o["_order"] = np.arange(len(o))
     o["_group"] = np.where(o["workload"].isin(sensitive), o["unit"] + "|" + o["target"], o["unit"])
     dominated = np.zeros(len(o), dtype=bool)
