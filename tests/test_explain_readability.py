@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import advisor
@@ -134,3 +135,41 @@ def test_cloud_lan_round_trip_says_same_region(retailer_plan):
     line = next(x for x in text.splitlines() if x.startswith("demand-forecast/fr:"))
     assert "same region (LAN, authored)" in line
     assert "same site" not in line
+
+
+def _frames(units: dict[str, float], bought: int):
+    """Units on l40s-4 boxes (4 accelerators each) at site s; the plan buys ``bought``."""
+    key = {"target": "site:s", "hardware": "l40s-4", "precision": "fp16", "pricing": "owned"}
+    a = pd.DataFrame(
+        [
+            {"unit": u, "tier": "local", "total_usd": 100.0 * n, "units": n, **key}
+            for u, n in units.items()
+        ]
+    )
+    o = pd.DataFrame(
+        [{"unit": u, "opex_usd": 30.0 * n, "box_units": 4.0, **key} for u, n in units.items()]
+    )
+    p = (
+        pd.DataFrame([{"site": "s", "sku": "l40s-4", "count": bought}])
+        if bought
+        else pd.DataFrame()
+    )
+    return o, a, p
+
+
+def test_bought_boxes_count_as_paid_only_while_all_are_still_needed():
+    """Inventory 1 box + 1 bought = 8 accelerators. Without the 1-accelerator unit the others
+    use 6 > 4: both boxes are still needed, so that unit's box share is paid anyway. Without
+    the 3-accelerator unit they use 4 <= 4: one box fewer would do, so it is not."""
+    o, a, p = _frames({"small": 1.0, "big": 3.0, "rest": 3.0}, bought=1)
+    inventory = {("s", "l40s-4"): 1}
+    small = sunk_box(o, a, p, "small", inventory)
+    assert small is not None and small.bought == 1
+    assert small.added_usd == 30.0 and small.share_usd == 70.0
+    assert "(with the 1 this plan buys) would all be needed without it" in small.why(50.0)
+    assert "purchase, idle power and operations" in small.why(50.0)
+    assert sunk_box(o, a, p, "big", inventory) is None
+    assert sunk_box(o, a, p, "small") is None  # without the inventory it cannot tell
+    owned = sunk_box(*_frames({"small": 1.0}, bought=0), "small")
+    assert owned is not None and "are owned and already paid for" in owned.why(50.0)
+    assert owned.beats(30.6) and not owned.beats(30.4)  # what running it adds, to the cent

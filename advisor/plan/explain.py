@@ -129,19 +129,20 @@ def explain_text(
     workload: str,
     reasons: Callable[[str, str, str, str], list[str]] | None = None,
     purchases: pd.DataFrame | None = None,
+    inventory: dict[tuple[str, str], int] | None = None,
 ) -> str:
     """A reviewer-readable paragraph for one workload. ``reasons(unit, target, hardware,
     team)`` names the limits that bind against an option (:mod:`advisor.plan.binding`);
-    with ``purchases``, a unit on owned boxes the plan did not buy says that their fixed cost
-    is paid anyway (:mod:`advisor.plan.owned`) when that is why a cheaper-looking
-    alternative lost."""
+    with ``purchases`` (and ``inventory``, boxes owned per (site, sku)), a unit on boxes that
+    are paid for anyway says so (:mod:`advisor.plan.owned`) when that is why a
+    cheaper-looking alternative lost."""
     rows = assignments[assignments["workload"] == workload]
     if rows.empty:
         raise KeyError(f"no workload '{workload}' in the plan")
     lines = []
     for a in rows.itertuples(index=False):
         sunk = (
-            sunk_box(opts.options, assignments, purchases, a.unit)
+            sunk_box(opts.options, assignments, purchases, a.unit, inventory)
             if purchases is not None
             else None
         )
