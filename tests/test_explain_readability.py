@@ -173,3 +173,11 @@ def test_bought_boxes_count_as_paid_only_while_all_are_still_needed():
     owned = sunk_box(*_frames({"small": 1.0}, bought=0), "small")
     assert owned is not None and "are owned and already paid for" in owned.why(50.0)
     assert owned.beats(30.6) and not owned.beats(30.4)  # what running it adds, to the cent
+
+
+def test_decisions_count_workloads_that_span_own_sites_and_cloud(retailer_plan):
+    """reco-refresh (owned base, cloud peak) and demand-forecast (shards in both) run on both:
+    the summary used to count them by their first unit only ("10 on own sites, 1 in the
+    cloud")."""
+    summary = decisions(retailer_plan)["summary"]
+    assert "Run 8 workload(s) on own sites, 1 in the cloud, 2 on both" in summary

@@ -187,8 +187,10 @@ def decisions(plan: Plan) -> dict[str, Any]:
     sites = _own_sites(plan)
     binding, state, reason = _binding(plan)
     best = _best_valid(plan)
-    tiers = a.drop_duplicates("workload")["tier"].value_counts()
-    n_cloud, n_own = int(tiers.get("cloud", 0)), int(tiers.drop("cloud", errors="ignore").sum())
+    in_cloud = (a["tier"] == "cloud").groupby(a["workload"]).agg(["any", "all"])
+    n_cloud = int(in_cloud["all"].sum())
+    n_both = int((in_cloud["any"] & ~in_cloud["all"]).sum())
+    n_own = len(in_cloud) - n_cloud - n_both
     summary = []
     boxes = float(plan.purchases["count"].sum()) if len(plan.purchases) else 0.0
     summary.append(
@@ -197,8 +199,9 @@ def decisions(plan: Plan) -> dict[str, Any]:
         if buys
         else "Buy nothing: the existing inventory and the cloud cover every workload."
     )
+    both = f", {num(n_both)} on both (split, sharded or HA parts)" if n_both else ""
     summary.append(
-        f"Run {num(n_own)} workload(s) on own sites and {num(n_cloud)} in the cloud, "
+        f"Run {num(n_own)} workload(s) on own sites, {num(n_cloud)} in the cloud{both}, "
         f"for {money(plan.kpis['monthly_total_usd'])}/month."
     )
     if best is not None:
