@@ -365,6 +365,12 @@ CASES = [
         hint="keep the one that describes this workload and remove the others",
     ),
     Case(
+        "uncertainty_mode_without_bounds.yaml",
+        at="uncertainty_mode_without_bounds.yaml:10",
+        path="uncertainty.power_price",
+        message="mode needs low and high: it is a triangular factor's most likely value",
+    ),
+    Case(
         "id_html.yaml",
         at="id_html.yaml:4",
         path="workloads[0].id",

@@ -14,6 +14,7 @@ from test_constraints_bind import gpu8, scenario, site
 
 import advisor
 from advisor.milp import SolverSettings, start_from
+from advisor.plan.deadline import Deadline
 from advisor.plan.sensitivity import value_of_relaxing
 
 SAVING = 20.0 * 400 - (3.0 * 400 + 2000.0)
@@ -56,10 +57,11 @@ def test_solve_with_sensitivity_equals_on_demand(capped, plan):
 
 def test_no_time_left_means_not_computed_and_says_so(plan):
     items = [{"limit": "power[dc]", "family": "power", "subject": "dc", "step": 10.0, "unit": "kW"}]
+    spent = Deadline(total_s=30.0, started_s=0.0, clock=lambda: 30.0)  # all 30 s used
     frame = value_of_relaxing(
-        plan.problem, plan.solution, SolverSettings(), items, 36.0, time_budget_s=0.0
+        plan.problem, plan.solution, SolverSettings(), items, 36.0, deadline=spent
     )
-    assert frame["method"].tolist() == ["not computed (time limit reached)"]
+    assert frame["method"].tolist() == ["not computed (time limit reached: 30.0 s of 30 s used)"]
     assert frame["saving_usd_per_month"].isna().all()
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-import time
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -118,7 +117,8 @@ def plan(
         float | None,
         typer.Option(
             "--time-limit",
-            help="Solver time limit in seconds (0-86400].",
+            help="Time limit in seconds (0-86400] for the whole command after loading: "
+            "options, solve, comparisons, outputs, --sensitivity.",
             callback=checks.TIME_LIMIT,
         ),
     ] = None,
@@ -145,12 +145,14 @@ def plan(
 ) -> None:
     """Solve a scenario; write plan.json, plan.csv, report.html and focus.csv (FOCUS 1.2).
 
-    --time-limit bounds the whole command after loading (options, solve, explanations and
-    the --sensitivity re-solves).
+    --time-limit bounds the whole command after loading (options, solve, explanations, the
+    split and centralised comparisons, the outputs and the --sensitivity re-solves); a
+    comparison that no longer fits says "not computed (time limit reached: ...)".
 
     Example: advisor plan examples/eu-insurer.yaml --out reports/insurer --time-limit 60
     """
     import advisor
+    from advisor.plan.deadline import Deadline
     from advisor.report.files import write_infeasible_outputs, write_plan_outputs
 
     if solver not in (None, "highs", "cbc"):
@@ -173,7 +175,10 @@ def plan(
         scn, cat = _load(scenario, catalog)
         target = out_dir or Path("reports") / safe_folder_name(scn.name)
         check_output_target(target)
-        started = time.perf_counter()
+        # one deadline for the whole command: solve, comparisons, outputs, --sensitivity
+        deadline = Deadline.start(
+            time_limit if time_limit is not None else scn.settings.time_limit_s
+        )
         with render.progress(err, enabled=show) as step:
             result = advisor.solve(
                 scn,
@@ -184,7 +189,11 @@ def plan(
                 objective=objective,
                 sensitivity=False,
                 progress=step,
+                deadline=deadline,
             )
+            if any(w.federated is not None for w in result.scenario.workloads):
+                step("federated: comparing with the same jobs trained centrally")
+            result = result.with_centralised(deadline=deadline.keeping(deadline.reserve_s))
             step("writing outputs")
             files = write_plan_outputs(result, target, on_wait=step, focus_period=focus_period)
         printed = False
@@ -193,10 +202,9 @@ def plan(
             if fmt == "table" and not quiet:
                 render.print_plan(out, result, files, sensitivity_hint=False)
                 printed = True
-            limit = time_limit if time_limit is not None else scn.settings.time_limit_s
             with render.progress(err, enabled=show) as step:
                 step(f"sensitivity: re-solving {len(result.relaxing)} binding limit(s)")
-                result = result.with_sensitivity(limit - (time.perf_counter() - started))
+                result = result.with_sensitivity(deadline=deadline.keeping(deadline.reserve_s))
                 step("writing outputs")
                 files = write_plan_outputs(result, target, on_wait=step, focus_period=focus_period)
             if printed:

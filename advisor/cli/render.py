@@ -134,6 +134,7 @@ def _amount(x: float, unit: str) -> str:
 
 def print_plan(out: Console, plan, files: dict, sensitivity_hint: bool = True) -> None:
     from advisor.plan.burst import burst_lines
+    from advisor.plan.centralised import centralised_line
 
     k = plan.kpis
     gap = "n/a" if plan.gap is None else f"{plan.gap:.4%}"
@@ -196,6 +197,8 @@ def print_plan(out: Console, plan, files: dict, sensitivity_hint: bool = True) -
     )
     for line in burst_lines(plan.burst_parts, plan.burst_comparison):
         out.print(line, markup=False, soft_wrap=True)
+    if central := centralised_line(plan.centralised):
+        out.print(central, markup=False, soft_wrap=True)
     if len(plan.purchases):
         out.print(
             "purchases: "
@@ -217,7 +220,9 @@ def print_sensitivity(out: Console, plan) -> None:
     """The binding limits and, when computed, what relaxing each would save."""
     for r in plan.relaxing.itertuples(index=False):
         if str(r.method).startswith("not computed"):
-            out.print(f"binding: {r.limit} (value of relaxing {r.method})", markup=False)
+            out.print(
+                f"binding: {r.limit} (value of relaxing {r.method})", markup=False, soft_wrap=True
+            )
         elif r.saving_usd_per_month and r.saving_usd_per_month > 0:
             out.print(
                 f"binding: {r.limit}: {_amount(r.relax_by, r.unit)} more saves "

@@ -99,8 +99,8 @@ def size(
             model = Model(
                 preset=preset,
                 params_billion=params_billion,
-                precision=precision,  # type: ignore[arg-type]
-                kv_cache_precision=kv_cache_precision,  # type: ignore[arg-type]
+                precision=precision,
+                kv_cache_precision=kv_cache_precision,
                 prompt_tokens=prompt_tokens,
                 batch_size=batch_size,
             )

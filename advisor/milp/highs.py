@@ -6,13 +6,17 @@ feasible plan:
 
 1. LP relaxation of the full model. Its value is a valid lower bound; if it is infeasible,
    so is the MIP (returned at once); if it is integral, it is the optimum.
-2. A quick restricted MIP (the fast path): every unit chooses among its candidates
-   (:func:`candidate_options`: LP support, least reduced cost, cheapest, cheapest cloud);
-   purchases, flows and capex-split variables stay free, so its plans are feasible for the
-   full model. It stops once its plan is within the gap of the LP bound (then that plan is
-   returned with the LP bound as its proof) or after :data:`QUICK_SHARE` of the time limit,
-   at most :data:`QUICK_MAX_S`. This settles models whose LP bound is already tight (a
-   fleet of 100: 0.3 s, against 2 s for the full MIP).
+2. Two quick heuristic MIPs (the fast path), each over fewer options, so that their plans
+   are feasible for the full model (purchases, flows and capex-split variables stay free):
+   (a) the LP's neighbourhood (:func:`neighbourhood`): units touching a fractional purchase
+   choose among their candidates, the others keep their LP option, a small model that finds
+   a first plan fast even at 10,000 workloads; (b) every unit chooses among its candidates
+   (:func:`candidate_options`: LP support, least reduced cost, cheapest, cheapest cloud),
+   started from (a)'s plan. Each stops once its plan is within the gap of the LP bound (then
+   that plan is returned with the LP bound as its proof), or once it has a plan after
+   :data:`QUICK_SHARE` of the time limit (at most :data:`QUICK_MAX_S`), or, without one,
+   after :data:`QUICK_FIRST_PLAN_SHARE` of the time left. This settles models whose LP
+   bound is already tight (a fleet of 100: 0.3 s, against 2 s for the full MIP).
 3. Otherwise the full MIP, which proves the gap with HiGHS's cuts and search, cold (see
    :data:`QUICK_MAX_S` for why the quick plan is not offered as its start); the better of
    its plan and the quick one is returned, with the better of the two lower bounds.
@@ -59,9 +63,13 @@ INF = highspy.kHighsInf
 CANDIDATES = 10
 """Options per unit (least LP reduced cost) the heuristic restricted MIP may use."""
 QUICK_SHARE = 0.05
-"""Share of the time limit the quick restricted MIP may take (step 2 of the strategy)."""
+"""Share of the time limit the quick restricted MIP may take once it has a plan (step 2)."""
+QUICK_FIRST_PLAN_SHARE = 0.5
+"""Share of the remaining time the quick restricted MIP may take to find its first plan: on
+large models (10,000 workloads, 660,000 options) the full MIP may find none in the time
+left, and a plan with a stated gap is worth more to a user than none."""
 QUICK_MAX_S = 1.0
-"""At most this long for the quick restricted MIP. Where the LP bound is weak (site pools
+"""At most this long for each quick heuristic MIP once it has a plan. Where the LP bound is weak (site pools
 whose boxes the LP buys in fractions), no restricted plan reaches the gap of the LP bound,
 and time spent there is lost: measured on 2 cores at gap 0.5 %, the earlier strategy (a
 neighbourhood MIP, then the restricted MIP to half the gap, then the full MIP started from
@@ -203,9 +211,10 @@ def solve(model: Model, settings: SolverSettings, warm: bool = True, start=None)
     return solve_mip(model, model.arrays, settings, warm, start)
 
 
-def _stop_at(h, target: float, deadline: float, report: Any = None) -> None:
-    """Interrupt a MIP once its incumbent is at or below ``target`` or at ``deadline``
-    (``time.perf_counter()``; HiGHS can overrun its own time limit in the root cut loop).
+def _stop_at(h, target: float, deadline: float, report: Any = None, soft: float = np.inf) -> None:
+    """Interrupt a MIP once its incumbent is at or below ``target``, at ``soft`` once it has
+    an incumbent, or at ``deadline`` (``time.perf_counter()``; HiGHS can overrun its own time
+    limit in the root cut loop).
     ``report`` (``SolverSettings.progress``, with the solve's start time) gets the incumbent,
     bound and gap at most every :data:`PROGRESS_EVERY_S`."""
     last = [0.0]
@@ -225,10 +234,38 @@ def _stop_at(h, target: float, deadline: float, report: Any = None) -> None:
                     "gap": float(d.mip_gap) if np.isfinite(inc) else None,
                 }
             )
-        if e.data_out.mip_primal_bound <= target or now > deadline:
+        inc = e.data_out.mip_primal_bound
+        if inc <= target or now > deadline or (now > soft and np.isfinite(inc)):
             e.interrupt()
 
     h.cbMipInterrupt.subscribe(check)
+
+
+def neighbourhood(model: Model, a: Arrays, lp_values: np.ndarray, candidates: np.ndarray) -> Arrays:
+    """RINS-style neighbourhood of the LP solution (heuristic): units whose LP option is
+    fractional, sits in a pool whose LP purchase is fractional, or that have a candidate in
+    such a pool may choose among their candidates; every other unit keeps its LP option."""
+    o = model.problem.options
+    n_x = model.n_x
+    lay = model.layout
+    x = lp_values[:n_x]
+    buys = lp_values[lay.buy0 : lay.flow0]
+    frac_pools = {k for k, v in zip(lay.buy_keys, buys, strict=True) if abs(v - round(v)) > 1e-6}
+    site = (o["tier"] != "cloud").to_numpy()
+    in_frac = site & np.fromiter(
+        ((s, k) in frac_pools for s, k in zip(o["site"], o["hardware"], strict=True)),
+        bool,
+        n_x,
+    )
+    units = o["unit"].to_numpy()
+    fractional = (x > 1e-6) & (x < 1 - 1e-6)
+    touched = (candidates & in_frac) | fractional | ((x > 1e-6) & in_frac)
+    free = np.isin(units, np.unique(units[touched]))
+    one = x > 1 - 1e-6
+    lo, hi = a.lo.copy(), a.hi.copy()
+    hi[:n_x] = np.where(np.where(free, candidates, one), hi[:n_x], 0.0)
+    lo[:n_x] = np.where(~free & one, 1.0, lo[:n_x])
+    return a.with_bounds(lo, hi)
 
 
 def _mip_run(
@@ -239,14 +276,15 @@ def _mip_run(
     gap: float,
     start: np.ndarray | None,
     report: Any,
+    soft: float = np.inf,
 ) -> Result:
-    """One HiGHS MIP on ``arr`` until ``stop`` (``time.perf_counter()``) or ``target``,
-    offered ``start`` as its first incumbent."""
+    """One HiGHS MIP on ``arr`` until ``stop`` (``time.perf_counter()``), ``target``, or
+    ``soft`` once it has a plan, offered ``start`` as its first incumbent."""
     h = _highs(arr, settings, stop - time.perf_counter(), gap, mip=True)
     if start is not None and arr.n_cols < WARM_START_MIN_OPTIONS:
         h.setOptionValue("presolve", "off")  # small: no presolved space to mis-value a start in
     _start(h, start, arr)
-    _stop_at(h, target, stop, report)
+    _stop_at(h, target, stop, report, soft)
     return _run(h, arr, mip=True, gap=gap)
 
 
@@ -270,12 +308,15 @@ def solve_mip(model: Model, a: Arrays, settings: SolverSettings, warm: bool, sta
     def left() -> float:
         return deadline - time.perf_counter()
 
-    def mip(arr: Arrays, seconds: float, target: float, sub_gap: float, start=None) -> Result:
+    def mip(
+        arr: Arrays, seconds: float, target: float, sub_gap: float, start=None, soft_s=np.inf
+    ) -> Result:
         report = (settings.progress, t0) if settings.progress is not None else None
-        stop = time.perf_counter() + min(seconds, left())
-        res = _mip_run(arr, settings, stop, target, sub_gap, start, report)
+        now = time.perf_counter()
+        stop, soft = now + min(seconds, left()), now + soft_s
+        res = _mip_run(arr, settings, stop, target, sub_gap, start, report, soft)
         if res.misled and start is not None:  # HiGHS mis-valued the start: solve without it
-            res = _mip_run(arr, settings, stop, target, sub_gap, None, report)
+            res = _mip_run(arr, settings, stop, target, sub_gap, None, report, soft)
         if settings.progress is not None:  # the state this MIP ended in
             inc, bound = res.objective, res.bound
             gap_now = (
@@ -314,14 +355,19 @@ def solve_mip(model: Model, a: Arrays, settings: SolverSettings, warm: bool, sta
         best_x, best_obj = start, float(a.cost @ start) + a.offset
         if best_obj <= target:  # the neighbour's plan is already within the gap of the LP bound
             return Result("optimal", start, best_obj, lower)
-    # 2. the quick restricted MIP: the fast path when the LP bound is already tight
+    # 2. quick heuristics (the fast path when the LP bound is already tight): the LP's
+    # neighbourhood, a small MIP that finds a first plan fast even on 10,000 workloads, then
+    # every unit among its candidates, started from that plan
+    cand = candidate_options(model, lp.values[:n_x], reduced[:n_x])
     keep = np.ones(a.n_cols, bool)
-    keep[:n_x] = candidate_options(model, lp.values[:n_x], reduced[:n_x])
-    quick = mip(_with_upper(a, ~keep), min(QUICK_SHARE * limit, QUICK_MAX_S), target, gap)
-    if quick.values is not None and quick.objective is not None and quick.objective < best_obj:
-        best_x, best_obj = _integral(quick.values, a), quick.objective
-    if best_x is not None and best_obj <= target:
-        return Result("optimal", best_x, best_obj, lower)
+    keep[:n_x] = cand
+    soft = min(QUICK_SHARE * limit, QUICK_MAX_S)
+    for arr in (neighbourhood(model, a, lp.values, cand), _with_upper(a, ~keep)):
+        quick = mip(arr, QUICK_FIRST_PLAN_SHARE * left(), target, gap, best_x, soft_s=soft)
+        if quick.values is not None and quick.objective is not None and quick.objective < best_obj:
+            best_x, best_obj = _integral(quick.values, a), quick.objective
+        if best_x is not None and best_obj <= target:
+            return Result("optimal", best_x, best_obj, lower)
     # 3. the full MIP (offered the caller's start only, see QUICK_MAX_S)
     res = mip(a, np.inf, -np.inf, gap, start)
     values, objective = best_x, best_obj

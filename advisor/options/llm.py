@@ -20,7 +20,7 @@ from advisor.schema.presets import ModelSpec, resolve_model
 from advisor.schema.types import BYTES_PER_PARAM
 
 if TYPE_CHECKING:
-    from advisor.schema.scenario import Model, Workload
+    from advisor.schema.scenario import Workload
 
 LOW_PRECISIONS = ("int8", "fp8", "int4")
 
@@ -94,7 +94,8 @@ def spec_columns(spec: ModelSpec) -> dict:
 
 def model_columns(w: Workload) -> dict:
     """The serving columns of one workload (a model is required)."""
-    m: Model = w.model  # type: ignore[assignment]
+    m = w.model
+    assert m is not None, "model_columns is called for workloads with a model"
     spec = resolve_model(m)
     ttft, tpot = slo_targets(w.latency_slo_ms, w.ttft_ms, w.tpot_ms)
     d = w.demand

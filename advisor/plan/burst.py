@@ -21,6 +21,7 @@ from advisor.milp.formulate import formulate, objective_constant
 from advisor.options import OptionSet, build_options
 from advisor.options.burst import parts, split_workloads
 from advisor.plan.assemble import assignments_frame, idle_capacity, purchases_frame
+from advisor.plan.deadline import NOT_COMPUTED, Deadline
 
 if TYPE_CHECKING:
     from advisor.catalog import Catalog
@@ -81,7 +82,7 @@ class BurstComparison:
     """The plan against the best placement with every split workload kept whole."""
 
     workloads: tuple[str, ...]
-    status: str  # optimal | feasible | infeasible | <solver status>
+    status: str  # optimal | feasible | infeasible | "not computed (why)" (time limit)
     plan_objective: float
     plan_monthly_usd: float
     single_objective: float | None = None
@@ -92,6 +93,12 @@ class BurstComparison:
         "one extra solve of the same scenario with split off for the split workloads (profile "
         "kept: autoscaled in the cloud, sized for the peak on a site), everything else unchanged"
     )
+
+    @property
+    def computed(self) -> bool:
+        """False when the comparison was skipped or stopped without a plan (time limit);
+        ``status`` then says ``not computed (why)``."""
+        return not self.status.startswith(NOT_COMPUTED)
 
     @property
     def saving_usd_per_month(self) -> float | None:
@@ -130,14 +137,31 @@ def single_target_comparison(
     settings: SolverSettings,
     plan_objective: float,
     plan_monthly_usd: float,
+    *,
+    deadline: Deadline | None = None,
+    need_s: float = 0.0,
 ) -> BurstComparison | None:
     """Re-solve with split off for the split workloads (see the module docstring); None when
     no workload is split (nothing is computed then). ``catalog`` is the base catalog (the
-    scenario's overrides are applied once, by the option builder)."""
+    scenario's overrides are applied once, by the option builder).
+
+    Within ``deadline`` (default: ``settings.time_limit_s`` from now): it starts only when
+    what is left covers ``need_s`` (its expected option build and solve), and its solve gets
+    what is left; otherwise, or when that solve finds no plan in time, the comparison's
+    status says ``not computed (why)``."""
     split = split_workloads(scn)
     if not split:
         return None
     t0 = time.perf_counter()
+    clock = deadline if deadline is not None else Deadline.start(settings.time_limit_s)
+
+    def skipped(why: str) -> BurstComparison:
+        return BurstComparison(
+            split, why, plan_objective, plan_monthly_usd, seconds=time.perf_counter() - t0
+        )
+
+    if not clock.allows(need_s):
+        return skipped(clock.not_computed(need_s))
     whole = scn.model_copy(
         update={
             "workloads": tuple(
@@ -152,15 +176,22 @@ def single_target_comparison(
     )
     fresh = build_options(only, catalog)
     if not set(fresh.units["unit"]) <= set(fresh.options["unit"]):  # a whole unit fits nowhere
-        return BurstComparison(
-            split, "infeasible", plan_objective, plan_monthly_usd, seconds=time.perf_counter() - t0
-        )
+        return skipped("infeasible")
     combined = _combined(opts, fresh, set(split))
     problem = formulate(whole, combined)
-    sol = solve_problem(problem, settings)
+    if clock.left_s() <= 0:
+        return skipped(clock.not_computed())
+    timed = clock.for_solver(settings)
+    sol = solve_problem(problem, timed)
     seconds = time.perf_counter() - t0
     if not sol.has_plan or sol.objective is None:
-        return BurstComparison(split, sol.status, plan_objective, plan_monthly_usd, seconds=seconds)
+        status = sol.status
+        if status != "infeasible":
+            status = (
+                f"{NOT_COMPUTED} (the comparison solve found no plan within its "
+                f"{timed.time_limit_s:.1f} s: {sol.status}; {clock.reason()})"
+            )
+        return BurstComparison(split, status, plan_objective, plan_monthly_usd, seconds=seconds)
     constant = objective_constant(whole, problem.purchasables)
     return BurstComparison(
         split,
@@ -232,6 +263,8 @@ def comparison_line(c: BurstComparison | None) -> str:
     """One sentence: what the split saves against the best single-target placement."""
     if c is None:
         return "split saving not computed"
+    if not c.computed:
+        return f"split saving {c.status}"
     if c.saving_usd_per_month is None:
         return (
             f"no single-target placement of {', '.join(c.workloads)} is feasible "
@@ -239,8 +272,9 @@ def comparison_line(c: BurstComparison | None) -> str:
         )
     where = "; ".join(f"{w} on {t}" for w, t in c.placements.items())
     verb = "saves" if c.saving_usd_per_month >= 0 else "costs"
+    best = "best" if c.status == "optimal" else "best found (not proven optimal)"
     return (
-        f"splitting {verb} ${abs(c.saving_usd_per_month):,.2f}/month against the best "
+        f"splitting {verb} ${abs(c.saving_usd_per_month):,.2f}/month against the {best} "
         f"single-target placement (${c.single_monthly_usd:,.2f}/month: {where}); "
         f"{c.method}"
     )

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from advisor.errors import InfeasibleScenario, SolverLimitReached
+from advisor.plan.deadline import NOT_COMPUTED, Deadline, expected_solve_s
 from advisor.schema.federated_units import centralised
 
 if TYPE_CHECKING:
+    from advisor.catalog import Catalog
     from advisor.plan.result import Plan
 
 
@@ -37,6 +39,12 @@ class CentralisedComparison:
     why: str = ""
     central_targets: dict[str, str] = field(default_factory=dict)
     unpriced: tuple[str, ...] = ()
+
+    @property
+    def computed(self) -> bool:
+        """False when the extra solve was skipped or stopped for time; ``reasons`` then say
+        ``not computed (why)``."""
+        return not any(r.startswith(NOT_COMPUTED) for r in self.reasons)
 
 
 def residency_blockers(plan: Plan) -> list[str]:
@@ -59,8 +67,16 @@ def residency_blockers(plan: Plan) -> list[str]:
     return out
 
 
-def compare_centralised(plan: Plan) -> CentralisedComparison | None:
-    """The comparison, or None when the plan has no federated workload."""
+def compare_centralised(
+    plan: Plan, catalog: Catalog | None = None, deadline: Deadline | None = None
+) -> CentralisedComparison | None:
+    """The comparison, or None when the plan has no federated workload.
+
+    ``catalog``: the base catalog the plan was solved with (default: the plan's own,
+    ``Plan.base_catalog``, else the scenario's). ``deadline`` (default: the scenario's time
+    limit from now) bounds the extra solve: it starts only when what is left covers about
+    what the plan's own option build and solve took, else the comparison is not offered and
+    its reason says ``not computed (time limit reached: ...)``."""
     from advisor.plan.planner import solve
 
     scn = plan.scenario
@@ -70,6 +86,12 @@ def compare_centralised(plan: Plan) -> CentralisedComparison | None:
     blocked = residency_blockers(plan)
     if blocked:
         return CentralisedComparison(False, tuple(blocked))
+    clock = deadline if deadline is not None else Deadline.start(scn.settings.time_limit_s)
+    t = plan.timings
+    solved = t.get("model_build_seconds", 0.0) + t.get("solve_seconds", 0.0)
+    need = expected_solve_s(t.get("options_seconds", 0.0), t.get("solve_wall_seconds", solved))
+    if not clock.allows(need):
+        return CentralisedComparison(False, (clock.not_computed(need),))
     central = scn.model_copy(
         update={
             "workloads": tuple(
@@ -78,13 +100,20 @@ def compare_centralised(plan: Plan) -> CentralisedComparison | None:
         }
     )
     try:
-        alt = solve(central, sensitivity=False)
+        # the split-off comparison is the plan's business, not this comparison's
+        alt = solve(
+            central,
+            catalog if catalog is not None else plan.base_catalog,
+            sensitivity=False,
+            split_comparison=False,
+            deadline=clock,
+        )
     except InfeasibleScenario as exc:
         return CentralisedComparison(
             False, tuple(f"centralised training has no feasible plan: {c}" for c in exc.conflicts)
         )
     except SolverLimitReached as exc:
-        return CentralisedComparison(False, (f"centralised solve stopped: {exc}",))
+        return CentralisedComparison(False, (f"{NOT_COMPUTED} (centralised solve stopped: {exc})",))
     metrics = _metrics(plan, alt, fed_ids)
     fed_total, cen_total = metrics.loc["plan total (USD/month)", ["federated", "centralised"]]
     winner = "federated" if fed_total <= cen_total else "centralised"
@@ -106,6 +135,17 @@ def compare_centralised(plan: Plan) -> CentralisedComparison | None:
             if not (s.site or s.region)
         ),
     )
+
+
+def centralised_line(c: CentralisedComparison | None) -> str:
+    """One sentence for the terminal: who wins and why, or why there is no comparison."""
+    if c is None:
+        return ""
+    if c.offered:
+        return f"federated vs centralised training: {c.winner} wins ({c.why})"
+    if not c.computed:
+        return f"federated vs centralised training {'; '.join(c.reasons)}"
+    return f"centralised training not offered: {'; '.join(c.reasons)}"
 
 
 def _part(plan: Plan, ids: list[str]) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from advisor.errors import Conflict
 from advisor.milp import Problem, Solution, SolverSettings, solve_problem
 from advisor.options import OptionSet
 from advisor.plan.cascade import named_conflict
+from advisor.plan.deadline import Deadline
 from advisor.plan.explain import rejection_tiers
 
 LIMIT_FAMILIES = frozenset({"budget", "privacy_risk", "carbon"})
@@ -85,15 +86,23 @@ def last_rule(rejected: pd.DataFrame, targets: set[str]) -> str:
 
 
 def elastic_conflicts(
-    problem: Problem, settings: SolverSettings
-) -> tuple[list[Conflict], Solution]:
+    problem: Problem, settings: SolverSettings, deadline: Deadline | None = None
+) -> tuple[list[Conflict], Solution | None]:
     """Re-solve with slacks (limits first, see the module docstring); every positive slack
-    is a shortfall to relax."""
+    is a shortfall to relax. Both re-solves together end by ``deadline`` (default:
+    ``settings.time_limit_s`` from now): each gets what is left when it starts, and none
+    starts when nothing is left (the solution is then None)."""
+    clock = deadline if deadline is not None else Deadline.start(settings.time_limit_s)
     sol = None
-    if problem.budgets or problem.risk_max is not None or problem.carbon_max_kg is not None:
-        sol = solve_problem(problem, settings, elastic=True, relax=LIMIT_FAMILIES)
-    if sol is None or not sol.has_plan:
-        sol = solve_problem(problem, settings, elastic=True)
+    has_limits = bool(problem.budgets) or problem.risk_max is not None
+    if (has_limits or problem.carbon_max_kg is not None) and clock.left_s() > 0:
+        sol = solve_problem(problem, clock.for_solver(settings), elastic=True, relax=LIMIT_FAMILIES)
+    if (sol is None or not sol.has_plan) and clock.left_s() > 0:
+        sol = solve_problem(problem, clock.for_solver(settings), elastic=True)
+    if sol is None:
+        return [
+            Conflict("solver", "elastic", f"elastic re-solve not started: {clock.reason()}")
+        ], None
     limits = {b.name: b.limit_usd for b in problem.budgets}
     conflicts = []
     if not sol.has_plan:

@@ -219,7 +219,10 @@ BURST_PART = {
 }
 BURST_COMPARISON = {
     "workloads": {"type": "array", "items": {"type": "string"}, "description": "Split workloads."},
-    "status": _str("Solver status of the comparison solve (infeasible: no single target works)."),
+    "status": _str(
+        "Solver status of the comparison solve (infeasible: no single target works), or "
+        "`not computed (why)` when it was skipped or found no plan within the time limit."
+    ),
     "method": _str("What the comparison is."),
     "plan_objective": _num("The plan's objective value."),
     "plan_monthly_usd": _num(f"The plan's monthly total, {USD_M}."),
@@ -326,7 +329,8 @@ def plan_schema() -> dict:
         },
         "sensitivity": {
             "type": "array",
-            "description": "Binding limits and what relaxing each would save.",
+            "description": "Binding limits and what relaxing each would save; `method` is "
+            "`not computed (why)` for a limit not re-solved (on demand, or the time limit).",
             "items": {"type": "object"},
         },
         "deployment": _records(
@@ -374,7 +378,12 @@ def plan_schema() -> dict:
                     "required": ["offered", "reasons"],
                     "properties": {
                         "offered": {"type": "boolean"},
-                        "reasons": {"type": "array", "items": {"type": "string"}},
+                        "reasons": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "Why it is not offered; `not computed (why)` "
+                            "when the extra solve was skipped or stopped for time.",
+                        },
                     },
                 },
             },

@@ -14,6 +14,7 @@ from advisor.errors import InfeasibleScenario, InvalidScenario, SolverLimitReach
 from advisor.milp import SolverSettings, solve_problem, start_from
 from advisor.milp.formulate import formulate, objective_constant, objective_factor
 from advisor.options import OptionSet, build_options
+from advisor.options.burst import split_workloads
 from advisor.plan.assemble import (
     assignments_frame,
     budget_usage,
@@ -23,6 +24,7 @@ from advisor.plan.assemble import (
 )
 from advisor.plan.baselines import baselines
 from advisor.plan.burst import burst_parts, single_target_comparison
+from advisor.plan.deadline import Deadline, expected_solve_s
 from advisor.plan.explain import alternatives
 from advisor.plan.infeasible import elastic_conflicts, presolve_conflicts
 from advisor.plan.price_provenance import with_price_provenance
@@ -47,6 +49,7 @@ def solve(
     options: OptionSet | None = None,
     warm_from: Any = None,
     split_comparison: bool = True,
+    deadline: Deadline | None = None,
 ) -> Plan:
     """Find the cheapest compliant placement of every workload.
 
@@ -54,8 +57,13 @@ def solve(
     the HiGHS incumbent, bound and gap while the MIP runs (see ``SolverSettings.progress``).
 
     ``time_limit_s`` (default: the scenario's ``settings.time_limit_s``) bounds the whole
-    call: option building, the solve and, when asked for, the sensitivity re-solves (the
-    solver gets what is left after the options, minus a reserve for the explanations).
+    call (:mod:`advisor.plan.deadline`): option building, the solve, the explanations, the
+    split comparison and, when asked for, the sensitivity re-solves. The solver gets what is
+    left after the options minus a reserve for the explanations; when the options took it
+    all, :class:`SolverLimitReached` says so. A comparison that no longer fits is recorded
+    as ``not computed (time limit reached: ...)``. ``deadline``: a deadline already running
+    (the ``plan`` command starts one before solving and spends the rest on the centralised
+    comparison, the outputs and ``--sensitivity``); it replaces ``time_limit_s`` as the bound.
     ``sensitivity``: also compute the value of relaxing each binding limit (warm-started
     re-solves within the same time limit); default off, see :meth:`Plan.sensitivity`, which
     computes it on demand. Without it the plan lists the binding limits as not computed.
@@ -73,16 +81,19 @@ def solve(
         scenario, objective=objective, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap
     )
     s = scn.settings
+    clock = deadline if deadline is not None else Deadline.start(s.time_limit_s)
     settings = SolverSettings(solver=s.solver, time_limit_s=s.time_limit_s, mip_gap=s.mip_gap)
     cat = catalog if catalog is not None else catalog_for(scn)
     _step(progress, "building options")
+    began = clock.elapsed_s()
     opts = options if options is not None else build_options(scn, cat)
+    # durations as the deadline sees them: what a comparison that repeats them will need
+    built_s = clock.elapsed_s() - began if options is None else opts.stats["build_seconds"]
     conflicts = presolve_conflicts(opts)
     if conflicts:
         raise InfeasibleScenario(conflicts, report={"scenario": scn, "options": opts})
     _step(progress, f"solving ({len(opts.options):,} options)")
     problem = formulate(scn, opts)
-    total_s = settings.time_limit_s
     start = None
     if warm_from is not None:
         placement, bought = (
@@ -91,24 +102,31 @@ def solve(
             else warm_from
         )
         start = start_from(problem, placement, bought)
+    solving = clock.keeping(clock.reserve_s)  # the explanations and outputs keep the rest
+    if solving.left_s() <= 0:
+        raise SolverLimitReached(_no_time_left(clock, opts))
     live = getattr(progress, "solver", None)  # incumbent / bound / gap while HiGHS runs
-    timed = _left(settings, t0, total_s, EXPLAIN_RESERVE)
+    timed = solving.for_solver(settings)
+    began = clock.elapsed_s()
     sol = solve_problem(problem, replace(timed, progress=live) if live else timed, start=start)
+    solved_s = clock.elapsed_s() - began
     if sol.status == "infeasible":
         _step(progress, "infeasible: elastic re-solve to find the smallest shortfall")
-        found, elastic = elastic_conflicts(problem, _left(settings, t0, total_s, 0.0))
-        if not elastic.has_plan:
+        found, elastic = elastic_conflicts(problem, settings, solving)
+        if elastic is None or not elastic.has_plan:
             raise SolverLimitReached(
-                f"the solver reported infeasible and the elastic re-solve ended {elastic.status}; "
-                "raise settings.time_limit_s to get a diagnosis"
+                "the solver reported infeasible and the elastic re-solve "
+                + ("was not started" if elastic is None else f"ended {elastic.status}")
+                + f" ({clock.reason()}); raise settings.time_limit_s to get a diagnosis"
             )
         raise InfeasibleScenario(found, report={"scenario": scn, "options": opts})
     if not sol.has_plan or sol.objective is None:
         raise SolverLimitReached(
-            f"the solver stopped ({sol.status}) after {sol.solve_seconds:.1f} s without a feasible "
-            f"plan (the time limit of {total_s:g} s covers option building, "
-            f"{opts.stats['build_seconds']:.1f} s here, and the solve); "
-            "raise settings.time_limit_s or relax the gap",
+            f"the solver stopped ({sol.status}) without a feasible plan in the "
+            f"{timed.time_limit_s:.1f} s it had: the time limit of {clock.total_s:g} s covers "
+            f"option building ({opts.stats['build_seconds']:.1f} s here), the solve, and "
+            f"{clock.reserve_s:.1f} s kept for the explanations and outputs; "
+            "raise settings.time_limit_s (--time-limit) or relax the gap",
         )
     _step(progress, "explaining: assignments, site and budget usage")
     purchases = purchases_frame(problem, sol, scn.settings.horizon_months)
@@ -121,28 +139,30 @@ def solve(
     constant = objective_constant(scn, problem.purchasables)
     _step(progress, "explaining: baselines (all-cloud, all-on-prem, greedy)")
     base = baselines(scn, opts, problem, kpis["monthly_total_usd"])
-    items = binding_limits(problem, sol, usage, budgets)
-    if sensitivity:
-        _step(progress, f"sensitivity ({min(len(items), SENSITIVITY_LIMITS)} re-solves)")
-        left = total_s - (time.perf_counter() - t0)
-        sens = value_of_relaxing(
-            problem, sol, settings, items, months, SENSITIVITY_LIMITS, time_budget_s=left
-        )
-    else:
-        sens = not_computed(items, "on demand: --sensitivity or plan.sensitivity()")
     objective_value = float(sol.objective) + constant
+    burst = None
     if split_comparison and any(w.split for w in scn.workloads):
         _step(progress, "burst: best placement with the split workloads kept whole")
         burst = single_target_comparison(
             scn,
             cat,
             opts,
-            _left(settings, t0, total_s, 0.0),
+            settings,
             objective_value,
             kpis["monthly_total_usd"],
+            deadline=solving,
+            need_s=_comparison_need_s(opts, built_s, solved_s, split_workloads(scn)),
+        )
+        if burst is not None and not burst.computed:
+            _step(progress, f"burst: comparison {burst.status}")
+    items = binding_limits(problem, sol, usage, budgets)
+    if sensitivity:
+        _step(progress, f"sensitivity ({min(len(items), SENSITIVITY_LIMITS)} re-solves)")
+        sens = value_of_relaxing(
+            problem, sol, settings, items, months, SENSITIVITY_LIMITS, deadline=solving
         )
     else:
-        burst = None
+        sens = not_computed(items, "on demand: --sensitivity or plan.sensitivity()")
     _step(progress, "explaining: alternatives per workload")
     t1 = time.perf_counter()
     return Plan(
@@ -163,14 +183,16 @@ def solve(
         idle_capacity=idle,
         burst_parts=burst_parts(scn, assignments),
         burst_comparison=burst,
+        base_catalog=cat,
         kpis=kpis,
         options=opts,
         problem=problem,
         solution=sol,
         timings={
-            "options_seconds": opts.stats["build_seconds"],
+            "options_seconds": built_s,
             "model_build_seconds": sol.build_seconds,
             "solve_seconds": sol.solve_seconds,
+            "solve_wall_seconds": solved_s,
             "total_seconds": t1
             - t0
             + (opts.stats["build_seconds"] if options is not None else 0.0),
@@ -196,22 +218,26 @@ def with_settings_used(scenario: Scenario, **overrides: Any) -> Scenario:
 
 SENSITIVITY_LIMITS = 6
 """Binding limits re-solved by the sensitivity analysis (the first ones found)."""
-EXPLAIN_RESERVE = 0.1
-"""Share of the time limit kept back from the solver for the explanations and outputs."""
 
 
-def _left(settings: SolverSettings, t0: float, total_s: float, reserve: float) -> SolverSettings:
-    """The settings with the time left of ``total_s`` since ``t0``, minus the reserve share;
-    never less than :data:`MIN_SOLVE_SHARE` of the limit."""
-    left = total_s * (1.0 - reserve) - (time.perf_counter() - t0)
-    return replace(settings, time_limit_s=max(left, MIN_SOLVE_SHARE * total_s, 0.5))
+def _comparison_need_s(
+    opts: OptionSet, built_s: float, solved_s: float, workloads: tuple[str, ...]
+) -> float:
+    """What the split-off comparison needs: the option build of the split workloads' share of
+    the units, plus a solve as long as the plan's (see :func:`expected_solve_s`)."""
+    units = opts.units
+    share = float(units["workload"].isin(workloads).mean()) if len(units) else 1.0
+    return expected_solve_s(built_s * share, solved_s)
 
 
-MIN_SOLVE_SHARE = 0.25
-"""The solver always gets at least this share of the time limit, so a slow option build
-(a loaded machine) cannot starve it into failing; the whole call then takes at most about
-1.25 x the limit plus the explanations. Normally options take seconds and the bound is the
-limit itself."""
+def _no_time_left(clock: Deadline, opts: OptionSet) -> str:
+    """Why the solver was not started: the option build took the time limit's solver share."""
+    return (
+        f"no time left for the solver: building {len(opts.options):,} options took "
+        f"{opts.stats['build_seconds']:.1f} s ({clock.reason()}), and "
+        f"{clock.reserve_s:.1f} s stay for the explanations and outputs; the time limit "
+        "covers the whole call: raise settings.time_limit_s (--time-limit)"
+    )
 
 
 def _kpis(scn: Scenario, a, purchases, sol, idle) -> dict:

@@ -15,10 +15,12 @@ from advisor.plan.explain import explain_text
 from advisor.plan.federated import federated_document
 
 if TYPE_CHECKING:
+    from advisor.catalog import Catalog
     from advisor.milp import Problem, Solution
     from advisor.options import OptionSet
     from advisor.plan.burst import BurstComparison
     from advisor.plan.centralised import CentralisedComparison
+    from advisor.plan.deadline import Deadline
     from advisor.schema.scenario import Scenario
 
 PLAN_SCHEMA_VERSION = 1
@@ -55,6 +57,12 @@ class Plan:
     burst_comparison: BurstComparison | None = None
     """The plan against the best placement with the split workloads kept whole; None when
     no workload is split."""
+    base_catalog: Catalog | None = field(default=None, repr=False)
+    """The catalog the plan was solved with, before the scenario's overrides (what the
+    centralised comparison is priced with; ``options.catalog`` has the overrides applied)."""
+    centralised_comparison: CentralisedComparison | None = field(default=None, repr=False)
+    """Set by :meth:`with_centralised` (within a time limit); else :attr:`centralised`
+    computes it on first use."""
 
     @property
     def sensitivity_computed(self) -> bool:
@@ -69,15 +77,43 @@ class Plan:
         (default: the scenario's ``settings.time_limit_s``)."""
         return self.with_sensitivity(time_limit_s).relaxing
 
-    def with_sensitivity(self, time_limit_s: float | None = None) -> Plan:
-        """A new Plan whose ``relaxing`` table is computed (this one if it already is)."""
+    def with_sensitivity(
+        self, time_limit_s: float | None = None, *, deadline: Deadline | None = None
+    ) -> Plan:
+        """A new Plan whose ``relaxing`` table is computed (this one if it already is), by
+        ``deadline`` if given (the ``plan`` command's), else within ``time_limit_s``."""
         if self.sensitivity_computed or not len(self.relaxing):
             return self
-        from dataclasses import replace
-
         from advisor.plan.sensitivity import relax_plan
 
-        return replace(self, relaxing=relax_plan(self, time_limit_s))
+        return self._replace(relaxing=relax_plan(self, time_limit_s, deadline))
+
+    def with_centralised(
+        self, time_limit_s: float | None = None, *, deadline: Deadline | None = None
+    ) -> Plan:
+        """A new Plan whose federated-vs-centralised comparison is made now, by ``deadline``
+        if given, else within ``time_limit_s`` (default: the scenario's); when too little
+        time is left it says ``not computed (time limit reached: ...)``. This plan if it
+        has no federated workload or the comparison is already made."""
+        if self.centralised_comparison is not None or "_centralised_lazy" in self.__dict__:
+            return self
+        if not any(w.federated is not None for w in self.scenario.workloads):
+            return self
+        from advisor.plan.centralised import compare_centralised
+        from advisor.plan.deadline import Deadline
+
+        limit = self.scenario.settings.time_limit_s if time_limit_s is None else time_limit_s
+        clock = deadline if deadline is not None else Deadline.start(limit)
+        return self._replace(centralised_comparison=compare_centralised(self, deadline=clock))
+
+    def _replace(self, **changes: Any) -> Plan:
+        """A copy with ``changes``; a centralised comparison already made comes along."""
+        from dataclasses import replace
+
+        made = self.__dict__.get("_centralised_lazy")
+        if made is not None and "centralised_comparison" not in changes:
+            changes["centralised_comparison"] = made
+        return replace(self, **changes)
 
     @property
     def proven_optimal(self) -> bool:
@@ -160,11 +196,18 @@ class Plan:
 
         return deployment_frame(self)
 
-    @cached_property
+    @property
     def centralised(self) -> CentralisedComparison | None:
         """Federated training vs the same jobs trained in one place (one extra solve, made
         once, only for a plan with a federated workload; None otherwise); see
-        :mod:`advisor.plan.centralised`."""
+        :mod:`advisor.plan.centralised`. Made on first use within the scenario's time
+        limit, unless :meth:`with_centralised` made it already."""
+        if self.centralised_comparison is not None:
+            return self.centralised_comparison
+        return self._centralised_lazy
+
+    @cached_property
+    def _centralised_lazy(self) -> CentralisedComparison | None:
         from advisor.plan.centralised import compare_centralised
 
         return compare_centralised(self)

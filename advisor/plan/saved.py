@@ -78,7 +78,7 @@ def verify_saved(
 
     saved = load_saved_plan(path, scenario)
     cat = catalog if catalog is not None else catalog_for(saved.scenario)
-    return verify_plan(saved, cat)  # type: ignore[arg-type]
+    return verify_plan(saved, cat)  # type: ignore[arg-type]  # has every field verify_plan reads
 
 
 def explain_saved(
@@ -139,7 +139,7 @@ def explain_saved(
         purchases=saved.purchases,
         inventory=inventory_of(scenario),
     )
-    text = "\n".join([*federated_lines(view, workload), text])  # type: ignore[arg-type]
+    text = "\n".join([*federated_lines(view, workload), text])  # type: ignore[arg-type]  # a view with the Plan fields it reads
     text += explain_split(*from_document(doc), workload)
     flows = doc.get("flows_usd_per_month") or {}
     cascade = explain_lines(cascade_frame(scenario, a, flows), workload)

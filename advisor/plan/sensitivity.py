@@ -7,19 +7,20 @@ the objective change per month.
 
 Relaxing a limit only enlarges the feasible set and keeps every column, so the plan already
 found is a feasible start for each re-solve (warm start): a re-solve whose LP bound shows the
-plan is still within the gap stops at once. The re-solves share one time budget and each
-gets an equal share of what is left; a limit not reached in time is listed as not computed.
+plan is still within the gap stops at once. The re-solves share one deadline
+(:mod:`advisor.plan.deadline`) and each gets an equal share of what is left; a limit not
+reached in time is listed as ``not computed (time limit reached: N s of M s used)``.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from advisor.milp import Budget, Problem, Solution, SolverSettings, solve_problem
+from advisor.plan.deadline import NOT_COMPUTED, Deadline
 
 
 def binding_limits(
@@ -108,7 +109,8 @@ def relaxed(problem: Problem, item: dict) -> Problem:
 
 
 COLUMNS = ["limit", "relax_by", "unit", "saving_usd_per_month", "method"]
-NOT_COMPUTED = "not computed"
+MIN_RESOLVE_S = 0.05
+"""Below this much time left, the remaining re-solves are not started."""
 
 
 def not_computed(items: list[dict], reason: str) -> pd.DataFrame:
@@ -135,19 +137,19 @@ def value_of_relaxing(
     items: list[dict],
     months: float,
     limit: int = 6,
-    time_budget_s: float | None = None,
+    deadline: Deadline | None = None,
 ) -> pd.DataFrame:
     """Re-solve once per binding limit, warm-started from ``sol``; saving per month =
-    (obj - obj') / months. All re-solves together take at most ``time_budget_s`` (default:
-    the settings' time limit); each gets an equal share of the time left."""
+    (obj - obj') / months. All re-solves together end by ``deadline`` (default: the
+    settings' time limit from now); each gets an equal share of the time left, and the
+    limits not reached are listed as ``not computed (time limit reached: ...)``."""
     rows = []
-    budget = settings.time_limit_s if time_budget_s is None else time_budget_s
-    deadline = time.perf_counter() + max(budget, 0.0)
+    clock = deadline if deadline is not None else Deadline.start(settings.time_limit_s)
     todo = items[:limit]
     for k, item in enumerate(todo):
-        left = deadline - time.perf_counter()
-        if left <= 0.05:
-            rest = not_computed(todo[k:], "time limit reached")
+        left = clock.left_s()
+        if left <= MIN_RESOLVE_S:
+            rest = not_computed(todo[k:], clock.reason())
             rows += rest.to_dict("records")
             break
         share = replace(settings, time_limit_s=left / (len(todo) - k))
@@ -176,8 +178,11 @@ def value_of_relaxing(
     return frame
 
 
-def relax_plan(plan, time_limit_s: float | None = None) -> pd.DataFrame:
-    """:func:`value_of_relaxing` for the binding limits listed in ``plan.relaxing``."""
+def relax_plan(
+    plan, time_limit_s: float | None = None, deadline: Deadline | None = None
+) -> pd.DataFrame:
+    """:func:`value_of_relaxing` for the binding limits listed in ``plan.relaxing``, within
+    ``deadline`` if given, else ``time_limit_s`` (default: the scenario's) from now."""
     from advisor.milp.formulate import objective_factor
 
     s = plan.scenario.settings
@@ -188,5 +193,10 @@ def relax_plan(plan, time_limit_s: float | None = None) -> pd.DataFrame:
     )
     items = binding_limits(plan.problem, plan.solution, plan.site_usage, plan.budget_usage)
     return value_of_relaxing(
-        plan.problem, plan.solution, settings, items, objective_factor(plan.scenario)
+        plan.problem,
+        plan.solution,
+        settings,
+        items,
+        objective_factor(plan.scenario),
+        deadline=deadline,
     )

@@ -6,6 +6,7 @@ seconds; ``Plan.explain`` gives the same facts as prose for one workload.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -195,7 +196,7 @@ def privacy(plan: Plan) -> pd.DataFrame:
     return frame
 
 
-def _justify(r: dict, w, pol, offered: list[str], country: str, residency: list[str]) -> str:
+def _justify(r: dict, w, pol, offered: Sequence[str], country: str, residency: list[str]) -> str:
     cls = w.data.classification
     text = f"{cls} data may run on {', '.join(pol.allowed_tiers)}"
     if r["tier"] == "cloud":

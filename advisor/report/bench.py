@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from playwright.sync_api import ConsoleMessage, Page
+
     from advisor.plan import Plan
 
 CHROMIUM = "/usr/bin/chromium"
@@ -84,6 +86,21 @@ def _median(values: list[float]) -> float:
     return float(statistics.median(values))
 
 
+def _listen(page: Page) -> tuple[list[str], list[str]]:
+    """Lists that collect the page's errors (uncaught and console) and requested URLs."""
+    errors: list[str] = []
+    requests: list[str] = []
+
+    def on_console(m: ConsoleMessage) -> None:
+        if m.type == "error":
+            errors.append(m.text)
+
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", on_console)
+    page.on("request", lambda r: requests.append(r.url))
+    return errors, requests
+
+
 def chromium_times(path: Path, runs: int = 3, term: str = "") -> BrowserTimes:
     """Median timings of ``runs`` loads of ``path`` in headless Chromium (fresh context each)."""
     from playwright.sync_api import sync_playwright
@@ -95,14 +112,7 @@ def chromium_times(path: Path, runs: int = 3, term: str = "") -> BrowserTimes:
             for _ in range(runs):
                 ctx = browser.new_context(viewport={"width": 1400, "height": 900})
                 page = ctx.new_page()
-                errors: list[str] = []
-                requests: list[str] = []
-                page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-                page.on(
-                    "console",
-                    lambda m, errors=errors: m.type == "error" and errors.append(m.text),
-                )
-                page.on("request", lambda r, requests=requests: requests.append(r.url))
+                errors, requests = _listen(page)
                 page.goto(path.resolve().as_uri(), wait_until="load", timeout=120_000)
                 ready = page.wait_for_function(_READY, polling="raf", timeout=120_000)
                 interactive = float(ready.json_value())

@@ -25,7 +25,8 @@ def burst_section(plan: Plan) -> dict[str, Any] | None:
     ]
     return {
         "workloads": workloads,
-        "computed": c is not None,
+        "computed": c is not None and c.computed,
+        "not_computed": c.status if c is not None and not c.computed else "",
         "feasible": c is not None and c.saving_usd_per_month is not None,
         "saving_usd": None if c is None else c.saving_usd_per_month,
         "single_usd": None if c is None else c.single_monthly_usd,

@@ -224,7 +224,13 @@ def decisions(plan: Plan) -> dict[str, Any]:
         f"({reason}).",
         "not computed": f"The value of relaxing these limits was not computed for this plan "
         f"({reason})."
-        + ("" if "sensitivity" in reason else " advisor plan --sensitivity computes it."),
+        + (
+            ""
+            if "sensitivity" in reason
+            else " A longer --time-limit leaves time for it."
+            if "time limit" in reason
+            else " advisor plan --sensitivity computes it."
+        ),
     }[state]
     return {
         "summary": " ".join(summary),

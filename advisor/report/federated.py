@@ -61,6 +61,7 @@ def section(plan: Plan) -> dict[str, Any] | None:
             if w.federated is not None
         ],
         "offered": bool(c and c.offered),
+        "computed": bool(c is None or c.computed),
         "reasons": list(c.reasons) if c else [],
         "winner": c.winner if c else "",
         "why": c.why if c else "",

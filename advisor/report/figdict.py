@@ -165,7 +165,10 @@ def _typed_array(v: np.ndarray) -> Any:
     code = TYPED.get(str(v.dtype))
     if code is None:
         return v
-    spec = {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(v)).decode("ascii")}
+    # ``.data`` (the array's memoryview): numpy's stubs give ndarray ``__buffer__`` only from
+    # Python 3.12, so the array itself is not a ``Buffer`` to mypy on 3.11; the bytes are equal
+    raw = np.ascontiguousarray(v).data
+    spec = {"dtype": code, "bdata": base64.b64encode(raw).decode("ascii")}
     if v.ndim > 1:
         spec["shape"] = str(v.shape)[1:-1]
     return spec

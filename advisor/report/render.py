@@ -16,8 +16,9 @@ from advisor.report.tables import PAGE_SIZES
 
 
 def _environment() -> Environment:
+    loader = PackageLoader("advisor", "report/templates")
     env = Environment(
-        loader=PackageLoader("advisor", "report/templates"),
+        loader=loader,
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -33,7 +34,7 @@ def _environment() -> Environment:
         qty=fmt.qty,
     )
     env.globals["plotly_js"] = plotly_js
-    env.globals["asset"] = lambda name: Markup(env.loader.get_source(env, name)[0])
+    env.globals["asset"] = lambda name: Markup(loader.get_source(env, name)[0])
     env.globals["advisor_version"] = __version__
     env.globals["page_sizes"] = PAGE_SIZES
     return env

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from advisor.errors import InvalidScenario, Issue
+from advisor.schema.types import is_classification
 
 if TYPE_CHECKING:
     from advisor.schema.scenario import Scenario
@@ -341,6 +342,7 @@ def with_policy(
     from advisor.schema.scenario import DEFAULT_POLICIES
 
     _ids("classification", classification, list(DEFAULT_POLICIES))
+    assert is_classification(classification), "_ids has checked it"
     pol = scn.policy(classification)
     upd: dict[str, Any] = {}
     if allowed_tiers is not None:

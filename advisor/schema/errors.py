@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from advisor.errors import Issue
 from advisor.schema.profile import PROFILE_ERROR_HELP
@@ -129,7 +130,7 @@ def issues_from_validation(
 
 
 def _issue(
-    err: dict[str, Any], loc: Loc, file: str, line: int | None, root: type[BaseModel]
+    err: ErrorDetails, loc: Loc, file: str, line: int | None, root: type[BaseModel]
 ) -> Issue:
     kind = err["type"]
     value = err.get("input")

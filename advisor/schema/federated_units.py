@@ -186,4 +186,4 @@ def data_moves(w: Workload) -> tuple[tuple[str, float], ...]:
     if fed is None:
         return ()
     r = fed.centralised_refresh_per_month
-    return tuple((s.site or s.region, s.data_gb * r) for s in fed.shards if s.site or s.region)
+    return tuple((home, s.data_gb * r) for s in fed.shards if (home := s.site or s.region))

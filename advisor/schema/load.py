@@ -151,7 +151,9 @@ def _merge_inventories(data: dict[str, Any], smap: SourceMap, base: Path) -> dic
             continue
         offset = len(workloads)
         for loc, hit in inv_map.where.items():
-            smap.where[("workloads", loc[0] + offset, *loc[1:])] = hit
+            row = loc[0]
+            assert isinstance(row, int), "inventory locations start with the row index"
+            smap.where[("workloads", row + offset, *loc[1:])] = hit
         workloads.extend(rows)
     if issues:
         raise InvalidScenario(issues)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from advisor.errors import Issue
 from advisor.schema.escalation import check_escalations
@@ -307,7 +307,7 @@ def _some(values: Iterable[str], limit: int = 8) -> str:
 
 
 def _value_at(scn: Scenario, loc: Loc):
-    node = scn
+    node: Any = scn  # a model, a tuple or a value, as the walk goes down
     for part in loc:
         node = node[part] if isinstance(part, int) else getattr(node, part, node)
     return node

@@ -30,6 +30,7 @@ from advisor.schema.types import (
     Strict,
     Tier,
     WorkloadKind,
+    is_classification,
 )
 
 PosFloat = Annotated[float, Field(gt=0)]
@@ -446,7 +447,7 @@ class ClassificationPolicy(Strict):
     """Controls every cloud target must offer for this classification."""
 
 
-DEFAULT_POLICIES: dict[str, ClassificationPolicy] = {
+DEFAULT_POLICIES: dict[Classification, ClassificationPolicy] = {
     "public": ClassificationPolicy(),
     "internal": ClassificationPolicy(),
     "confidential": ClassificationPolicy(cloud_requires=("cmk",)),
@@ -544,8 +545,13 @@ class Distribution(Strict):
             raise ValueError(f"{self.distribution} needs {', '.join(missing)}")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError("low must not exceed high")
-        if self.mode is not None and not (self.low <= self.mode <= self.high):  # type: ignore[operator]
-            raise ValueError("mode must lie between low and high")
+        if self.mode is not None:
+            if self.low is None or self.high is None:
+                raise ValueError(
+                    "mode needs low and high: it is a triangular factor's most likely value"
+                )
+            if not (self.low <= self.mode <= self.high):
+                raise ValueError("mode must lie between low and high")
         return self
 
 
@@ -750,7 +756,9 @@ class Scenario(Strict):
 
     def policy(self, classification: str) -> ClassificationPolicy:
         """The effective policy for a classification (scenario override or default)."""
-        return self.policies.get(classification, DEFAULT_POLICIES[classification])  # type: ignore[index]
+        if not is_classification(classification):
+            raise KeyError(classification)
+        return self.policies.get(classification, DEFAULT_POLICIES[classification])
 
     @property
     def teams(self) -> tuple[str, ...]:

@@ -67,7 +67,7 @@ _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _C_LOADER = _Base is not yaml.SafeLoader
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
+class _Loader(_Base):
     """Safe loader (libyaml when available); composition only, values are built by us."""
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -37,6 +37,12 @@ CLASSIFICATIONS: tuple[Classification, ...] = (
     "phi",
     "special_category",
 )
+
+
+def is_classification(value: str) -> TypeGuard[Classification]:
+    """Whether ``value`` names a data classification (and, to a type checker, is one)."""
+    return value in CLASSIFICATIONS
+
 
 Control = Literal[
     "confidential_computing",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import TypedDict
 
 import numpy as np
 
@@ -48,8 +49,16 @@ def sweep_engines(n: int, variants: int, time_limit: float, gap: float) -> None:
     )
 
 
+class _SolveSettings(TypedDict):
+    """The keywords both solves get (a TypedDict, so ``**kw`` is checked against solve's)."""
+
+    time_limit_s: float
+    mip_gap: float
+    sensitivity: bool
+
+
 def warm_vs_cold(scn: advisor.Scenario, label: str, time_limit: float, gap: float) -> None:
-    kw = {"time_limit_s": time_limit, "mip_gap": gap, "sensitivity": False}
+    kw = _SolveSettings(time_limit_s=time_limit, mip_gap=gap, sensitivity=False)
     r = Resolver()
     r.solve(scn, **kw)
     edited = scn.with_budget("all", factor=0.98) if scn.budgets else scn.with_limits()

@@ -136,14 +136,20 @@ def draw(unc: Uncertainty, samples: int, seed: int) -> pd.DataFrame:
 
 
 def _sample(rng: np.random.Generator, d: Distribution, n: int) -> np.ndarray:
+    # Distribution._params has checked that the shape's parameters are given
+    low, mode, high = d.low, d.mode, d.high
     if d.distribution == "uniform":
-        return rng.uniform(d.low, d.high, n)
+        assert low is not None and high is not None, "uniform needs low, high"
+        return rng.uniform(low, high, n)
     if d.distribution == "triangular":
-        if d.low == d.high:
-            return np.full(n, float(d.low))  # type: ignore[arg-type]
-        return rng.triangular(d.low, d.mode, d.high, n)
+        assert low is not None and mode is not None and high is not None, "triangular needs all"
+        if low == high:
+            return np.full(n, float(low))
+        return rng.triangular(low, mode, high, n)
     if d.distribution == "normal":
+        assert d.sd is not None, "normal needs sd"
         return np.maximum(0.01, rng.normal(1.0, d.sd, n))
+    assert d.sigma is not None, "lognormal needs sigma"
     return np.exp(rng.normal(0.0, d.sigma, n))
 
 

@@ -148,7 +148,7 @@ NAMES = [
 def parse(parameter: str | Edit, name: str | None = None) -> Parameter:
     """A :class:`Parameter` from a name in the table above, or from a function."""
     if callable(parameter):
-        label = name or getattr(parameter, "__name__", "custom")
+        label = name or str(getattr(parameter, "__name__", "custom"))
         return Parameter(label, "value", parameter, nullable=True)
     head, _, arg = parameter.partition(":")
     found = _scoped(head, arg) if arg else _simple(head)

@@ -11,11 +11,24 @@ from advisor.plan.verify.facts import ABS_TOL, Facts, Recomputed, Target, number
 from advisor.plan.verify.verdict import Violation
 
 if TYPE_CHECKING:
+    from advisor.plan.verify.burst import VPart
     from advisor.schema.scenario import Scenario, Workload
 
 
 class VerifierBase:
     """Holds the scenario, the facts, the tolerance and what has been found so far."""
+
+    if TYPE_CHECKING:
+        # Defined by the check families that ``Verifier`` composes, which call one another;
+        # declared here so that mypy checks those calls against the real signatures.
+        def unit_part(self, unit: str) -> tuple[Workload, VPart] | None: ...  # BurstChecks
+        def part_units(self, w: Workload) -> list[tuple[VPart, str]]: ...  # BurstChecks
+        def federated_workload(self, unit: str) -> Workload | None: ...  # FederatedChecks
+        def federated_unit_names(self, w: Workload) -> list[str]: ...  # FederatedChecks
+        def flow_rate(self, a: str, b: str) -> float: ...  # CouplingChecks
+        def rtt_between(  # RowChecks
+            self, origin: tuple[float, float, str | None] | None, t: Target
+        ) -> tuple[float, str]: ...
 
     def __init__(self, scn: Scenario, facts: Facts, rel_tol: float):
         self.scn, self.f, self.rel_tol = scn, facts, rel_tol
@@ -35,7 +48,9 @@ class VerifierBase:
         """(USD, kgCO2e) a month of one installed box whether used or not."""
         s, h = self.f.sites[site_id], self.f.hardware[sku]
         kwh = float(h["idle_kw"]) * s.power.pue * 730.0
-        grid = self.target(f"site:{site_id}").grid
+        t = self.target(f"site:{site_id}")
+        assert t is not None, f"site {site_id} is in the facts, so it is a target"
+        grid = t.grid
         return kwh * s.power.usd_per_kwh + float(h["ops_usd_per_month"]), kwh * grid / 1000.0
 
     def installed_fixed(self, bought: dict[tuple[str, str], int]) -> tuple[float, float]:
@@ -75,12 +90,6 @@ class VerifierBase:
             subject,
             f"{what} is {claimed:.6g}; recomputed {value:.6g}",
         )
-
-    def unit_workload(self, unit: str) -> Workload | None:
-        """The workload a unit behaves as; ``unit_part`` (BurstChecks) resolves parts, HA
-        groups and federated shards and aggregators."""
-        found = self.unit_part(unit)  # type: ignore[attr-defined]
-        return None if found is None else found[0]
 
     def target(self, code: str) -> Target | None:
         kind, _, rest = code.partition(":")

@@ -71,7 +71,7 @@ class BurstChecks(VerifierBase):
         """The workload and part of a unit name, or None when it names neither."""
         head = unit.rsplit("#", 1)[0] if "#" in unit else unit
         if "/" in head:  # a federated shard or aggregator: never split, one whole part
-            fw = self.federated_workload(unit)  # type: ignore[attr-defined]  # FederatedChecks
+            fw = self.federated_workload(unit)  # FederatedChecks
             return None if fw is None else (fw, VPart(unit, 0, 1.0, fw.demand.hours_per_month, 1.0))
         w = self.f.workloads.get(head.split("~", 1)[0])
         if w is None:

@@ -21,9 +21,8 @@ class CouplingChecks(BurstChecks):
             site, sku, n = str(p.get("site")), str(p.get("sku")), float(p.get("count", math.nan))
             subj = f"{site}/{sku}"
             s, h = self.f.sites.get(site), self.f.hardware.get(sku)
-            if not self.check(
-                s is not None and h is not None, "purchase", subj, "unknown site or SKU"
-            ):
+            self.check(s is not None and h is not None, "purchase", subj, "unknown site or SKU")
+            if s is None or h is None:
                 continue
             self.check(
                 (site, sku) not in bought, "purchase", subj, "purchased in more than one row"
@@ -124,7 +123,9 @@ class CouplingChecks(BurstChecks):
             return
         cap = rcs[0].box_units
         fluid = sum(rc.units for rc in rcs if rc.item is None)
-        need = math.ceil((sum(it[0] * n for it, n in items) + fluid) / cap - 1e-9) if cap else 0
+        need: float = (  # boxes; math.inf when a replica is larger than a box
+            math.ceil((sum(it[0] * n for it, n in items) + fluid) / cap - 1e-9) if cap else 0
+        )
         by_size: dict[float, float] = defaultdict(float)
         for (size, _), n in items:
             by_size[size] += n

@@ -38,7 +38,11 @@ def request_rates(scn: Scenario) -> dict[str, tuple[float, int]]:
             return memo[w.id]
         if depth > len(scn.workloads):
             raise ValueError(f"escalation cycle through '{w.id}'")
-        ins = [(s.escalation.fraction, *rate(s, depth + 1)) for s in incoming.get(w.id, [])]
+        ins = [
+            (e.fraction, *rate(s, depth + 1))
+            for s in incoming.get(w.id, [])
+            if (e := s.escalation) is not None  # always: ``_incoming`` lists escalating sources
+        ]
         escalated = sum(f * rps for f, rps, _ in ins)
         rps = (w.demand.requests_per_second or 0.0) + escalated
         tokens = w.demand.tokens_per_request

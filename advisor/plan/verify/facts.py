@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from advisor.catalog import Catalog
+    from advisor.plan.verify.burst import VPart
     from advisor.schema.scenario import Scenario, Workload
 
 ABS_TOL = 1e-6
@@ -179,7 +180,7 @@ class Row:
         return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
     def num(self, key: str) -> float:
-        v = self.rec.get(key)
+        v: Any = self.rec.get(key)  # any cell value; float() decides
         try:
             return float(v)
         except (TypeError, ValueError):
@@ -192,6 +193,7 @@ class Recomputed:
 
     unit: str
     workload: Workload
+    part: VPart  # the workload's part the unit serves (the whole workload unless split)
     target: Target
     site_sku: tuple[str, str] | None = None
     units: float = 0.0

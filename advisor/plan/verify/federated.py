@@ -99,7 +99,8 @@ class FederatedChecks(VerifierBase):
                     usd = gb * self.flow_rate(a, b)
                     out[name] = (w.team, usd)
                     claimed = flows_usd.get(name)
-                    if self.check(claimed is not None, "flow", name, "no cost reported"):
+                    self.check(claimed is not None, "flow", name, "no cost reported")
+                    if claimed is not None:
                         self.same(float(claimed), usd, "flow", name, "USD/month")
                 if fed.max_rtt_ms is not None:
                     self.round_trip(f"{unit}->{agg}", t, ta, fed.max_rtt_ms)
@@ -127,7 +128,7 @@ class FederatedChecks(VerifierBase):
 
         def units(wid: str) -> list[str]:
             w = by_id.get(wid)
-            return [u for _, u in self.part_units(w)] if w is not None else []  # type: ignore[attr-defined]
+            return [u for _, u in self.part_units(w)] if w is not None else []
 
         for fl in (*self.scn.flows, *escalation_flows(self.scn)):
             if fl.max_rtt_ms is None:

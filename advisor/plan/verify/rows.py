@@ -21,6 +21,7 @@ from advisor.options.assumptions import (
 from advisor.options.llm import model_columns, peak_tflops, serve_one
 from advisor.plan.verify.burst import BurstChecks, autoscaled_hours
 from advisor.plan.verify.facts import Recomputed, Row, great_circle_km, number
+from advisor.schema.scenario import CpuNeeds
 from advisor.schema.types import BYTES_PER_PARAM, CONTROLS, HOURS_IN_MONTH, PRICING_TERM_MONTHS
 
 
@@ -53,12 +54,15 @@ class RowChecks(BurstChecks):
     # -- one row
     def row(self, r: Row) -> None:
         unit, code = r.text("unit"), r.text("target")
-        w = self.unit_workload(unit)
+        found = self.unit_part(unit)
         t = self.target(code)
-        if not self.check(w is not None, "row", unit, "unknown unit"):
+        self.check(found is not None, "row", unit, "unknown unit")
+        if found is None:
             return
-        if not self.check(t is not None, "row", unit, f"unknown target '{code}'"):
+        self.check(t is not None, "row", unit, f"unknown target '{code}'")
+        if t is None:
             return
+        w, part = found
         for col, want in (
             ("workload", w.id),
             ("team", w.team),
@@ -73,7 +77,7 @@ class RowChecks(BurstChecks):
                 r.text(col) == want, "row", unit, f"{col} is '{r.text(col)}'; expected '{want}'"
             )
         rc = Recomputed(
-            unit, w, t, claimed_capex=r.num("capex_usd"), claimed_total=r.num("total_usd")
+            unit, w, part, t, claimed_capex=r.num("capex_usd"), claimed_total=r.num("total_usd")
         )
         self.policy(r, rc)
         box = self.box(r, rc)
@@ -160,14 +164,14 @@ class RowChecks(BurstChecks):
         t, u, hw = rc.target, rc.unit, r.text("hardware")
         if t.tier == "cloud":
             it = self.f.itypes.get((t.provider, hw))
-            if not self.check(
-                it is not None, "hardware", u, f"unknown {t.provider} instance type '{hw}'"
-            ):
+            self.check(it is not None, "hardware", u, f"unknown {t.provider} instance type '{hw}'")
+            if it is None:
                 return None
             price = self.f.prices.get((t.provider, t.region, hw, r.text("pricing")))
-            if not self.check(
+            self.check(
                 price is not None, "scope", u, f"no {r.text('pricing')} price for {hw} in {t.code}"
-            ):
+            )
+            if price is None:
                 return None
             missing = [
                 c
@@ -196,7 +200,8 @@ class RowChecks(BurstChecks):
             ):
                 return None
             h = self.f.hardware.get(hw)
-            if not self.check(h is not None, "hardware", u, f"unknown SKU '{hw}'"):
+            self.check(h is not None, "hardware", u, f"unknown SKU '{hw}'")
+            if h is None:
                 return None
             box = {
                 "n_acc": float(h["accelerator_count"]),
@@ -221,7 +226,7 @@ class RowChecks(BurstChecks):
         """Memory fit, throughput, units and boxes. False when the row cannot be costed."""
         w, u, d = rc.workload, rc.unit, rc.workload.demand
         groups = w.ha.groups if w.ha else 1
-        part = self.unit_part(u)[1]
+        part = rc.part
         share = (1.0 / (groups - 1) if groups > 1 else 1.0) * part.fraction
         replicas = r.num("replicas")
         if not self.check(
@@ -239,15 +244,14 @@ class RowChecks(BurstChecks):
                 replicas >= need, "throughput", u, f"{replicas:g} replicas < {need} required"
             )
         if w.cpu is not None:
-            return self.size_cpu(r, rc, box)
+            return self.size_cpu(r, rc, box, w.cpu)
         if not self.check(
             box["n_acc"] > 0, "hardware", u, f"needs accelerators; {r.text('hardware')} has none"
         ):
             return False
         acc = self.f.acc.get(box["accelerator"])
-        if not self.check(
-            acc is not None, "hardware", u, f"unknown accelerator '{box['accelerator']}'"
-        ):
+        self.check(acc is not None, "hardware", u, f"unknown accelerator '{box['accelerator']}'")
+        if acc is None:
             return False
         prec = r.text("precision")
         allowed = (w.model.precision, *w.model.variants) if w.model else ("fp16",)
@@ -290,7 +294,9 @@ class RowChecks(BurstChecks):
         tf = peak_tflops(prec, fp16, int8)
         compute_ms = 0.0
         if d.mode == "tokens" and w.kind != "training":
-            demand = d.requests_per_second * d.tokens_per_request * share
+            rps, tokens = d.requests_per_second, d.tokens_per_request
+            assert rps is not None and tokens is not None, "mode tokens sets both (Demand)"
+            demand = rps * tokens * share
             m = self.serve_at(cols, prec, acc, g)
             self.check(
                 bool(m["fits"]),
@@ -312,22 +318,23 @@ class RowChecks(BurstChecks):
             self.throughput(u, replicas, tput, demand, "tokens/s")
         else:
             weights = params * BYTES_PER_PARAM.get(prec, 2.0)
-            need = (
+            need_gb = (
                 params * TRAINING_BYTES_PER_PARAM
                 if w.kind == "training" and w.model
                 else (weights * (1.0 + w.model.kv_cache_overhead) if w.model else 0.0)
             )
             mem = float(acc["memory_gb"])
             self.check(
-                g * mem * USABLE_MEMORY >= need * (1 - self.rel_tol),
+                g * mem * USABLE_MEMORY >= need_gb * (1 - self.rel_tol),
                 "memory",
                 u,
-                f"{need:.1f} GB needed > {g:g} x {mem:g} GB x {USABLE_MEMORY} usable",
+                f"{need_gb:.1f} GB needed > {g:g} x {mem:g} GB x {USABLE_MEMORY} usable",
             )
         if d.mode == "images":
             eff = NON_LLM_EFFICIENCY.get(cols.get("model_kind", ""), MFU)
             flops = g * tf * 1e12 * eff
             gflops = cols.get("gflops_per_image", d.gflops_per_image)
+            assert d.images_per_second is not None, "mode images sets it (Demand.mode)"
             demand = d.images_per_second * share
             tput = d.throughput_per_replica or (flops / (gflops * 1e9) if flops else 0.0)
             compute_ms = gflops * 1e9 / flops * 1e3 if flops > 0 else math.inf
@@ -338,13 +345,15 @@ class RowChecks(BurstChecks):
         if d.mode == "gpu_hours":
             ref = self.f.acc.get(d.reference_accelerator)
             ref_tf = number(ref["fp16_tflops_dense"]) if ref else None
-            if not self.check(
+            self.check(
                 bool(ref_tf) and fp16 > 0,
                 "throughput",
                 u,
                 "no FP16 throughput to rescale GPU-hours",
-            ):
+            )
+            if not ref_tf or fp16 <= 0:
                 return False
+            assert d.gpu_hours_per_month is not None, "mode gpu_hours sets it (Demand.mode)"
             gpu_hours = d.gpu_hours_per_month * share * ref_tf / fp16
             rc.units = gpu_hours / HOURS_IN_MONTH
             rc.boxes = gpu_hours / box["n_acc"] / HOURS_IN_MONTH
@@ -388,8 +397,9 @@ class RowChecks(BurstChecks):
             memo[key] = serve_one(cols, prec, **spec)
         return dict(memo[key])
 
-    def size_cpu(self, r: Row, rc: Recomputed, box: dict) -> bool:
-        w, u = rc.workload, rc.unit
+    def size_cpu(self, r: Row, rc: Recomputed, box: dict, cpu: CpuNeeds) -> bool:
+        """``size`` for a CPU workload (``cpu`` is its ``workload.cpu``)."""
+        u = rc.unit
         if not self.check(
             box["n_acc"] <= 0,
             "hardware",
@@ -398,22 +408,22 @@ class RowChecks(BurstChecks):
         ):
             return False
         per_box = min(
-            math.floor(box["vcpus"] / w.cpu.vcpus), math.floor(box["memory_gb"] / w.cpu.memory_gb)
+            math.floor(box["vcpus"] / cpu.vcpus), math.floor(box["memory_gb"] / cpu.memory_gb)
         )
         if not self.check(
             per_box >= 1,
             "memory",
             u,
-            f"needs {w.cpu.vcpus} vCPU / {w.cpu.memory_gb:g} GB; "
+            f"needs {cpu.vcpus} vCPU / {cpu.memory_gb:g} GB; "
             f"{r.text('hardware')} has {box['vcpus']:g} / {box['memory_gb']:g} GB",
         ):
             return False
         rc.units = rc.replicas * box["vcpus"] / per_box  # the box share each replica blocks
         rc.box_units = box["vcpus"]
         rc.boxes = math.ceil(rc.replicas / per_box - 1e-9)
-        rc.hours = self.part_hours(rc, self.unit_part(u)[1].hours, per_box)
+        rc.hours = self.part_hours(rc, rc.part.hours, per_box)
         rc.compute_ms = 0.0
-        rc.item = (float(w.cpu.vcpus), float(w.cpu.memory_gb))
+        rc.item = (float(cpu.vcpus), float(cpu.memory_gb))
         rc.box_memory = box["memory_gb"]
         return True
 
@@ -427,7 +437,7 @@ class RowChecks(BurstChecks):
         w, t, u = rc.workload, rc.target, rc.unit
         groups = w.ha.groups if w.ha else 1
         # data volumes: the HA group's share x the part's volume share (1 unless split)
-        share = (1.0 / (groups - 1) if groups > 1 else 1.0) * self.unit_part(u)[1].volume
+        share = (1.0 / (groups - 1) if groups > 1 else 1.0) * rc.part.volume
         self.same(r.num("units"), rc.units, "units", u, "units")
         if t.tier == "cloud":
             billed = r.num("billed_boxes")

@@ -1,0 +1,107 @@
+"""One time limit for a whole call: every solve and comparison of ``advisor plan`` shares it.
+
+A :class:`Deadline` starts with the call (:func:`advisor.solve`, or the ``plan`` command
+before it solves) and every step takes its time from it, so the steps together fit in the
+limit instead of each getting the whole limit again:
+
+* the option build and the explanations take what they take;
+* each solver call gets what is left, minus what later steps keep back (:meth:`keeping`):
+  :attr:`Deadline.reserve_s` (a tenth of the limit, at least 1.5 s, at most half) stays for
+  the explanations, writing the outputs and verifying the plan;
+* an optional comparison (the split kept whole, centralised training, the sensitivity
+  re-solves) starts only when what is left covers what it needs (:meth:`allows`, about as
+  long as the plan's own option build and solve took); otherwise it is recorded as
+  ``not computed (time limit reached: N s of M s used ...)`` (:meth:`not_computed`).
+
+The clock is :func:`now` unless one is given, so a test can drive time deterministically.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from advisor.milp import SolverSettings
+
+EXPLAIN_RESERVE = 0.1
+"""Share of the time limit kept back from the solvers for the explanations and outputs."""
+RESERVE_MIN_S = 1.5
+"""...but at least this many seconds: writing the outputs has a fixed cost (templates,
+figures, the FOCUS export), 0.6-1.5 s for the retailer example on a shared 2-core machine,
+and the independent verification follows. Measured, not a bound: see :data:`RESERVE_MAX`."""
+RESERVE_MAX = 0.5
+"""...and at most this share of the limit, so a short limit still leaves the solver half of
+it. Under about 3 s the outputs alone can take longer than what the reserve leaves them."""
+MIN_OPTIONAL_SOLVE_S = 0.5
+"""The least solver time an optional comparison is started with, however fast the plan's
+own solve was: below it a comparison would mostly report that it ran out of time."""
+NOT_COMPUTED = "not computed"
+"""How a result that was not computed starts (``not computed (reason)``), as in sensitivity."""
+
+
+def now() -> float:
+    """The clock a :class:`Deadline` reads unless given its own (seconds, monotonic)."""
+    return time.perf_counter()
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """``total_s`` seconds from ``started_s``, of which the last ``keep_s`` are kept back for
+    later steps (what :meth:`left_s` does not offer)."""
+
+    total_s: float
+    started_s: float
+    keep_s: float = 0.0
+    clock: Callable[[], float] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def start(cls, total_s: float, clock: Callable[[], float] | None = None) -> Deadline:
+        """A deadline ``total_s`` seconds from now."""
+        return cls(float(total_s), (clock or now)(), 0.0, clock)
+
+    def _now(self) -> float:
+        return (self.clock or now)()
+
+    def elapsed_s(self) -> float:
+        """Seconds used since the start."""
+        return self._now() - self.started_s
+
+    def left_s(self) -> float:
+        """Seconds left for this step: the limit minus what is used and what is kept back."""
+        return max(self.total_s - self.keep_s - self.elapsed_s(), 0.0)
+
+    @property
+    def reserve_s(self) -> float:
+        """What the explanations and outputs keep back: :data:`EXPLAIN_RESERVE` of the limit,
+        at least :data:`RESERVE_MIN_S`, at most :data:`RESERVE_MAX` of it."""
+        return min(max(EXPLAIN_RESERVE * self.total_s, RESERVE_MIN_S), RESERVE_MAX * self.total_s)
+
+    def keeping(self, seconds: float) -> Deadline:
+        """The same deadline with ``seconds`` more kept back for the steps after this one."""
+        return replace(self, keep_s=self.keep_s + max(seconds, 0.0))
+
+    def for_solver(self, settings: SolverSettings) -> SolverSettings:
+        """``settings`` with the time left as the solver's time limit."""
+        return replace(settings, time_limit_s=self.left_s())
+
+    def allows(self, need_s: float) -> bool:
+        """Whether what is left covers ``need_s`` plus :data:`MIN_OPTIONAL_SOLVE_S`."""
+        return self.left_s() >= max(need_s, 0.0) + MIN_OPTIONAL_SOLVE_S
+
+    def reason(self, need_s: float | None = None) -> str:
+        """``time limit reached: N s of M s used`` (and what the skipped step needs)."""
+        text = f"time limit reached: {self.elapsed_s():.1f} s of {self.total_s:g} s used"
+        if need_s is not None:
+            text += f", it needs about {max(need_s, 0.0) + MIN_OPTIONAL_SOLVE_S:.1f} s"
+        return text
+
+    def not_computed(self, need_s: float | None = None) -> str:
+        """``not computed (time limit reached: ...)``: how a skipped result says why."""
+        return f"{NOT_COMPUTED} ({self.reason(need_s)})"
+
+
+def expected_solve_s(options_s: float, solve_s: float) -> float:
+    """What a comparison needs that rebuilds ``options_s`` worth of options and solves a
+    model of the plan's size: that build plus as long as the plan's own solve took."""
+    return options_s + solve_s
