@@ -97,3 +97,13 @@ def report_sweep(report_scenario):
 def report_montecarlo(report_scenario):
     """A small Monte Carlo run of the insurer's own uncertainty section."""
     return advisor.monte_carlo(report_scenario, 6, engine="inline", progress=False)
+
+
+# --- the hybrid example (tests/test_explain_readability.py, tests/test_report_layout.py) ------
+
+
+@pytest.fixture(scope="session")
+def retailer_plan():
+    """The retailer example, solved: a split on an owned box, federated shards billed in
+    GPU-hours, escalation cascades, and co-located places on the map."""
+    return advisor.solve(advisor.load_scenario(advisor.example_path("retailer.yaml")))

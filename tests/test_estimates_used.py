@@ -69,6 +69,6 @@ def test_explain_names_how_each_rtt_was_obtained(plan):
     for w in plan.assignments["workload"].unique():
         text = plan.explain(w)
         row = plan.assignments[plan.assignments["workload"] == w].iloc[0]
-        assert rtt_source(row["rtt_basis"], row["rtt_path"]) in text
+        assert rtt_source(row["rtt_basis"], row["rtt_path"], row["target"]) in text
     assert rtt_source("measured", "") == "measured"
     assert rtt_source("estimate", "public").startswith("estimated from distance")

@@ -433,3 +433,69 @@ def test_sweep_and_montecarlo_reports_load_offline(
             v.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         finally:
             v.close()
+
+
+# --- legibility on the hybrid example: map labels apart, cascades table within the page ------
+
+
+@pytest.fixture(scope="module")
+def retailer_report(retailer_plan, tmp_path_factory):
+    return write_report(retailer_plan, tmp_path_factory.mktemp("retailer") / "report.html")
+
+
+def _overlaps(rects: list[dict]) -> list[tuple[str, str]]:
+    out = []
+    for i, a in enumerate(rects):
+        for b in rects[i + 1 :]:
+            w = min(a["right"], b["right"]) - max(a["left"], b["left"])
+            h = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+            if w > 1 and h > 1:
+                out.append((a["text"], b["text"]))
+    return out
+
+
+def test_map_labels_of_co_located_places_do_not_overlap(browser, retailer_report, retailer_plan):
+    """The retailer's Paris store sits in AWS eu-west-3's metro and its Madrid store in GCP
+    europe-southwest1's: their names are listed in one label, and no label prints over
+    another, in a 1280 px window as drawn by plotly itself."""
+    v = Visit(browser, retailer_report, width=1280)
+    try:
+        rects = v.page.evaluate(
+            """() => [...document.querySelectorAll('#fig-map g.textpoint text')].map(t => {
+                const r = t.getBoundingClientRect();
+                return {text: t.textContent, left: r.left, right: r.right,
+                        top: r.top, bottom: r.bottom};
+            })"""
+        )
+        plot = v.page.evaluate(
+            """() => { const r = document.querySelector('#fig-map .bglayer rect.bg')
+                          .getBoundingClientRect();
+                       return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }"""
+        )
+        assert _overlaps(rects) == []
+        text = " ".join(r["text"] for r in rects)
+        for place in ["dus-dc", "store-fr-paris", "aws:eu-west-3", "store-es-madrid"]:
+            assert place in text, place
+        for r in rects:
+            assert plot["left"] - 1 <= r["left"] and r["right"] <= plot["right"] + 1, r
+            assert plot["top"] - 1 <= r["top"] and r["bottom"] <= plot["bottom"] + 1, r
+        v.assert_clean()
+    finally:
+        v.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_cascades_table_fits_the_window(browser, retailer_report, width):
+    v = Visit(browser, retailer_report, width=width)
+    try:
+        box = v.page.evaluate(
+            """() => { const s = document.querySelector('section#cascades .scroll');
+                       return [s.scrollWidth, s.clientWidth]; }"""
+        )
+        assert box[0] <= box[1], f"the cascades table scrolls: {box[0]} px in {box[1]} px"
+        cells = v.page.locator("section#cascades tbody tr").first.inner_text()
+        for value in ["support-8b-north", "support-70b", "15%", "req/s", "dus-dc", "EU"]:
+            assert value in cells, value
+        v.assert_clean()
+    finally:
+        v.close()

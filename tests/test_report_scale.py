@@ -154,8 +154,11 @@ def test_crowded_map_has_no_text_labels():
     fig = mapfig.placement_map(pts, links).figure()
     markers = [tr for tr in fig.data if tr.name != mapfig.LAND_TRACE]
     assert all(tr.mode == "markers" for tr in markers)
+    assert not [tr for tr in fig.data if tr.name == mapfig.LABEL_TRACE]
     few = mapfig.placement_map(pts.head(5), links).figure()
-    assert all(tr.mode == "markers+text" for tr in few.data if tr.name != mapfig.LAND_TRACE)
+    labels = [tr for tr in few.data if tr.name == mapfig.LABEL_TRACE]
+    assert len(labels) == 1 and labels[0].mode == "markers+text"
+    assert sorted(labels[0].text) == [f"s{i}" for i in range(5)]
 
 
 def test_breakeven_chart_aggregates_sites_per_sku():

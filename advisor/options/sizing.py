@@ -127,11 +127,13 @@ def size(rows: pd.DataFrame, ref_tflops: pd.Series) -> pd.DataFrame:
     box_hours = box_hours.where(r["mode"] != "gpu_hours", HOURS_IN_MONTH)
     r["boxes"] = boxes
     if "profile" in r.columns:  # autoscaling through a load profile (cloud billing)
-        need = (demand / tput).where(r["mode"].isin(["tokens", "images"]), r["replicas_fixed"])
+        # the peak's replicas (not ``need``, the memory a replica needs: the rejection
+        # details below report that)
+        peak = (demand / tput).where(r["mode"].isin(["tokens", "images"]), r["replicas_fixed"])
         auto = (r["profile"].map(len) > 0) & (r["mode"] != "gpu_hours") & (per_box > 0)
         if auto.any():
             box_hours[auto] = autoscaled_box_hours(
-                need[auto].to_numpy(float),
+                peak[auto].to_numpy(float),
                 per_box[auto].to_numpy(float),
                 r.loc[auto, "profile"],
                 box_hours[auto].to_numpy(float),

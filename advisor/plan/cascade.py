@@ -89,7 +89,7 @@ def cascade_frame(
                     dict.fromkeys(r.classification for r in rules)
                 ),
                 "inherited_residency": "; ".join(
-                    f"{r.source}: {', '.join(r.residency)}" for r in rules if r.residency
+                    f"{', '.join(r.residency)} (from {r.source})" for r in rules if r.residency
                 ),
                 "source_at": at.get(e.source, ""),
                 "target_at": at.get(e.target, ""),
@@ -115,15 +115,15 @@ def explain_lines(frame: pd.DataFrame, workload: str) -> list[str]:
     for c in frame.itertuples(index=False):
         if workload not in (c.source, c.target):
             continue
-        data = c.inherited_classification + (
-            f", residency {c.inherited_residency}" if c.inherited_residency else ""
+        data = f"{c.inherited_classification} data" + (
+            f" with residency {c.inherited_residency}" if c.inherited_residency else ""
         )
         lines.append(
             f"escalation {c.source} -> {c.target}: {c.fraction:.0%} of {c.source}'s requests "
             f"({c.escalated_rps:,.3g} req/s) are also served by {c.target}, which serves "
             f"{c.target_rps:,.3g} req/s in all ({c.target_own_rps:,.3g} of its own), "
-            f"{c.target_tokens_per_request} tokens each; the escalated requests carry {data} "
-            f"data, so {c.target} runs only where that may go. Traffic "
+            f"{c.target_tokens_per_request} tokens each; the escalated requests carry {data}, "
+            f"so {c.target} runs only where that may go. Traffic "
             f"{c.request_gb_per_month:,.1f} GB/month there and {c.answer_gb_per_month:,.1f} "
             f"back ({c.traffic_basis}), ${c.flow_usd_per_month:,.2f}/month between "
             f"{c.source_at or '?'} and {c.target_at or '?'}."

@@ -13,6 +13,7 @@ import pandas as pd
 
 from advisor.options import OptionSet
 from advisor.options.costing import standalone_monthly_usd
+from advisor.plan.owned import SunkBox, sunk_box
 
 
 def alternatives(opts: OptionSet, assignments: pd.DataFrame) -> pd.DataFrame:
@@ -100,16 +101,19 @@ def tier_rejections(opts: OptionSet, unit: str) -> dict[str, list[str]]:
     return out
 
 
-def rtt_source(basis: str, path: str) -> str:
-    """How an RTT was obtained, for readers: measured, LAN, or which estimate.
+def rtt_source(basis: str, path: str, target: str = "") -> str:
+    """How an RTT to ``target`` was obtained, for readers: measured, LAN, or which estimate.
 
     >>> rtt_source("estimate", "via aws:us-east-1")
     'estimated: public internet to aws:us-east-1, then its measured RTT'
+    >>> rtt_source("lan", "", "aws:eu-west-3")
+    'same region (LAN, authored)'
     """
     if basis == "measured":
         return "measured"
     if basis == "lan":
-        return "same site (LAN, authored)"
+        cloud = ":" in target and not target.startswith("site:")
+        return f"same {'region' if cloud else 'site'} (LAN, authored)"
     if basis == "none":
         return "no network hop"
     if str(path).startswith("via "):
@@ -124,20 +128,31 @@ def explain_text(
     alts: pd.DataFrame,
     workload: str,
     reasons: Callable[[str, str, str, str], list[str]] | None = None,
+    purchases: pd.DataFrame | None = None,
+    inventory: dict[tuple[str, str], int] | None = None,
 ) -> str:
     """A reviewer-readable paragraph for one workload. ``reasons(unit, target, hardware,
-    team)`` names the limits that bind against an option (:mod:`advisor.plan.binding`)."""
+    team)`` names the limits that bind against an option (:mod:`advisor.plan.binding`);
+    with ``purchases`` (and ``inventory``, boxes owned per (site, sku)), a unit on boxes that
+    are paid for anyway says so (:mod:`advisor.plan.owned`) when that is why a
+    cheaper-looking alternative lost."""
     rows = assignments[assignments["workload"] == workload]
     if rows.empty:
         raise KeyError(f"no workload '{workload}' in the plan")
     lines = []
     for a in rows.itertuples(index=False):
+        sunk = (
+            sunk_box(opts.options, assignments, purchases, a.unit, inventory)
+            if purchases is not None
+            else None
+        )
+
         where = a.target.removeprefix("site:")
         lines.append(
             f"{a.unit}: {a.tier} at {where} on {a.hardware} ({a.precision}, {a.pricing}), "
             f"${a.total_usd:,.0f}/month; latency {a.latency_ms:.0f} ms"
             + (f" vs SLO {a.slo_ms:.0f} ms" if a.slo_ms != float("inf") else "")
-            + f" (RTT {a.rtt_ms:.0f} ms, {rtt_source(a.rtt_basis, a.rtt_path)})"
+            + f" (RTT {a.rtt_ms:.0f} ms, {rtt_source(a.rtt_basis, a.rtt_path, a.target)})"
             + f"; risk {a.risk:.2f}; {a.carbon_kg:,.0f} kgCO2e/month."
         )
         others = alts[(alts["unit"] == a.unit) & (alts["tier"] != a.tier)]
@@ -147,17 +162,17 @@ def explain_text(
                 f"({o.pricing}) ${o.monthly_usd:,.0f}/month ({o.delta_usd:+,.0f})"
             )
             if o.delta_usd < -0.5:  # cheaper, yet not chosen: name what binds
-                line += "; not used: " + _why(reasons, a.unit, o.target, o.hardware, a.team)
+                line += "; not used: " + _why(reasons, sunk, a, o.target, o.hardware, o.monthly_usd)
             lines.append(line)
         same = alts[(alts["unit"] == a.unit) & (alts["tier"] == a.tier)]
         if len(same):
             o = same.iloc[0]
             place = f"{o['target'].removeprefix('site:')} on {o['hardware']} ({o['pricing']})"
             if o["delta_usd"] < -0.5:  # cheaper on its own, yet not chosen: name what binds
-                why = _why(reasons, a.unit, o["target"], o["hardware"], a.team)
                 lines.append(
                     f"  the cheapest {a.tier} option alone, {place} at "
-                    f"${o['monthly_usd']:,.0f}/month, was not used: {why}"
+                    f"${o['monthly_usd']:,.0f}/month, was not used: "
+                    + _why(reasons, sunk, a, o["target"], o["hardware"], float(o["monthly_usd"]))
                 )
             elif o["target"] != a.target:
                 lines.append(
@@ -181,10 +196,14 @@ def explain_text(
     return "\n".join(lines)
 
 
-def _why(reasons, unit: str, target: str, sku: str, team: str) -> str:
-    found = reasons(unit, target, sku, team) if reasons else []
+def _why(reasons, sunk: SunkBox | None, a, target: str, sku: str, alternative_usd: float) -> str:
+    """Why the cheaper option (``target``, ``sku``) was not used for the chosen row ``a``: the
+    limits that bind against it, else the owned boxes being paid for anyway, else a tie."""
+    found = reasons(a.unit, target, sku, a.team) if reasons else []
     if found:
         return "; ".join(found)
+    if sunk is not None and sunk.beats(alternative_usd):
+        return sunk.why(alternative_usd)
     return "no limit binds against it; the plans tie within the solver's optimality gap"
 
 

@@ -131,6 +131,7 @@ class Plan:
         from advisor.plan.burst import explain_split
         from advisor.plan.cascade import explain_lines
         from advisor.plan.federated import federated_lines
+        from advisor.plan.owned import inventory_of
 
         text = explain_text(
             self.options,
@@ -138,6 +139,8 @@ class Plan:
             self.alternatives,
             workload,
             reasons=lambda unit, target, sku, team: why_not_used(self, unit, target, sku, team),
+            purchases=self.purchases,
+            inventory=inventory_of(self.scenario),
         )
         text = "\n".join([*federated_lines(self, workload), text]) + explain_split(
             self.burst_parts, self.burst_comparison, workload

@@ -89,6 +89,7 @@ def explain_saved(
     from advisor.options import build_options
     from advisor.plan.binding import binding_reasons
     from advisor.plan.explain import alternatives, explain_text
+    from advisor.plan.owned import inventory_of
     from advisor.schema.load import catalog_for
 
     saved = load_saved_plan(path, scenario)
@@ -129,7 +130,15 @@ def explain_saved(
     view = SimpleNamespace(
         scenario=scenario, assignments=a, flows_usd=saved.flows_usd, options=opts
     )
-    text = explain_text(opts, a, alternatives(opts, a), workload, reasons=reasons)
+    text = explain_text(
+        opts,
+        a,
+        alternatives(opts, a),
+        workload,
+        reasons=reasons,
+        purchases=saved.purchases,
+        inventory=inventory_of(scenario),
+    )
     text = "\n".join([*federated_lines(view, workload), text])  # type: ignore[arg-type]  # a view with the Plan fields it reads
     text += explain_split(*from_document(doc), workload)
     flows = doc.get("flows_usd_per_month") or {}

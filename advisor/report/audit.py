@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from advisor.report.fmt import signed_money
+from advisor.plan.owned import SunkBox, inventory_of, sunk_box
+from advisor.report.fmt import money, signed_money
 from advisor.report.places import endpoints, target_country
 from advisor.schema.types import CONTROLS
 
@@ -93,10 +94,12 @@ def placement_reasons(plan: Plan) -> pd.DataFrame:
     alt = _by_unit(others)
     closed = _by_unit(closed_tiers(plan.options))
     rules = _by_unit(rule_summary(plan.options))
+    owned = inventory_of(plan.scenario)
     rows = []
     for unit, tier in zip(a["unit"], a["tier"], strict=True):
         shut = [r for r in closed.get(unit, []) if r["tier"] != tier]
-        reason, details = _reason(tier, alt.get(unit, []), shut, present)
+        sunk = sunk_box(plan.options.options, a, plan.purchases, unit, owned)
+        reason, details = _reason(tier, alt.get(unit, []), shut, present, sunk)
         details += [
             f"rule {r['rule']}: rejected {r['count']:,} combination(s), e.g. {r['example']}"
             for r in rules.get(unit, [])
@@ -107,7 +110,7 @@ def placement_reasons(plan: Plan) -> pd.DataFrame:
     return frame
 
 
-def _reason(tier: str, alt: list[dict], shut: list[dict], present: list[str]):
+def _reason(tier: str, alt: list[dict], shut: list[dict], present: list[str], sunk: SunkBox | None):
     parts, details = [], []
     for r in alt:
         where = r["target"].removeprefix("site:")
@@ -118,6 +121,9 @@ def _reason(tier: str, alt: list[dict], shut: list[dict], present: list[str]):
     if alt:
         best = alt[0]
         word = "cheapest" if best["delta_usd"] >= 0 else "fits shared limits"
+        if best["delta_usd"] < 0 and sunk is not None and sunk.beats(best["monthly_usd"]):
+            paid = "bought boxes needed anyway" if sunk.bought else "owned box already paid for"
+            word = f"{paid} (adds {money(sunk.added_usd)}/month)"
         parts.append(f"{word}; next best {best['tier']} {signed_money(best['delta_usd'])}/month")
     for r in shut:
         parts.append(f"no {r['tier']}: {r['rules']}")

@@ -15,6 +15,7 @@ import pandas as pd
 from advisor.plan.sensitivity import NOT_COMPUTED, binding_limits
 from advisor.report import stats
 from advisor.report.fmt import money, num, pct, qty
+from advisor.report.instances import instance_hours, instances_text
 
 if TYPE_CHECKING:
     from advisor.plan import Plan
@@ -44,9 +45,11 @@ def _cloud_commitments(a: pd.DataFrame) -> list[str]:
     if c.empty:
         return []
     g = (
-        c.groupby(["target", "hardware", "pricing"], as_index=False)
+        c.assign(hours=instance_hours(c))
+        .groupby(["target", "hardware", "pricing"], as_index=False)
         .agg(
             boxes=("billed_boxes", "sum"),
+            hours=("hours", "sum"),
             usd=("total_usd", "sum"),
             workloads=("workload", lambda w: ", ".join(sorted(set(w)))),
             n=("workload", "nunique"),
@@ -57,10 +60,8 @@ def _cloud_commitments(a: pd.DataFrame) -> list[str]:
     for r in g.to_dict(orient="records"):
         what = "commit to" if str(r["pricing"]).startswith("reserved") else "run"
         who = r["workloads"] if r["n"] <= 3 else f"{r['n']} workloads"
-        out.append(
-            f"{what} {qty(r['boxes'])} × {r['hardware']} ({r['pricing']}) in {r['target']} "
-            f"for {who}: {money(r['usd'])}/month"
-        )
+        fleet = instances_text(f"{r['hardware']} ({r['pricing']})", r["boxes"], r["hours"])
+        out.append(f"{what} {fleet} in {r['target']} for {who}: {money(r['usd'])}/month")
     return out
 
 
@@ -186,8 +187,10 @@ def decisions(plan: Plan) -> dict[str, Any]:
     sites = _own_sites(plan)
     binding, state, reason = _binding(plan)
     best = _best_valid(plan)
-    tiers = a.drop_duplicates("workload")["tier"].value_counts()
-    n_cloud, n_own = int(tiers.get("cloud", 0)), int(tiers.drop("cloud", errors="ignore").sum())
+    in_cloud = (a["tier"] == "cloud").groupby(a["workload"]).agg(["any", "all"])
+    n_cloud = int(in_cloud["all"].sum())
+    n_both = int((in_cloud["any"] & ~in_cloud["all"]).sum())
+    n_own = len(in_cloud) - n_cloud - n_both
     summary = []
     boxes = float(plan.purchases["count"].sum()) if len(plan.purchases) else 0.0
     summary.append(
@@ -196,8 +199,9 @@ def decisions(plan: Plan) -> dict[str, Any]:
         if buys
         else "Buy nothing: the existing inventory and the cloud cover every workload."
     )
+    both = f", {num(n_both)} on both (split, sharded or HA parts)" if n_both else ""
     summary.append(
-        f"Run {num(n_own)} workload(s) on own sites and {num(n_cloud)} in the cloud, "
+        f"Run {num(n_own)} workload(s) on own sites, {num(n_cloud)} in the cloud{both}, "
         f"for {money(plan.kpis['monthly_total_usd'])}/month."
     )
     if best is not None:

@@ -213,7 +213,7 @@ def _rtt(plan: Plan) -> list[dict]:
             "subject": f"{r['unit']} -> {r['target']}",
             "value": f"{r['rtt_ms']:.1f} ms",
             "basis": "estimate",
-            "source": rtt_source(r["rtt_basis"], r["rtt_path"]),
+            "source": rtt_source(r["rtt_basis"], r["rtt_path"], r["target"]),
             "affects": "feasibility",
             "note": f"latency {r['latency_ms']:.0f} ms of SLO {r['slo_ms']:.0f} ms "
             f"({r['slo_ms'] - r['latency_ms']:.0f} ms margin)",

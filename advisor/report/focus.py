@@ -44,6 +44,7 @@ import pandas as pd
 
 from advisor.options import lifecycle
 from advisor.report.focus_spec import COLUMNS, DECIMAL_COLUMNS, FOCUS_VERSION, schema_metadata
+from advisor.report.instances import instance_hours
 from advisor.report.stats import IDLE_CAPACITY, cost_lines
 from advisor.safeio import atomic_write_text, csv_text
 
@@ -177,7 +178,7 @@ def _quantities(plan: Plan) -> pd.DataFrame:
     """Per unit and component: the quantity priced (hours, GB, kWh, server-months)."""
     a = plan.assignments.drop_duplicates("unit").set_index("unit")
     u = plan.options.units.drop_duplicates("unit").set_index("unit")
-    hours = (a["compute_usd"] / a["usd_per_hour"]).where(a["usd_per_hour"] > 0, 0.0)
+    hours = instance_hours(a)
     src = u["source"].reindex(a.index).fillna("")
     here = (src == "") | (src == a["site"]) | (src == a["provider"] + ":" + a["region"])
     gb = u["egress_gb"].reindex(a.index) + u["ingress_gb"].reindex(a.index).where(~here, 0.0)

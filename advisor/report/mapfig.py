@@ -19,6 +19,7 @@ import pandas as pd
 from advisor.report import basemap
 from advisor.report.figdict import FigureDict
 from advisor.report.figures import MAP_LABELS_MAX, TIER_COLORS, apply_layout, escape_label
+from advisor.report.maplabels import place_labels
 
 LAND = "#efece3"
 BORDER = "#b8b2a2"
@@ -33,6 +34,8 @@ PLOT_WIDTH_PX = 1250
 """Roughly the plot width of a full-width chart, to choose the map's height."""
 HEIGHT_PX = (420, 640)
 LAND_TRACE = "land (Natural Earth 1:110m)"
+CHROME_PX = 110
+"""Title, legend and axes: the figure height less the plot's."""
 
 
 def view(points: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -67,7 +70,7 @@ def placement_map(
     (``advisor.report.federated.map_topology``) adds dashed shard -> aggregator lines of
     federated training jobs.
     """
-    (x0, x1), (y0, y1), _, _ = fit(*view(points))
+    (x0, x1), (y0, y1), ratio, height = fit(*view(points))
     fig = FigureDict()
     xs, ys = basemap.outline((x0 - 5, x1 + 5), (y0 - 5, y1 + 5))
     fig.add_scatter(
@@ -112,11 +115,8 @@ def placement_map(
         fig.add_scatter(
             x=sub["lon"],
             y=sub["lat"],
-            mode="markers+text" if labelled else "markers",
+            mode="markers",
             name=kind,
-            text=[escape_label(i) for i in sub["id"]] if labelled else None,
-            textposition="top center",
-            textfont={"size": 11},
             marker={
                 "symbol": symbol,
                 "size": 12 if labelled else 9,
@@ -128,9 +128,41 @@ def placement_map(
             ),
             hovertemplate="%{customdata[0]}<br>%{customdata[1]} workload(s)<extra></extra>",
         )
+    if labelled:
+        _labels(fig, points, (x0, x1), (y0, y1), ratio, height)
     apply_layout(fig, title)
     _frame(fig, (x0, x1), (y0, y1))
     return fig
+
+
+LABEL_TRACE = "labels"
+
+
+def _labels(
+    fig: FigureDict,
+    points: pd.DataFrame,
+    lon: tuple[float, float],
+    lat: tuple[float, float],
+    ratio: float,
+    height: int,
+) -> None:
+    """The places' names, placed apart (:mod:`advisor.report.maplabels`): co-located places
+    share one label listing each name. The text rides invisible markers sized to the group,
+    so plotly offsets it clear of the real ones."""
+    shown = points.assign(id=[escape_label(i) for i in points["id"]])
+    labels = place_labels(shown, lon, lat, ratio, height - CHROME_PX)
+    fig.add_scatter(
+        x=labels["lon"],
+        y=labels["lat"],
+        mode="markers+text",
+        name=LABEL_TRACE,
+        text=labels["text"],
+        textposition=labels["textposition"],
+        textfont={"size": 11, "color": "#1f2937"},
+        marker={"size": labels["marker_px"], "opacity": 0},
+        hoverinfo="skip",
+        showlegend=False,
+    )
 
 
 FEDERATED_COLOR = "#7c3aed"
@@ -176,7 +208,7 @@ def fit(
     or latitude is short for that box is widened (within the world), so the map fills it.
     """
     ratio = 1.0 / math.cos(math.radians(float(np.clip((lat[0] + lat[1]) / 2, -70, 70))))
-    chrome = 110
+    chrome = CHROME_PX
     lo_px, hi_px = HEIGHT_PX[0] - chrome, HEIGHT_PX[1] - chrome
     natural = PLOT_WIDTH_PX * (lat[1] - lat[0]) * ratio / (lon[1] - lon[0])
     plot_px = float(np.clip(natural, lo_px, hi_px))

@@ -19,6 +19,7 @@ from advisor.report.cascade import cascades
 from advisor.report.embed import figure_json
 from advisor.report.estimates import estimates_used
 from advisor.report.fmt import money, ms, num, pct, qty
+from advisor.report.instances import instance_hours, instances_text
 from advisor.report.studies import (
     CLOUD,
     REFERENCE_PUE,
@@ -134,16 +135,22 @@ def placement(plan: Plan) -> dict[str, Any]:
     a["reason"] = a["unit"].map(reasons["reason"])
     a["price_text"] = price_texts(a)
     sizing = [
-        f"sizing: {qty(r)} replica(s) x {qty(g)} accelerator(s) each; {qty(b)} box(es) billed; "
-        f"latency {ms(lat)} (network {ms(rtt)}, {rtt_source(basis, path)})"
-        for r, g, b, lat, rtt, basis, path in zip(
+        f"sizing: {qty(r)} replica(s) x {qty(g)} accelerator(s) each; "
+        f"{'uses' if tier != 'cloud' else 'billed'} "
+        f"{instances_text(hw, b, h, owned=tier != 'cloud')}; "
+        f"latency {ms(lat)} (network {ms(rtt)}, {rtt_source(basis, path, target)})"
+        for r, g, tier, hw, b, h, lat, rtt, basis, path, target in zip(
             a["replicas"],
             a["gpus_per_replica"],
+            a["tier"],
+            a["hardware"],
             a["billed_boxes"],
+            instance_hours(a),
             a["latency_ms"],
             a["rtt_ms"],
             a["rtt_basis"],
             a["rtt_path"].fillna(""),
+            a["target"],
             strict=True,
         )
     ]
