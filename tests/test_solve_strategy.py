@@ -81,3 +81,40 @@ def test_quick_mip_past_its_soft_stop_returns_a_plan_that_fits(problem):
     assert highs.feasible(a, res.values)
     exact = solve_problem(prob, settings)
     assert res.objective >= exact.objective - 1e-6  # a plan, not a bound
+
+
+def test_neighbourhood_frees_exactly_the_units_touching_fractional_pools(problem):
+    """Against a plain-Python reading of the rule, on the LP of a real fleet: a unit is free
+    (may use its candidates) when one of its options is fractional, or sits in a pool whose
+    LP purchase is fractional and is used by the LP or a candidate; others keep the LP's."""
+    from advisor.milp.problem import SolverSettings as S
+
+    _, prob = problem
+    model = build(prob)
+    a = model.arrays
+    n_x = model.n_x
+    h = highs._highs(a, S(time_limit_s=60), 60, 0.0, mip=False)
+    lp = highs._run(h, a, mip=False)
+    reduced = np.asarray(h.getSolution().col_dual, float)
+    cand = highs.candidate_options(model, lp.values[:n_x], reduced[:n_x])
+    nb = highs.neighbourhood(model, a, lp.values, cand)
+    lay, o, x = model.layout, prob.options, lp.values[:n_x]
+    buys = dict(zip(lay.buy_keys, lp.values[lay.buy0 : lay.flow0], strict=True))
+    frac_pools = {k for k, v in buys.items() if abs(v - round(v)) > 1e-6}
+    assert frac_pools  # the case under test: the LP buys a fraction of a box somewhere
+    free_units = set()
+    for i, (u, tier, s, k) in enumerate(
+        zip(o["unit"], o["tier"], o["site"], o["hardware"], strict=True)
+    ):
+        in_frac = tier != "cloud" and (s, k) in frac_pools
+        if (1e-6 < x[i] < 1 - 1e-6) or (in_frac and (cand[i] or x[i] > 1e-6)):
+            free_units.add(u)
+    for i, u in enumerate(o["unit"]):
+        if u in free_units:
+            assert nb.hi[i] == (a.hi[i] if cand[i] else 0.0)
+            assert nb.lo[i] == a.lo[i]
+        else:
+            kept = x[i] > 1 - 1e-6
+            assert nb.hi[i] == (a.hi[i] if kept else 0.0)
+            assert nb.lo[i] == (1.0 if kept else a.lo[i])
+    assert (nb.lo <= nb.hi).all()

@@ -55,6 +55,7 @@ from typing import Any
 
 import highspy
 import numpy as np
+import pandas as pd
 
 from advisor.milp.model import Arrays, Model
 from advisor.milp.problem import SolverSettings
@@ -250,17 +251,20 @@ def neighbourhood(model: Model, a: Arrays, lp_values: np.ndarray, candidates: np
     lay = model.layout
     x = lp_values[:n_x]
     buys = lp_values[lay.buy0 : lay.flow0]
-    frac_pools = {k for k, v in zip(lay.buy_keys, buys, strict=True) if abs(v - round(v)) > 1e-6}
+    frac = [k for k, v in zip(lay.buy_keys, buys, strict=True) if abs(v - round(v)) > 1e-6]
     site = (o["tier"] != "cloud").to_numpy()
-    in_frac = site & np.fromiter(
-        ((s, k) in frac_pools for s, k in zip(o["site"], o["hardware"], strict=True)),
-        bool,
-        n_x,
+    pools = pd.MultiIndex.from_tuples(frac, names=["site", "hardware"]) if frac else None
+    in_frac = site & (
+        pools.get_indexer(pd.MultiIndex.from_arrays([o["site"], o["hardware"]])) >= 0
+        if pools is not None
+        else np.zeros(n_x, bool)
     )
-    units = o["unit"].to_numpy()
+    unit_code = pd.factorize(o["unit"])[0]  # integer codes: isin on strings is quadratic here
     fractional = (x > 1e-6) & (x < 1 - 1e-6)
     touched = (candidates & in_frac) | fractional | ((x > 1e-6) & in_frac)
-    free = np.isin(units, np.unique(units[touched]))
+    free = np.zeros(unit_code.max() + 1 if n_x else 0, bool)
+    free[unit_code[touched]] = True
+    free = free[unit_code]
     one = x > 1 - 1e-6
     lo, hi = a.lo.copy(), a.hi.copy()
     hi[:n_x] = np.where(np.where(free, candidates, one), hi[:n_x], 0.0)
