@@ -118,3 +118,25 @@ def test_neighbourhood_frees_exactly_the_units_touching_fractional_pools(problem
             assert nb.hi[i] == (a.hi[i] if kept else 0.0)
             assert nb.lo[i] == (1.0 if kept else a.lo[i])
     assert (nb.lo <= nb.hi).all()
+
+
+def test_no_time_for_the_full_mip_returns_the_heuristic_plan_with_the_lp_bound(
+    problem, monkeypatch
+):
+    """When less time is left than FULL_MIP_MIN_LP_TIMES LP solves, the heuristic plan is the
+    answer: feasible for the full model, stated as 'feasible' with the LP bound as its proof."""
+    from advisor.milp import solver as solver_mod
+
+    _, prob = problem
+    monkeypatch.setattr(highs, "FULL_MIP_MIN_LP_TIMES", 1e12)
+    settings = SolverSettings(mip_gap=0.0, time_limit_s=120)
+    sol, model = solver_mod.run(prob, settings)
+    a = model.arrays
+    h = highs._highs(a, settings, 60, 0.0, mip=False)
+    lp = highs._run(h, a, mip=False)
+    assert sol.status == "feasible" and sol.has_plan
+    assert abs(sol.best_bound - lp.objective) <= 1e-6 * abs(lp.objective)
+    assert sol.objective > sol.best_bound
+    monkeypatch.setattr(highs, "FULL_MIP_MIN_LP_TIMES", 0.0)
+    full = solve_problem(prob, settings)
+    assert full.status == "optimal" and full.objective <= sol.objective + 1e-6
