@@ -52,6 +52,8 @@ def run_cli(args: list[str], timeout_s: float) -> dict:
             text=True,
             timeout=timeout_s,
             env=os.environ.copy(),
+            cwd=tempfile.gettempdir(),  # not the repo root: there '' on sys.path would shadow
+            # a PYTHONPATH checkout with this one
         )
     except subprocess.TimeoutExpired:
         return {"seconds": time.perf_counter() - t0, "rc": "timeout", "rss": float("nan")}
@@ -75,6 +77,7 @@ def supports(flag: str, command: str = "plan") -> bool:
         capture_output=True,
         text=True,
         env={**os.environ, "COLUMNS": "200"},
+        cwd=tempfile.gettempdir(),
     )
     return flag in p.stdout
 
