@@ -65,15 +65,15 @@ INF = highspy.kHighsInf
 CANDIDATES = 10
 """Options per unit (least LP reduced cost) the heuristic restricted MIP may use."""
 QUICK_SHARE = 0.05
-"""Share of the time limit the quick restricted MIP may take once it has a plan (step 2)."""
+"""Share of the time limit each quick heuristic MIP may take once it has a plan (step 2)."""
 QUICK_FIRST_PLAN_SHARE = 0.5
-"""Share of the remaining time the quick restricted MIP may take to find its first plan: on
+"""Share of the remaining time a quick heuristic MIP may take to find its first plan: on
 large models (10,000 workloads, 660,000 options) the full MIP may find none in the time
 left, and a plan with a stated gap is worth more to a user than none."""
 QUICK_MAX_S = 1.0
-"""At most this long for each quick heuristic MIP once it has a plan. Where the LP bound is weak (site pools
-whose boxes the LP buys in fractions), no restricted plan reaches the gap of the LP bound,
-and time spent there is lost: measured on 2 cores at gap 0.5 %, the earlier strategy (a
+"""At most this long for each quick heuristic MIP once it has a plan. Where the LP bound is
+weak (site pools whose boxes the LP buys in fractions), no restricted plan reaches the gap
+of the LP bound, and time spent there is lost: measured on 2 cores at gap 0.5 %, the earlier strategy (a
 neighbourhood MIP, then the restricted MIP to half the gap, then the full MIP started from
 the best plan) took 14-16 s on saas-fleet and 58 s on a fleet of 200, where the full MIP
 alone takes 4.3 s and 13 s; offering the restricted plan as the full MIP's start made it
