@@ -13,19 +13,7 @@ from advisor.report.maplabels import (
     label_box,
     place_labels,
 )
-
-NO_LINKS = pd.DataFrame(
-    columns=[
-        "origin",
-        "target",
-        "tier",
-        "units",
-        "origin_lat",
-        "origin_lon",
-        "target_lat",
-        "target_lon",
-    ]
-)
+from tests.helpers_maps import NO_LINKS
 
 
 def _points(rows):

@@ -20,6 +20,7 @@ import pytest
 from advisor.report import basemap, mapfig, write_comparison_report, write_infeasible_report
 from advisor.report.embed import PLOTLY_BUNDLE, bundle_traces
 from advisor.report.write import report_html
+from tests.helpers_maps import NO_LINKS
 
 VENDOR = PLOTLY_BUNDLE.parent
 MAX_REPORT_BYTES = 2_000_000
@@ -162,20 +163,6 @@ def _points(lat, lon) -> pd.DataFrame:
             "workloads": 1,
         }
     )
-
-
-NO_LINKS = pd.DataFrame(
-    columns=[
-        "origin",
-        "target",
-        "tier",
-        "units",
-        "origin_lat",
-        "origin_lon",
-        "target_lat",
-        "target_lon",
-    ]
-)
 
 
 @pytest.mark.parametrize(
