@@ -184,7 +184,10 @@ def test_relaxation_neighbourhood_frees_exactly_the_units_touching_fractional_po
     x = rel.values[:n_x]
     o = prob.options
     site = [t != "cloud" for t in o["tier"]]
-    pool = [(s, k) if on_site else None for s, k, on_site in zip(o["site"], o["hardware"], site)]
+    pool = [
+        (s, k) if on_site else None
+        for s, k, on_site in zip(o["site"], o["hardware"], site, strict=True)
+    ]
     frac = [1e-6 < v < 1 - 1e-6 for v in x]
     assert any(frac)  # the case under test
     frac_pools = {p for p, f in zip(pool, frac, strict=True) if f and p is not None}
