@@ -140,3 +140,69 @@ def test_no_time_for_the_full_mip_returns_the_heuristic_plan_with_the_lp_bound(
     monkeypatch.setattr(highs, "FULL_MIP_MIN_LP_TIMES", 0.0)
     full = solve_problem(prob, settings)
     assert full.status == "optimal" and full.objective <= sol.objective + 1e-6
+
+
+def test_placement_relaxation_bound_lies_between_the_lp_and_the_optimum(problem, monkeypatch):
+    """The relaxation keeps purchases integer and lets placements be fractional: its optimum
+    is a valid lower bound (never above the exact MIP optimum) and at least the LP bound;
+    on this fleet the boxes' integrality lifts it strictly above the LP."""
+    from advisor.milp.problem import SolverSettings as S
+
+    _, prob = problem
+    model = build(prob)
+    a = model.arrays
+    rel_arrays = highs.placement_relaxation(a, model.n_x)
+    assert not rel_arrays.integer[: model.n_x].any()
+    assert (rel_arrays.integer[model.n_x :] == a.integer[model.n_x :]).all()
+    assert a.integer[: model.n_x].all()  # the model itself is untouched
+    settings = S(time_limit_s=120, mip_gap=0.0)
+    h = highs._highs(a, settings, 60, 0.0, mip=False)
+    lp = highs._run(h, a, mip=False)
+    rel = highs._mip_run(rel_arrays, settings, np.inf, -np.inf, 0.0, None, None)
+    monkeypatch.setattr(highs, "WARM_START_MIN_OPTIONS", 10**9)
+    exact = solve_problem(prob, settings)
+    assert exact.status == "optimal"
+    assert lp.objective <= rel.bound + 1e-6
+    assert rel.bound <= exact.objective * (1 + 1e-9)
+    assert rel.bound > lp.objective * (1 + 1e-6)  # the case under test: a lift
+
+
+def test_relaxation_neighbourhood_frees_exactly_the_units_touching_fractional_pools(problem):
+    """Against a plain-Python reading of the rule, on the relaxation of a real fleet: a unit
+    is free (any of its options) when one of its options is fractional, or when the
+    relaxation places it in a (site, SKU) pool that a fractional option uses; every other
+    unit keeps its option; purchases and other columns keep their bounds."""
+    from advisor.milp.problem import SolverSettings as S
+
+    _, prob = problem
+    model = build(prob)
+    a = model.arrays
+    n_x = model.n_x
+    rel = highs._mip_run(
+        highs.placement_relaxation(a, n_x), S(time_limit_s=60), np.inf, -np.inf, 0.0, None, None
+    )
+    x = rel.values[:n_x]
+    o = prob.options
+    site = [t != "cloud" for t in o["tier"]]
+    pool = [
+        (s, k) if on_site else None
+        for s, k, on_site in zip(o["site"], o["hardware"], site, strict=True)
+    ]
+    frac = [1e-6 < v < 1 - 1e-6 for v in x]
+    assert any(frac)  # the case under test
+    frac_pools = {p for p, f in zip(pool, frac, strict=True) if f and p is not None}
+    free = {
+        u
+        for u, p, f, v in zip(o["unit"], pool, frac, x, strict=True)
+        if f or (v > 1e-6 and p in frac_pools)
+    }
+    nb = highs.relaxation_neighbourhood(model, a, rel.values)
+    for i, u in enumerate(o["unit"]):
+        if u in free:
+            assert (nb.lo[i], nb.hi[i]) == (a.lo[i], a.hi[i])
+        elif x[i] > 1 - 1e-6:
+            assert (nb.lo[i], nb.hi[i]) == (1.0, a.hi[i])
+        else:
+            assert nb.hi[i] == 0.0
+    assert (nb.lo[n_x:] == a.lo[n_x:]).all() and (nb.hi[n_x:] == a.hi[n_x:]).all()
+    assert 0 < len(free) < o["unit"].nunique()

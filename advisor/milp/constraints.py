@@ -53,7 +53,7 @@ def assignment(m: Layout) -> Block:
     )
 
 
-def _pool_of_options(m: Layout) -> tuple[np.ndarray, pd.DataFrame]:
+def pool_of_options(m: Layout) -> tuple[np.ndarray, pd.DataFrame]:
     """Each option's row in ``purchasables`` (-1 for cloud options and unknown pools)."""
     o, pur = m.problem.options, m.problem.purchasables
     index = pd.MultiIndex.from_arrays([pur["site"], pur["sku"]])
@@ -75,7 +75,7 @@ def site_capacity(m: Layout) -> Block:
     for every accelerator box of 1, 2, 4 or 8 GPUs (power-of-two p); on CPU boxes with other
     p the verifier's packing check is the guard.
     """
-    pool, pur = _pool_of_options(m)
+    pool, pur = pool_of_options(m)
     opt = np.flatnonzero(pool >= 0)
     pools = np.unique(pool[opt])  # purchasable rows some option uses, in purchasable order
     if not len(pools):
