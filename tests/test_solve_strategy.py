@@ -206,3 +206,47 @@ def test_relaxation_neighbourhood_frees_exactly_the_units_touching_fractional_po
             assert nb.hi[i] == 0.0
     assert (nb.lo[n_x:] == a.lo[n_x:]).all() and (nb.hi[n_x:] == a.hi[n_x:]).all()
     assert 0 < len(free) < o["unit"].nunique()
+
+
+def test_relaxation_probe_stops_a_relaxation_whose_bound_has_not_lifted(problem):
+    """A probe bound it cannot reach stops the relaxation at its first check after the probe
+    time; without the probe the same relaxation is solved to optimality."""
+    import time
+
+    from advisor.milp.problem import SolverSettings as S
+
+    _, prob = problem
+    model = build(prob)
+    rel_arrays = highs.placement_relaxation(model.arrays, model.n_x)
+    settings = S(time_limit_s=120, mip_gap=0.0)
+    free = highs._mip_run(rel_arrays, settings, np.inf, -np.inf, 0.0, None, None)
+    assert free.status == "optimal"
+    probed = highs._mip_run(
+        rel_arrays, settings, np.inf, -np.inf, 0.0, None, None, probe=(time.perf_counter(), np.inf)
+    )
+    assert probed.status != "optimal"
+    if probed.bound is not None:  # whatever it proved before it stopped is still a bound
+        assert probed.bound <= free.objective * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("worth", [0.0, 1e9])
+def test_relaxation_neighbourhood_runs_only_when_the_relaxation_lifted_the_bound(
+    problem, monkeypatch, worth
+):
+    """With every lift counted as worth it, the strategy searches the relaxation's
+    neighbourhood; with none, it never does. Either way the plan is within the gap and
+    verifies as the plain MIP's does."""
+    _, prob = problem
+    calls = []
+    real = highs.relaxation_neighbourhood
+
+    def spy(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(highs, "relaxation_neighbourhood", spy)
+    monkeypatch.setattr(highs, "RELAX_WORTH", worth)
+    monkeypatch.setattr(highs, "RELAX_PROBE_S", 60.0)  # the probe never fires here
+    sol = solve_problem(prob, SolverSettings(mip_gap=1e-4, time_limit_s=120))
+    assert sol.status == "optimal" and sol.gap <= 1e-4 + 1e-12
+    assert bool(calls) == (worth == 0.0)
