@@ -229,24 +229,33 @@ def test_relaxation_probe_stops_a_relaxation_whose_bound_has_not_lifted(problem)
         assert probed.bound <= free.objective * (1 + 1e-9)
 
 
-@pytest.mark.parametrize("worth", [0.0, 1e9])
-def test_relaxation_neighbourhood_runs_only_when_the_relaxation_lifted_the_bound(
-    problem, monkeypatch, worth
+@pytest.mark.parametrize(
+    ("reach", "worth", "relaxed", "searched"),
+    [(np.inf, 0.0, True, True), (np.inf, 1e9, True, False), (-1.0, 0.0, False, False)],
+)
+def test_relaxation_runs_only_near_the_bound_and_its_neighbourhood_only_after_a_lift(
+    problem, monkeypatch, reach, worth, relaxed, searched
 ):
-    """With every lift counted as worth it, the strategy searches the relaxation's
-    neighbourhood; with none, it never does. Either way the plan is within the gap and
-    verifies as the plain MIP's does."""
+    """The relaxation runs only when the LP neighbourhood's plan is near the LP bound
+    (RELAX_REACH), and its neighbourhood is searched only when its bound lifted the LP's by
+    RELAX_WORTH of the gap. Whichever steps run, the plan is within the gap."""
     _, prob = problem
-    calls = []
-    real = highs.relaxation_neighbourhood
+    calls: dict[str, int] = {"relax": 0, "search": 0}
 
-    def spy(*args):
-        calls.append(1)
-        return real(*args)
+    def spy(name, real):
+        def wrapped(*args):
+            calls[name] += 1
+            return real(*args)
 
-    monkeypatch.setattr(highs, "relaxation_neighbourhood", spy)
+        return wrapped
+
+    monkeypatch.setattr(highs, "placement_relaxation", spy("relax", highs.placement_relaxation))
+    monkeypatch.setattr(
+        highs, "relaxation_neighbourhood", spy("search", highs.relaxation_neighbourhood)
+    )
+    monkeypatch.setattr(highs, "RELAX_REACH", reach)
     monkeypatch.setattr(highs, "RELAX_WORTH", worth)
     monkeypatch.setattr(highs, "RELAX_PROBE_S", 60.0)  # the probe never fires here
     sol = solve_problem(prob, SolverSettings(mip_gap=1e-4, time_limit_s=120))
     assert sol.status == "optimal" and sol.gap <= 1e-4 + 1e-12
-    assert bool(calls) == (worth == 0.0)
+    assert (calls["relax"] > 0, calls["search"] > 0) == (relaxed, searched)
