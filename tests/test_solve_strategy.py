@@ -1,5 +1,6 @@
-"""The HiGHS strategy (LP bound, quick restricted MIP, full MIP) against a plain full MIP: same optimum within the gap, plans accepted by the independent verifier, same
-result twice. No timing is asserted."""
+"""The HiGHS strategy (LP bound, quick restricted MIPs, placement relaxation, full MIP)
+against a plain full MIP: same optimum within the gap, plans accepted by the independent
+verifier, same result twice. No timing is asserted."""
 
 from __future__ import annotations
 

@@ -18,9 +18,9 @@ feasible plan:
    is already tight (a fleet of 100: 0.3 s, against 2 s for the full MIP).
 3. The placement relaxation (:func:`placement_relaxation`: purchases integer, placements
    fractional), when the neighbourhood's plan is already near the LP bound
-   (:data:`RELAX_REACH`) and there is time for it. Its bound is the LP's lifted by the integrality
-   of the boxes, which is where the LP bound is weak (saas-fleet: LP 3,468,326, relaxation
-   3,506,748, best plan about 3,511,500). Where the lift matters at the scale of the gap
+   (:data:`RELAX_REACH`) and there is time for it. Its bound is the LP's lifted by the
+   integrality of the boxes, which is where the LP bound is weak (saas-fleet: LP 3,468,326,
+   relaxation 3,506,748, best plan about 3,511,500). Where the lift matters at the scale of the gap
    (:data:`RELAX_WORTH`), a quick MIP over the relaxation's neighbourhood follows
    (:func:`relaxation_neighbourhood`); where it does not, the relaxation is stopped early
    (:data:`RELAX_PROBE_S`).
@@ -100,13 +100,16 @@ RELAX_MAX_S = 2.0
 """Once it has a solution, the relaxation runs at most this long (its root cuts give most of
 its bound)."""
 RELAX_GAP_FACTOR = 0.1
+"""The relaxation is solved to this fraction of the plan's gap, so that the bound it returns
+is close to its optimum (saas-fleet: proved optimal in about 0.8 s)."""
 RELAX_WORTH = 0.2
 """The relaxation is worth its time when it lifts the LP bound by at least this share of the
-gap (relative to the bound): then its plan guides a quick MIP over its neighbourhood. Without such a lift
-after :data:`RELAX_PROBE_S` it is stopped. Measured at gap 0.5 % on 2 cores: saas-fleet's
-relaxation lifts the LP bound by 1.1 % (its 42 purchase pools are few and their boxes
-dear); fleets of 200 and 1,000 (210 pools, most of them large) by 0.007 % and 0.06 %,
-where the relaxation took 2 s and its neighbourhood plans were 3 % and 25 % above the bound."""
+gap (relative to the bound): then its plan guides a quick MIP over its neighbourhood.
+Without such a lift after :data:`RELAX_PROBE_S` it is stopped. Measured at gap 0.5 % on 2
+cores: saas-fleet's relaxation lifts the LP bound by 1.1 % (its 42 purchase pools are few
+and their boxes dear); fleets of 200 and 1,000 (210 pools, most of them large) by 0.007 %
+and 0.06 %, where the relaxation took 2 s and its neighbourhood's plans were 4 % and 25 %
+above its bound."""
 RELAX_REACH = 0.05
 """The relaxation runs only when the plan the LP's neighbourhood returns (a caller's start
 counts only through it) is within this share above the LP bound's target. How far that plan
