@@ -317,13 +317,22 @@ def relaxation_neighbourhood(model: Model, a: Arrays, values: np.ndarray) -> Arr
     pools = np.zeros(pool.max() + 2 if n_x else 1, bool)  # index -1 (cloud) lands on the last
     pools[pool[fractional & (pool >= 0)]] = True
     touched = fractional | ((x > 1e-6) & (pool >= 0) & pools[pool])
-    unit_code = pd.factorize(model.problem.options["unit"])[0]
+    return _free_touched_units(model, a, x, touched, np.ones(n_x, bool))
+
+
+def _free_touched_units(
+    model: Model, a: Arrays, x: np.ndarray, touched: np.ndarray, allowed: np.ndarray
+) -> Arrays:
+    """``a`` with every unit that has a ``touched`` option free to choose among its
+    ``allowed`` options, and every other unit fixed to its option of value 1 in ``x``."""
+    n_x = model.n_x
+    unit_code = pd.factorize(model.problem.options["unit"])[0]  # isin on strings: quadratic
     free = np.zeros(unit_code.max() + 1 if n_x else 0, bool)
     free[unit_code[touched]] = True
     free = free[unit_code]
     one = x > 1 - 1e-6
     lo, hi = a.lo.copy(), a.hi.copy()
-    hi[:n_x] = np.where(free | one, hi[:n_x], 0.0)
+    hi[:n_x] = np.where(np.where(free, allowed, one), hi[:n_x], 0.0)
     lo[:n_x] = np.where(~free & one, 1.0, lo[:n_x])
     return a.with_bounds(lo, hi)
 
@@ -345,17 +354,9 @@ def neighbourhood(model: Model, a: Arrays, lp_values: np.ndarray, candidates: np
         if pools is not None
         else np.zeros(n_x, bool)
     )
-    unit_code = pd.factorize(o["unit"])[0]  # integer codes: isin on strings is quadratic here
     fractional = (x > 1e-6) & (x < 1 - 1e-6)
     touched = (candidates & in_frac) | fractional | ((x > 1e-6) & in_frac)
-    free = np.zeros(unit_code.max() + 1 if n_x else 0, bool)
-    free[unit_code[touched]] = True
-    free = free[unit_code]
-    one = x > 1 - 1e-6
-    lo, hi = a.lo.copy(), a.hi.copy()
-    hi[:n_x] = np.where(np.where(free, candidates, one), hi[:n_x], 0.0)
-    lo[:n_x] = np.where(~free & one, 1.0, lo[:n_x])
-    return a.with_bounds(lo, hi)
+    return _free_touched_units(model, a, x, touched, candidates)
 
 
 def _mip_run(
