@@ -236,6 +236,47 @@ def test_no_elastic_re_solve_starts_when_nothing_is_left(monkeypatch):
     assert "time_limit_s" in str(stop.value)
 
 
+# --- counted from the process's start --------------------------------------------------------
+def test_process_start_is_read_on_the_deadlines_clock():
+    """A child that has run for at least 0.4 s (Python's start-up, then a sleep) finds its
+    process start at least that far back on the deadline's clock, and not minutes back."""
+    import subprocess
+    import sys
+
+    child = (
+        "import time\n"
+        "time.sleep(0.4)\n"
+        "from advisor.plan.deadline import now, process_started_s\n"
+        "began = process_started_s()\n"
+        "print('none' if began is None else now() - began)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True)
+    age = p.stdout.strip()
+    if sys.platform.startswith("linux"):
+        assert 0.4 <= float(age) < 300.0, age
+    else:
+        assert age == "none"
+
+
+def test_plan_counts_the_limit_from_the_process_start(monkeypatch, tmp_path):
+    """The console entry point records the process's start and ``plan`` counts from it: a
+    process that began 1,000 s ago (on the deadline's clock) has no time left under a 30 s
+    limit, and says so (exit 3) instead of solving past it; started now, the same command
+    plans. (``main()`` alone, as in-process callers run it, counts from the command.)"""
+    import importlib
+
+    cli_app = importlib.import_module("advisor.cli.app")  # the module, not the Typer app
+    clock = [5_000.0]
+    monkeypatch.setattr(deadline_mod, "now", lambda: clock[0])
+    monkeypatch.setattr(cli_app, "_started", {"s": clock[0] - 1_000.0})
+    code, text = plan_cli(str(FEDERATED), "--out", str(tmp_path / "late"), "--time-limit", "30")
+    assert code == 3, text
+    assert "time limit" in text and not (tmp_path / "late" / "plan.json").exists()
+    monkeypatch.setattr(cli_app, "_started", {"s": clock[0]})
+    code, text = plan_cli(str(FEDERATED), "--out", str(tmp_path / "now"), "--time-limit", "30")
+    assert code == 0, text
+
+
 # --- end to end, real time ------------------------------------------------------------------------
 def test_retailer_with_a_small_time_limit_computes_or_says_why(tmp_path):
     """The retailer under a 10 s limit on whatever machine runs this: the plan is written

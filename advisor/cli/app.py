@@ -53,6 +53,10 @@ EXIT_BUG = 70
 """Exit code of an unexpected internal error (EX_SOFTWARE): a bug, reported in one line."""
 _debug = {"on": False}
 """Set by :func:`main` from ``--debug`` (declared with ``--version`` in cli/options.py)."""
+_started: dict[str, float | None] = {"s": None}
+"""When this process started (:func:`advisor.plan.deadline.process_started_s`), set by
+:func:`entry`: ``plan``'s ``--time-limit`` counts from there. Unset (a caller that runs
+:func:`main` in its own process, such as a test), it counts from the command's start."""
 
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
@@ -117,8 +121,8 @@ def plan(
         float | None,
         typer.Option(
             "--time-limit",
-            help="Time limit in seconds (0-86400] for the whole command after loading: "
-            "options, solve, comparisons, outputs, --sensitivity.",
+            help="Time limit in seconds (0-86400] for the whole command, from the start of "
+            "its process: loading, options, solve, comparisons, outputs, --sensitivity.",
             callback=checks.TIME_LIMIT,
         ),
     ] = None,
@@ -145,15 +149,18 @@ def plan(
 ) -> None:
     """Solve a scenario; write plan.json, plan.csv, report.html and focus.csv (FOCUS 1.2).
 
-    --time-limit bounds the whole command after loading (options, solve, explanations, the
-    split and centralised comparisons, the outputs and the --sensitivity re-solves); a
-    comparison that no longer fits says "not computed (time limit reached: ...)".
+    --time-limit bounds the whole command, from the start of the process (imports, loading,
+    options, solve, explanations, the split and centralised comparisons, the outputs and the
+    --sensitivity re-solves); a comparison that no longer fits says "not computed (time limit
+    reached: ...)".
 
     Example: advisor plan examples/eu-insurer.yaml --out reports/insurer --time-limit 60
     """
     import advisor
-    from advisor.plan.deadline import Deadline
+    from advisor.plan import deadline as clock
     from advisor.report.files import write_infeasible_outputs, write_plan_outputs
+
+    began_s = _started["s"] if _started["s"] is not None else clock.now()
 
     if solver not in (None, "highs", "cbc"):
         err.print(f"--solver must be highs or cbc, not {solver!r}")
@@ -175,9 +182,10 @@ def plan(
         scn, cat = _load(scenario, catalog)
         target = out_dir or Path("reports") / safe_folder_name(scn.name)
         check_output_target(target)
-        # one deadline for the whole command: solve, comparisons, outputs, --sensitivity
-        deadline = Deadline.start(
-            time_limit if time_limit is not None else scn.settings.time_limit_s
+        # one deadline for the whole command, from its start: loading, solve, comparisons,
+        # outputs, --sensitivity
+        deadline = clock.Deadline.start(
+            time_limit if time_limit is not None else scn.settings.time_limit_s, since_s=began_s
         )
         with render.progress(err, enabled=show) as step:
             result = advisor.solve(
@@ -586,8 +594,17 @@ def montecarlo(
         render.print_montecarlo(out, result, {"csv": csv, "html": html})
 
 
+def entry() -> None:
+    """The ``advisor`` executable and ``python -m advisor``: :func:`main`, with ``plan``'s
+    ``--time-limit`` counted from this process's start (see :data:`_started`)."""
+    from advisor.plan.deadline import process_started_s
+
+    _started["s"] = process_started_s()
+    main()
+
+
 def main() -> None:
-    """Console entry point, and the outermost guard.
+    """The commands, and the outermost guard (:func:`entry` is the console entry point).
 
     An error advisor raises on purpose has already been printed with its exit code (0-3). Any
     other exception is a bug: one line and exit 70, the traceback only under ``--debug``.
