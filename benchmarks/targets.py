@@ -11,6 +11,9 @@ start-up and imports, loading the scenario and catalogs, building options, the m
 and solve, the explanations (assignments, alternatives, baselines, binding limits), and
 writing plan.json, plan.csv, report.html and focus.csv (``--sensitivity`` lines also include
 the warm-started re-solves of the binding limits). ``rss`` is the child's peak resident set.
+Under each plan line, ``where the time went`` is the command's own breakdown of that total
+(``advisor plan --format json``'s ``timings_s``): start-up and imports, loading, options,
+formulation, the solver, explanations, comparisons, outputs, verification.
 Nothing is asserted about speed. The naive line compares a textbook PuLP model
 (:mod:`benchmarks.naive`) with ``advisor plan`` on the same fleet, both end to end.
 
@@ -102,6 +105,36 @@ def line(case: str, r: dict, target: str, extra: str = "") -> None:
         f"gap={gap_txt} target: {target}{extra}",
         flush=True,
     )
+    where = profile(j.get("timings_s"))
+    if where:
+        print(f"{'':<4}where the time went (s): {where}", flush=True)
+
+
+STAGES = (
+    "startup",
+    "load",
+    "options",
+    "formulate",
+    "solver",
+    "explanations",
+    "comparisons",
+    "solve_other",
+    "centralised",
+    "outputs",
+    "sensitivity",
+    "verify",
+)
+"""The stages ``advisor plan --format json`` times (``timings_s``, advisor/cli/stages.py), in
+the order they run; they add up to its ``total`` (the child's wall time less the interpreter's
+exit)."""
+
+
+def profile(timings: dict | None) -> str:
+    """``startup 0.58 · load 0.14 · ...`` from ``timings_s`` (empty when the checkout has none)."""
+    if not timings:
+        return ""
+    parts = [f"{k} {timings[k]:.2f}" for k in STAGES if k in timings]
+    return " · ".join([*parts, f"= {timings.get('total', float('nan')):.2f}"])
 
 
 def plan_case(case: str, scenario: Path, out: Path, target: str, extra: list[str], t: float):

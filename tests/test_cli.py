@@ -143,6 +143,23 @@ def test_compare_two_scenarios(tmp_path: Path):
     assert Path(out["report"]).exists()
 
 
+def test_plan_json_says_where_the_time_went(tmp_path: Path):
+    """``--format json`` carries the command's stage times: every stage the plan went through,
+    none negative, and together they are the total (rounding aside)."""
+    from advisor.cli.stages import PLAN_PARTS
+
+    r = run(
+        "plan", str(ROOT / "examples/retailer.yaml"), "--out", str(tmp_path), "--format", "json"
+    )
+    assert r.exit_code == 0, r.stdout
+    t = json.loads(r.stdout)["timings_s"]
+    stages = {"startup", "load", *PLAN_PARTS, "solve_other", "centralised", "outputs", "verify"}
+    assert set(t) == stages | {"total"}
+    assert all(v >= -0.01 for v in t.values()), t
+    assert t["solver"] > 0 and t["options"] > 0 and t["outputs"] > 0
+    assert sum(t[k] for k in stages) == pytest.approx(t["total"], abs=0.02)
+
+
 def test_catalog_list_and_show():
     r = run("catalog", "list")
     assert r.exit_code == 0 and "instance_prices" in r.stdout

@@ -157,10 +157,13 @@ def plan(
     Example: advisor plan examples/eu-insurer.yaml --out reports/insurer --time-limit 60
     """
     import advisor
+    from advisor.cli.stages import Stages
     from advisor.plan import deadline as clock
     from advisor.report.files import write_infeasible_outputs, write_plan_outputs
 
     began_s = _started["s"] if _started["s"] is not None else clock.now()
+    stages = Stages(began_s)
+    stages.lap("startup")  # the interpreter and imports, before the command's own code
 
     if solver not in (None, "highs", "cbc"):
         err.print(f"--solver must be highs or cbc, not {solver!r}")
@@ -182,6 +185,7 @@ def plan(
         scn, cat = _load(scenario, catalog)
         target = out_dir or Path("reports") / safe_folder_name(scn.name)
         check_output_target(target)
+        stages.lap("load")
         # one deadline for the whole command, from its start: loading, solve, comparisons,
         # outputs, --sensitivity
         deadline = clock.Deadline.start(
@@ -199,11 +203,14 @@ def plan(
                 progress=step,
                 deadline=deadline,
             )
+            stages.lap("solve")
             if any(w.federated is not None for w in result.scenario.workloads):
                 step("federated: comparing with the same jobs trained centrally")
             result = result.with_centralised(deadline=deadline.keeping(deadline.reserve_s))
+            stages.lap("centralised")
             step("writing outputs")
             files = write_plan_outputs(result, target, on_wait=step, focus_period=focus_period)
+            stages.lap("outputs")
         printed = False
         if sensitivity and len(result.relaxing):
             # the plan is out first; the re-solves follow within what is left of the limit
@@ -213,8 +220,10 @@ def plan(
             with render.progress(err, enabled=show) as step:
                 step(f"sensitivity: re-solving {len(result.relaxing)} binding limit(s)")
                 result = result.with_sensitivity(deadline=deadline.keeping(deadline.reserve_s))
+                stages.lap("sensitivity")
                 step("writing outputs")
                 files = write_plan_outputs(result, target, on_wait=step, focus_period=focus_period)
+                stages.lap("outputs")
             if printed:
                 render.print_sensitivity(out, result)
     except InfeasibleScenario as exc:
@@ -232,6 +241,7 @@ def plan(
     from advisor.plan.verify import verify_plan
 
     verification = verify_plan(result, cat)  # the independent re-check of every plan
+    stages.lap("verify")
     if not verification.ok:
         err.print(
             f"the plan (written to {target}) FAILED independent verification; please report it:",
@@ -248,6 +258,7 @@ def plan(
                     "gap": result.gap,
                     "kpis": result.kpis,
                     "files": {k: str(v) for k, v in files.items()},
+                    "timings_s": stages.as_dict(result.timings),
                 },
                 indent=2,
                 sort_keys=True,

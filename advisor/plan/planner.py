@@ -93,7 +93,9 @@ def solve(
     if conflicts:
         raise InfeasibleScenario(conflicts, report={"scenario": scn, "options": opts})
     _step(progress, f"solving ({len(opts.options):,} options)")
+    began = clock.elapsed_s()
     problem = formulate(scn, opts)
+    formulated_s = clock.elapsed_s() - began
     start = None
     if warm_from is not None:
         placement, bought = (
@@ -129,6 +131,7 @@ def solve(
             "raise settings.time_limit_s (--time-limit) or relax the gap",
         )
     _step(progress, "explaining: assignments, site and budget usage")
+    explain_began = clock.elapsed_s()
     purchases = purchases_frame(problem, sol, scn.settings.horizon_months)
     assignments = with_price_provenance(assignments_frame(problem, sol, purchases), opts.catalog)
     idle = idle_capacity(problem, sol, assignments)
@@ -141,6 +144,7 @@ def solve(
     base = baselines(scn, opts, problem, kpis["monthly_total_usd"])
     objective_value = float(sol.objective) + constant
     burst = None
+    comparisons_began = clock.elapsed_s()
     if split_comparison and any(w.split for w in scn.workloads):
         _step(progress, "burst: best placement with the split workloads kept whole")
         burst = single_target_comparison(
@@ -163,7 +167,10 @@ def solve(
         )
     else:
         sens = not_computed(items, "on demand: --sensitivity or plan.sensitivity()")
+    comparisons_s = clock.elapsed_s() - comparisons_began
     _step(progress, "explaining: alternatives per workload")
+    alts = alternatives(opts, assignments)
+    explain_s = clock.elapsed_s() - explain_began - comparisons_s
     t1 = time.perf_counter()
     return Plan(
         scenario=scn,
@@ -176,7 +183,7 @@ def solve(
         purchases=purchases,
         site_usage=usage,
         budget_usage=budgets,
-        alternatives=alternatives(opts, assignments),
+        alternatives=alts,
         baselines=base,
         relaxing=sens,
         flows_usd=dict(sol.flow_usd),
@@ -190,9 +197,12 @@ def solve(
         solution=sol,
         timings={
             "options_seconds": built_s,
+            "formulate_seconds": formulated_s,
             "model_build_seconds": sol.build_seconds,
             "solve_seconds": sol.solve_seconds,
             "solve_wall_seconds": solved_s,
+            "explain_seconds": explain_s,
+            "comparisons_seconds": comparisons_s,
             "total_seconds": t1
             - t0
             + (opts.stats["build_seconds"] if options is not None else 0.0),

@@ -50,6 +50,12 @@ class Plan:
     problem: Problem = field(repr=False)
     solution: Solution = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict)
+    """Wall seconds of the solve's steps: ``options_seconds``, ``formulate_seconds``,
+    ``solve_wall_seconds`` (the solver call: model arrays, reductions, HiGHS or CBC; of it
+    ``model_build_seconds`` and ``solve_seconds`` as the solver reports them),
+    ``explain_seconds`` (frames, KPIs, baselines, binding limits, alternatives),
+    ``comparisons_seconds`` (the split comparison, the sensitivity re-solves when asked
+    for) and ``total_seconds``. Never in plan.json (same input, same output)."""
     idle_capacity: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Fixed cost (idle power + ops) and carbon of installed boxes no workload uses."""
     burst_parts: pd.DataFrame = field(default_factory=pd.DataFrame)
