@@ -16,8 +16,8 @@ from pandas.api.types import union_categoricals
 
 from advisor.catalog import Catalog
 from advisor.options import escalation
+from advisor.options.cloud import cloud_options, slow_rows
 from advisor.options.costing import (
-    cloud_costs,
     egress_usd,
     risk_scores,
     site_costs,
@@ -26,17 +26,15 @@ from advisor.options.costing import (
 )
 from advisor.options.federated import data_location, data_moves_usd
 from advisor.options.frames import box_frame, rtt_matrix, target_frame, unit_frame
-from advisor.options.lookup import map_by_unique
-from advisor.options.prune import prune_cloud_within_target, prune_dominated
+from advisor.options.prune import prune_dominated
 from advisor.options.rules import (
     REJECTION_COLUMNS,
-    drop_lacking_controls,
     rejections,
     unit_target_pairs,
 )
 from advisor.options.sizing import size
 from advisor.schema.scenario import Scenario
-from advisor.schema.types import CONTROLS, PRICING_TERM_MONTHS
+from advisor.schema.types import CONTROLS
 
 OPTION_COLUMNS = [
     "unit",
@@ -164,7 +162,8 @@ def _build_chunk(scn, cat, units, targets, rtt, do_prune):
     pairs, rej_esc = escalation.pair_rejections(pairs, units, targets)
     rej_ut = pd.concat([f for f in (rej_ut, rej_esc) if len(f)] or [rej_ut], ignore_index=True)
     sized, rej_box = _sized_boxes(scn, cat, units)
-    cloud, rej_cloud, n_cloud = _cloud_options(scn, cat, units, targets, pairs, sized, do_prune)
+    cloud, rej_cloud, n_cloud = cloud_options(scn, cat, units, targets, pairs, sized, do_prune)
+    cloud["source_target"] = _source_target(scn, cat, cloud)
     site, rej_site = _site_options(scn, cat, units, targets, pairs, sized)
     options = pd.concat([cloud, site], ignore_index=True)
     if len(options):
@@ -216,25 +215,8 @@ def _latency_filter(o: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         o = o.copy()
         o["latency_ms"] = pd.Series(dtype=float)
         return o, pd.DataFrame(columns=REJECTION_COLUMNS)
-    o["latency_ms"] = o["rtt_ms"] + o["compute_ms"]
-    slow = (o["latency_ms"] > o["slo_ms"]).to_numpy()
-    if not slow.any():
-        return o, pd.DataFrame(columns=REJECTION_COLUMNS)
-    bad = o[slow]
-    rej = rejections(
-        bad,
-        "latency",
-        map_by_unique(bad["latency_ms"], "{:.0f} ms".format)
-        + " (RTT "
-        + map_by_unique(bad["rtt_ms"], "{:.0f}".format)
-        + " + compute "
-        + map_by_unique(bad["compute_ms"], "{:.0f}".format)
-        + ", RTT "
-        + bad["rtt_basis"].map({"estimate": "estimated"}).fillna(bad["rtt_basis"])
-        + ") > SLO "
-        + map_by_unique(bad["slo_ms"], "{:.0f} ms".format),
-    )
-    return o[~slow], rej
+    slow, rej = slow_rows(o)
+    return (o[~slow], rej) if slow.any() else (o, rej)
 
 
 def _sized_boxes(
@@ -260,97 +242,6 @@ def _sized_boxes(
     rej = rejections(bad, "", bad["detail"], target="*", pricing="*")
     rej["rule"] = bad["rule"].to_numpy()
     return rows[rows["rule"] == ""].drop(columns=["rule", "detail"]), rej
-
-
-CLOUD_NARROW = [
-    "unit",
-    "workload",
-    "provider",
-    "hardware",
-    "precision",
-    "classification",
-    "interruptible",
-    "boxes",
-    "box_hours",
-    "accelerator_count",
-    "acc_tdp_w",
-    "vcpus",
-    "compute_ms",
-    "slo_ms",
-]
-"""Sized-row columns the cloud checks, costs and within-target pruning need; the rest are
-attached to the surviving rows only (the cross product with regions and prices is large)."""
-
-
-def _cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
-    """(cloud options, rejections, feasible count before pruning) for the units given."""
-    rows = sized[sized["box_kind"] == "cloud"].reset_index(drop=True)
-    prices = cat.instance_prices
-    prices = prices[prices["pricing"].isin(scn.clouds.pricing)]
-    prices = prices[["provider", "region", "instance_type", "pricing", "usd_per_hour"]].rename(
-        columns={"instance_type": "hardware"}
-    )
-    # family and controls are attributes of a price row: attached to the (small) price table
-    # once, so the (large) cross product below carries them instead of merging them in
-    fam = cat.instance_types[["provider", "instance_type", "family"]].rename(
-        columns={"instance_type": "hardware"}
-    )
-    prices = prices.merge(fam, on=["provider", "hardware"], how="left")
-    prices = prices.merge(cat.resolved_controls(), on=["provider", "region", "family"], how="left")
-    cp = pairs[pairs["tier"] == "cloud"]
-    narrow = rows[CLOUD_NARROW].assign(_sid=np.arange(len(rows)))
-    o = narrow.merge(cp, on=["unit", "provider"], how="inner")
-    o = o.merge(prices, on=["provider", "region", "hardware"], how="inner")
-    rej = []
-    spot_bad = (o["pricing"] == "spot") & ~o["interruptible"]
-    term = map_by_unique(o["pricing"], PRICING_TERM_MONTHS)
-    term_bad = term > scn.settings.horizon_months
-    for mask, rule, text in (
-        (spot_bad, "pricing", "spot needs an interruptible workload"),
-        (
-            term_bad,
-            "pricing",
-            f"commitment term exceeds the horizon of {scn.settings.horizon_months} months",
-        ),
-    ):
-        bad = o[mask].drop_duplicates(["unit", "pricing"])
-        if len(bad):
-            rej.append(rejections(bad, rule, text, target="*", hardware="*", precision="*"))
-    o = o[~(spot_bad | term_bad)]
-    for c in CONTROLS:  # bool where every row found its controls (as a left merge here gives)
-        if o[c].notna().all():
-            o[c] = o[c].astype(bool)
-    required = units.set_index("unit")["cloud_requires"]
-    o, rej_priv = drop_lacking_controls(
-        o,
-        required,
-        lambda bad: (
-            bad["classification"] + " in cloud requires " + bad["unit"].map(required).map(", ".join)
-        ),
-        "privacy",
-    )
-    if len(rej_priv):
-        rej.append(rej_priv)
-    o, rej_esc = escalation.control_rejections(o, units)
-    if len(rej_esc):
-        rej.append(rej_esc)
-    tgt = targets.set_index("target")
-    o["pue"] = map_by_unique(o["target"], tgt["pue"])
-    o = cloud_costs(o)
-    o, rej_lat = _latency_filter(o)
-    if len(rej_lat):
-        rej.append(rej_lat)
-    n_feasible = len(o)
-    if do_prune and n_feasible:
-        o = prune_cloud_within_target(scn, o)
-    o = o.reset_index(drop=True)
-    wide = rows.drop(columns=[c for c in rows.columns if c in o.columns])
-    o = pd.concat([o, wide.iloc[o["_sid"].to_numpy()].reset_index(drop=True)], axis=1)
-    o = o.drop(columns="_sid")
-    o["gco2e_per_kwh"] = o["target"].map(tgt["gco2e_per_kwh"])
-    o["source_target"] = _source_target(scn, cat, o)
-    rej = pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTION_COLUMNS)
-    return o, rej, n_feasible
 
 
 def _site_options(scn, cat, units, targets, pairs, sized):

@@ -31,10 +31,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from advisor.options.assumptions import ESCALATION_BYTES_PER_TOKEN
-from advisor.options.rules import REJECTION_COLUMNS, drop_lacking_controls, rejections
+from advisor.options.rules import REJECTION_COLUMNS, lacking_controls, rejections
 from advisor.schema.escalation import edges, source_order
 from advisor.schema.scenario import Demand, Flow, Scenario, Workload
 from advisor.schema.types import CLASSIFICATIONS
@@ -268,13 +269,16 @@ def _pair_detail(
     return ""
 
 
-def control_rejections(o: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Drop cloud rows lacking a control an inherited classification requires in cloud."""
+def control_lacking(
+    o: pd.DataFrame, units: pd.DataFrame, among: np.ndarray | None = None
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """(cloud rows lacking a control an inherited classification requires in cloud, their
+    rejections), among the rows ``among`` (bool per row; all by default)."""
     inherited = units.set_index("unit")["inherited"]
     required = inherited.map(lambda rs: tuple(sorted({c for r in rs for c in r.cloud_requires})))
     if not len(o) or not required.map(bool).any():
-        return o, pd.DataFrame(columns=REJECTION_COLUMNS)
-    return drop_lacking_controls(
+        return np.zeros(len(o), dtype=bool), pd.DataFrame(columns=REJECTION_COLUMNS)
+    return lacking_controls(
         o,
         required,
         lambda bad: (
@@ -284,4 +288,5 @@ def control_rejections(o: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFra
             + bad["unit"].map(required).map(", ".join)
         ),
         RULE,
+        among,
     )

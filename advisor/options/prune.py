@@ -105,18 +105,34 @@ def _codes(col: pd.Series) -> np.ndarray:
     return pd.factorize(col, sort=True)[0]
 
 
+PROXY_COLUMNS = ("compute_usd", "energy_kwh", "compute_ms")
+"""The per-row columns :func:`dominated_within_target` reads (with the control columns)."""
+WITHIN_TARGET_KEYS = ("unit", "target", "hardware", "precision", "pricing")
+"""Rule 0's groups are (unit, target); ties go to the first row in this order."""
+
+
 def prune_cloud_within_target(scn: Scenario, cloud: pd.DataFrame) -> pd.DataFrame:
     """Cloud rows not dominated within their (unit, target) (rule 0 of the module docstring).
 
     Deterministic: ties go to the first row in (unit, target, hardware, precision, pricing)
-    order. Needs compute_usd, energy_kwh, compute_ms and the control columns.
+    order. Needs those columns, compute_usd, energy_kwh, compute_ms and the control columns.
     """
-    from advisor.options.assumptions import CONTROL_MITIGATION
-
     if cloud.empty:
         return cloud
-    keys = ["unit", "target", "hardware", "precision", "pricing"]
-    codes = [_codes(cloud[k]) for k in keys]
+    return cloud[
+        ~dominated_within_target(scn, cloud, [_codes(cloud[k]) for k in WITHIN_TARGET_KEYS])
+    ]
+
+
+def dominated_within_target(
+    scn: Scenario, cloud: pd.DataFrame, codes: list[np.ndarray]
+) -> np.ndarray:
+    """Per row of ``cloud``, whether rule 0 prunes it. ``codes``: one integer array per
+    :data:`WITHIN_TARGET_KEYS` key, ordered as its strings sort (:func:`_codes`, or codes
+    made on smaller tables before a cross product); ``cloud`` needs only the
+    :data:`PROXY_COLUMNS` and the control columns."""
+    from advisor.options.assumptions import CONTROL_MITIGATION
+
     rank = np.empty(len(cloud), dtype=np.int64)
     rank[np.lexsort(codes[::-1])] = np.arange(len(cloud))  # position in the tie-break order
     group = codes[0].astype(np.int64) * (codes[1].max() + 1) + codes[1]
@@ -147,7 +163,7 @@ def prune_cloud_within_target(scn: Scenario, cloud: pd.DataFrame) -> pd.DataFram
             no_worse &= v[a] <= v + 1e-9
             strictly |= v[a] < v - 1e-9
         dominated |= no_worse & (strictly | (rank[a] < rank))
-    return cloud[~dominated]
+    return dominated
 
 
 def _same_pool_dominated(o: pd.DataFrame, cols: list[str]) -> np.ndarray:

@@ -57,23 +57,46 @@ def missing_controls(o: pd.DataFrame, required: pd.Series) -> pd.Series:
     return out
 
 
-def drop_lacking_controls(
+def lacks_a_control(o: pd.DataFrame, required: pd.Series) -> np.ndarray:
+    """Per row, whether it lacks a control its unit requires (``required``: unit -> tuple):
+    :func:`missing_controls` as booleans, without building its strings."""
+    out = np.zeros(len(o), dtype=bool)
+    pos = pd.Index(required.index).get_indexer(o["unit"])
+    for c in CONTROLS:
+        needs = np.array([c in r for r in required], dtype=bool)[pos]
+        if needs.any():
+            has = o[c].to_numpy()
+            out |= needs & ~np.where(pd.isna(has), False, has).astype(bool)
+    return out
+
+
+def lacking_controls(
     o: pd.DataFrame,
     required: pd.Series,
     lead: Callable[[pd.DataFrame], pd.Series],
     rule: str,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(kept rows, rejections): rows lacking a control their unit requires (``required``:
-    unit -> tuple) are dropped; each (unit, target, hardware) is rejected under ``rule`` with
-    ``lead(rows)`` + "; <hardware> in <region> lacks <controls>"."""
-    lacks = missing_controls(o, required)
-    bad = o[lacks != ""].drop_duplicates(["unit", "target", "hardware"])
-    if not len(bad):
-        return o, pd.DataFrame(columns=REJECTION_COLUMNS)
+    among: np.ndarray | None = None,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """(rows lacking a control their unit requires, their rejections), among the rows
+    ``among`` (bool per row; all by default). ``required``: unit -> tuple. Each (unit,
+    target, hardware) is rejected under ``rule`` with ``lead(rows)`` + "; <hardware> in
+    <region> lacks <controls>"."""
+    lacks = lacks_a_control(o, required)
+    if among is not None:
+        lacks &= among
+    if not lacks.any():
+        return lacks, pd.DataFrame(columns=REJECTION_COLUMNS)
+    bad = o[lacks].drop_duplicates(["unit", "target", "hardware"])
     detail = (
-        lead(bad) + "; " + bad["hardware"] + " in " + bad["region"] + " lacks " + lacks[bad.index]
+        lead(bad)
+        + "; "
+        + bad["hardware"]
+        + " in "
+        + bad["region"]
+        + " lacks "
+        + missing_controls(bad, required)
     )
-    return o[lacks == ""], rejections(bad, rule, detail, pricing="*")
+    return lacks, rejections(bad, rule, detail, pricing="*")
 
 
 def unit_target_pairs(

@@ -1,0 +1,160 @@
+"""Cloud options: every sized row crossed with its unit's cloud targets and their prices,
+checked, costed and pruned within each (unit, target).
+
+The cross product is large (about 1,700 rows a unit on the full catalog: 850,000 rows for a
+chunk of 500 units), and what survives is small (about 30 rows a unit). So the checks do not
+copy it: each one marks the rows it rejects in one boolean mask (``alive``), in the same
+order as a filter-per-step would (pricing, privacy controls, escalated controls, latency,
+then rule 0 of :mod:`advisor.options.prune`), reports its rejections from the rows still
+alive, and the surviving rows are taken once at the end. The string keys that rule 0 sorts
+by are coded on the small tables before the cross product (codes of the sorted distinct
+values, so they sort as the strings do) and carried through it as integers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from advisor.options import escalation
+from advisor.options.costing import cloud_costs
+from advisor.options.lookup import map_by_unique
+from advisor.options.prune import PROXY_COLUMNS, dominated_within_target
+from advisor.options.rules import REJECTION_COLUMNS, lacking_controls, rejections
+from advisor.schema.types import CONTROLS, PRICING_TERM_MONTHS
+
+CLOUD_NARROW = [
+    "unit",
+    "workload",
+    "provider",
+    "hardware",
+    "precision",
+    "classification",
+    "interruptible",
+    "boxes",
+    "box_hours",
+    "accelerator_count",
+    "acc_tdp_w",
+    "vcpus",
+    "compute_ms",
+    "slo_ms",
+]
+"""Sized-row columns the cloud checks, costs and within-target pruning need; the rest are
+attached to the surviving rows only."""
+CODES = ("_c_unit", "_c_target", "_c_hardware", "_c_precision", "_c_pricing")
+"""Integer columns carried through the cross product: the rule-0 keys (unit, target,
+hardware, precision, pricing), coded on the small tables."""
+
+
+def _coded(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with ``{code column: source column}`` added: codes of the sorted distinct
+    values (-1 for a missing one), so that they sort as the strings do."""
+    return frame.assign(**{c: pd.factorize(frame[s], sort=True)[0] for c, s in columns.items()})
+
+
+def cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
+    """(cloud options, rejections, feasible count before pruning) for the units given."""
+    rows = sized[sized["box_kind"] == "cloud"].reset_index(drop=True)
+    prices = cat.instance_prices
+    prices = prices[prices["pricing"].isin(scn.clouds.pricing)]
+    prices = prices[["provider", "region", "instance_type", "pricing", "usd_per_hour"]].rename(
+        columns={"instance_type": "hardware"}
+    )
+    # family and controls are attributes of a price row: attached to the (small) price table
+    # once, so the (large) cross product below carries them instead of merging them in
+    fam = cat.instance_types[["provider", "instance_type", "family"]].rename(
+        columns={"instance_type": "hardware"}
+    )
+    prices = prices.merge(fam, on=["provider", "hardware"], how="left")
+    prices = prices.merge(cat.resolved_controls(), on=["provider", "region", "family"], how="left")
+    prices = _coded(prices, {"_c_pricing": "pricing"})
+    prices["_spot"] = prices["pricing"].eq("spot").to_numpy()
+    term = map_by_unique(prices["pricing"], PRICING_TERM_MONTHS)
+    prices["_term_bad"] = (term > scn.settings.horizon_months).to_numpy()
+    tgt = targets.set_index("target")
+    cp = pairs[pairs["tier"] == "cloud"]
+    cp = _coded(cp, {"_c_target": "target"}).assign(pue=lambda f: f["target"].map(tgt["pue"]))
+    narrow = rows[CLOUD_NARROW].assign(_sid=np.arange(len(rows)))
+    narrow = _coded(
+        narrow, {"_c_unit": "unit", "_c_hardware": "hardware", "_c_precision": "precision"}
+    )
+    o = narrow.merge(cp, on=["unit", "provider"], how="inner")
+    o = o.merge(prices, on=["provider", "region", "hardware"], how="inner")
+    o = o.reset_index(drop=True)
+    rej = []
+    spot_bad = o["_spot"].to_numpy() & ~o["interruptible"].to_numpy(bool)
+    term_bad = o["_term_bad"].to_numpy()
+    for mask, text in (
+        (spot_bad, "spot needs an interruptible workload"),
+        (term_bad, f"commitment term exceeds the horizon of {scn.settings.horizon_months} months"),
+    ):
+        if mask.any():
+            bad = o[mask].drop_duplicates(["unit", "pricing"])
+            rej.append(rejections(bad, "pricing", text, target="*", hardware="*", precision="*"))
+    alive = ~(spot_bad | term_bad)
+    # bool where every row still alive found its controls (as a left merge here gives)
+    as_bool = [c for c in CONTROLS if not pd.isna(o[c].to_numpy()[alive]).any()]
+    required = units.set_index("unit")["cloud_requires"]
+    lacking, rej_priv = lacking_controls(
+        o,
+        required,
+        lambda bad: (
+            bad["classification"] + " in cloud requires " + bad["unit"].map(required).map(", ".join)
+        ),
+        "privacy",
+        alive,
+    )
+    alive &= ~lacking
+    lacking, rej_esc = escalation.control_lacking(o, units, alive)
+    alive &= ~lacking
+    for r in (rej_priv, rej_esc):
+        if len(r):
+            rej.append(r)
+    o = cloud_costs(o)
+    slow, rej_lat = slow_rows(o, alive)
+    alive &= ~slow
+    if len(rej_lat):
+        rej.append(rej_lat)
+    n_feasible = int(alive.sum())
+    if do_prune and n_feasible:
+        idx = np.flatnonzero(alive)
+        needed = [c for c in (*PROXY_COLUMNS, *CONTROLS) if c in o.columns]
+        sub = o[needed].take(idx)
+        codes = [o[c].to_numpy()[idx] for c in CODES]
+        alive[idx[dominated_within_target(scn, sub, codes)]] = False
+    o = o[alive].reset_index(drop=True)
+    for c in as_bool:
+        o[c] = o[c].astype(bool)
+    o = o.drop(columns=[*CODES, "_spot", "_term_bad"])
+    wide = rows.drop(columns=[c for c in rows.columns if c in o.columns])
+    o = pd.concat([o, wide.iloc[o["_sid"].to_numpy()].reset_index(drop=True)], axis=1)
+    o = o.drop(columns="_sid")
+    o["gco2e_per_kwh"] = o["target"].map(tgt["gco2e_per_kwh"])
+    rej = pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTION_COLUMNS)
+    return o, rej, n_feasible
+
+
+def slow_rows(o: pd.DataFrame, among: np.ndarray | None = None) -> tuple[np.ndarray, pd.DataFrame]:
+    """(rows whose RTT + compute time exceeds the SLO, their rejections), among the rows
+    ``among`` (bool per row; all by default). Sets ``latency_ms`` on every row."""
+    o["latency_ms"] = o["rtt_ms"] + o["compute_ms"]
+    slow = (o["latency_ms"] > o["slo_ms"]).to_numpy().copy()
+    if among is not None:
+        slow &= among
+    if not slow.any():
+        return slow, pd.DataFrame(columns=REJECTION_COLUMNS)
+    bad = o[slow]
+    rej = rejections(
+        bad,
+        "latency",
+        map_by_unique(bad["latency_ms"], "{:.0f} ms".format)
+        + " (RTT "
+        + map_by_unique(bad["rtt_ms"], "{:.0f}".format)
+        + " + compute "
+        + map_by_unique(bad["compute_ms"], "{:.0f}".format)
+        + ", RTT "
+        + bad["rtt_basis"].map({"estimate": "estimated"}).fillna(bad["rtt_basis"])
+        + ") > SLO "
+        + map_by_unique(bad["slo_ms"], "{:.0f} ms".format),
+    )
+    return slow, rej
