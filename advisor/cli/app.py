@@ -204,6 +204,7 @@ def plan(
                 deadline=deadline,
             )
             stages.lap("solve")
+            deadline = deadline.sized_by(result.timings.get("options_seconds", 0.0))
             if any(w.federated is not None for w in result.scenario.workloads):
                 step("federated: comparing with the same jobs trained centrally")
             result = result.with_centralised(deadline=deadline.keeping(deadline.reserve_s))

@@ -104,6 +104,7 @@ def solve(
             else warm_from
         )
         start = start_from(problem, placement, bought)
+    clock = clock.sized_by(built_s)  # the explanations and outputs grow with the options
     solving = clock.keeping(clock.reserve_s)  # the explanations and outputs keep the rest
     if solving.left_s() <= 0:
         raise SolverLimitReached(_no_time_left(clock, opts))
