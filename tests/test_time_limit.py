@@ -94,8 +94,8 @@ def test_deadline_reserve_keeping_and_reason():
     assert kept.left_s() == pytest.approx(17.0) and d.left_s() == pytest.approx(20.0)
     assert kept.allows(16.0) and not kept.allows(16.6)  # + 0.5 s least solver time
     assert kept.reason() == "time limit reached: 10.0 s of 30 s used"  # the root's numbers
-    assert d.sized_by(5.0).reserve_s == pytest.approx(5.0)  # as long as the option build
-    assert d.sized_by(20.0).reserve_s == pytest.approx(15.0)  # still at most half
+    assert d.sized_by(10.0).reserve_s == pytest.approx(6.0)  # 0.6 x the option build
+    assert d.sized_by(40.0).reserve_s == pytest.approx(15.0)  # still at most half
     assert d.sized_by(1.0).reserve_s == pytest.approx(3.0)  # never below the fixed reserve
     clock[0] = 40.0
     assert d.left_s() == 0.0
@@ -106,19 +106,19 @@ def test_deadline_reserve_keeping_and_reason():
 
 # --- the plan command, worst case: every solve uses all of its time -----------------------------
 def test_split_comparison_is_skipped_for_time_and_says_so_everywhere(monkeypatch, tmp_path):
-    """Retailer (split, escalation, federated): options take 4 s, so the reserve for the
-    explanations and outputs is 4 s too (more than a tenth of the limit), and the main solve
-    takes all of its 22 s; nothing is left for the split-off comparison, which says so in the
+    """Retailer (split, escalation, federated): options take 6 s, so the reserve for the
+    explanations and outputs is 0.6 x 6 = 3.6 s (more than a tenth of the limit), and the main
+    solve takes all of its 20.4 s; nothing is left for the split-off comparison, which says so in the
     terminal, plan.json and the report, and the plan is still written and verified (exit 0)."""
-    tl = Timeline(monkeypatch, solve_s=None, build_s=4.0)
+    tl = Timeline(monkeypatch, solve_s=None, build_s=6.0)
     out = tmp_path / "out"
     code, text = plan_cli(str(RETAILER), "--out", str(out), "--time-limit", str(LIMIT_S))
     assert code == 0, text
-    tl.assert_within(reserve_s=4.0)
-    assert [given for _, given, _ in tl.calls] == [pytest.approx(LIMIT_S - 4.0 - 4.0)]
+    tl.assert_within(reserve_s=3.6)
+    assert [given for _, given, _ in tl.calls] == [pytest.approx(LIMIT_S - 3.6 - 6.0)]
     doc, html = outputs(out)
     status = doc["burst"]["comparison"]["status"]
-    assert status.startswith(TOO_LATE + "26.0 s of 30 s used"), status
+    assert status.startswith(TOO_LATE + "26.4 s of 30 s used"), status
     assert doc["burst"]["comparison"]["saving_usd_per_month"] is None
     assert f"split saving {status}" in text
     assert f"The comparison with a single-target placement was {status}." in html

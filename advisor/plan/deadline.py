@@ -7,8 +7,8 @@ steps together fit in the limit instead of each getting the whole limit again:
 
 * the option build and the explanations take what they take;
 * each solver call gets what is left, minus what later steps keep back (:meth:`keeping`):
-  :attr:`Deadline.reserve_s` (a tenth of the limit, at least 1.5 s, and at least as long as
-  the option build took, :meth:`sized_by`; at most half the limit) stays for the
+  :attr:`Deadline.reserve_s` (a tenth of the limit, at least 1.5 s, and at least 0.6 times
+  what the option build took, :meth:`sized_by`; at most half the limit) stays for the
   explanations, writing the outputs and verifying the plan;
 * an optional comparison (the split kept whole, centralised training, the sensitivity
   re-solves) starts only when what is left covers what it needs (:meth:`allows`, about as
@@ -39,13 +39,14 @@ it. Under about 3 s the outputs alone can take longer than what the reserve leav
 MIN_OPTIONAL_SOLVE_S = 0.5
 """The least solver time an optional comparison is started with, however fast the plan's
 own solve was: below it a comparison would mostly report that it ran out of time."""
-POST_PER_OPTION_S = 1.0
-"""The explanations, writing the outputs and verifying the plan take about this many seconds
-per second the option build took (both grow with the options and the machine's speed), so
-the reserve is at least that (:meth:`Deadline.sized_by`). Measured on 2 cores, quiet
-(``advisor plan --format json``'s ``timings_s``): saas-fleet 0.89 s after a 0.98 s build
-(0.9), a fleet of 1,000 2.5 s after 4.8 s (0.5), of 10,000 21.5 s after 53 s (0.4); with the
-fixed reserve alone, the 1,000 ran 0.7 s past a 20 s limit."""
+POST_PER_OPTION_S = 0.6
+"""The explanations, writing the outputs and verifying the plan take at most about this many
+seconds per second the option build took, beyond a fixed part the fixed reserve covers (both
+grow with the options and the machine's speed), so the reserve is at least that
+(:meth:`Deadline.sized_by`). Measured on 2 cores, quiet (``advisor plan --format json``'s
+``timings_s``): saas-fleet 0.89 s after a 0.98 s build, a fleet of 1,000 2.5 s after 4.8 s,
+of 10,000 22.8 s after 42.5 s: about 0.37 s + 0.53 x the build. With the fixed reserve
+alone, the fleet of 1,000 ran 0.7 s past a 20 s limit."""
 NOT_COMPUTED = "not computed"
 """How a result that was not computed starts (``not computed (reason)``), as in sensitivity."""
 
