@@ -172,8 +172,15 @@ def _reject(r, is_cpu_unit, is_cpu_box, need, per_gpu, g, tf, per_box) -> None:
         "hardware",
         lambda b, m: "needs accelerators; " + hw(b) + " has none",
     )
-    types_ok = [(not t) or (a in t) for t, a in zip(r["acc_types"], r["accelerator"], strict=True)]
-    allowed = pd.Series(types_ok, index=r.index)
+    # decided once per distinct (allowed types, accelerator): a few hundred pairs for
+    # hundreds of thousands of rows
+    t_code, types = pd.factorize(r["acc_types"], use_na_sentinel=False)
+    a_code, accs = pd.factorize(r["accelerator"], use_na_sentinel=False)
+    pair_code, pairs = pd.factorize(t_code.astype(np.int64) * len(accs) + a_code)
+    ok = [
+        (not types[k // len(accs)]) or (accs[k % len(accs)] in types[k // len(accs)]) for k in pairs
+    ]
+    allowed = pd.Series(np.asarray(ok, dtype=bool)[pair_code], index=r.index)
     mark(
         ~is_cpu_unit & ~allowed,
         "accelerator",

@@ -13,6 +13,7 @@ solver's gap.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,36 +80,56 @@ def sunk_box(
     is not in ``options``, or the plan buys boxes of its kind at its site and (with
     ``inventory``, boxes owned per (site, sku)) one fewer would do without it (without
     ``inventory``: whenever the plan buys such boxes)."""
-    rows = assignments[assignments["unit"] == unit]
-    if rows.empty:
-        return None
-    a = rows.iloc[0]
-    if a["tier"] == "cloud" or a["pricing"] != "owned" or not str(a["target"]).startswith("site:"):
-        return None
-    site, sku = str(a["target"])[5:], str(a["hardware"])
-    mine = options.merge(rows[KEY].head(1), on=KEY, how="inner")
-    if mine.empty:
-        return None
-    bought = 0
-    if len(purchases):
-        here = (purchases["site"] == site) & (purchases["sku"] == sku)
-        bought = int(purchases.loc[here, "count"].sum())
-    if bought:
-        if inventory is None:
-            return None
-        on_boxes = (assignments["target"] == a["target"]) & (assignments["hardware"] == sku)
-        others = float(assignments.loc[on_boxes, "units"].sum() - rows["units"].sum())
-        installed = inventory.get((site, sku), 0) + bought
-        if others <= (installed - 1) * float(mine["box_units"].iloc[0]) + 1e-9:
-            return None  # without this unit one box fewer would do
-    return SunkBox(
-        unit=unit,
-        site=site,
-        sku=sku,
-        bought=bought,
-        shown_usd=float(a["total_usd"]),
-        added_usd=float(mine["opex_usd"].iloc[0]),
+    return sunk_boxes(options, assignments, purchases, [unit], inventory)[unit]
+
+
+def sunk_boxes(
+    options: pd.DataFrame,
+    assignments: pd.DataFrame,
+    purchases: pd.DataFrame,
+    units: Iterable[str],
+    inventory: dict[tuple[str, str], int] | None = None,
+) -> dict[str, SunkBox | None]:
+    """:func:`sunk_box` of each of ``units``, with the frames indexed once (a report asks
+    for thousands of units at 10,000 workloads)."""
+    first = assignments.drop_duplicates("unit").set_index("unit")
+    units_of = assignments.groupby("unit", sort=False)["units"].sum()
+    on_boxes = assignments.groupby(["target", "hardware"], sort=False)["units"].sum()
+    mine = options.drop_duplicates(KEY).set_index(KEY)[["box_units", "opex_usd"]]
+    bought_at = (
+        purchases.groupby(["site", "sku"], sort=False)["count"].sum() if len(purchases) else None
     )
+    out: dict[str, SunkBox | None] = {}
+    for unit in units:
+        out[unit] = None
+        if unit not in first.index:
+            continue
+        a = first.loc[unit]
+        target = str(a["target"])
+        if a["tier"] == "cloud" or a["pricing"] != "owned" or not target.startswith("site:"):
+            continue
+        site, sku = target[5:], str(a["hardware"])
+        key = (unit, a["target"], a["hardware"], a["precision"], a["pricing"])
+        if key not in mine.index:
+            continue
+        box_units, opex = mine.loc[key]
+        bought = int(bought_at.get((site, sku), 0)) if bought_at is not None else 0
+        if bought:
+            if inventory is None:
+                continue
+            others = float(on_boxes.get((a["target"], sku), 0.0) - units_of[unit])
+            installed = inventory.get((site, sku), 0) + bought
+            if others <= (installed - 1) * float(box_units) + 1e-9:
+                continue  # without this unit one box fewer would do
+        out[unit] = SunkBox(
+            unit=unit,
+            site=site,
+            sku=sku,
+            bought=bought,
+            shown_usd=float(a["total_usd"]),
+            added_usd=float(opex),
+        )
+    return out
 
 
 def inventory_of(scenario: Any) -> dict[tuple[str, str], int]:
