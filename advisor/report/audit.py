@@ -23,9 +23,10 @@ if TYPE_CHECKING:
 SITE_PRICING = "owned"
 
 
-def rejection_tiers(opts: OptionSet) -> pd.DataFrame:
-    """The rejections with the tier each one closed (a ``*`` target may close several)."""
-    r = opts.rejections
+def rejection_tiers(opts: OptionSet, keep: pd.Series | None = None) -> pd.DataFrame:
+    """The rejections (those where ``keep`` is true, all by default) with the tier each one
+    closed (a ``*`` target may close several)."""
+    r = opts.rejections if keep is None else opts.rejections[keep.to_numpy()]
     tiers = opts.targets.set_index("target")["tier"]
     present = [t for t in ("local", "edge", "cloud") if t in set(tiers)]
     cloud_hw = set(opts.catalog.instance_types["instance_type"])
@@ -61,7 +62,13 @@ def closed_tiers(opts: OptionSet) -> pd.DataFrame:
         [opts.options[["unit", "tier"]], opts.dominated.reindex(columns=["unit", "tier"])]
     )
     open_pairs = pd.MultiIndex.from_frame(pool[["unit", "tier"]].drop_duplicates())
-    rt = rejection_tiers(opts)
+    # only units with a tier not open can have one closed: the audit trail of the others
+    # (most of its millions of rows at 10,000 workloads) is not expanded by tier
+    present = {t for t in ("local", "edge", "cloud") if t in set(opts.targets["tier"])}
+    n_open = pool.drop_duplicates(["unit", "tier"])["tier"].isin(present)
+    n_open = n_open.groupby(pool.drop_duplicates(["unit", "tier"])["unit"]).sum()
+    whole = set(n_open.index[n_open >= len(present)])
+    rt = rejection_tiers(opts, keep=~opts.rejections["unit"].isin(whole))
     rt = rt[~pd.MultiIndex.from_frame(rt[["unit", "tier"]]).isin(open_pairs)]
     g = rt.groupby(["unit", "tier"])["rule"].agg(lambda s: ", ".join(decisive_rules(set(s))))
     return g.rename("rules").reset_index()

@@ -51,7 +51,9 @@ def _serving_note(r: dict) -> str:
 
 def _throughput(plan: Plan) -> list[dict]:
     a = plan.assignments
-    units = plan.options.units.set_index("unit")
+    # one dict per unit, looked up per assignment (a frame row lookup each took seconds at
+    # 10,000 workloads)
+    units = plan.options.units.set_index("unit")[["mode", "tput_user"]].to_dict(orient="index")
     opts = plan.problem.options
     wanted = ("tput_per_replica", "batch", "batch_bound", "step_bound", "tpot_ms")
     extra = [c for c in wanted if c in opts.columns and c not in a.columns]
@@ -59,7 +61,7 @@ def _throughput(plan: Plan) -> list[dict]:
     m = a.merge(opts[keys + extra], on=keys, how="left") if extra else a
     rows = []
     for r in m.to_dict(orient="records"):
-        u = units.loc[r["unit"]]
+        u = units[r["unit"]]
         if u["mode"] not in ("tokens", "images") or pd.notna(u["tput_user"]):
             continue
         per = r.get("tput_per_replica", np.nan)

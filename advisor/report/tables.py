@@ -97,9 +97,14 @@ def data_table(
     }
 
 
+COMPRESS_LEVEL = 6
+"""zlib's default level. At 10,000 workloads, level 9 took 1.45 s longer to write the report
+and made it 1.4% smaller (9.38 MB against 9.51 MB)."""
+
+
 def pack(text: str) -> Markup:
     """``text`` gzip-compressed (no timestamp, so deterministic) and base64-encoded."""
-    raw = gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+    raw = gzip.compress(text.encode("utf-8"), compresslevel=COMPRESS_LEVEL, mtime=0)
     return Markup(base64.b64encode(raw).decode("ascii"))
 
 
