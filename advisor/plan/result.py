@@ -231,7 +231,18 @@ class Plan:
         re-check it alone."""
         from advisor import __version__
 
-        return _clean(
+        frames = {
+            "assignments": self.assignments,
+            "purchases": self.purchases,
+            "idle_capacity": self.idle_capacity,
+            "budgets": self.budget_usage,
+            "site_usage": self.site_usage,
+            "baselines": self.baselines.drop(columns=["missing"]),
+            "sensitivity": self.relaxing,
+            "deployment": self.deployment,
+            "cascades": self.cascades,
+        }
+        doc = _clean(
             {
                 "plan_schema_version": PLAN_SCHEMA_VERSION,
                 "advisor_version": __version__,
@@ -246,19 +257,10 @@ class Plan:
                 "gap": self.gap,
                 "solver": self.solver,
                 "kpis": self.kpis,
-                "assignments": self.assignments.to_dict(orient="records"),
-                "purchases": self.purchases.to_dict(orient="records"),
-                "idle_capacity": self.idle_capacity.to_dict(orient="records"),
                 "flows_usd_per_month": self.flows_usd,
-                "budgets": self.budget_usage.to_dict(orient="records"),
-                "site_usage": self.site_usage.to_dict(orient="records"),
-                "baselines": self.baselines.drop(columns=["missing"]).to_dict(orient="records"),
-                "sensitivity": self.relaxing.to_dict(orient="records"),
                 "scenario_input": self.scenario.model_dump(
                     mode="json", exclude_defaults=True, exclude={"workload_inventories"}
                 ),
-                "deployment": self.deployment.to_dict(orient="records"),
-                "cascades": self.cascades.to_dict(orient="records"),
                 "burst": {
                     "parts": self.burst_parts.to_dict(orient="records"),
                     "comparison": (
@@ -268,6 +270,7 @@ class Plan:
                 **federated_document(self),
             }
         )
+        return doc | {k: _records(f) for k, f in frames.items()}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
@@ -276,6 +279,29 @@ class Plan:
         from advisor.report.notebook import plan_html
 
         return plan_html(self)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``_clean(frame.to_dict(orient="records"))``, cleaned a column at a time: numpy float,
+    integer and bool columns in one array operation each (a plan of 10,000 workloads has half
+    a million such values), any other column value by value."""
+    columns: dict[str, list[Any]] = {}
+    for name in frame.columns:
+        col = frame[name]
+        kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else ""
+        if kind == "f":
+            v = col.to_numpy(dtype=float) + 0.0  # -0.0 -> 0.0
+            out = v.astype(object)
+            out[np.isnan(v)] = None
+            out[np.isposinf(v)] = "Infinity"
+            out[np.isneginf(v)] = "-Infinity"
+            columns[str(name)] = out.tolist()
+        elif kind in ("i", "u", "b"):
+            columns[str(name)] = col.to_numpy().tolist()
+        else:
+            columns[str(name)] = [_clean(x) for x in col.tolist()]
+    keys = list(columns)
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
 def _clean(value: Any) -> Any:
