@@ -13,6 +13,8 @@ values, so they sort as the strings do) and carried through it as integers.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -52,6 +54,40 @@ def _coded(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return frame.assign(**{c: pd.factorize(frame[s], sort=True)[0] for c, s in columns.items()})
 
 
+def _as_categories(*frames: pd.DataFrame) -> tuple[Any, ...]:
+    """``frames`` with their string columns categorical, each column name's categories the
+    union of its values in every frame; and ``{column: dtype}`` to restore the strings."""
+    restore: dict[str, Any] = {}
+    values: dict[str, list[pd.Series]] = {}
+    for f in frames:
+        for c in f.columns:
+            if _strings(f[c]):
+                restore.setdefault(c, f[c].dtype)
+                values.setdefault(c, []).append(f[c])
+    kinds = {
+        c: pd.CategoricalDtype(
+            pd.Index(pd.concat(v, ignore_index=True).dropna().unique()).sort_values()
+        )
+        for c, v in values.items()
+    }
+    out = [f.astype({c: kinds[c] for c in f.columns if c in kinds}) for f in frames]
+    return (*out, restore)
+
+
+def _strings(col: pd.Series) -> bool:
+    """Whether ``col`` holds strings (a string dtype, or objects that are all strings)."""
+    if isinstance(col.dtype, pd.StringDtype):
+        return True
+    return col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) == "string"
+
+
+def as_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns back to the dtype of their categories (a few
+    rejected rows, whose text is built with string operations)."""
+    cats = {c: frame[c].cat.categories.dtype for c in frame.columns if frame[c].dtype == "category"}
+    return frame.astype(cats) if cats else frame
+
+
 def cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
     """(cloud options, rejections, feasible count before pruning) for the units given."""
     rows = sized[sized["box_kind"] == "cloud"].reset_index(drop=True)
@@ -78,6 +114,9 @@ def cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
     narrow = _coded(
         narrow, {"_c_unit": "unit", "_c_hardware": "hardware", "_c_precision": "precision"}
     )
+    # the string columns cross as categoricals (shared categories per column, so that the
+    # joins stay on codes): the cross product copies small integers, not strings
+    narrow, cp, prices, restore = _as_categories(narrow, cp, prices)
     o = narrow.merge(cp, on=["unit", "provider"], how="inner")
     o = o.merge(prices, on=["provider", "region", "hardware"], how="inner")
     o = o.reset_index(drop=True)
@@ -89,7 +128,7 @@ def cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
         (term_bad, f"commitment term exceeds the horizon of {scn.settings.horizon_months} months"),
     ):
         if mask.any():
-            bad = o[mask].drop_duplicates(["unit", "pricing"])
+            bad = as_strings(o[mask].drop_duplicates(["unit", "pricing"]))
             rej.append(rejections(bad, "pricing", text, target="*", hardware="*", precision="*"))
     alive = ~(spot_bad | term_bad)
     # bool where every row still alive found its controls (as a left merge here gives)
@@ -122,7 +161,7 @@ def cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
         sub = o[needed].take(idx)
         codes = [o[c].to_numpy()[idx] for c in CODES]
         alive[idx[dominated_within_target(scn, sub, codes)]] = False
-    o = o[alive].reset_index(drop=True)
+    o = o[alive].reset_index(drop=True).astype(restore)
     for c in as_bool:
         o[c] = o[c].astype(bool)
     o = o.drop(columns=[*CODES, "_spot", "_term_bad"])
@@ -143,7 +182,7 @@ def slow_rows(o: pd.DataFrame, among: np.ndarray | None = None) -> tuple[np.ndar
         slow &= among
     if not slow.any():
         return slow, pd.DataFrame(columns=REJECTION_COLUMNS)
-    bad = o[slow]
+    bad = as_strings(o[slow])
     rej = rejections(
         bad,
         "latency",

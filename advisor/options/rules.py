@@ -87,6 +87,8 @@ def lacking_controls(
     if not lacks.any():
         return lacks, pd.DataFrame(columns=REJECTION_COLUMNS)
     bad = o[lacks].drop_duplicates(["unit", "target", "hardware"])
+    cats = {c: bad[c].cat.categories.dtype for c in bad.columns if bad[c].dtype == "category"}
+    bad = bad.astype(cats) if cats else bad  # text is built on strings
     detail = (
         lead(bad)
         + "; "
