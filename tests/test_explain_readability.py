@@ -7,6 +7,7 @@ owned box that is paid for anyway, and "inf GB needed" in memory rejections.
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -181,3 +182,28 @@ def test_decisions_count_workloads_that_span_own_sites_and_cloud(retailer_plan):
     cloud")."""
     summary = decisions(retailer_plan)["summary"]
     assert "Run 8 workload(s) on own sites, 1 in the cloud, 2 on both" in summary
+
+
+def test_plan_json_frames_are_the_cleaned_records(retailer_plan):
+    """plan.json's frames, cleaned a column at a time, are exactly ``_clean`` of their
+    records: floats (including -0.0, nan and ±inf), integers, booleans, strings and objects,
+    on a real plan and on a frame with every awkward value."""
+    from advisor.plan.result import _clean, _records
+
+    awkward = pd.DataFrame(
+        {
+            "f": [1.5, -0.0, np.nan, np.inf, -np.inf],
+            "i": [1, 2, 3, 4, 5],
+            "b": [True, False, True, True, False],
+            "s": ["x", None, "z", np.nan, "w"],
+            "o": [("a",), {"k"}, np.float64(2.5), None, [1, 2]],
+        }
+    )
+    frames = [awkward, awkward.iloc[0:0], retailer_plan.assignments, retailer_plan.deployment]
+    frames += [retailer_plan.baselines.drop(columns=["missing"]), retailer_plan.purchases]
+    for frame in frames:  # as text too: -0.0 == 0.0, but plan.json would show the sign
+        ours, theirs = _records(frame), _clean(frame.to_dict(orient="records"))
+        assert ours == theirs and json.dumps(ours) == json.dumps(theirs)
+    assert (
+        json.dumps(_records(awkward)[1]["f"]) == "0.0" and _records(awkward)[3]["f"] == "Infinity"
+    )

@@ -13,9 +13,10 @@ feasible plan:
    others keep their LP option. It finds a first plan fast even at 10,000 workloads. Like
    every quick MIP it stops once its plan is within the gap of the lower bound (then that
    plan is returned with the bound as its proof), or once it has a plan after
-   :data:`QUICK_SHARE` of the time limit (at most :data:`QUICK_MAX_S`), or, without one,
-   after :data:`QUICK_FIRST_PLAN_SHARE` of the time left. This settles models whose LP bound
-   is already tight (a fleet of 100: 0.3 s, against 2 s for the full MIP).
+   :data:`QUICK_SHARE` of the time limit (at most :data:`QUICK_MAX_S`; this first one at
+   most :data:`NEIGHBOURHOOD_MAX_S`), or, without one, after :data:`QUICK_FIRST_PLAN_SHARE`
+   of the time left. This settles models whose LP bound is already tight (a fleet of 100:
+   0.3 s, against 2 s for the full MIP).
 3. The placement relaxation (:func:`placement_relaxation`: purchases integer, placements
    fractional), when the neighbourhood's plan is already near the LP bound
    (:data:`RELAX_REACH`) and there is time for it. Its bound is the LP's lifted by the

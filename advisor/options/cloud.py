@@ -1,14 +1,16 @@
 """Cloud options: every sized row crossed with its unit's cloud targets and their prices,
 checked, costed and pruned within each (unit, target).
 
-The cross product is large (about 1,700 rows a unit on the full catalog: 850,000 rows for a
-chunk of 500 units), and what survives is small (about 30 rows a unit). So the checks do not
-copy it: each one marks the rows it rejects in one boolean mask (``alive``), in the same
-order as a filter-per-step would (pricing, privacy controls, escalated controls, latency,
-then rule 0 of :mod:`advisor.options.prune`), reports its rejections from the rows still
-alive, and the surviving rows are taken once at the end. The string keys that rule 0 sorts
-by are coded on the small tables before the cross product (codes of the sorted distinct
-values, so they sort as the strings do) and carried through it as integers.
+The cross product is large (on the full catalog about 2,400 rows a unit: 1.2 million for a
+chunk of 500 units, 850,000 of them feasible), and what survives is small (about 30 rows a
+unit). So the checks do not copy it: each one marks the rows it rejects in one boolean mask
+(``alive``), in the same order as a filter-per-step would (pricing, privacy controls,
+escalated controls, latency, then rule 0 of :mod:`advisor.options.prune`), reports its
+rejections from the rows still alive, and the surviving rows are taken once at the end. Its
+string columns cross as categoricals (the joins run on their codes) and are restored on the
+survivors. The string keys that rule 0 sorts by are coded on the small tables before the
+cross product (codes of the sorted distinct values, so they sort as the strings do) and
+carried through it as integers.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pandas as pd
 
 from advisor.options import escalation
 from advisor.options.costing import cloud_costs
-from advisor.options.lookup import map_by_unique
+from advisor.options.lookup import as_strings, map_by_unique
 from advisor.options.prune import PROXY_COLUMNS, dominated_within_target
 from advisor.options.rules import REJECTION_COLUMNS, lacking_controls, rejections
 from advisor.schema.types import CONTROLS, PRICING_TERM_MONTHS
@@ -79,13 +81,6 @@ def _strings(col: pd.Series) -> bool:
     if isinstance(col.dtype, pd.StringDtype):
         return True
     return col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) == "string"
-
-
-def as_strings(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its categorical columns back to the dtype of their categories (a few
-    rejected rows, whose text is built with string operations)."""
-    cats = {c: frame[c].cat.categories.dtype for c in frame.columns if frame[c].dtype == "category"}
-    return frame.astype(cats) if cats else frame
 
 
 def cloud_options(scn, cat, units, targets, pairs, sized, do_prune):

@@ -26,3 +26,10 @@ def holds_by_unique(keys: pd.Series, predicate: Callable[[str], bool]) -> pd.Ser
     """A boolean Series: ``predicate`` of each key, evaluated once per distinct key."""
     uniques = pd.unique(keys)
     return keys.isin([k for k in uniques if predicate(k)])
+
+
+def as_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns back to the dtype of their categories (for a
+    few rows whose text is built with string operations)."""
+    cats = {c: frame[c].cat.categories.dtype for c in frame.columns if frame[c].dtype == "category"}
+    return frame.astype(cats) if cats else frame

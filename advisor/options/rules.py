@@ -10,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from advisor.options.lookup import as_strings
 from advisor.schema.types import CONTROLS
 
 REJECTION_COLUMNS = [
@@ -86,9 +87,7 @@ def lacking_controls(
         lacks &= among
     if not lacks.any():
         return lacks, pd.DataFrame(columns=REJECTION_COLUMNS)
-    bad = o[lacks].drop_duplicates(["unit", "target", "hardware"])
-    cats = {c: bad[c].cat.categories.dtype for c in bad.columns if bad[c].dtype == "category"}
-    bad = bad.astype(cats) if cats else bad  # text is built on strings
+    bad = as_strings(o[lacks].drop_duplicates(["unit", "target", "hardware"]))
     detail = (
         lead(bad)
         + "; "

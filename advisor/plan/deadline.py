@@ -67,7 +67,7 @@ def process_started_s() -> float | None:
     Linux only: ``/proc/self/stat``'s ``starttime`` (field 22, clock ticks after boot) read
     against ``CLOCK_BOOTTIME``, good to a clock tick (10 ms). The ``plan`` command's deadline
     starts there, so that ``--time-limit`` also covers the interpreter's start-up and the
-    imports (about 0.6 s on 2 cores) that precede the command's own code."""
+    imports (about 0.5 s on 2 cores) that precede the command's own code."""
     try:
         with open("/proc/self/stat", encoding="ascii") as f:
             fields = f.read().rsplit(")", 1)[1].split()  # after the command name, field 3 on

@@ -54,8 +54,8 @@ class Plan:
     ``solve_wall_seconds`` (the solver call: model arrays, reductions, HiGHS or CBC; of it
     ``model_build_seconds`` and ``solve_seconds`` as the solver reports them),
     ``explain_seconds`` (frames, KPIs, baselines, binding limits, alternatives),
-    ``comparisons_seconds`` (the split comparison, the sensitivity re-solves when asked
-    for) and ``total_seconds``. Never in plan.json (same input, same output)."""
+    ``comparisons_seconds`` (the split comparison, listing the binding limits, and the
+    sensitivity re-solves when asked for) and ``total_seconds``. Never in plan.json (same input, same output)."""
     idle_capacity: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Fixed cost (idle power + ops) and carbon of installed boxes no workload uses."""
     burst_parts: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -300,6 +300,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             columns[str(name)] = col.to_numpy().tolist()
         else:
             columns[str(name)] = [_clean(x) for x in col.tolist()]
+    if not columns:
+        return [{} for _ in range(len(frame))]
     keys = list(columns)
     return [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
