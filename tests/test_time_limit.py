@@ -107,9 +107,10 @@ def test_deadline_reserve_keeping_and_reason():
 # --- the plan command, worst case: every solve uses all of its time -----------------------------
 def test_split_comparison_is_skipped_for_time_and_says_so_everywhere(monkeypatch, tmp_path):
     """Retailer (split, escalation, federated): options take 6 s, so the reserve for the
-    explanations and outputs is 0.6 x 6 = 3.6 s (more than a tenth of the limit), and the main
-    solve takes all of its 20.4 s; nothing is left for the split-off comparison, which says so in the
-    terminal, plan.json and the report, and the plan is still written and verified (exit 0)."""
+    explanations and outputs is 0.6 x 6 = 3.6 s (more than a tenth of the limit), and the
+    main solve takes all of its 20.4 s; nothing is left for the split-off comparison, which
+    says so in the terminal, plan.json and the report, and the plan is still written and
+    verified (exit 0)."""
     tl = Timeline(monkeypatch, solve_s=None, build_s=6.0)
     out = tmp_path / "out"
     code, text = plan_cli(str(RETAILER), "--out", str(out), "--time-limit", str(LIMIT_S))
