@@ -8,9 +8,8 @@ unit). So the checks do not copy it: each one marks the rows it rejects in one b
 escalated controls, latency, then rule 0 of :mod:`advisor.options.prune`), reports its
 rejections from the rows still alive, and the surviving rows are taken once at the end. Its
 string columns cross as categoricals (the joins run on their codes) and are restored on the
-survivors. The string keys that rule 0 sorts by are coded on the small tables before the
-cross product (codes of the sorted distinct values, so they sort as the strings do) and
-carried through it as integers.
+survivors; their categories are sorted, so the codes of the keys rule 0 sorts by sort as the
+strings do.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ import pandas as pd
 from advisor.options import escalation
 from advisor.options.costing import cloud_costs
 from advisor.options.lookup import as_strings, map_by_unique
-from advisor.options.prune import PROXY_COLUMNS, dominated_within_target
+from advisor.options.prune import PROXY_COLUMNS, WITHIN_TARGET_KEYS, dominated_within_target
 from advisor.options.rules import REJECTION_COLUMNS, lacking_controls, rejections
 from advisor.schema.types import CONTROLS, PRICING_TERM_MONTHS
 
@@ -45,15 +44,6 @@ CLOUD_NARROW = [
 ]
 """Sized-row columns the cloud checks, costs and within-target pruning need; the rest are
 attached to the surviving rows only."""
-CODES = ("_c_unit", "_c_target", "_c_hardware", "_c_precision", "_c_pricing")
-"""Integer columns carried through the cross product: the rule-0 keys (unit, target,
-hardware, precision, pricing), coded on the small tables."""
-
-
-def _coded(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    """``frame`` with ``{code column: source column}`` added: codes of the sorted distinct
-    values (-1 for a missing one), so that they sort as the strings do."""
-    return frame.assign(**{c: pd.factorize(frame[s], sort=True)[0] for c, s in columns.items()})
 
 
 def _as_categories(*frames: pd.DataFrame) -> tuple[Any, ...]:
@@ -74,6 +64,14 @@ def _as_categories(*frames: pd.DataFrame) -> tuple[Any, ...]:
     }
     out = [f.astype({c: kinds[c] for c in f.columns if c in kinds}) for f in frames]
     return (*out, restore)
+
+
+def _sort_codes(col: pd.Series) -> np.ndarray:
+    """Integer codes of ``col`` that sort as its values (-1 for a missing one): the codes of
+    a categorical column (its categories are sorted), else those of its sorted values."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy()
+    return pd.factorize(col, sort=True)[0]
 
 
 def _strings(col: pd.Series) -> bool:
@@ -98,19 +96,16 @@ def cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
     )
     prices = prices.merge(fam, on=["provider", "hardware"], how="left")
     prices = prices.merge(cat.resolved_controls(), on=["provider", "region", "family"], how="left")
-    prices = _coded(prices, {"_c_pricing": "pricing"})
     prices["_spot"] = prices["pricing"].eq("spot").to_numpy()
     term = map_by_unique(prices["pricing"], PRICING_TERM_MONTHS)
     prices["_term_bad"] = (term > scn.settings.horizon_months).to_numpy()
     tgt = targets.set_index("target")
     cp = pairs[pairs["tier"] == "cloud"]
-    cp = _coded(cp, {"_c_target": "target"}).assign(pue=lambda f: f["target"].map(tgt["pue"]))
+    cp = cp.assign(pue=lambda f: f["target"].map(tgt["pue"]))
     narrow = rows[CLOUD_NARROW].assign(_sid=np.arange(len(rows)))
-    narrow = _coded(
-        narrow, {"_c_unit": "unit", "_c_hardware": "hardware", "_c_precision": "precision"}
-    )
-    # the string columns cross as categoricals (shared categories per column, so that the
-    # joins stay on codes): the cross product copies small integers, not strings
+    # the string columns cross as categoricals (shared, sorted categories per column, so
+    # that the joins stay on codes and the codes sort as the strings do): the cross product
+    # copies small integers, not strings
     narrow, cp, prices, restore = _as_categories(narrow, cp, prices)
     o = narrow.merge(cp, on=["unit", "provider"], how="inner")
     o = o.merge(prices, on=["provider", "region", "hardware"], how="inner")
@@ -154,12 +149,12 @@ def cloud_options(scn, cat, units, targets, pairs, sized, do_prune):
         idx = np.flatnonzero(alive)
         needed = [c for c in (*PROXY_COLUMNS, *CONTROLS) if c in o.columns]
         sub = o[needed].take(idx)
-        codes = [o[c].to_numpy()[idx] for c in CODES]
+        codes = [_sort_codes(o[k])[idx] for k in WITHIN_TARGET_KEYS]
         alive[idx[dominated_within_target(scn, sub, codes)]] = False
     o = o[alive].reset_index(drop=True).astype(restore)
     for c in as_bool:
         o[c] = o[c].astype(bool)
-    o = o.drop(columns=[*CODES, "_spot", "_term_bad"])
+    o = o.drop(columns=["_spot", "_term_bad"])
     wide = rows.drop(columns=[c for c in rows.columns if c in o.columns])
     o = pd.concat([o, wide.iloc[o["_sid"].to_numpy()].reset_index(drop=True)], axis=1)
     o = o.drop(columns="_sid")

@@ -61,12 +61,12 @@ def closed_tiers(opts: OptionSet) -> pd.DataFrame:
     pool = pd.concat(
         [opts.options[["unit", "tier"]], opts.dominated.reindex(columns=["unit", "tier"])]
     )
-    open_pairs = pd.MultiIndex.from_frame(pool[["unit", "tier"]].drop_duplicates())
+    pairs = pool[["unit", "tier"]].drop_duplicates()
+    open_pairs = pd.MultiIndex.from_frame(pairs)
     # only units with a tier not open can have one closed: the audit trail of the others
     # (most of its millions of rows at 10,000 workloads) is not expanded by tier
     present = {t for t in ("local", "edge", "cloud") if t in set(opts.targets["tier"])}
-    n_open = pool.drop_duplicates(["unit", "tier"])["tier"].isin(present)
-    n_open = n_open.groupby(pool.drop_duplicates(["unit", "tier"])["unit"]).sum()
+    n_open = pairs["tier"].isin(present).groupby(pairs["unit"]).sum()
     whole = set(n_open.index[n_open >= len(present)])
     rt = rejection_tiers(opts, keep=~opts.rejections["unit"].isin(whole))
     rt = rt[~pd.MultiIndex.from_frame(rt[["unit", "tier"]]).isin(open_pairs)]
